@@ -1,0 +1,93 @@
+import { resolve } from 'node:path';
+
+export type Environment = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface LabConfig {
+  env: Environment;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  /** Embedded PGlite data directory; ignored when databaseUrl is set. */
+  dataDir: string;
+  databaseUrl: string | undefined;
+  dbPoolMax: number;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+}
+
+/** A configuration error names the variable at fault in one line. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = env['DATABASE_URL'];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is not a valid URL (expected postgres://user:password@host:port/db)',
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    // Never echo the URL: it may hold a password.
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must start with postgres:// or postgresql:// (got ${url.protocol}//)`,
+    );
+  }
+  return raw;
+}
+
+/** Reads and validates the whole configuration once, at start. */
+export function loadConfig(env: Env = process.env): LabConfig {
+  const host = env['POLYMORPH_HOST'] || '127.0.0.1';
+  if (/\s/.test(host))
+    throw new ConfigError('POLYMORPH_HOST', `must be a host name or IP address (got "${host}")`);
+  return {
+    env: oneOf(env, 'POLYMORPH_ENV', ['development', 'test', 'production'], 'development'),
+    host,
+    port: integer(env, 'POLYMORPH_PORT', 8001, 0, 65535),
+    logLevel: oneOf(
+      env,
+      'POLYMORPH_LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+    ),
+    dataDir: resolve(env['POLYMORPH_DATA_DIR'] || './data/lab'),
+    databaseUrl: databaseUrl(env),
+    dbPoolMax: integer(env, 'POLYMORPH_DB_POOL_MAX', 10, 1, 1000),
+    bodyLimitBytes: integer(env, 'POLYMORPH_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+    shutdownTimeoutMs: integer(env, 'POLYMORPH_SHUTDOWN_TIMEOUT_MS', 8_000, 100, 600_000),
+  };
+}

@@ -1,0 +1,97 @@
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import { type Schema, schema } from './schema.ts';
+
+export type LabDb = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** One dedicated connection: session-level state such as advisory locks lives here. */
+export interface SqlSession {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs a multi-statement SQL script (simple query protocol, no parameters). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: LabDb;
+  /** A round trip to the server; rejects when it is unreachable. */
+  ping(): Promise<void>;
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type DatabaseTarget =
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'postgres'; url: string; poolMax?: number; onPoolError?: (err: Error) => void };
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'pglite' ? openPglite(target.dataDir) : openPostgres(target);
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite({ client, schema }) as unknown as LabDb;
+  // PGlite is a single connection: serialise sessions so one caller's transaction never interleaves with another's.
+  let tail: Promise<unknown> = Promise.resolve();
+  const session: SqlSession = {
+    query: async <Row>(text: string, params?: unknown[]) => (await client.query<Row>(text, params)).rows,
+    exec: async (script) => {
+      await client.exec(script);
+    },
+  };
+  return {
+    kind: 'pglite',
+    db,
+    ping: async () => {
+      await client.query('SELECT 1');
+    },
+    withSession: <T>(fn: (s: SqlSession) => Promise<T>) => {
+      const run = tail.then(() => fn(session));
+      tail = run.catch(() => undefined);
+      return run;
+    },
+    close: async () => {
+      await tail;
+      await client.close();
+    },
+  };
+}
+
+async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolMax ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server emits here; without a listener the process would crash.
+  pool.on('error', (err) => target.onPoolError?.(err));
+  const db = drizzleNodePg({ client: pool, schema }) as unknown as LabDb;
+  return {
+    kind: 'postgres',
+    db,
+    ping: async () => {
+      await pool.query({ text: 'SELECT 1', query_timeout: 3_000 } as pg.QueryConfig);
+    },
+    withSession: async <T>(fn: (s: SqlSession) => Promise<T>) => {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: async <Row>(text: string, params?: unknown[]) =>
+            (await client.query(text, params)).rows as Row[],
+          exec: async (script) => {
+            await client.query(script);
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    close: async () => {
+      await pool.end();
+    },
+  };
+}

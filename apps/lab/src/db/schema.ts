@@ -1,0 +1,21 @@
+// The whole lab data model, as one object for Drizzle's relational queries and drizzle-kit.
+import * as audit from './schema/audit.ts';
+import * as calibration from './schema/calibration.ts';
+import * as devices from './schema/devices.ts';
+import * as identity from './schema/identity.ts';
+import * as inventory from './schema/inventory.ts';
+import * as samples from './schema/samples.ts';
+import * as sites from './schema/sites.ts';
+import * as workflows from './schema/workflows.ts';
+
+export const schema = {
+  ...identity,
+  ...audit,
+  ...sites,
+  ...devices,
+  ...calibration,
+  ...samples,
+  ...inventory,
+  ...workflows,
+};
+export type Schema = typeof schema;

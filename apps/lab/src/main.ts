@@ -1,0 +1,67 @@
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import type { LabConfig } from './config.ts';
+import { type Database, type DatabaseTarget, openDatabase } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+
+export function databaseTarget(config: LabConfig, onPoolError?: (err: Error) => void): DatabaseTarget {
+  return config.databaseUrl
+    ? {
+        kind: 'postgres',
+        url: config.databaseUrl,
+        poolMax: config.dbPoolMax,
+        ...(onPoolError ? { onPoolError } : {}),
+      }
+    : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+export async function openConfiguredDatabase(
+  config: LabConfig,
+  onPoolError?: (err: Error) => void,
+): Promise<Database> {
+  if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true });
+  return openDatabase(databaseTarget(config, onPoolError));
+}
+
+/** Start: open the database, migrate under the advisory lock, listen, and shut down gracefully on a signal. */
+export async function startServer(config: LabConfig): Promise<FastifyInstance> {
+  let app: FastifyInstance | undefined;
+  const database = await openConfiguredDatabase(config, (err) =>
+    app?.log.warn({ err: err.message }, 'database connection lost'),
+  );
+  app = await buildApp({ config, database });
+  const { applied } = await migrate(database);
+  app.log.info(
+    { database: database.kind, applied_migrations: applied },
+    applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date',
+  );
+  await app.listen({ port: config.port, host: config.host });
+  installGracefulShutdown(app, database, config.shutdownTimeoutMs);
+  return app;
+}
+
+function installGracefulShutdown(app: FastifyInstance, database: Database, timeoutMs: number): void {
+  let closing = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
+    const deadline = setTimeout(() => {
+      app.log.error({ timeout_ms: timeoutMs }, 'shutdown timed out; exiting with in-flight work cut off');
+      process.exit(1);
+    }, timeoutMs);
+    deadline.unref();
+    try {
+      await app.close();
+      await database.close();
+      app.log.info('shutdown complete');
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', (s) => void shutdown(s));
+  process.once('SIGINT', (s) => void shutdown(s));
+}

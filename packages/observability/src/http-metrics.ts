@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface HttpMetricsOptions {
+  /** Registry to expose; business metrics of the app should be registered on the same one. */
+  registry?: Registry;
+  /** Path of the scrape endpoint. */
+  metricsPath?: string;
+  /** Process metrics (CPU, memory, handles, GC, event-loop lag). On by default. */
+  processMetrics?: boolean;
+  /** Histogram buckets in seconds. */
+  buckets?: number[];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metricsRegistry: Registry;
+  }
+  interface FastifyContextConfig {
+    /** The route needs no authentication (see the lab's access guard). */
+    public?: boolean;
+  }
+}
+
+// Requests matching no route share one label value, so clients cannot grow the series count.
+export const UNMATCHED_ROUTE = 'unmatched';
+const counted = Symbol('httpMetricsInFlight');
+
+type CountedRequest = FastifyRequest & { [counted]?: boolean };
+
+/** The route template (`/api/samples/:sampleId`), never the raw URL. */
+export function routeLabel(request: FastifyRequest): string {
+  return request.routeOptions.url ?? UNMATCHED_ROUTE;
+}
+
+async function httpMetrics(app: FastifyInstance, options: HttpMetricsOptions): Promise<void> {
+  const registry = options.registry ?? new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const labelNames = ['method', 'route', 'status_code'] as const;
+  const requests = new Counter({
+    name: 'http_server_requests_total',
+    help: 'HTTP requests completed, by method, route template and status code',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'HTTP request duration in seconds, by method, route template and status code',
+    labelNames,
+    buckets: options.buckets ?? [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const inFlight = new Gauge({
+    name: 'http_server_requests_in_flight',
+    help: 'HTTP requests being served right now',
+    registers: [registry],
+  });
+
+  app.decorate('metricsRegistry', registry);
+
+  app.addHook('onRequest', async (request: CountedRequest) => {
+    request[counted] = true;
+    inFlight.inc();
+  });
+  const leave = (request: CountedRequest) => {
+    if (request[counted]) {
+      request[counted] = false;
+      inFlight.dec();
+    }
+  };
+  app.addHook('onResponse', async (request: CountedRequest, reply: FastifyReply) => {
+    leave(request);
+    const labels = {
+      method: request.method,
+      route: routeLabel(request),
+      status_code: String(reply.statusCode),
+    };
+    requests.inc(labels);
+    duration.observe(labels, reply.elapsedTime / 1000);
+  });
+  app.addHook('onRequestAbort', async (request: CountedRequest) => leave(request));
+
+  app.get(
+    options.metricsPath ?? '/metrics',
+    { config: { public: true }, schema: { hide: true } },
+    async (_request, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    },
+  );
+}
+
+/** Fastify plugin: HTTP RED metrics labelled by route template, process metrics, and the scrape route. */
+export const httpMetricsPlugin = fp(httpMetrics, { name: 'http-metrics', fastify: '5.x' });
