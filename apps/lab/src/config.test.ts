@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('defaults to port 8001 on loopback, embedded database under ./data/lab', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8001);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.dataDir.endsWith('/data/lab')).toBe(true);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.env).toBe('development');
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      POLYMORPH_PORT: '9000',
+      POLYMORPH_HOST: '0.0.0.0',
+      POLYMORPH_DATA_DIR: '/tmp/x',
+      DATABASE_URL: 'postgres://u:p@localhost:5432/lab',
+      POLYMORPH_ENV: 'production',
+      POLYMORPH_LOG_LEVEL: 'warn',
+      POLYMORPH_DB_POOL_MAX: '20',
+      POLYMORPH_BODY_LIMIT_BYTES: '2048',
+      POLYMORPH_SHUTDOWN_TIMEOUT_MS: '5000',
+    });
+    expect(c).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      dataDir: '/tmp/x',
+      databaseUrl: 'postgres://u:p@localhost:5432/lab',
+      env: 'production',
+      logLevel: 'warn',
+      dbPoolMax: 20,
+      bodyLimitBytes: 2048,
+      shutdownTimeoutMs: 5000,
+    });
+  });
+
+  it.each([
+    ['POLYMORPH_PORT', 'abc', /POLYMORPH_PORT: must be an integer/],
+    ['POLYMORPH_PORT', '70000', /POLYMORPH_PORT: must be between 0 and 65535/],
+    ['POLYMORPH_ENV', 'prod', /POLYMORPH_ENV: must be one of development, test, production/],
+    ['POLYMORPH_LOG_LEVEL', 'loud', /POLYMORPH_LOG_LEVEL/],
+    ['DATABASE_URL', 'mysql://u:p@h/db', /DATABASE_URL: must start with postgres/],
+    ['DATABASE_URL', 'not a url', /DATABASE_URL: is not a valid URL/],
+    ['POLYMORPH_HOST', 'bad host', /POLYMORPH_HOST/],
+  ])('%s=%s is rejected naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('never echoes a database password in its error', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@h/db' })).toThrow(/^(?!.*hunter2)/);
+  });
+});
