@@ -119,6 +119,12 @@ describe('reference profile', () => {
     const broken = JSON.parse(profileToJson(profile));
     broken.fields.amount.binProportions.pop();
     expect(() => profileFromJson(JSON.stringify(broken))).toThrow(/amount/);
+    const unsorted = JSON.parse(profileToJson(profile));
+    unsorted.fields.amount.sample.reverse(); // KS relies on a sorted sample
+    expect(() => profileFromJson(JSON.stringify(unsorted))).toThrow(/amount/);
+    const nulled = JSON.parse(profileToJson(profile));
+    nulled.fields.channel = null;
+    expect(() => profileFromJson(JSON.stringify(nulled))).toThrow(/channel/);
   });
 
   it('validates its options', () => {

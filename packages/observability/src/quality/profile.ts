@@ -231,6 +231,38 @@ export function profileToJson(profile: ReferenceProfile): string {
   return JSON.stringify(profile);
 }
 
+function isAscendingNumbers(xs: unknown, strict: boolean): boolean {
+  if (!Array.isArray(xs)) return false;
+  for (let i = 0; i < xs.length; i++) {
+    const x: unknown = xs[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return false;
+    if (i > 0 && (strict ? x <= xs[i - 1] : x < xs[i - 1])) return false;
+  }
+  return true;
+}
+
+function isWellFormedField(f: unknown): boolean {
+  if (typeof f !== 'object' || f === null) return false;
+  const g = f as Partial<NumericFieldProfile> & Partial<CategoricalFieldProfile> & { kind?: unknown };
+  if (typeof g.missingRate !== 'number' || typeof g.count !== 'number') return false;
+  if (g.kind === 'numeric')
+    return (
+      isAscendingNumbers(g.binEdges, true) &&
+      Array.isArray(g.binProportions) &&
+      g.binProportions.length === g.binEdges!.length + 1 &&
+      g.binProportions.every((x) => typeof x === 'number' && x >= 0) &&
+      isAscendingNumbers(g.sample, false) &&
+      typeof g.outlierRate === 'number'
+    );
+  if (g.kind === 'categorical')
+    return (
+      Array.isArray(g.categories) &&
+      g.categories.every((c) => typeof c?.value === 'string' && typeof c.proportion === 'number') &&
+      typeof g.otherProportion === 'number'
+    );
+  return g.kind === 'none';
+}
+
 /** Parses a saved profile, checking its format tag, version and the shape of each field. */
 export function profileFromJson(text: string): ReferenceProfile {
   const parsed: unknown = JSON.parse(text);
@@ -246,17 +278,8 @@ export function profileFromJson(text: string): ReferenceProfile {
     p.options === undefined
   )
     throw new Error('reference profile: missing records, options or fields');
-  for (const [name, f] of Object.entries(p.fields)) {
-    const ok =
-      f.kind === 'numeric'
-        ? Array.isArray(f.binEdges) &&
-          Array.isArray(f.binProportions) &&
-          f.binProportions.length === f.binEdges.length + 1 &&
-          Array.isArray(f.sample)
-        : f.kind === 'categorical'
-          ? Array.isArray(f.categories) && typeof f.otherProportion === 'number'
-          : f.kind === 'none';
-    if (!ok) throw new Error(`reference profile: field "${name}" is malformed`);
+  for (const [name, f] of Object.entries(p.fields as Record<string, unknown>)) {
+    if (!isWellFormedField(f)) throw new Error(`reference profile: field "${name}" is malformed`);
   }
   return p as ReferenceProfile;
 }
