@@ -1,0 +1,139 @@
+import type { Matrix } from './matrix.ts';
+import { Prng } from './prng.ts';
+
+/**
+ * Quantile binning fitted on training data.
+ *
+ * For feature f, `edges[f]` is a strictly increasing list of upper bin edges. A finite value v goes to
+ * bin b = the first i with v <= edges[i] (or edges.length if v is above every edge), so there are
+ * `edges.length + 1` value bins, numbered 0..edges.length. NaN goes to the extra "missing" bin
+ * numbered `edges.length + 1`. A split "bin <= b" is therefore exactly "value <= edges[b]" at
+ * prediction time, which keeps training and scoring consistent.
+ *
+ * If a feature has at most `maxBins` distinct values, each distinct value gets its own bin and the
+ * edges are midpoints between neighbours (so a step between 49 and 50 gives the threshold 49.5).
+ * Otherwise edges are taken at quantiles and de-duplicated.
+ */
+export interface BinMapper {
+  readonly edges: Float64Array[];
+  /** Number of value bins per feature (edges.length + 1); the missing bin index equals this. */
+  readonly nValueBins: Int32Array;
+  /** Offset of each feature's bins in a concatenated histogram (each feature has nValueBins+1 bins). */
+  readonly offsets: Int32Array;
+  readonly totalBins: number;
+  /** Largest per-feature bin count including the missing bin; decides Uint8 vs Uint16 storage. */
+  readonly maxFeatureBins: number;
+}
+
+/** Max rows used to fit quantiles per feature; above this a seeded random sample is used. */
+export const BIN_FIT_SAMPLE = 200_000;
+
+function midpoint(a: number, b: number): number {
+  const m = a + (b - a) / 2;
+  // Guard against rounding pushing the midpoint to b (adjacent floats): the edge must satisfy a <= e < b.
+  return m < b ? m : a;
+}
+
+export function fitBins(X: Matrix, maxBins: number, seed = 0): BinMapper {
+  const { nRows, nCols, data } = X;
+  const edges: Float64Array[] = [];
+  let sampleIdx: Uint32Array | null = null;
+  if (nRows > BIN_FIT_SAMPLE) {
+    // Deterministic sample without replacement (partial Fisher-Yates), then sorted for locality.
+    const rng = new Prng(seed);
+    const perm = new Uint32Array(nRows);
+    for (let i = 0; i < nRows; i++) perm[i] = i;
+    for (let i = 0; i < BIN_FIT_SAMPLE; i++) {
+      const j = i + rng.int(nRows - i);
+      const t = perm[i]!;
+      perm[i] = perm[j]!;
+      perm[j] = t;
+    }
+    sampleIdx = perm.slice(0, BIN_FIT_SAMPLE).sort();
+  }
+  const buf = new Float64Array(sampleIdx ? sampleIdx.length : nRows);
+  for (let c = 0; c < nCols; c++) {
+    const base = c * nRows;
+    let n = 0;
+    if (sampleIdx) {
+      for (let i = 0; i < sampleIdx.length; i++) {
+        const v = data[base + sampleIdx[i]!]!;
+        if (!Number.isNaN(v)) buf[n++] = v;
+      }
+    } else {
+      for (let r = 0; r < nRows; r++) {
+        const v = data[base + r]!;
+        if (!Number.isNaN(v)) buf[n++] = v;
+      }
+    }
+    const sorted = buf.subarray(0, n).slice().sort();
+    // Distinct values.
+    const distinct: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = sorted[i]!;
+      if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
+      if (distinct.length > maxBins) break;
+    }
+    const e: number[] = [];
+    if (distinct.length <= maxBins) {
+      for (let i = 1; i < distinct.length; i++) e.push(midpoint(distinct[i - 1]!, distinct[i]!));
+    } else {
+      for (let q = 1; q < maxBins; q++) {
+        const idx = Math.floor((q * n) / maxBins);
+        const lo = sorted[idx - 1]!;
+        const hi = sorted[idx]!;
+        const edge = lo < hi ? midpoint(lo, hi) : lo;
+        // The top edge must leave at least one value above it, otherwise the bin above is empty.
+        if (edge >= sorted[n - 1]!) continue;
+        if (e.length === 0 || edge > e[e.length - 1]!) e.push(edge);
+      }
+    }
+    edges.push(Float64Array.from(e));
+  }
+  return mapperFromEdges(edges);
+}
+
+export function mapperFromEdges(edges: Float64Array[]): BinMapper {
+  const nCols = edges.length;
+  const nValueBins = new Int32Array(nCols);
+  const offsets = new Int32Array(nCols);
+  let total = 0;
+  let maxFeatureBins = 0;
+  for (let c = 0; c < nCols; c++) {
+    nValueBins[c] = edges[c]!.length + 1;
+    offsets[c] = total;
+    const withMissing = edges[c]!.length + 2;
+    total += withMissing;
+    if (withMissing > maxFeatureBins) maxFeatureBins = withMissing;
+  }
+  return { edges, nValueBins, offsets, totalBins: total, maxFeatureBins };
+}
+
+/** Bin index of one value for one feature. */
+export function binOf(edges: Float64Array, v: number): number {
+  if (Number.isNaN(v)) return edges.length + 1;
+  let lo = 0;
+  let hi = edges.length;
+  // First i with v <= edges[i]; edges.length if none.
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v <= edges[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Bin the whole matrix, column-major, into Uint8 (<=256 bins per feature) or Uint16 storage. */
+export function binMatrix(X: Matrix, mapper: BinMapper): Uint8Array | Uint16Array {
+  const { nRows, nCols, data } = X;
+  if (nCols !== mapper.edges.length) {
+    throw new RangeError(`matrix has ${nCols} columns, bin mapper has ${mapper.edges.length}`);
+  }
+  const out = mapper.maxFeatureBins <= 256 ? new Uint8Array(nRows * nCols) : new Uint16Array(nRows * nCols);
+  for (let c = 0; c < nCols; c++) {
+    const e = mapper.edges[c]!;
+    const base = c * nRows;
+    for (let r = 0; r < nRows; r++) out[base + r] = binOf(e, data[base + r]!);
+  }
+  return out;
+}

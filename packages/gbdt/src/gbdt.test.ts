@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest';
+import { binMatrix, binOf, fitBins } from './binning.ts';
+import { type GbdtModel, resolveGbdtParams, trainGbdt } from './gbdt.ts';
+import { trainLogReg } from './logreg.ts';
+import { getRow, matrixFromColumns, matrixFromRows, selectRows } from './matrix.ts';
+import { stringifyModel } from './model-io.ts';
+import { Prng } from './prng.ts';
+import { aucForTests, makeClassification } from './synthetic.ts';
+
+function accuracy(y: ArrayLike<number>, raw: ArrayLike<number>): number {
+  let ok = 0;
+  for (let i = 0; i < y.length; i++) ok += (raw[i]! > 0 ? 1 : 0) === y[i] ? 1 : 0;
+  return ok / y.length;
+}
+
+describe('binning', () => {
+  it('gives each distinct value its own bin with midpoint edges', () => {
+    const X = matrixFromColumns([[3, 1, 2, 2, Number.NaN, 1]]);
+    const m = fitBins(X, 255);
+    expect([...m.edges[0]!]).toEqual([1.5, 2.5]);
+    expect(m.nValueBins[0]).toBe(3);
+    expect([...binMatrix(X, m)]).toEqual([2, 0, 1, 1, 3, 0]); // NaN -> missing bin 3
+    expect(binOf(m.edges[0]!, 2.5)).toBe(1); // value == edge goes to the lower bin (v <= edge)
+    expect(binOf(m.edges[0]!, Number.POSITIVE_INFINITY)).toBe(2);
+  });
+
+  it('caps the number of bins with quantile edges and switches to Uint16 above 256 bins', () => {
+    const col = Float64Array.from({ length: 10_000 }, (_, i) => (i * 7919) % 10_000);
+    const X = matrixFromColumns([col]);
+    const m = fitBins(X, 16);
+    expect(m.nValueBins[0]).toBe(16);
+    const b = binMatrix(X, m);
+    expect(b).toBeInstanceOf(Uint8Array);
+    const counts = new Array(17).fill(0);
+    for (const v of b) counts[v]++;
+    for (let i = 0; i < 16; i++) expect(Math.abs(counts[i] - 625)).toBeLessThanOrEqual(1);
+    expect(binMatrix(X, fitBins(X, 1000))).toBeInstanceOf(Uint16Array);
+  });
+});
+
+describe('GBDT known answers', () => {
+  it('finds the exact threshold of a step function and the Newton leaf values', () => {
+    const rng = new Prng(5);
+    const x = Array.from({ length: 100 }, (_, i) => i);
+    const noise = x.map(() => rng.next());
+    const y = x.map((v) => (v >= 50 ? 1 : 0));
+    const X = matrixFromColumns([noise, x]);
+    const m = trainGbdt(X, y, { nTrees: 1, maxDepth: 1, learningRate: 1, lambda: 0, minSamplesLeaf: 1 });
+    const t = m.trees;
+    expect(t.feature[0]).toBe(1);
+    expect(t.threshold[0]).toBe(49.5);
+    // Base score log(0.5/0.5)=0; g = 0.5 - y, h = 0.25 => leaf value -G/H = -/+ 2.
+    expect(t.baseScore).toBe(0);
+    expect(t.value[t.left[0]!]).toBeCloseTo(-2, 12);
+    expect(t.value[t.left[0]! + 1]).toBeCloseTo(2, 12);
+    expect(m.predictRawRow([0.3, 49.5])).toBeCloseTo(-2, 12);
+    expect(m.predictRawRow([0.3, 49.6])).toBeCloseTo(2, 12);
+  });
+
+  it('solves XOR with depth-2 trees where logistic regression cannot', () => {
+    const rng = new Prng(11);
+    const rows: number[][] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const a = rng.next() * 2 - 1;
+      const b = rng.next() * 2 - 1;
+      rows.push([a, b]);
+      y.push(a > 0 !== b > 0 ? 1 : 0);
+    }
+    const X = matrixFromRows(rows);
+    const g = trainGbdt(X, y, { nTrees: 30, maxDepth: 2, learningRate: 0.5 });
+    const lr = trainLogReg(X, y);
+    expect(accuracy(y, g.predictRaw(X))).toBeGreaterThan(0.98);
+    expect(accuracy(y, lr.predictRaw(X))).toBeLessThan(0.6);
+    expect(aucForTests(y, lr.predictRaw(X))).toBeLessThan(0.6);
+  });
+
+  it('tree 0 node values match sums recomputed from the rows that reach each node (histogram subtraction)', () => {
+    const { X, y } = makeClassification(3000, 6, 21, 0.1);
+    const lambda = 1;
+    const lr = 0.3;
+    const m = trainGbdt(X, y, { nTrees: 1, maxDepth: 4, lambda, learningRate: lr, minSamplesLeaf: 5 });
+    const t = m.trees;
+    const p0 = 1 / (1 + Math.exp(-t.baseScore));
+    const nNodes = t.feature.length;
+    const G = new Float64Array(nNodes);
+    const C = new Float64Array(nNodes);
+    const row = new Float64Array(X.nCols);
+    for (let r = 0; r < X.nRows; r++) {
+      getRow(X, r, row);
+      let node = 0;
+      for (;;) {
+        G[node]! += p0 - y[r]!;
+        C[node]! += 1;
+        const f = t.feature[node]!;
+        if (f < 0) break;
+        const v = row[f]!;
+        node =
+          t.left[node]! +
+          (v <= t.threshold[node]! ? 0 : v > t.threshold[node]! ? 1 : 1 - t.defaultLeft[node]!);
+      }
+    }
+    expect(nNodes).toBeGreaterThan(15);
+    for (let k = 0; k < nNodes; k++) {
+      expect(C[k]).toBe(t.count[k]);
+      const H = C[k]! * p0 * (1 - p0);
+      expect(t.value[k]).toBeCloseTo((-G[k]! / (H + lambda)) * lr, 9);
+    }
+  });
+
+  it('learns a default direction for missing values', () => {
+    const rng = new Prng(2);
+    const n = 2000;
+    const x = new Float64Array(n);
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      if (rng.next() < 0.3) {
+        x[i] = Number.NaN;
+        y[i] = 1;
+      } else {
+        x[i] = rng.next();
+        y[i] = x[i]! < 0.2 ? 1 : 0;
+      }
+    }
+    const m = trainGbdt(matrixFromColumns([x]), y, { nTrees: 20, maxDepth: 2, learningRate: 0.5 });
+    expect(m.predictProbaRow([Number.NaN])).toBeGreaterThan(0.95);
+    expect(m.predictProbaRow([0.1])).toBeGreaterThan(0.95);
+    expect(m.predictProbaRow([0.7])).toBeLessThan(0.05);
+  });
+});
+
+describe('GBDT behaviour', () => {
+  const train = makeClassification(8000, 10, 1, 0.05);
+  const test = makeClassification(8000, 10, 2, 0.05);
+  let model: GbdtModel;
+
+  it('reaches a high AUC on held-out data, close to the Bayes AUC', () => {
+    model = trainGbdt(train.X, train.y, { nTrees: 60, maxDepth: 4, learningRate: 0.1 });
+    const auc = aucForTests(test.y, model.predictRaw(test.X));
+    const bayes = aucForTests(test.y, test.prob);
+    expect(auc).toBeGreaterThan(0.85);
+    expect(auc).toBeGreaterThan(bayes - 0.03);
+  });
+
+  it('batch and single-row predictions agree; contributions add up to the raw score', () => {
+    const raw = model.predictRaw(test.X);
+    const row = new Float64Array(test.X.nCols);
+    for (let r = 0; r < 500; r++) {
+      getRow(test.X, r, row);
+      expect(model.predictRawRow(row)).toBe(raw[r]);
+      const c = model.contributionsRow(row);
+      let s = c.bias;
+      for (const v of c.values) s += v;
+      expect(s).toBeCloseTo(raw[r]!, 9);
+    }
+  });
+
+  it('ranks the informative features above pure noise by gain', () => {
+    const imp = model.featureImportance('gain');
+    const noiseMax = Math.max(...imp.slice(5));
+    for (const f of [0, 1, 2, 3]) expect(imp[f]).toBeGreaterThan(noiseMax);
+    expect(model.featureImportance('split').reduce((a, b) => a + b, 0)).toBe(
+      [...model.trees.feature].filter((f) => f >= 0).length,
+    );
+  });
+
+  it('is deterministic with subsampling, and the seed matters', () => {
+    const small = selectRows(
+      train.X,
+      Array.from({ length: 3000 }, (_, i) => i),
+    );
+    const ys = train.y.subarray(0, 3000);
+    const p = { nTrees: 15, maxDepth: 4, subsample: 0.6, seed: 7 };
+    const meta = { createdAt: '2026-01-01T00:00:00Z' };
+    const a = stringifyModel(trainGbdt(small, ys, p), meta);
+    const b = stringifyModel(trainGbdt(small, ys, p), meta);
+    const c = stringifyModel(trainGbdt(small, ys, { ...p, seed: 8 }), meta);
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+
+  it('accepts Float32 matrices and gives the same trees as Float64 for float32-representable data', () => {
+    const n = 2000;
+    const d64 = train.X.data.slice(0, n * 10);
+    // Use the first n rows of each column, rounded to float32.
+    const cols: Float32Array[] = [];
+    for (let c = 0; c < 10; c++)
+      cols.push(Float32Array.from(train.X.data.subarray(c * train.X.nRows, c * train.X.nRows + n)));
+    const f32 = new Float32Array(n * 10);
+    for (let c = 0; c < 10; c++) f32.set(cols[c]!, c * n);
+    for (let i = 0; i < d64.length; i++) d64[i] = f32[i]!;
+    const ys = train.y.subarray(0, n);
+    const meta = { createdAt: '2026-01-01T00:00:00Z' };
+    const a = trainGbdt({ nRows: n, nCols: 10, data: f32 }, ys, { nTrees: 5 });
+    const b = trainGbdt({ nRows: n, nCols: 10, data: d64 }, ys, { nTrees: 5 });
+    expect(stringifyModel(a, meta)).toBe(stringifyModel(b, meta));
+  });
+});
+
+describe('GBDT input validation', () => {
+  const X = matrixFromRows([
+    [0, 1],
+    [1, 0],
+  ]);
+  it.each([
+    [{ nTrees: 0 }, /nTrees/],
+    [{ maxDepth: 1.5 }, /maxDepth/],
+    [{ learningRate: 0 }, /learningRate/],
+    [{ learningRate: Number.NaN }, /learningRate/],
+    [{ subsample: 1.5 }, /subsample/],
+    [{ maxBins: 1 }, /maxBins/],
+    [{ lambda: -1 }, /lambda/],
+    [{ seed: -1 }, /seed/],
+    [{ classWeight: 'auto' as never }, /classWeight/],
+    [{ ntrees: 10 } as never, /unknown parameter/],
+  ])('rejects %o', (p, re) => {
+    expect(() => resolveGbdtParams(p)).toThrow(re);
+    expect(() => trainGbdt(X, [0, 1], p)).toThrow(re);
+  });
+
+  it('rejects bad labels, weights and shapes', () => {
+    expect(() => trainGbdt(X, [0, 2])).toThrow(/labels must be 0 or 1/);
+    expect(() => trainGbdt(X, [0])).toThrow(/labels have 1 values/);
+    expect(() => trainGbdt(X, [0, 1], {}, { sampleWeight: [1, Number.NaN] })).toThrow(/weight at row 1/);
+    expect(() => trainGbdt(X, [0, 1], {}, { featureNames: ['a'] })).toThrow(/featureNames/);
+    const m = trainGbdt(X, [0, 1], { nTrees: 1, minSamplesLeaf: 1 });
+    expect(() => m.predictRaw(matrixFromRows([[1, 2, 3]]))).toThrow(/3 columns/);
+  });
+});

@@ -1,0 +1,621 @@
+import { type BinMapper, binMatrix, fitBins } from './binning.ts';
+import { balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
+import { Prng } from './prng.ts';
+
+/**
+ * Histogram gradient-boosted decision trees for binary classification (log-loss).
+ *
+ * Training: quantile bins fitted on the training data, binned columns stored as Uint8/Uint16,
+ * depth-wise growth to `maxDepth`, per-node histograms of gradient/hessian/count, the histogram of the
+ * larger child obtained by subtracting the smaller child's histogram from the parent's. Leaf values are
+ * Newton steps -G/(H+lambda) times the learning rate.
+ *
+ * Missing values (NaN) have their own bin. Each split tries sending them left and right and keeps the
+ * better direction (the learned default). If a node saw no missing values in training, NaN follows the
+ * child with the larger hessian sum (the "majority" side).
+ *
+ * Prediction uses flat typed arrays (feature, threshold, left child, default direction, value); the right
+ * child of node i is always left[i] + 1.
+ */
+export interface GbdtParams {
+  /** Number of boosting rounds (trees). */
+  nTrees: number;
+  /** Maximum depth of each tree (root has depth 0; a depth-6 tree has at most 64 leaves). */
+  maxDepth: number;
+  learningRate: number;
+  /** Minimum number of training rows in each leaf. */
+  minSamplesLeaf: number;
+  /** Minimum hessian sum in each leaf (like XGBoost's min_child_weight). */
+  minHessianLeaf: number;
+  /** Maximum number of value bins per feature (2..65535); NaN gets one extra bin. */
+  maxBins: number;
+  /** L2 regularisation on leaf values. */
+  lambda: number;
+  /** Minimum loss reduction needed to split. */
+  minSplitGain: number;
+  /** Fraction of rows sampled (without replacement, Bernoulli) for each tree; 1 = all rows. */
+  subsample: number;
+  /** Seed for row subsampling and for the value sample used to fit bins on large data. */
+  seed: number;
+  /** 'balanced' weights the classes to equal total weight (multiplied into sample weights if given). */
+  classWeight: 'none' | 'balanced';
+}
+
+export const DEFAULT_GBDT_PARAMS: GbdtParams = {
+  nTrees: 100,
+  maxDepth: 6,
+  learningRate: 0.1,
+  minSamplesLeaf: 20,
+  minHessianLeaf: 1e-3,
+  maxBins: 255,
+  lambda: 1,
+  minSplitGain: 0,
+  subsample: 1,
+  seed: 0,
+  classWeight: 'none',
+};
+
+export function resolveGbdtParams(p: Partial<GbdtParams> = {}): GbdtParams {
+  const q: GbdtParams = { ...DEFAULT_GBDT_PARAMS, ...p };
+  const bad = (name: string, v: unknown, rule: string): never => {
+    throw new RangeError(`invalid GBDT parameter ${name}=${String(v)}: ${rule}`);
+  };
+  const int = (name: keyof GbdtParams, lo: number, hi: number) => {
+    const v = q[name] as number;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+      bad(name, v, `integer in [${lo}, ${hi}]`);
+  };
+  int('nTrees', 1, 100_000);
+  int('maxDepth', 1, 20);
+  int('minSamplesLeaf', 1, Number.MAX_SAFE_INTEGER);
+  int('maxBins', 2, 65_534);
+  int('seed', 0, 0xffffffff);
+  const num = (name: keyof GbdtParams, ok: (v: number) => boolean, rule: string) => {
+    const v = q[name] as number;
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) bad(name, v, rule);
+  };
+  num('learningRate', (v) => v > 0 && v <= 1, 'must be in (0, 1]');
+  num('minHessianLeaf', (v) => v >= 0, 'must be >= 0');
+  num('lambda', (v) => v >= 0, 'must be >= 0');
+  num('minSplitGain', (v) => v >= 0, 'must be >= 0');
+  num('subsample', (v) => v > 0 && v <= 1, 'must be in (0, 1]');
+  if (q.classWeight !== 'none' && q.classWeight !== 'balanced')
+    bad('classWeight', q.classWeight, "'none' or 'balanced'");
+  for (const k of Object.keys(q)) {
+    if (!(k in DEFAULT_GBDT_PARAMS))
+      bad(k, (q as unknown as Record<string, unknown>)[k], 'unknown parameter');
+  }
+  return q;
+}
+
+export const sigmoid = (z: number): number =>
+  z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+
+/** Flat tree ensemble. Node arrays are shared by all trees; `roots[t]` is the first node of tree t. */
+export interface GbdtArrays {
+  baseScore: number;
+  roots: Int32Array;
+  /** Split feature, or -1 for a leaf. */
+  feature: Int32Array;
+  /** Go left when value <= threshold. May be +Infinity (split "any value" vs missing). */
+  threshold: Float64Array;
+  /** Left child index (right child is left + 1); -1 for leaves. */
+  left: Int32Array;
+  /** 1 if NaN goes left. */
+  defaultLeft: Uint8Array;
+  /** Node value in log-odds (learning rate applied); for internal nodes, the value it would have as a leaf. */
+  value: Float64Array;
+  /** Split gain (loss reduction) of internal nodes, 0 for leaves. */
+  gain: Float64Array;
+  /** Hessian sum of the training rows reaching the node. */
+  cover: Float64Array;
+  /** Training rows reaching the node (of the rows sampled for that tree). */
+  count: Float64Array;
+}
+
+export interface Contributions {
+  /** Base log-odds plus every tree's root value: the prediction for an "average" row. */
+  bias: number;
+  /** Per-feature change in log-odds along the decision paths (Saabas); bias + sum = raw prediction. */
+  values: Float64Array;
+}
+
+export class GbdtModel {
+  readonly algo = 'gbdt' as const;
+
+  constructor(
+    readonly featureNames: readonly string[],
+    readonly params: GbdtParams,
+    readonly trees: GbdtArrays,
+  ) {}
+
+  get nFeatures(): number {
+    return this.featureNames.length;
+  }
+
+  get nTrees(): number {
+    return this.trees.roots.length;
+  }
+
+  /** Raw score (log-odds) of a single row given as an array of feature values. */
+  predictRawRow(row: ArrayLike<number>): number {
+    const { roots, feature, threshold, left, defaultLeft, value } = this.trees;
+    let sum = this.trees.baseScore;
+    for (let t = 0; t < roots.length; t++) {
+      let node = roots[t]!;
+      let f = feature[node]!;
+      while (f >= 0) {
+        const v = row[f]!;
+        const thr = threshold[node]!;
+        node = left[node]! + (v <= thr ? 0 : v > thr ? 1 : 1 - defaultLeft[node]!);
+        f = feature[node]!;
+      }
+      sum += value[node]!;
+    }
+    return sum;
+  }
+
+  predictProbaRow(row: ArrayLike<number>): number {
+    return sigmoid(this.predictRawRow(row));
+  }
+
+  /** Raw scores for every row of a column-major matrix (blocked: trees stay hot in cache). */
+  predictRaw(X: Matrix, out: Float64Array = new Float64Array(X.nRows)): Float64Array {
+    if (X.nCols !== this.nFeatures) {
+      throw new RangeError(`matrix has ${X.nCols} columns, model expects ${this.nFeatures}`);
+    }
+    const { roots, feature, threshold, left, defaultLeft, value, baseScore } = this.trees;
+    const { nRows, data } = X;
+    const BLOCK = 256;
+    const nT = roots.length;
+    for (let start = 0; start < nRows; start += BLOCK) {
+      const end = Math.min(nRows, start + BLOCK);
+      for (let r = start; r < end; r++) out[r] = baseScore;
+      for (let t = 0; t < nT; t++) {
+        const root = roots[t]!;
+        for (let r = start; r < end; r++) {
+          let node = root;
+          let f = feature[node]!;
+          while (f >= 0) {
+            const v = data[f * nRows + r]!;
+            // NaN compares false: take the learned default direction (rare, well-predicted branch).
+            node = left[node]! + (Number.isNaN(v) ? 1 - defaultLeft[node]! : v > threshold[node]! ? 1 : 0);
+            f = feature[node]!;
+          }
+          out[r]! += value[node]!;
+        }
+      }
+    }
+    return out;
+  }
+
+  predictProba(X: Matrix, out?: Float64Array): Float64Array {
+    const raw = this.predictRaw(X, out);
+    for (let i = 0; i < raw.length; i++) raw[i] = sigmoid(raw[i]!);
+    return raw;
+  }
+
+  /**
+   * Path-based (Saabas) contributions for one row: walking each tree from root to leaf, the change in
+   * node value at each split is attributed to the split feature. bias + sum(values) equals the raw score.
+   */
+  contributionsRow(row: ArrayLike<number>): Contributions {
+    const { roots, feature, threshold, left, defaultLeft, value } = this.trees;
+    const values = new Float64Array(this.nFeatures);
+    let bias = this.trees.baseScore;
+    for (let t = 0; t < roots.length; t++) {
+      let node = roots[t]!;
+      bias += value[node]!;
+      let f = feature[node]!;
+      while (f >= 0) {
+        const v = row[f]!;
+        const thr = threshold[node]!;
+        const next = left[node]! + (v <= thr ? 0 : v > thr ? 1 : 1 - defaultLeft[node]!);
+        values[f]! += value[next]! - value[node]!;
+        node = next;
+        f = feature[node]!;
+      }
+    }
+    return { bias, values };
+  }
+
+  /** Total split gain (or number of splits) per feature. */
+  featureImportance(kind: 'gain' | 'split' = 'gain'): Float64Array {
+    const imp = new Float64Array(this.nFeatures);
+    const { feature, gain } = this.trees;
+    for (let i = 0; i < feature.length; i++) {
+      const f = feature[i]!;
+      if (f >= 0) imp[f]! += kind === 'gain' ? gain[i]! : 1;
+    }
+    return imp;
+  }
+}
+
+export interface FitOptions {
+  featureNames?: readonly string[];
+  sampleWeight?: ArrayLike<number>;
+}
+
+interface SplitInfo {
+  gain: number;
+  feature: number;
+  bin: number;
+  defaultLeft: boolean;
+  gL: number;
+  hL: number;
+  cL: number;
+}
+
+/** Growing tree, node-per-object while training; flattened into GbdtArrays afterwards. */
+interface TNode {
+  feature: number;
+  bin: number;
+  threshold: number;
+  defaultLeft: boolean;
+  left: number;
+  value: number;
+  gain: number;
+  cover: number;
+  count: number;
+}
+
+const HIST_STRIDE = 3; // grad, hess, count per bin
+
+/** Train a GBDT classifier on a column-major matrix and 0/1 labels. */
+export function trainGbdt(
+  X: Matrix,
+  labels: ArrayLike<number>,
+  paramsIn: Partial<GbdtParams> = {},
+  opts: FitOptions = {},
+): GbdtModel {
+  const params = resolveGbdtParams(paramsIn);
+  const { nRows: n, nCols } = X;
+  if (n === 0) throw new RangeError('cannot train on zero rows');
+  if (nCols === 0) throw new RangeError('cannot train on zero features');
+  const y = checkLabels(X, labels);
+  let w = checkWeights(X, opts.sampleWeight);
+  if (params.classWeight === 'balanced') w = balancedWeights(y, w);
+  const featureNames = opts.featureNames
+    ? [...opts.featureNames]
+    : Array.from({ length: nCols }, (_, i) => `f${i}`);
+  if (featureNames.length !== nCols) {
+    throw new RangeError(`featureNames has ${featureNames.length} names, matrix has ${nCols} columns`);
+  }
+
+  const mapper = fitBins(X, params.maxBins, params.seed);
+  const binned = binMatrix(X, mapper);
+
+  // Base score: weighted log-odds of the positive rate, clamped away from 0/1.
+  let sw = 0;
+  let swy = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w ? w[i]! : 1;
+    sw += wi;
+    swy += wi * y[i]!;
+  }
+  const p0 = Math.min(1 - 1e-12, Math.max(1e-12, swy / sw));
+  const baseScore = Math.log(p0 / (1 - p0));
+
+  const F = new Float64Array(n).fill(baseScore);
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
+  const rng = new Prng(params.seed);
+  const rows = new Uint32Array(n);
+  const scratch = new Uint32Array(n);
+  const treesNodes: TNode[][] = [];
+  const grower = new TreeGrower(binned, n, mapper, params, grad, hess, rows, scratch);
+
+  for (let t = 0; t < params.nTrees; t++) {
+    for (let i = 0; i < n; i++) {
+      const p = sigmoid(F[i]!);
+      const wi = w ? w[i]! : 1;
+      grad[i] = wi * (p - y[i]!);
+      hess[i] = wi * Math.max(p * (1 - p), 1e-16);
+    }
+    let m = 0;
+    if (params.subsample < 1) {
+      for (let i = 0; i < n; i++) if (rng.next() < params.subsample) rows[m++] = i;
+      if (m === 0) rows[m++] = rng.int(n);
+    } else {
+      for (let i = 0; i < n; i++) rows[i] = i;
+      m = n;
+    }
+    const nodes = grower.grow(m);
+    treesNodes.push(nodes);
+    // Update scores: in-sample rows by leaf ranges, otherwise by walking the binned tree.
+    if (m === n) {
+      grower.applyLeafRanges(F);
+    } else {
+      for (let i = 0; i < n; i++) F[i]! += nodes[walkBinned(nodes, binned, n, mapper, i)]!.value;
+    }
+  }
+
+  return new GbdtModel(featureNames, params, flatten(baseScore, treesNodes));
+}
+
+function walkBinned(
+  nodes: TNode[],
+  binned: Uint8Array | Uint16Array,
+  n: number,
+  mapper: BinMapper,
+  r: number,
+) {
+  let node = 0;
+  while (nodes[node]!.feature >= 0) {
+    const nd = nodes[node]!;
+    const b = binned[nd.feature * n + r]!;
+    const missing = mapper.nValueBins[nd.feature]!;
+    node = nd.left + (b <= nd.bin ? 0 : b === missing ? (nd.defaultLeft ? 0 : 1) : 1);
+  }
+  return node;
+}
+
+function flatten(baseScore: number, trees: TNode[][]): GbdtArrays {
+  let total = 0;
+  for (const t of trees) total += t.length;
+  const a: GbdtArrays = {
+    baseScore,
+    roots: new Int32Array(trees.length),
+    feature: new Int32Array(total),
+    threshold: new Float64Array(total),
+    left: new Int32Array(total),
+    defaultLeft: new Uint8Array(total),
+    value: new Float64Array(total),
+    gain: new Float64Array(total),
+    cover: new Float64Array(total),
+    count: new Float64Array(total),
+  };
+  let off = 0;
+  trees.forEach((nodes, t) => {
+    a.roots[t] = off;
+    nodes.forEach((nd, i) => {
+      const k = off + i;
+      a.feature[k] = nd.feature;
+      a.threshold[k] = nd.feature >= 0 ? nd.threshold : 0;
+      a.left[k] = nd.feature >= 0 ? off + nd.left : -1;
+      a.defaultLeft[k] = nd.defaultLeft ? 1 : 0;
+      a.value[k] = nd.value;
+      a.gain[k] = nd.gain;
+      a.cover[k] = nd.cover;
+      a.count[k] = nd.count;
+    });
+    off += nodes.length;
+  });
+  return a;
+}
+
+interface Pending {
+  node: number;
+  start: number;
+  end: number;
+  depth: number;
+  hist: Float64Array;
+  g: number;
+  h: number;
+}
+
+class TreeGrower {
+  private readonly pool: Float64Array[] = [];
+  private leafRanges: Array<[number, number, number]> = [];
+  private nodes: TNode[] = [];
+  private readonly og: Float64Array;
+  private readonly oh: Float64Array;
+
+  constructor(
+    private readonly binned: Uint8Array | Uint16Array,
+    private readonly n: number,
+    private readonly mapper: BinMapper,
+    private readonly p: GbdtParams,
+    private readonly grad: Float64Array,
+    private readonly hess: Float64Array,
+    private readonly rows: Uint32Array,
+    private readonly scratch: Uint32Array,
+  ) {
+    this.og = new Float64Array(n);
+    this.oh = new Float64Array(n);
+  }
+
+  private takeHist(): Float64Array {
+    return this.pool.pop() ?? new Float64Array(this.mapper.totalBins * HIST_STRIDE);
+  }
+
+  private leafValue(g: number, h: number): number {
+    return (-g / (h + this.p.lambda)) * this.p.learningRate;
+  }
+
+  /** Build the histogram of rows[start..end) into hist (zeroed here). */
+  private buildHist(hist: Float64Array, start: number, end: number): void {
+    hist.fill(0);
+    const { binned, n, rows, grad, hess, og, oh, mapper } = this;
+    const m = end - start;
+    for (let i = 0; i < m; i++) {
+      const r = rows[start + i]!;
+      og[i] = grad[r]!;
+      oh[i] = hess[r]!;
+    }
+    const nCols = mapper.edges.length;
+    for (let f = 0; f < nCols; f++) {
+      const colBase = f * n;
+      const off = mapper.offsets[f]! * HIST_STRIDE;
+      for (let i = 0; i < m; i++) {
+        const k = off + binned[colBase + rows[start + i]!]! * HIST_STRIDE;
+        hist[k]! += og[i]!;
+        hist[k + 1]! += oh[i]!;
+        hist[k + 2]! += 1;
+      }
+    }
+  }
+
+  private findSplit(hist: Float64Array, G: number, H: number, C: number): SplitInfo | null {
+    const { mapper } = this;
+    const { lambda, minSamplesLeaf, minHessianLeaf, minSplitGain } = this.p;
+    const parentScore = (G * G) / (H + lambda);
+    let best: SplitInfo | null = null;
+    let bestGain = minSplitGain;
+    const nCols = mapper.edges.length;
+    for (let f = 0; f < nCols; f++) {
+      const off = mapper.offsets[f]! * HIST_STRIDE;
+      const nb = mapper.nValueBins[f]!;
+      const mk = off + nb * HIST_STRIDE;
+      const mG = hist[mk]!;
+      const mH = hist[mk + 1]!;
+      const mC = hist[mk + 2]!;
+      let gL = 0;
+      let hL = 0;
+      let cL = 0;
+      for (let b = 0; b < nb; b++) {
+        const k = off + b * HIST_STRIDE;
+        gL += hist[k]!;
+        hL += hist[k + 1]!;
+        cL += hist[k + 2]!;
+        if (cL === 0) continue;
+        // Missing goes right.
+        {
+          const cR = C - cL;
+          const hR = H - hL;
+          if (cL >= minSamplesLeaf && cR >= minSamplesLeaf && hL >= minHessianLeaf && hR >= minHessianLeaf) {
+            const gR = G - gL;
+            const gain = (gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentScore;
+            if (gain > bestGain) {
+              bestGain = gain;
+              // Without missing values in this node, NaN follows the heavier side.
+              const dl = mC > 0 ? false : hL >= hR;
+              best = { gain, feature: f, bin: b, defaultLeft: dl, gL, hL, cL };
+            }
+          }
+        }
+        // Missing goes left (only meaningful when this node has missing values and b is not the last bin).
+        if (mC > 0 && b < nb - 1) {
+          const gL2 = gL + mG;
+          const hL2 = hL + mH;
+          const cL2 = cL + mC;
+          const cR = C - cL2;
+          const hR = H - hL2;
+          if (
+            cL2 >= minSamplesLeaf &&
+            cR >= minSamplesLeaf &&
+            hL2 >= minHessianLeaf &&
+            hR >= minHessianLeaf
+          ) {
+            const gR = G - gL2;
+            const gain = (gL2 * gL2) / (hL2 + lambda) + (gR * gR) / (hR + lambda) - parentScore;
+            if (gain > bestGain) {
+              bestGain = gain;
+              best = { gain, feature: f, bin: b, defaultLeft: true, gL: gL2, hL: hL2, cL: cL2 };
+            }
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Stable in-place partition of rows[start..end); returns the first index of the right part. */
+  private partition(start: number, end: number, s: SplitInfo): number {
+    const { binned, n, rows, scratch, mapper } = this;
+    const colBase = s.feature * n;
+    const missing = mapper.nValueBins[s.feature]!;
+    const bin = s.bin;
+    const dl = s.defaultLeft;
+    let l = start;
+    let rc = 0;
+    for (let i = start; i < end; i++) {
+      const r = rows[i]!;
+      const b = binned[colBase + r]!;
+      if (b <= bin || (dl && b === missing)) rows[l++] = r;
+      else scratch[rc++] = r;
+    }
+    rows.set(scratch.subarray(0, rc), l);
+    return l;
+  }
+
+  grow(m: number): TNode[] {
+    this.nodes = [];
+    this.leafRanges = [];
+    const rootHist = this.takeHist();
+    this.buildHist(rootHist, 0, m);
+    let G = 0;
+    let H = 0;
+    for (let i = 0; i < m; i++) {
+      const r = this.rows[i]!;
+      G += this.grad[r]!;
+      H += this.hess[r]!;
+    }
+    this.nodes.push(this.newNode(G, H, m));
+    const stack: Pending[] = [{ node: 0, start: 0, end: m, depth: 0, hist: rootHist, g: G, h: H }];
+    while (stack.length > 0) {
+      const cur = stack.pop()!;
+      const C = cur.end - cur.start;
+      const split = cur.depth < this.p.maxDepth ? this.findSplit(cur.hist, cur.g, cur.h, C) : null;
+      if (!split) {
+        this.leafRanges.push([cur.start, cur.end, cur.node]);
+        this.pool.push(cur.hist);
+        continue;
+      }
+      const mid = this.partition(cur.start, cur.end, split);
+      const nd = this.nodes[cur.node]!;
+      nd.feature = split.feature;
+      nd.bin = split.bin;
+      const e = this.mapper.edges[split.feature]!;
+      nd.threshold = split.bin < e.length ? e[split.bin]! : Number.POSITIVE_INFINITY;
+      nd.defaultLeft = split.defaultLeft;
+      nd.gain = split.gain;
+      nd.left = this.nodes.length;
+      const gR = cur.g - split.gL;
+      const hR = cur.h - split.hL;
+      const cL = mid - cur.start;
+      const cR = cur.end - mid;
+      this.nodes.push(this.newNode(split.gL, split.hL, cL), this.newNode(gR, hR, cR));
+      const needChildren = cur.depth + 1 < this.p.maxDepth;
+      if (!needChildren) {
+        // Children are leaves at max depth: no histograms needed.
+        this.leafRanges.push([cur.start, mid, nd.left], [mid, cur.end, nd.left + 1]);
+        this.pool.push(cur.hist);
+        continue;
+      }
+      // Histogram subtraction: build the smaller child, derive the larger from the parent in place.
+      const small = this.takeHist();
+      const leftSmaller = cL <= cR;
+      if (leftSmaller) this.buildHist(small, cur.start, mid);
+      else this.buildHist(small, mid, cur.end);
+      const big = cur.hist;
+      for (let k = 0; k < big.length; k++) big[k]! -= small[k]!;
+      const lh = leftSmaller ? small : big;
+      const rh = leftSmaller ? big : small;
+      stack.push(
+        { node: nd.left + 1, start: mid, end: cur.end, depth: cur.depth + 1, hist: rh, g: gR, h: hR },
+        {
+          node: nd.left,
+          start: cur.start,
+          end: mid,
+          depth: cur.depth + 1,
+          hist: lh,
+          g: split.gL,
+          h: split.hL,
+        },
+      );
+    }
+    return this.nodes;
+  }
+
+  private newNode(g: number, h: number, count: number): TNode {
+    return {
+      feature: -1,
+      bin: -1,
+      threshold: 0,
+      defaultLeft: false,
+      left: -1,
+      value: this.leafValue(g, h),
+      gain: 0,
+      cover: h,
+      count,
+    };
+  }
+
+  applyLeafRanges(F: Float64Array): void {
+    for (const [s, e, node] of this.leafRanges) {
+      const v = this.nodes[node]!.value;
+      for (let i = s; i < e; i++) F[this.rows[i]!]! += v;
+    }
+  }
+}

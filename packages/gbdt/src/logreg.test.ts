@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { resolveLogRegParams, trainLogReg } from './logreg.ts';
+import { matrixFromColumns, matrixFromRows } from './matrix.ts';
+import { Prng } from './prng.ts';
+import { aucForTests, normal } from './synthetic.ts';
+
+/** Data drawn from a known logistic model on features with different means and scales. */
+function logisticData(n: number, seed: number, intercept: number, coef: number[]) {
+  const rng = new Prng(seed);
+  const x0 = new Float64Array(n);
+  const x1 = new Float64Array(n);
+  const x2 = new Float64Array(n);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    x0[i] = normal(rng);
+    x1[i] = 5 + 2 * normal(rng);
+    x2[i] = rng.next() * 10;
+    const z = intercept + coef[0]! * x0[i]! + coef[1]! * x1[i]! + coef[2]! * x2[i]!;
+    y[i] = rng.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  return { X: matrixFromColumns([x0, x1, x2]), y };
+}
+
+describe('logistic regression', () => {
+  it('recovers the coefficients of a known logistic model', () => {
+    const trueCoef = [1.2, -0.8, 0.3];
+    const { X, y } = logisticData(40_000, 3, 1.5, trueCoef);
+    const m = trainLogReg(X, y, { l2: 0 });
+    expect(m.fitInfo.converged).toBe(true);
+    expect(m.fitInfo.iterations).toBeLessThan(20);
+    const { coef, intercept } = m.originalScale();
+    for (let j = 0; j < 3; j++) expect(Math.abs(coef[j]! - trueCoef[j]!)).toBeLessThan(0.05);
+    expect(Math.abs(intercept - 1.5)).toBeLessThan(0.15);
+  });
+
+  it('satisfies the intercept score equation: mean prediction equals the (weighted) positive rate', () => {
+    const rng = new Prng(9);
+    const n = 5000;
+    const x = Float64Array.from({ length: n }, () => normal(rng));
+    const y = Uint8Array.from(x, (v) => (rng.next() < 1 / (1 + Math.exp(-(-3 + v))) ? 1 : 0));
+    const X = matrixFromColumns([x]);
+    const plain = trainLogReg(X, y, { l2: 0.01 });
+    const p = plain.predictProba(X);
+    const meanY = y.reduce((a, b) => a + b, 0) / n;
+    expect(p.reduce((a, b) => a + b, 0) / n).toBeCloseTo(meanY, 6);
+    // Balanced: the weighted mean prediction is 0.5, i.e. the classes have equal weight.
+    const bal = trainLogReg(X, y, { l2: 0.01, classWeight: 'balanced' });
+    const pb = bal.predictProba(X);
+    const nPos = y.reduce((a, b) => a + b, 0);
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < n; i++) {
+      const w = y[i] === 1 ? n / (2 * nPos) : n / (2 * (n - nPos));
+      num += w * pb[i]!;
+      den += w;
+    }
+    expect(num / den).toBeCloseTo(0.5, 6);
+    expect(bal.intercept).toBeGreaterThan(plain.intercept);
+    // Class weights move the intercept, not the ranking much.
+    expect(Math.abs(aucForTests(y, pb) - aucForTests(y, p))).toBeLessThan(0.01);
+  });
+
+  it('stronger L2 shrinks the coefficients', () => {
+    const { X, y } = logisticData(5000, 4, 0, [1, -1, 0.2]);
+    const weak = trainLogReg(X, y, { l2: 1e-6 });
+    const strong = trainLogReg(X, y, { l2: 1 });
+    const norm = (c: Float64Array) => Math.hypot(...c);
+    expect(norm(strong.coef)).toBeLessThan(0.7 * norm(weak.coef));
+  });
+
+  it('gives contributions that add up, treats NaN as the mean, and handles a constant column', () => {
+    const rng = new Prng(1);
+    const rows: number[][] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const a = normal(rng);
+      rows.push([a, 7, normal(rng)]);
+      y.push(rng.next() < 1 / (1 + Math.exp(-2 * a)) ? 1 : 0);
+    }
+    const m = trainLogReg(matrixFromRows(rows), y);
+    expect(m.scale[1]).toBe(1);
+    const row = [1.3, 7, -0.4];
+    const c = m.contributionsRow(row);
+    expect(c.bias + c.values.reduce((a, b) => a + b, 0)).toBeCloseTo(m.predictRawRow(row), 12);
+    expect(c.values[0]).toBeGreaterThan(0);
+    const withNaN = m.contributionsRow([Number.NaN, 7, -0.4]);
+    expect(withNaN.values[0]).toBe(0);
+    expect(m.predictRawRow([Number.NaN, 7, -0.4])).toBeCloseTo(m.predictRawRow([m.mean[0]!, 7, -0.4]), 12);
+    const batch = m.predictRaw(matrixFromRows([row]));
+    expect(batch[0]).toBeCloseTo(m.predictRawRow(row), 12);
+  });
+
+  it('is deterministic', () => {
+    const { X, y } = logisticData(3000, 5, 0.5, [0.5, 0.1, -0.2]);
+    const a = trainLogReg(X, y, { classWeight: 'balanced' });
+    const b = trainLogReg(X, y, { classWeight: 'balanced' });
+    expect([...a.coef]).toEqual([...b.coef]);
+    expect(a.intercept).toBe(b.intercept);
+  });
+
+  it.each([
+    [{ l2: -1 }, /l2/],
+    [{ l2: Number.POSITIVE_INFINITY }, /l2/],
+    [{ maxIter: 0 }, /maxIter/],
+    [{ tol: 0 }, /tol/],
+    [{ classWeight: 'x' as never }, /classWeight/],
+    [{ lambda: 1 } as never, /unknown parameter/],
+  ])('rejects invalid params %o', (p, re) => {
+    expect(() => resolveLogRegParams(p)).toThrow(re);
+  });
+
+  it('rejects non-binary labels', () => {
+    expect(() => trainLogReg(matrixFromRows([[1], [2]]), [0, 0.5])).toThrow(/labels must be 0 or 1/);
+  });
+});
