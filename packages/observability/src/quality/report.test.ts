@@ -75,7 +75,7 @@ describe('qualityReport', () => {
     expect(r.fields.map((f) => [f.name, f.driftVerdict])).toEqual([
       ['amount', 'ok'],
       ['channel', 'ok'],
-      ['note', 'insufficient_data'], // not profiled for drift, no methods
+      ['note', 'not_monitored'], // categorical: false, so no drift method
     ]);
     // note is always null in reference and batch: expected missingness is not penalised
     expect(r.fields[2]!.missing).toEqual({ count: 2000, rate: 1, referenceRate: 1 });
@@ -124,7 +124,7 @@ describe('qualityReport', () => {
     const r = qualityReport(null, batch(1_000, 5), schema);
     expect(r.hasReference).toBe(false);
     expect(r.fields[0]!.outliers!.fittedOn).toBe('batch');
-    expect(r.fields.every((f) => f.drift.length === 0)).toBe(true);
+    expect(r.fields.every((f) => f.drift.length === 0 && f.driftVerdict === 'not_monitored')).toBe(true);
     expect(qualityReport(null, [], schema).quality).toBeNull();
   });
 

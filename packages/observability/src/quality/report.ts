@@ -50,7 +50,8 @@ export interface FieldReport {
   violations: FieldViolations;
   /** Empty without a reference profile, or for fields the profile does not describe. */
   drift: DriftResult[];
-  driftVerdict: DriftVerdict;
+  /** Worst verdict of the field's methods; 'not_monitored' when the field has no drift method (no profile, timestamp, …). */
+  driftVerdict: DriftVerdict | 'not_monitored';
   /** driftVerdict === 'drift': the exporter increments synfinance_data_distribution_drifts_total{field}. */
   drifted: boolean;
 }
@@ -102,7 +103,7 @@ export function qualityReport(
     } else if (kind === 'categorical' && prof?.kind === 'categorical') {
       drift = categoricalDrift(prof, categoricalColumn(records, spec.name), options);
     }
-    const driftVerdict = worstVerdict(drift);
+    const driftVerdict = drift.length === 0 ? 'not_monitored' : worstVerdict(drift);
     const m = missing[spec.name]!;
     fields.push({
       name: spec.name,

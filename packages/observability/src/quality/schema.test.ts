@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkValue, type Schema, timestampMillis, validateRecords } from './schema.ts';
+import {
+  checkValue,
+  isCategoricalField,
+  isNumericField,
+  type Schema,
+  timestampMillis,
+  validateRecords,
+} from './schema.ts';
 
 const schema: Schema = {
   fields: [
@@ -64,6 +71,17 @@ describe('schema validation', () => {
     const strict = validateRecords(records, { ...schema, strict: true });
     expect(strict.violationsTotal).toBe(5);
     expect(strict.invalidRecords).toBe(4);
+  });
+
+  it('decides which fields are numeric or categorical for drift', () => {
+    expect(isNumericField({ name: 'a', type: 'number' })).toBe(true);
+    expect(isNumericField({ name: 'a', type: 'integer', categorical: true })).toBe(false);
+    expect(isCategoricalField({ name: 'a', type: 'integer', categorical: true })).toBe(true);
+    expect(isCategoricalField({ name: 'a', type: 'string' })).toBe(true);
+    expect(isCategoricalField({ name: 'a', type: 'boolean' })).toBe(true);
+    expect(isCategoricalField({ name: 'a', type: 'string', categorical: false })).toBe(false);
+    expect(isCategoricalField({ name: 'a', type: 'timestamp' })).toBe(false);
+    expect(isCategoricalField({ name: 'a', type: 'number' })).toBe(false);
   });
 
   it('rejects a schema declaring a field twice', () => {

@@ -22,7 +22,11 @@ export interface FieldSpec {
    * or 'none'. See outliers.ts.
    */
   outlierRule?: 'iqr' | 'mad' | 'none';
-  /** Treat this field as categorical for drift (default: string, boolean and enum-bearing fields). */
+  /**
+   * Treat this field as categorical for drift (JS, PSI over categories). Default: true for string and
+   * boolean fields, false otherwise. `false` on a string field (free text, identifiers) means no drift;
+   * `true` on a number/integer field (codes) switches it from numeric to categorical drift.
+   */
   categorical?: boolean;
 }
 
@@ -88,7 +92,7 @@ export function isNumericField(spec: FieldSpec): boolean {
 }
 
 export function isCategoricalField(spec: FieldSpec): boolean {
-  if (spec.categorical === true) return true;
+  if (spec.categorical !== undefined) return spec.categorical && spec.type !== 'timestamp';
   if (spec.type === 'timestamp') return false;
   if (spec.type === 'string' || spec.type === 'boolean') return true;
   return false;
