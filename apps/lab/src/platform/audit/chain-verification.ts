@@ -1,0 +1,246 @@
+import type { KeyObject } from 'node:crypto';
+import { type AuditEvent, GENESIS_HASH, hashAuditEvent } from './canonical-hash.ts';
+import { type SignedCheckpoint, verifyCheckpointSignature } from './checkpoints.ts';
+
+export type ChainFailureReason =
+  /** The stored hash is not the hash of the stored fields: the event was edited. */
+  | 'hash_mismatch'
+  /** prev_hash is not the previous event's hash: an event was inserted, removed or moved. */
+  | 'prev_mismatch'
+  /** seq is not the previous seq + 1: an event is missing, duplicated or out of order. */
+  | 'sequence_gap'
+  /** A row could not be hashed (missing field, wrong type). */
+  | 'malformed_event'
+  /** A checkpoint's signature does not verify with the public key: it was forged or altered. */
+  | 'checkpoint_signature_invalid'
+  /** The event at a checkpoint's seq has another hash: the chain was recomputed after the checkpoint. */
+  | 'checkpoint_mismatch'
+  /** A checkpoint names a seq beyond the last event: the tail was cut off. */
+  | 'truncated'
+  /** A checkpoint that the interval says must exist is absent (checked only when an interval is given). */
+  | 'checkpoint_missing';
+
+export interface ChainVerification {
+  valid: boolean;
+  /** Events examined, up to and including the first invalid one. */
+  checked: number;
+  first_invalid_seq: number | null;
+  /** 0-based position in the stream of the first invalid event, null when not tied to one. */
+  index: number | null;
+  reason: ChainFailureReason | null;
+  expected: string | null;
+  actual: string | null;
+  /** The last valid event (seq and hash), to compare with an external anchor. */
+  head: { seq: number; hash: string } | null;
+}
+
+export interface ChainVerifierOptions {
+  /** Start after a known-good event instead of the genesis (verify a range); defaults to seq 0 / genesis. */
+  after?: { seq: number; hash: string };
+  checkpoints?: readonly SignedCheckpoint[];
+  /** Needed when checkpoints are given. */
+  publicKey?: KeyObject;
+  /** When set, a checkpoint must exist at every multiple of it up to the head. */
+  checkpointInterval?: number;
+}
+
+/**
+ * Walks the chain one event at a time in seq order and keeps only the previous hash and the checkpoint
+ * index, so memory stays constant however many pages are pushed. Stops checking at the first failure.
+ */
+export class ChainVerifier {
+  private prevSeq: number;
+  private prevHash: string;
+  private checked = 0;
+  private failure: Omit<ChainVerification, 'valid' | 'checked' | 'head'> | null = null;
+  private readonly checkpointsBySeq = new Map<number, SignedCheckpoint>();
+  private readonly checkpointInterval: number | undefined;
+
+  constructor(options: ChainVerifierOptions = {}) {
+    this.prevSeq = options.after?.seq ?? 0;
+    this.prevHash = options.after?.hash ?? GENESIS_HASH;
+    this.checkpointInterval = options.checkpointInterval;
+    const sorted = [...(options.checkpoints ?? [])].sort((a, b) => a.seq - b.seq);
+    if (sorted.length > 0 && !options.publicKey) throw new Error('checkpoints given without a public key');
+    for (const cp of sorted) {
+      if (!verifyCheckpointSignature(cp, options.publicKey!)) {
+        this.fail({
+          seq: cp.seq,
+          index: null,
+          reason: 'checkpoint_signature_invalid',
+          expected: null,
+          actual: cp.signature,
+        });
+        return;
+      }
+      this.checkpointsBySeq.set(cp.seq, cp);
+    }
+  }
+
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
+  private fail(f: {
+    seq: number | null;
+    index: number | null;
+    reason: ChainFailureReason;
+    expected: string | null;
+    actual: string | null;
+  }): false {
+    this.failure = {
+      first_invalid_seq: f.seq,
+      index: f.index,
+      reason: f.reason,
+      expected: f.expected,
+      actual: f.actual,
+    };
+    return false;
+  }
+
+  /** Checks the next event; returns false once the chain is broken (later pushes are ignored). */
+  push(event: AuditEvent): boolean {
+    if (this.failure) return false;
+    const index = this.checked;
+    this.checked++;
+    const expectedSeq = this.prevSeq + 1;
+    if (typeof event.seq !== 'number') {
+      // A driver that returns bigint columns as strings must convert them before verification.
+      return this.fail({
+        seq: null,
+        index,
+        reason: 'malformed_event',
+        expected: 'seq as a number',
+        actual: `${typeof event.seq} ${String(event.seq)}`,
+      });
+    }
+    if (event.seq !== expectedSeq) {
+      return this.fail({
+        seq: event.seq,
+        index,
+        reason: 'sequence_gap',
+        expected: String(expectedSeq),
+        actual: String(event.seq),
+      });
+    }
+    if (event.prev_hash !== this.prevHash) {
+      return this.fail({
+        seq: event.seq,
+        index,
+        reason: 'prev_mismatch',
+        expected: this.prevHash,
+        actual: event.prev_hash,
+      });
+    }
+    let recomputed: string;
+    try {
+      recomputed = hashAuditEvent(event, event.prev_hash);
+    } catch (error) {
+      return this.fail({
+        seq: event.seq,
+        index,
+        reason: 'malformed_event',
+        expected: null,
+        actual: error instanceof Error ? error.message : String(error),
+      });
+    }
+    if (recomputed !== event.hash) {
+      return this.fail({
+        seq: event.seq,
+        index,
+        reason: 'hash_mismatch',
+        expected: recomputed,
+        actual: event.hash,
+      });
+    }
+    const checkpoint = this.checkpointsBySeq.get(event.seq);
+    if (checkpoint && checkpoint.hash !== event.hash) {
+      return this.fail({
+        seq: event.seq,
+        index,
+        reason: 'checkpoint_mismatch',
+        expected: checkpoint.hash,
+        actual: event.hash,
+      });
+    }
+    this.prevSeq = event.seq;
+    this.prevHash = event.hash;
+    return true;
+  }
+
+  /** The verdict after the last page; also checks the checkpoints against the end of the chain. */
+  result(): ChainVerification {
+    const head = this.prevSeq > 0 ? { seq: this.prevSeq, hash: this.prevHash } : null;
+    if (!this.failure) {
+      const beyond = [...this.checkpointsBySeq.values()].find((cp) => cp.seq > this.prevSeq);
+      if (beyond) {
+        this.fail({
+          seq: this.prevSeq + 1,
+          index: null,
+          reason: 'truncated',
+          expected: `events up to seq ${beyond.seq}`,
+          actual: `last seq ${this.prevSeq}`,
+        });
+      } else if (this.checkpointInterval && this.checkpointInterval > 0) {
+        for (let seq = this.checkpointInterval; seq <= this.prevSeq; seq += this.checkpointInterval) {
+          if (!this.checkpointsBySeq.has(seq)) {
+            this.fail({
+              seq,
+              index: null,
+              reason: 'checkpoint_missing',
+              expected: `checkpoint at seq ${seq}`,
+              actual: null,
+            });
+            break;
+          }
+        }
+      }
+    }
+    if (this.failure) return { valid: false, checked: this.checked, head, ...this.failure };
+    return {
+      valid: true,
+      checked: this.checked,
+      first_invalid_seq: null,
+      index: null,
+      reason: null,
+      expected: null,
+      actual: null,
+      head,
+    };
+  }
+}
+
+/** Verifies an ordered array, or a stream of pages flattened into an async iterable. */
+export async function verifyChain(
+  events: Iterable<AuditEvent> | AsyncIterable<AuditEvent>,
+  options: ChainVerifierOptions = {},
+): Promise<ChainVerification> {
+  const verifier = new ChainVerifier(options);
+  if (!verifier.failed) {
+    for await (const event of events) {
+      if (!verifier.push(event)) break;
+    }
+  }
+  return verifier.result();
+}
+
+/**
+ * Keyset pagination over the chain: calls `fetchPage(afterSeq)` (for example
+ * `SELECT ... WHERE seq > $1 ORDER BY seq LIMIT 1000`) until a page comes back empty. Holds one page at
+ * a time.
+ */
+export async function* eventsInPages(
+  fetchPage: (afterSeq: number) => Promise<readonly AuditEvent[]>,
+  startAfterSeq = 0,
+): AsyncGenerator<AuditEvent> {
+  let after = startAfterSeq;
+  for (;;) {
+    const page = await fetchPage(after);
+    if (page.length === 0) return;
+    for (const event of page) yield event;
+    const last = page[page.length - 1]!.seq;
+    // A page that does not move forward would loop for ever; the verifier has already reported why.
+    if (!(last > after)) return;
+    after = last;
+  }
+}
