@@ -141,7 +141,7 @@ describe.skipIf(!onPostgres)('lab server process on PostgreSQL', () => {
     const down = await fetch(`${server.baseUrl}/ready`);
     expect(down.status).toBe(503);
     expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect((await down.json()).type).toBe('/problems/database-unavailable');
+    expect(((await down.json()) as { type: string }).type).toBe('/problems/database-unavailable');
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
 
     await openProxy();
