@@ -155,6 +155,22 @@ describe('GBDT behaviour', () => {
     }
   });
 
+  it('scores very deep trees (no padded layout) and tiny batches the same as row by row', () => {
+    const deep = trainGbdt(train.X, train.y, { nTrees: 3, maxDepth: 14, minSamplesLeaf: 1, lambda: 0.01 });
+    const depthOf = (k: number): number =>
+      deep.trees.feature[k]! < 0
+        ? 0
+        : 1 + Math.max(depthOf(deep.trees.left[k]!), depthOf(deep.trees.left[k]! + 1));
+    expect(depthOf(0)).toBeGreaterThan(10);
+    const row = new Float64Array(test.X.nCols);
+    for (const m of [deep, model]) {
+      const raw = m.predictRaw(test.X);
+      const tiny = m.predictRaw(selectRows(test.X, [0, 1, 2]));
+      for (let r = 0; r < 300; r++) expect(raw[r]).toBe(m.predictRawRow(getRow(test.X, r, row)));
+      expect([...tiny]).toEqual([...raw.subarray(0, 3)]);
+    }
+  });
+
   it('ranks the informative features above pure noise by gain', () => {
     const imp = model.featureImportance('gain');
     const noiseMax = Math.max(...imp.slice(5));

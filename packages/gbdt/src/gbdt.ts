@@ -159,11 +159,31 @@ export class GbdtModel {
     return sigmoid(this.predictRawRow(row));
   }
 
-  /** Raw scores for every row of a column-major matrix (blocked: trees stay hot in cache). */
+  private compiled: PerfectLayout | null | undefined;
+
+  /**
+   * The trees padded to complete binary trees of the ensemble's maximum depth (padding nodes send
+   * everything left and copy the leaf value), so batch scoring can walk all trees level by level with
+   * branch-free arithmetic. Built lazily; null when the trees are too deep for padding to pay off.
+   */
+  private perfect(): PerfectLayout | null {
+    if (this.compiled === undefined) this.compiled = buildPerfectLayout(this.trees);
+    return this.compiled;
+  }
+
+  /** Raw scores for every row of a column-major matrix. */
   predictRaw(X: Matrix, out: Float64Array = new Float64Array(X.nRows)): Float64Array {
     if (X.nCols !== this.nFeatures) {
       throw new RangeError(`matrix has ${X.nCols} columns, model expects ${this.nFeatures}`);
     }
+    const perfect = X.nRows >= 64 ? this.perfect() : null;
+    if (perfect) predictPerfect(perfect, this.trees.baseScore, X, out);
+    else this.predictRawGeneral(X, out);
+    return out;
+  }
+
+  /** Node-by-node traversal over blocks of rows (used for tiny batches and very deep trees). */
+  private predictRawGeneral(X: Matrix, out: Float64Array): void {
     const { roots, feature, threshold, left, defaultLeft, value, baseScore } = this.trees;
     const { nRows, data } = X;
     const BLOCK = 256;
@@ -186,7 +206,6 @@ export class GbdtModel {
         }
       }
     }
-    return out;
   }
 
   predictProba(X: Matrix, out?: Float64Array): Float64Array {
@@ -228,6 +247,98 @@ export class GbdtModel {
       if (f >= 0) imp[f]! += kind === 'gain' ? gain[i]! : 1;
     }
     return imp;
+  }
+}
+
+/** Complete-binary-tree layout of an ensemble, for batch scoring. */
+interface PerfectLayout {
+  depth: number;
+  nTrees: number;
+  /** Per tree, 2^depth - 1 internal nodes in heap order (children of i are 2i+1, 2i+2). */
+  feature: Int32Array;
+  threshold: Float64Array;
+  /** 1 if NaN goes right. */
+  nanRight: Uint8Array;
+  /** Per tree, 2^depth leaf values. */
+  leaf: Float64Array;
+}
+
+/** Deepest padding worth doing: 2^10 leaves per tree. */
+const MAX_PERFECT_DEPTH = 10;
+
+function buildPerfectLayout(a: GbdtArrays): PerfectLayout | null {
+  const nT = a.roots.length;
+  const depthOf = (node: number): number =>
+    a.feature[node]! < 0 ? 0 : 1 + Math.max(depthOf(a.left[node]!), depthOf(a.left[node]! + 1));
+  let D = 0;
+  for (let t = 0; t < nT; t++) D = Math.max(D, depthOf(a.roots[t]!));
+  if (D > MAX_PERFECT_DEPTH) return null;
+  const D1 = Math.max(D, 1);
+  const NI = (1 << D1) - 1;
+  const NL = 1 << D1;
+  const feature = new Int32Array(nT * NI);
+  const threshold = new Float64Array(nT * NI);
+  const nanRight = new Uint8Array(nT * NI);
+  const leaf = new Float64Array(nT * NL);
+  for (let t = 0; t < nT; t++) {
+    const fill = (node: number, idx: number, level: number): void => {
+      if (level === D1) {
+        leaf[t * NL + idx - NI] = a.value[node]!;
+        return;
+      }
+      const k = t * NI + idx;
+      if (a.feature[node]! < 0) {
+        // Padding: every value (and NaN) goes left; both subtrees end in this leaf's value.
+        feature[k] = 0;
+        threshold[k] = Number.POSITIVE_INFINITY;
+        nanRight[k] = 0;
+        fill(node, 2 * idx + 1, level + 1);
+        fill(node, 2 * idx + 2, level + 1);
+        return;
+      }
+      feature[k] = a.feature[node]!;
+      threshold[k] = a.threshold[node]!;
+      nanRight[k] = 1 - a.defaultLeft[node]!;
+      fill(a.left[node]!, 2 * idx + 1, level + 1);
+      fill(a.left[node]! + 1, 2 * idx + 2, level + 1);
+    };
+    fill(a.roots[t]!, 0, 0);
+  }
+  return { depth: D1, nTrees: nT, feature, threshold, nanRight, leaf };
+}
+
+/**
+ * Batch scoring on the complete-tree layout: for a block of rows, each tree is walked level by level
+ * for all rows of the block (independent work the CPU can overlap), and the child index is computed
+ * without branches: right = (v > thr) | (nanRight & !(v <= thr)), which is v > thr for numbers and
+ * nanRight for NaN.
+ */
+function predictPerfect(p: PerfectLayout, baseScore: number, X: Matrix, out: Float64Array): void {
+  const { nRows, data } = X;
+  const { depth, nTrees, threshold, nanRight, leaf } = p;
+  const NI = (1 << depth) - 1;
+  const NL = 1 << depth;
+  const colOff = new Int32Array(p.feature.length);
+  for (let k = 0; k < colOff.length; k++) colOff[k] = p.feature[k]! * nRows;
+  const BLOCK = 512;
+  const cur = new Int32Array(BLOCK);
+  for (let s = 0; s < nRows; s += BLOCK) {
+    const m = Math.min(BLOCK, nRows - s);
+    for (let r = 0; r < m; r++) out[s + r] = baseScore;
+    for (let t = 0; t < nTrees; t++) {
+      const base = t * NI;
+      cur.fill(0);
+      for (let l = 0; l < depth; l++) {
+        for (let r = 0; r < m; r++) {
+          const k = base + cur[r]!;
+          const v = data[colOff[k]! + s + r]!;
+          const thr = threshold[k]!;
+          cur[r] = 2 * cur[r]! + 1 + (+(v > thr) | (nanRight[k]! & +!(v <= thr)));
+        }
+      }
+      const lb = t * NL - NI;
+      for (let r = 0; r < m; r++) out[s + r]! += leaf[lb + cur[r]!]!;
+    }
   }
 }
 
