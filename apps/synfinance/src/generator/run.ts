@@ -1,0 +1,166 @@
+// Orchestration: plan shards, fan tasks out to worker threads (or run inline), write results back
+// strictly in shard order (bytes never depend on scheduling), then commit the files atomically.
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { planShards } from './plan.ts';
+import { CUSTOMER_COLUMNS, MERCHANT_COLUMNS, TXN_COLUMNS } from './schema.ts';
+import { merchantValues } from './serialize.ts';
+import { type Format, mergeStats, type TaskResult, TaskRunner } from './task.ts';
+import type { GenParams, ShardSpec, ShardStats } from './types.ts';
+import { buildWorld } from './world.ts';
+import { openSink, sidecarPath, type TableSink } from './writers.ts';
+
+export interface RunOptions {
+  params: GenParams;
+  count: number;
+  format: Format;
+  out: string;
+  /** 0 = generate inline in this thread */
+  workers: number;
+  /** shards per task message */
+  chunkShards: number;
+  onProgress?: (rowsDone: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunSummary {
+  rows: number;
+  customers: number;
+  merchants: number;
+  fraudRows: number;
+  fraudRate: number;
+  fraudByType: Record<string, number>;
+  anomalyByType: Record<string, number>;
+  seconds: number;
+  rowsPerSec: number;
+  bytes: number;
+  files: { transactions: string; customers: string; merchants: string };
+}
+
+export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
+  const t0 = performance.now();
+  const { params, format } = opts;
+  const specs = planShards(opts.count, params.days, params.shardRows);
+  const tasks: ShardSpec[][] = [];
+  const chunk = Math.max(1, Math.floor(opts.chunkShards));
+  for (let i = 0; i < specs.length; i += chunk) tasks.push(specs.slice(i, i + chunk));
+  const totalCustomers = specs.reduce((s, x) => s + x.customers, 0);
+
+  const sinks: TableSink[] = [];
+  const cleanup = () => {
+    for (const s of sinks) s.abort();
+  };
+  const stats: ShardStats = { rows: 0, fraudRows: 0, fraudByType: {}, anomalyByType: {} };
+  const workers: Worker[] = [];
+  try {
+    const txnSink = openSink(opts.out, TXN_COLUMNS, format);
+    sinks.push(txnSink);
+    const custSink = openSink(sidecarPath(opts.out, 'customers'), CUSTOMER_COLUMNS, format);
+    sinks.push(custSink);
+    const merchSink = openSink(sidecarPath(opts.out, 'merchants'), MERCHANT_COLUMNS, format);
+    sinks.push(merchSink);
+    const world = buildWorld(params.seed, params.startDay, params.days);
+    merchSink.writeRows(merchantValues(world));
+
+    const write = (res: TaskResult) => {
+      if (res.txnText) txnSink.writeText(res.txnText);
+      if (res.custText) custSink.writeText(res.custText);
+      for (const cols of res.txnColumns ?? []) txnSink.writeColumns(cols);
+      for (const cols of res.custColumns ?? []) custSink.writeColumns(cols);
+      mergeStats(stats, res.stats);
+      opts.onProgress?.(stats.rows, opts.count);
+    };
+
+    if (opts.workers <= 0) {
+      const runner = new TaskRunner(params, format);
+      for (let i = 0; i < tasks.length; i++) {
+        if (opts.signal?.aborted) throw new Error('aborted');
+        write(runner.run(i, tasks[i]!));
+        // yield so progress timers and signals run
+        if (i % 4 === 3) await new Promise((r) => setImmediate(r));
+      }
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const n = Math.min(opts.workers, tasks.length);
+        const pending = new Map<number, TaskResult>();
+        let nextToSend = 0;
+        let nextToWrite = 0;
+        let failed = false;
+        const maxAhead = n * 2;
+        const fail = (e: unknown) => {
+          if (failed) return;
+          failed = true;
+          reject(e instanceof Error ? e : new Error(String(e)));
+        };
+        opts.signal?.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
+        const idle: Worker[] = [];
+        const pump = () => {
+          while (!failed && idle.length && nextToSend < tasks.length && nextToSend - nextToWrite < maxAhead) {
+            const w = idle.pop()!;
+            w.postMessage({ task: nextToSend, specs: tasks[nextToSend] });
+            nextToSend++;
+          }
+          if (!failed && nextToWrite === tasks.length) resolve();
+        };
+        if (tasks.length === 0) {
+          resolve();
+          return;
+        }
+        for (let i = 0; i < n; i++) {
+          // worker-entry.mjs registers tsx itself: workers do not inherit the loader on Node 20
+          const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+            workerData: { params, format },
+          });
+          workers.push(w);
+          w.on('error', fail);
+          w.on('exit', (code) => {
+            if (code !== 0 && nextToWrite < tasks.length) fail(new Error(`worker exited with code ${code}`));
+          });
+          w.on('message', (msg: { ok: boolean; res?: TaskResult; error?: string }) => {
+            if (!msg.ok) return fail(new Error(msg.error));
+            const res = msg.res!;
+            pending.set(res.task, res);
+            idle.push(w);
+            try {
+              while (pending.has(nextToWrite)) {
+                const r = pending.get(nextToWrite)!;
+                pending.delete(nextToWrite);
+                write(r);
+                nextToWrite++;
+              }
+            } catch (e) {
+              return fail(e);
+            }
+            pump();
+          });
+          idle.push(w);
+        }
+        pump();
+      });
+    }
+    for (const s of sinks) s.finish();
+    // sidecars first, the main file last: the transaction file appears only when all is written
+    custSink.commit();
+    merchSink.commit();
+    txnSink.commit();
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      rows: stats.rows,
+      customers: totalCustomers,
+      merchants: world.merchants.length,
+      fraudRows: stats.fraudRows,
+      fraudRate: stats.rows ? stats.fraudRows / stats.rows : 0,
+      fraudByType: stats.fraudByType,
+      anomalyByType: stats.anomalyByType,
+      seconds,
+      rowsPerSec: stats.rows / Math.max(seconds, 1e-9),
+      bytes: fs.statSync(opts.out).size,
+      files: { transactions: opts.out, customers: custSink.finalPath, merchants: merchSink.finalPath },
+    };
+  } catch (e) {
+    cleanup();
+    throw e;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

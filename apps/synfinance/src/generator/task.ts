@@ -1,0 +1,106 @@
+// One unit of work: generate a list of consecutive shards and serialise them for the chosen format.
+// Runs unchanged in a worker thread or inline in the main thread.
+import { CUSTOMER_COLUMNS, TXN_COLUMNS } from './schema.ts';
+import { csvLine, csvTxnLine, customerValues, jsonLine, txnValues, type Value } from './serialize.ts';
+import { ShardGenerator } from './shard.ts';
+import type { GenParams, ShardSpec, ShardStats } from './types.ts';
+import { buildWorld, type World } from './world.ts';
+
+export type Format = 'csv' | 'jsonl' | 'parquet';
+
+export interface TaskResult {
+  task: number;
+  rows: number;
+  stats: ShardStats;
+  /** csv/jsonl: encoded text; parquet: column arrays per shard */
+  txnText?: Uint8Array;
+  custText?: Uint8Array;
+  txnColumns?: Value[][][]; // [shard][column][row]
+  custColumns?: Value[][][];
+}
+
+export class TaskRunner {
+  private readonly world: World;
+  private readonly gen: ShardGenerator;
+
+  constructor(
+    readonly params: GenParams,
+    readonly format: Format,
+  ) {
+    this.world = buildWorld(params.seed, params.startDay, params.days);
+    this.gen = new ShardGenerator(params, this.world);
+  }
+
+  run(task: number, specs: ShardSpec[]): TaskResult {
+    const stats: ShardStats = { rows: 0, fraudRows: 0, fraudByType: {}, anomalyByType: {} };
+    const txnBuf = new ByteBuf(1 << 22);
+    const custBuf = new ByteBuf(1 << 16);
+    const txnColumns: Value[][][] = [];
+    const custColumns: Value[][][] = [];
+    for (const spec of specs) {
+      const { rows, customers, stats: s } = this.gen.generate(spec);
+      mergeStats(stats, s);
+      if (this.format === 'parquet') {
+        const cols: Value[][] = TXN_COLUMNS.map(() => new Array(rows.length));
+        rows.forEach((r, i) => {
+          const v = txnValues(r, spec.rowOffset + i, this.world);
+          for (let j = 0; j < v.length; j++) cols[j]![i] = v[j]!;
+        });
+        txnColumns.push(cols);
+        const ccols: Value[][] = CUSTOMER_COLUMNS.map(() => new Array(customers.length));
+        customers.forEach((c, i) => {
+          const v = customerValues(c);
+          for (let j = 0; j < v.length; j++) ccols[j]![i] = v[j]!;
+        });
+        custColumns.push(ccols);
+      } else {
+        const csv = this.format === 'csv';
+        for (let i = 0; i < rows.length; i++) {
+          const v = txnValues(rows[i]!, spec.rowOffset + i, this.world);
+          txnBuf.write(csv ? csvTxnLine(v) : jsonLine(TXN_COLUMNS, v));
+        }
+        for (const c of customers) {
+          const v = customerValues(c);
+          custBuf.write(csv ? csvLine(v) : jsonLine(CUSTOMER_COLUMNS, v));
+        }
+      }
+    }
+    if (this.format === 'parquet') return { task, rows: stats.rows, stats, txnColumns, custColumns };
+    return { task, rows: stats.rows, stats, txnText: txnBuf.bytes(), custText: custBuf.bytes() };
+  }
+}
+
+export function mergeStats(into: ShardStats, s: ShardStats): void {
+  into.rows += s.rows;
+  into.fraudRows += s.fraudRows;
+  for (const [k, v] of Object.entries(s.fraudByType)) into.fraudByType[k] = (into.fraudByType[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(s.anomalyByType))
+    into.anomalyByType[k] = (into.anomalyByType[k] ?? 0) + v;
+}
+
+/** Growable byte buffer; all generated text is ASCII except merchant names, so write as UTF-8. */
+export class ByteBuf {
+  private buf: Buffer;
+  private pos = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafeSlow(size);
+  }
+  write(s: string): void {
+    if (this.pos + s.length * 3 > this.buf.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + s.length * 3));
+      this.buf.copy(next, 0, 0, this.pos);
+      this.buf = next;
+    }
+    this.pos += (this.buf as unknown as FastBuf).utf8Write(s, this.pos);
+  }
+  /** A copy sized exactly, backed by its own ArrayBuffer (transferable). */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
+  }
+}
+
+interface FastBuf {
+  utf8Write(s: string, offset: number): number;
+}

@@ -1,0 +1,142 @@
+// Core in-memory types shared by the shard generator, the injection patterns and the writers.
+
+export type Difficulty = 'easy' | 'default' | 'hard';
+
+export const FRAUD_TYPES = [
+  'card_cloning',
+  'account_takeover',
+  'merchant_collusion',
+  'velocity_abuse',
+  'amount_manipulation',
+  'refund_fraud',
+  'stolen_card',
+  'synthetic_identity',
+  'first_party_bust_out',
+  'friendly_fraud',
+  'transaction_replay',
+  'card_testing',
+  'mule_account',
+  'shipping_fraud',
+  'loyalty_abuse',
+] as const;
+export type FraudType = (typeof FRAUD_TYPES)[number] | 'combined';
+
+export const ANOMALY_TYPES = ['behavioural', 'geographic', 'temporal', 'amount'] as const;
+export type AnomalyType = (typeof ANOMALY_TYPES)[number];
+
+export interface GenParams {
+  seed: number;
+  startDay: number; // UTC day number of the first simulated day (IST calendar date)
+  days: number;
+  fraudRate: number;
+  anomalyRate: number;
+  difficulty: Difficulty;
+  /** Relative weight per fraud type (by share of fraud rows), in FRAUD_TYPES order. */
+  fraudMix: number[];
+  /** Probability that a fraud episode is a chain of two patterns ("combined"); 0 = never. */
+  chainProbability: number;
+  shardRows: number;
+}
+
+export interface ShardSpec {
+  shard: number;
+  rows: number;
+  rowOffset: number;
+  customers: number;
+  customerOffset: number;
+}
+
+export interface Customer {
+  idx: number; // index within shard
+  id: string;
+  segment: number;
+  age: number;
+  income: number;
+  occupation: string;
+  hourProfile: number; // index into HOUR_PROFILE_NAMES
+  savviness: number;
+  homeCity: number;
+  homeLat: number;
+  homeLon: number;
+  spend: number; // typical-spend multiplier applied to category medians
+  monthlyTxn: number;
+  catCum: Float64Array; // category preference, cumulative
+  catWeights: number[];
+  payWeights: number[]; // per payment mode, 0 when the customer has no such instrument
+  hasDebit: boolean;
+  hasCredit: boolean;
+  hasBnpl: boolean;
+  phoneOs: string;
+  phoneId: string;
+  appVersion: string;
+  desktopOs: string | null;
+  desktopId: string | null;
+  loyalty: number;
+  favourites: number[][]; // per category, merchant indices in the home city
+  onlineFavourites: number[][]; // per category, online merchant indices
+  payees: number[];
+  nightOwl: boolean;
+  synthetic: boolean;
+  accountOpenDay: number;
+  /** legit trips: [startSec, endSec, cityIdx] */
+  trips: number[];
+  /** legit phone change: seconds from start when a new phone is used (or -1) */
+  phoneChangeAt: number;
+  newPhoneId: string;
+}
+
+export interface FraudLabel {
+  type: FraudType;
+  severity: string;
+  confidence: number;
+  evidence: string;
+}
+
+export interface AnomalyLabel {
+  type: AnomalyType;
+  severity: string;
+  score: number;
+  evidence: string;
+}
+
+/** One transaction row, before IDs are assigned. */
+export class Txn {
+  t = 0;
+  cust!: Customer;
+  seq = 0; // creation order within shard, used as the deterministic tie-breaker
+  merchantKey = 0;
+  merchantId = '';
+  merchantName = '';
+  merchantIsChain = 0;
+  merchantReputation: number | null = null;
+  category = '';
+  subcategory = '';
+  txnType = 'purchase';
+  amountPaise = 0;
+  mode = 0;
+  channel = 0;
+  deviceType = '';
+  deviceId: string | null = null;
+  os: string | null = null;
+  appVersion: string | null = null;
+  status = 'approved';
+  city = 0;
+  lat = 0;
+  lon = 0;
+  distanceKm = 0;
+  firstWithMerchant = 0;
+  prevMerchantCount = 0;
+  dailyCount = 0;
+  dailyAmountPaise = 0;
+  sinceLast = 0;
+  isFraud = 0;
+  fraud: FraudLabel | null = null;
+  anomaly: AnomalyLabel | null = null;
+}
+
+export interface ShardStats {
+  rows: number;
+  fraudRows: number;
+  fraudByType: Record<string, number>;
+  anomalyByType: Record<string, number>;
+}
