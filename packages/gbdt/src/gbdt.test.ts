@@ -166,7 +166,11 @@ describe('GBDT behaviour', () => {
     for (const m of [deep, model]) {
       const raw = m.predictRaw(test.X);
       const tiny = m.predictRaw(selectRows(test.X, [0, 1, 2]));
-      for (let r = 0; r < 300; r++) expect(raw[r]).toBe(m.predictRawRow(getRow(test.X, r, row)));
+      for (let r = 0; r < 300; r++) {
+        getRow(test.X, r, row);
+        expect(raw[r]).toBe(m.predictRawRow(row));
+        expect(raw[r]).toBe(m.predictRawRowNodes(row));
+      }
       expect([...tiny]).toEqual([...raw.subarray(0, 3)]);
     }
   });

@@ -139,6 +139,30 @@ export class GbdtModel {
 
   /** Raw score (log-odds) of a single row given as an array of feature values. */
   predictRawRow(row: ArrayLike<number>): number {
+    const p = this.perfect();
+    if (p) {
+      const { depth, nTrees, feature, threshold, nanRight, leaf } = p;
+      const NI = (1 << depth) - 1;
+      const NL = 1 << depth;
+      let sum = this.trees.baseScore;
+      for (let t = 0; t < nTrees; t++) {
+        const base = t * NI;
+        let idx = 0;
+        for (let l = 0; l < depth; l++) {
+          const k = base + idx;
+          const v = row[feature[k]!]!;
+          const thr = threshold[k]!;
+          idx = 2 * idx + 1 + (+(v > thr) | (nanRight[k]! & +!(v <= thr)));
+        }
+        sum += leaf[t * NL + idx - NI]!;
+      }
+      return sum;
+    }
+    return this.predictRawRowNodes(row);
+  }
+
+  /** Reference traversal over the flat node arrays (no padded layout); same result as predictRawRow. */
+  predictRawRowNodes(row: ArrayLike<number>): number {
     const { roots, feature, threshold, left, defaultLeft, value } = this.trees;
     let sum = this.trees.baseScore;
     for (let t = 0; t < roots.length; t++) {
