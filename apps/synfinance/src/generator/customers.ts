@@ -7,6 +7,7 @@ import { CITIES, haversineKm } from './world/cities.ts';
 import { CATEGORIES, CATEGORY_INDEX, type MerchantUniverse } from './world/merchants.ts';
 import {
   APP_VERSIONS,
+  PAYMENT_MODE_CALIBRATION,
   PAYMENT_MODE_TARGET,
   PM_BNPL,
   PM_CASH,
@@ -72,7 +73,9 @@ export function makeCustomer(
   const creditOdds = Math.min(0.95, 0.12 * seg.payTilt[PM_CREDIT]! * (0.6 + income * 0.35));
   const hasCredit = rng.chance(creditOdds);
   const hasBnpl = rng.chance(Math.min(0.6, 0.18 * seg.payTilt[PM_BNPL]! * (savviness === 2 ? 1.3 : 0.6)));
-  const payWeights = PAYMENT_MODE_TARGET.map((b, m) => b * seg.payTilt[m]! * rng.range(0.7, 1.3));
+  const payWeights = PAYMENT_MODE_TARGET.map(
+    (b, m) => b * PAYMENT_MODE_CALIBRATION[m]! * seg.payTilt[m]! * rng.range(0.7, 1.3),
+  );
   // digital savviness moves weight between cash and digital modes
   if (savviness === 0) {
     payWeights[PM_UPI]! *= 0.75;

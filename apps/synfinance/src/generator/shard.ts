@@ -213,7 +213,9 @@ export class ShardGenerator {
     const total = cum[cum.length - 1]!;
     // synthetic identities: a few customers opened only to bust out
     if ((p.fraudMix[FRAUD_TYPES.indexOf('synthetic_identity')] ?? 0) > 0) {
-      for (const c of customers) if ((c.hasCredit || c.hasBnpl) && rng.chance(0.02)) c.synthetic = true;
+      const pool = customers.filter((c) => c.hasCredit || c.hasBnpl);
+      const want = Math.min(pool.length, Math.max(1, Math.round(customers.length * 0.05)));
+      for (let i = 0; i < want; i++) pool.splice(rng.int(pool.length), 1)[0]!.synthetic = true;
     }
     // customers satisfying each pattern's static preconditions and with enough history
     const eligible = FRAUD_PATTERNS.map((pt) =>

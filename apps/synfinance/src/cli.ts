@@ -1,0 +1,38 @@
+// SynFinance command line: `npm run synfinance -- generate|profile ...`.
+import { UsageError } from './cli/config.ts';
+import { GENERATE_USAGE, runGenerate } from './cli/generate.ts';
+import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
+
+const USAGE = `SynFinance: synthetic Indian transactions with labelled fraud
+
+${GENERATE_USAGE}
+${PROFILE_USAGE}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'generate') return runGenerate(rest);
+  if (cmd === 'profile') return runProfile(rest);
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(USAGE);
+    return cmd === undefined ? 2 : 0;
+  }
+  throw new UsageError(`unknown command "${cmd}" (expected generate or profile)`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`synfinance: error: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(
+        `synfinance: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exitCode = 1;
+    }
+  },
+);
