@@ -610,7 +610,7 @@ class TreeGrower {
           const hR = H - hL;
           if (cL >= minSamplesLeaf && cR >= minSamplesLeaf && hL >= minHessianLeaf && hR >= minHessianLeaf) {
             const gR = G - gL;
-            const gain = (gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentScore;
+            const gain = 0.5 * ((gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentScore);
             if (gain > bestGain) {
               bestGain = gain;
               // Without missing values in this node, NaN follows the heavier side.
@@ -633,7 +633,7 @@ class TreeGrower {
             hR >= minHessianLeaf
           ) {
             const gR = G - gL2;
-            const gain = (gL2 * gL2) / (hL2 + lambda) + (gR * gR) / (hR + lambda) - parentScore;
+            const gain = 0.5 * ((gL2 * gL2) / (hL2 + lambda) + (gR * gR) / (hR + lambda) - parentScore);
             if (gain > bestGain) {
               bestGain = gain;
               best = { gain, feature: f, bin: b, defaultLeft: true, gL: gL2, hL: hL2, cL: cL2 };
