@@ -14,6 +14,15 @@ export interface LabConfig {
   dbPoolMax: number;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** HS256 secret for access tokens; required in production, generated and kept under dataDir otherwise. */
+  jwtSecret: string | undefined;
+  /** PEM file of the server's Ed25519 key (audit checkpoints, e-signature manifests). */
+  signingKeyFile: string | undefined;
+  lockoutThreshold: number;
+  lockoutMinutes: number;
+  /** 0 disables the maximum password age. */
+  passwordMaxAgeDays: number;
+  auditCheckpointInterval: number;
 }
 
 /** A configuration error names the variable at fault in one line. */
@@ -89,5 +98,13 @@ export function loadConfig(env: Env = process.env): LabConfig {
     dbPoolMax: integer(env, 'POLYMORPH_DB_POOL_MAX', 10, 1, 1000),
     bodyLimitBytes: integer(env, 'POLYMORPH_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     shutdownTimeoutMs: integer(env, 'POLYMORPH_SHUTDOWN_TIMEOUT_MS', 8_000, 100, 600_000),
+    jwtSecret: env['POLYMORPH_JWT_SECRET'] || undefined,
+    signingKeyFile: env['POLYMORPH_SIGNING_KEY_FILE']
+      ? resolve(env['POLYMORPH_SIGNING_KEY_FILE'])
+      : undefined,
+    lockoutThreshold: integer(env, 'POLYMORPH_LOCKOUT_THRESHOLD', 5, 1, 100),
+    lockoutMinutes: integer(env, 'POLYMORPH_LOCKOUT_MINUTES', 30, 1, 100_000),
+    passwordMaxAgeDays: integer(env, 'POLYMORPH_PASSWORD_MAX_AGE_DAYS', 0, 0, 3650),
+    auditCheckpointInterval: integer(env, 'POLYMORPH_AUDIT_CHECKPOINT_INTERVAL', 1000, 1, 10_000_000),
   };
 }

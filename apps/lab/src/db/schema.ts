@@ -5,6 +5,7 @@ import * as devices from './schema/devices.ts';
 import * as identity from './schema/identity.ts';
 import * as inventory from './schema/inventory.ts';
 import * as samples from './schema/samples.ts';
+import * as signatures from './schema/signatures.ts';
 import * as sites from './schema/sites.ts';
 import * as workflows from './schema/workflows.ts';
 
@@ -17,5 +18,6 @@ export const schema = {
   ...samples,
   ...inventory,
   ...workflows,
+  ...signatures,
 };
 export type Schema = typeof schema;

@@ -1,16 +1,33 @@
-CREATE TABLE "audit" (
-	"seq" bigserial PRIMARY KEY NOT NULL,
-	"occurred_at" timestamp with time zone DEFAULT now() NOT NULL,
+CREATE TABLE "audit_checkpoints" (
+	"seq" bigint PRIMARY KEY NOT NULL,
+	"hash" text NOT NULL,
+	"ts" text NOT NULL,
+	"key_id" text NOT NULL,
+	"signature" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "audit_events" (
+	"seq" bigint PRIMARY KEY NOT NULL,
+	"ts" timestamp (6) with time zone DEFAULT now() NOT NULL,
 	"actor" text NOT NULL,
-	"event_type" text NOT NULL,
+	"action" text NOT NULL,
 	"entity_type" text NOT NULL,
-	"entity_id" text NOT NULL,
-	"payload" jsonb NOT NULL,
+	"entity_id" text,
+	"before" jsonb,
+	"after" jsonb,
 	"reason" text,
 	"request_id" text,
+	"ip" text,
 	"prev_hash" text NOT NULL,
 	"hash" text NOT NULL,
-	CONSTRAINT "audit_hash_unique" UNIQUE("hash")
+	CONSTRAINT "audit_events_hash_unique" UNIQUE("hash")
+);
+--> statement-breakpoint
+CREATE TABLE "signing_keys" (
+	"key_id" text PRIMARY KEY NOT NULL,
+	"public_key_pem" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "calibration_entries" (
@@ -53,11 +70,45 @@ CREATE TABLE "devices" (
 	CONSTRAINT "devices_vendor_serial_unique" UNIQUE("vendor","serial_number")
 );
 --> statement-breakpoint
+CREATE TABLE "auth_sessions" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"user_email" text NOT NULL,
+	"not_after" timestamp with time zone NOT NULL,
+	"revoked_at" timestamp with time zone,
+	"revoked_reason" text,
+	"ip" text,
+	"user_agent" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "mfa_recovery_codes" (
+	"code_hash" text PRIMARY KEY NOT NULL,
+	"user_email" text NOT NULL,
+	"used_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "password_history" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"user_email" text NOT NULL,
+	"password_hash" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "refresh_tokens" (
+	"token_hash" text PRIMARY KEY NOT NULL,
+	"session_id" uuid NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"used_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "roles" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"name" text NOT NULL,
 	"description" text DEFAULT '' NOT NULL,
 	"permissions" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"mfa_required" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "roles_name_unique" UNIQUE("name")
 );
@@ -77,6 +128,8 @@ CREATE TABLE "users" (
 	"is_active" boolean DEFAULT true NOT NULL,
 	"mfa_enabled" boolean DEFAULT false NOT NULL,
 	"mfa_secret" text,
+	"mfa_pending_secret" text,
+	"mfa_last_used_step" bigint,
 	"failed_login_attempts" integer DEFAULT 0 NOT NULL,
 	"locked_until" timestamp with time zone,
 	"last_login_at" timestamp with time zone,
@@ -198,6 +251,21 @@ CREATE TABLE "samples" (
 	CONSTRAINT "samples_quantity_non_negative" CHECK ("samples"."quantity" IS NULL OR "samples"."quantity" >= 0)
 );
 --> statement-breakpoint
+CREATE TABLE "electronic_signatures" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"record_type" text NOT NULL,
+	"record_id" text NOT NULL,
+	"record_hash" text NOT NULL,
+	"signer_email" text NOT NULL,
+	"signer_name" text NOT NULL,
+	"meaning" text NOT NULL,
+	"reason" text,
+	"signed_at" text NOT NULL,
+	"key_id" text NOT NULL,
+	"server_signature" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "device_hubs" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"hub_id" text NOT NULL,
@@ -290,11 +358,17 @@ CREATE TABLE "workflow_versions" (
 	CONSTRAINT "workflow_versions_name_version_unique" UNIQUE("workflow_name","version")
 );
 --> statement-breakpoint
+ALTER TABLE "audit_checkpoints" ADD CONSTRAINT "audit_checkpoints_seq_audit_events_seq_fk" FOREIGN KEY ("seq") REFERENCES "public"."audit_events"("seq") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "audit_checkpoints" ADD CONSTRAINT "audit_checkpoints_key_id_signing_keys_key_id_fk" FOREIGN KEY ("key_id") REFERENCES "public"."signing_keys"("key_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "calibration_entries" ADD CONSTRAINT "calibration_entries_device_id_devices_id_fk" FOREIGN KEY ("device_id") REFERENCES "public"."devices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "calibration_entries" ADD CONSTRAINT "calibration_entries_performed_by_users_email_fk" FOREIGN KEY ("performed_by") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "device_status" ADD CONSTRAINT "device_status_device_id_devices_id_fk" FOREIGN KEY ("device_id") REFERENCES "public"."devices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "devices" ADD CONSTRAINT "devices_lab_id_labs_id_fk" FOREIGN KEY ("lab_id") REFERENCES "public"."labs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "devices" ADD CONSTRAINT "devices_hub_id_device_hubs_id_fk" FOREIGN KEY ("hub_id") REFERENCES "public"."device_hubs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "auth_sessions" ADD CONSTRAINT "auth_sessions_user_email_users_email_fk" FOREIGN KEY ("user_email") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "mfa_recovery_codes" ADD CONSTRAINT "mfa_recovery_codes_user_email_users_email_fk" FOREIGN KEY ("user_email") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "password_history" ADD CONSTRAINT "password_history_user_email_users_email_fk" FOREIGN KEY ("user_email") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "refresh_tokens" ADD CONSTRAINT "refresh_tokens_session_id_auth_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."auth_sessions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "user_roles" ADD CONSTRAINT "user_roles_user_email_users_email_fk" FOREIGN KEY ("user_email") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "user_roles" ADD CONSTRAINT "user_roles_role_id_roles_id_fk" FOREIGN KEY ("role_id") REFERENCES "public"."roles"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inventory_items" ADD CONSTRAINT "inventory_items_vendor_id_vendors_id_fk" FOREIGN KEY ("vendor_id") REFERENCES "public"."vendors"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -313,6 +387,8 @@ ALTER TABLE "samples" ADD CONSTRAINT "samples_batch_id_batches_id_fk" FOREIGN KE
 ALTER TABLE "samples" ADD CONSTRAINT "samples_container_id_containers_id_fk" FOREIGN KEY ("container_id") REFERENCES "public"."containers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "samples" ADD CONSTRAINT "samples_parent_id_samples_id_fk" FOREIGN KEY ("parent_id") REFERENCES "public"."samples"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "samples" ADD CONSTRAINT "samples_created_by_users_email_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "electronic_signatures" ADD CONSTRAINT "electronic_signatures_signer_email_users_email_fk" FOREIGN KEY ("signer_email") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "electronic_signatures" ADD CONSTRAINT "electronic_signatures_key_id_signing_keys_key_id_fk" FOREIGN KEY ("key_id") REFERENCES "public"."signing_keys"("key_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "device_hubs" ADD CONSTRAINT "device_hubs_node_id_nodes_id_fk" FOREIGN KEY ("node_id") REFERENCES "public"."nodes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "labs" ADD CONSTRAINT "labs_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "nodes" ADD CONSTRAINT "nodes_lab_id_labs_id_fk" FOREIGN KEY ("lab_id") REFERENCES "public"."labs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -325,15 +401,20 @@ ALTER TABLE "workflow_sample_assignments" ADD CONSTRAINT "workflow_sample_assign
 ALTER TABLE "workflow_sample_assignments" ADD CONSTRAINT "workflow_sample_assignments_assigned_by_users_email_fk" FOREIGN KEY ("assigned_by") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "workflow_versions" ADD CONSTRAINT "workflow_versions_created_by_users_email_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "workflow_versions" ADD CONSTRAINT "workflow_versions_approved_by_users_email_fk" FOREIGN KEY ("approved_by") REFERENCES "public"."users"("email") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "audit_entity_idx" ON "audit" USING btree ("entity_type","entity_id","seq");--> statement-breakpoint
-CREATE INDEX "audit_actor_idx" ON "audit" USING btree ("actor","occurred_at");--> statement-breakpoint
-CREATE INDEX "audit_event_type_idx" ON "audit" USING btree ("event_type","occurred_at");--> statement-breakpoint
+CREATE INDEX "audit_events_entity_idx" ON "audit_events" USING btree ("entity_type","entity_id","seq");--> statement-breakpoint
+CREATE INDEX "audit_events_actor_idx" ON "audit_events" USING btree ("actor","seq");--> statement-breakpoint
+CREATE INDEX "audit_events_action_idx" ON "audit_events" USING btree ("action","seq");--> statement-breakpoint
+CREATE INDEX "audit_events_ts_idx" ON "audit_events" USING btree ("ts");--> statement-breakpoint
 CREATE INDEX "calibration_entries_device_idx" ON "calibration_entries" USING btree ("device_id","calibration_date");--> statement-breakpoint
 CREATE INDEX "calibration_entries_next_due_idx" ON "calibration_entries" USING btree ("next_due_date");--> statement-breakpoint
 CREATE INDEX "device_status_next_due_idx" ON "device_status" USING btree ("next_calibration_due");--> statement-breakpoint
 CREATE INDEX "device_status_status_idx" ON "device_status" USING btree ("status");--> statement-breakpoint
 CREATE INDEX "devices_lab_id_idx" ON "devices" USING btree ("lab_id");--> statement-breakpoint
 CREATE INDEX "devices_device_type_idx" ON "devices" USING btree ("device_type");--> statement-breakpoint
+CREATE INDEX "auth_sessions_user_idx" ON "auth_sessions" USING btree ("user_email","revoked_at");--> statement-breakpoint
+CREATE INDEX "mfa_recovery_codes_user_idx" ON "mfa_recovery_codes" USING btree ("user_email");--> statement-breakpoint
+CREATE INDEX "password_history_user_idx" ON "password_history" USING btree ("user_email","created_at");--> statement-breakpoint
+CREATE INDEX "refresh_tokens_session_idx" ON "refresh_tokens" USING btree ("session_id");--> statement-breakpoint
 CREATE INDEX "user_roles_role_id_idx" ON "user_roles" USING btree ("role_id");--> statement-breakpoint
 CREATE INDEX "users_is_active_idx" ON "users" USING btree ("is_active");--> statement-breakpoint
 CREATE INDEX "inventory_items_category_idx" ON "inventory_items" USING btree ("category");--> statement-breakpoint
@@ -352,6 +433,8 @@ CREATE INDEX "samples_parent_id_idx" ON "samples" USING btree ("parent_id");--> 
 CREATE INDEX "samples_status_idx" ON "samples" USING btree ("status");--> statement-breakpoint
 CREATE INDEX "samples_lot_number_idx" ON "samples" USING btree ("lot_number");--> statement-breakpoint
 CREATE INDEX "samples_created_at_idx" ON "samples" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "electronic_signatures_record_idx" ON "electronic_signatures" USING btree ("record_type","record_id");--> statement-breakpoint
+CREATE INDEX "electronic_signatures_signer_idx" ON "electronic_signatures" USING btree ("signer_email");--> statement-breakpoint
 CREATE INDEX "device_hubs_node_id_idx" ON "device_hubs" USING btree ("node_id");--> statement-breakpoint
 CREATE INDEX "labs_organization_id_idx" ON "labs" USING btree ("organization_id");--> statement-breakpoint
 CREATE INDEX "nodes_lab_id_idx" ON "nodes" USING btree ("lab_id");--> statement-breakpoint

@@ -1,0 +1,184 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../db/client.ts';
+import { migratedDatabase } from '../../testing/test-database.ts';
+import { generateServerKeyPair } from '../signatures/server-key.ts';
+import { AuditTrail } from './audit-trail.ts';
+
+let database: Database;
+let cleanup: () => Promise<void>;
+const key = generateServerKeyPair();
+const ctx = { actor: 'qa@lab.test', requestId: 'req-1', ip: '127.0.0.1' };
+
+beforeEach(async () => {
+  ({ database, cleanup } = await migratedDatabase());
+});
+afterEach(async () => cleanup());
+
+async function writeEvents(trail: AuditTrail, n: number) {
+  for (let i = 0; i < n; i++) {
+    await trail.transaction((_tx, audit) =>
+      audit(ctx, {
+        action: 'sample.updated',
+        entityType: 'sample',
+        entityId: `S-${i}`,
+        after: { i, note: 'é ✓' },
+      }),
+    );
+  }
+}
+
+/** Tampering needs the triggers off: only a superuser (the test's connection) can do that. */
+async function asSuperuserWithoutTriggers(statement: string) {
+  await database.withSession(async (s) => {
+    await s.exec('ALTER TABLE audit_events DISABLE TRIGGER USER');
+    try {
+      await s.exec(statement);
+    } finally {
+      await s.exec('ALTER TABLE audit_events ENABLE TRIGGER USER');
+    }
+  });
+}
+
+describe('audit trail on the real database', () => {
+  it('an intact chain verifies, and events carry the database time', async () => {
+    const trail = new AuditTrail(database, key, 4);
+    await writeEvents(trail, 10);
+    const result = await trail.verify();
+    expect(result).toMatchObject({ valid: true, checked: 10, first_invalid_seq: null, reason: null });
+    expect((await trail.checkpoints()).map((c) => c.seq)).toEqual([4, 8]);
+    const first = (await trail.events().next()).value;
+    expect(first?.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it('200 concurrent audited writes leave a valid chain with gapless seq', async () => {
+    const trail = new AuditTrail(database, key, 50);
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        trail.transaction((_tx, audit) =>
+          audit(ctx, { action: 'sample.created', entityType: 'sample', entityId: `S-${i}`, after: { i } }),
+        ),
+      ),
+    );
+    const seqs: number[] = [];
+    for await (const e of trail.events(64)) seqs.push(e.seq);
+    expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(await trail.verify()).toMatchObject({ valid: true, checked: 200 });
+  });
+
+  it('a change and its audit event commit together or not at all', async () => {
+    const trail = new AuditTrail(database, key, 1000);
+    await database.db.execute(
+      sql`INSERT INTO users (email, name, password_hash) VALUES ('a@lab.test', 'A', 'x')`,
+    );
+    await expect(
+      trail.transaction(async (tx, audit) => {
+        await tx.execute(sql`UPDATE users SET name = 'B' WHERE email = 'a@lab.test'`);
+        await audit(ctx, { action: 'user.updated', entityType: 'user', entityId: 'a@lab.test' });
+        throw new Error('business rule failed after the audit append');
+      }),
+    ).rejects.toThrow('business rule');
+    const res = (await database.db.execute(sql`SELECT name FROM users`)) as unknown as {
+      rows: { name: string }[];
+    };
+    expect(res.rows[0]?.name).toBe('A');
+    expect(await trail.verify()).toMatchObject({ valid: true, checked: 0 });
+  });
+
+  it('rejects UPDATE, DELETE and TRUNCATE on audit_events', async () => {
+    const trail = new AuditTrail(database, key, 1000);
+    await writeEvents(trail, 2);
+    for (const statement of [
+      "UPDATE audit_events SET actor = 'mallory' WHERE seq = 1",
+      'DELETE FROM audit_events WHERE seq = 2',
+      'TRUNCATE audit_events CASCADE',
+    ]) {
+      await expect(database.withSession((s) => s.exec(statement))).rejects.toThrow(/append-only/);
+    }
+    expect(await trail.verify()).toMatchObject({ valid: true, checked: 2 });
+  });
+
+  it('a raw edit of one payload (triggers disabled by a superuser) is named by first_invalid_seq', async () => {
+    const trail = new AuditTrail(database, key, 1000);
+    await writeEvents(trail, 6);
+    await asSuperuserWithoutTriggers(`UPDATE audit_events SET after = '{"i": 99}' WHERE seq = 4`);
+    expect(await trail.verify()).toMatchObject({
+      valid: false,
+      first_invalid_seq: 4,
+      reason: 'hash_mismatch',
+    });
+  });
+
+  it('a deleted middle event is detected as a gap', async () => {
+    const trail = new AuditTrail(database, key, 1000);
+    await writeEvents(trail, 6);
+    await asSuperuserWithoutTriggers('DELETE FROM audit_events WHERE seq = 3');
+    expect(await trail.verify()).toMatchObject({
+      valid: false,
+      first_invalid_seq: 4,
+      reason: 'sequence_gap',
+    });
+  });
+
+  it('an inserted forged event is detected', async () => {
+    const trail = new AuditTrail(database, key, 1000);
+    await writeEvents(trail, 3);
+    await asSuperuserWithoutTriggers(
+      `INSERT INTO audit_events (seq, actor, action, entity_type, prev_hash, hash)
+       SELECT 4, 'mallory', 'user.role_added', 'user', hash, repeat('a', 64) FROM audit_events WHERE seq = 3`,
+    );
+    expect(await trail.verify()).toMatchObject({
+      valid: false,
+      first_invalid_seq: 4,
+      reason: 'hash_mismatch',
+    });
+  });
+
+  it('reordered events are detected', async () => {
+    const trail = new AuditTrail(database, key, 1000);
+    await writeEvents(trail, 4);
+    // Swap events 2 and 3 (through negative seqs, as the primary key forbids a direct swap).
+    await asSuperuserWithoutTriggers(
+      'UPDATE audit_events SET seq = -seq WHERE seq IN (2, 3); UPDATE audit_events SET seq = 5 + seq WHERE seq < 0',
+    );
+    const result = await trail.verify();
+    expect(result.valid).toBe(false);
+    expect(result.first_invalid_seq).toBe(2);
+  });
+
+  it('a truncated tail is detected through the checkpoints', async () => {
+    const trail = new AuditTrail(database, key, 5);
+    await writeEvents(trail, 10);
+    await database.withSession(async (s) => {
+      await s.exec('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
+      await s.exec('ALTER TABLE audit_events DISABLE TRIGGER USER');
+      // The attacker drops the last events but cannot drop the checkpoint rows' evidence without the key:
+      // here they keep the checkpoint at 10 by detaching its foreign key first.
+      await s.exec('ALTER TABLE audit_checkpoints DROP CONSTRAINT audit_checkpoints_seq_audit_events_seq_fk');
+      await s.exec('DELETE FROM audit_events WHERE seq > 7');
+      await s.exec('ALTER TABLE audit_events ENABLE TRIGGER USER');
+      await s.exec('ALTER TABLE audit_checkpoints ENABLE TRIGGER USER');
+    });
+    expect(await trail.verify()).toMatchObject({ valid: false, reason: 'truncated' });
+  });
+
+  it('a chain recomputed wholesale with consistent hashes is caught by the checkpoint signatures', async () => {
+    const trail = new AuditTrail(database, key, 3);
+    await writeEvents(trail, 6);
+    // The attacker rewrites history from scratch with their own key: every hash is consistent...
+    const forger = new AuditTrail(database, generateServerKeyPair(), 3);
+    await database.withSession(async (s) => {
+      await s.exec('ALTER TABLE audit_events DISABLE TRIGGER USER');
+      await s.exec('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
+      await s.exec('DELETE FROM audit_checkpoints');
+      await s.exec('DELETE FROM audit_events');
+    });
+    await writeEvents(forger, 6);
+    await database.withSession(async (s) => {
+      await s.exec('ALTER TABLE audit_events ENABLE TRIGGER USER');
+      await s.exec('ALTER TABLE audit_checkpoints ENABLE TRIGGER USER');
+    });
+    // ...but the checkpoints are not signed by the server's key.
+    expect(await trail.verify()).toMatchObject({ valid: false, reason: 'checkpoint_signature_invalid' });
+  });
+});

@@ -1,0 +1,207 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { Database, LabDb } from '../../db/client.ts';
+import type { LabMetrics } from '../lab-metrics.ts';
+import type { ServerKeyPair } from '../signatures/server-key.ts';
+import { type AuditEvent, GENESIS_HASH, type JsonValue, sealAuditEvent } from './canonical-hash.ts';
+import { type ChainVerification, verifyChain } from './chain-verification.ts';
+import { isCheckpointDue, type SignedCheckpoint, signCheckpoint } from './checkpoints.ts';
+
+export type LabTx = Parameters<Parameters<LabDb['transaction']>[0]>[0];
+type Executor = Pick<LabDb, 'execute'>;
+
+/** Who acts and from where; built once per request. */
+export interface AuditContext {
+  actor: string;
+  requestId: string | null;
+  ip: string | null;
+}
+
+export interface AuditEntry {
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  before?: unknown;
+  after?: unknown;
+  reason?: string | null;
+}
+
+// Serialises appends across every connection and process, so the chain never forks.
+const AUDIT_APPEND_LOCK_KEY = 7_245_190_113;
+/** The stored timestamp as fixed text (microseconds, UTC): what the hash covers and what readers get back. */
+export const TS_TEXT = sql.raw(`to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+
+async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+/** Dates become ISO strings and undefined disappears, exactly as jsonb will give the value back. */
+function asJson(value: unknown): JsonValue | null {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JsonValue);
+}
+
+interface EventRow {
+  seq: string | number;
+  ts: string;
+  actor: string;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before: JsonValue | null;
+  after: JsonValue | null;
+  reason: string | null;
+  request_id: string | null;
+  ip: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+const EVENT_COLUMNS = sql.raw(
+  `seq, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts, actor, action, entity_type,
+   entity_id, before, after, reason, request_id, ip, prev_hash, hash`,
+);
+
+export function toAuditEvent(row: EventRow): AuditEvent {
+  return { ...row, seq: Number(row.seq) };
+}
+
+/**
+ * The one way to write the audit trail. `append` must be called with the transaction that makes the
+ * change, so the record and its event commit together or not at all.
+ */
+export class AuditTrail {
+  constructor(
+    private readonly database: Database,
+    private readonly signingKey: ServerKeyPair,
+    private readonly checkpointInterval: number,
+    private readonly metrics?: LabMetrics,
+  ) {}
+
+  /** Runs `work` in one transaction and counts the audit events it committed. */
+  async transaction<T>(
+    work: (tx: LabTx, audit: (ctx: AuditContext, entry: AuditEntry) => Promise<AuditEvent>) => Promise<T>,
+  ): Promise<T> {
+    let appended = 0;
+    const result = await this.database.db.transaction(async (tx) =>
+      work(tx, async (ctx, entry) => {
+        const event = await this.append(tx, ctx, entry);
+        appended++;
+        return event;
+      }),
+    );
+    this.metrics?.auditEvents.inc(appended);
+    return result;
+  }
+
+  /** Appends one event inside `tx`. The time is the database's now(), never the client's. */
+  async append(tx: LabTx, ctx: AuditContext, entry: AuditEntry): Promise<AuditEvent> {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`);
+    const [last] = await rows<{ seq: string; hash: string }>(
+      tx,
+      sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`,
+    );
+    const [now] = await rows<{ ts: string }>(
+      tx,
+      sql`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts`,
+    );
+    const event = sealAuditEvent(
+      {
+        seq: last ? Number(last.seq) + 1 : 1,
+        ts: now!.ts,
+        actor: ctx.actor,
+        action: entry.action,
+        entity_type: entry.entityType,
+        entity_id: entry.entityId,
+        before: asJson(entry.before),
+        after: asJson(entry.after),
+        reason: entry.reason ?? null,
+        request_id: ctx.requestId,
+        ip: ctx.ip,
+      },
+      last?.hash ?? GENESIS_HASH,
+    );
+    await tx.execute(sql`
+      INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before, after, reason, request_id, ip, prev_hash, hash)
+      VALUES (${event.seq}, ${event.ts}::timestamptz, ${event.actor}, ${event.action}, ${event.entity_type},
+              ${event.entity_id}, ${jsonParam(event.before)}::jsonb, ${jsonParam(event.after)}::jsonb, ${event.reason},
+              ${event.request_id}, ${event.ip}, ${event.prev_hash}, ${event.hash})`);
+    if (isCheckpointDue(event.seq, this.checkpointInterval)) await this.insertCheckpoint(tx, event);
+    return event;
+  }
+
+  /** Signs the current head on demand (e.g. before an export or an inspection). */
+  async checkpointNow(): Promise<SignedCheckpoint | null> {
+    return this.database.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`);
+      const [head] = await rows<EventRow>(
+        tx,
+        sql`SELECT ${EVENT_COLUMNS} FROM audit_events ORDER BY seq DESC LIMIT 1`,
+      );
+      if (!head) return null;
+      const [existing] = await rows<{ seq: string }>(
+        tx,
+        sql`SELECT seq FROM audit_checkpoints WHERE seq = ${head.seq}`,
+      );
+      if (existing) return (await this.checkpoints()).find((c) => c.seq === Number(head.seq)) ?? null;
+      return this.insertCheckpoint(tx, toAuditEvent(head));
+    });
+  }
+
+  private async insertCheckpoint(tx: LabTx, head: AuditEvent): Promise<SignedCheckpoint> {
+    await registerSigningKey(tx, this.signingKey);
+    const cp = signCheckpoint(
+      { seq: head.seq, hash: head.hash, ts: head.ts },
+      this.signingKey.privateKey,
+      this.signingKey.keyId,
+    );
+    await tx.execute(sql`
+      INSERT INTO audit_checkpoints (seq, hash, ts, key_id, signature)
+      VALUES (${cp.seq}, ${cp.hash}, ${cp.ts}, ${cp.key_id}, ${cp.signature})`);
+    return cp;
+  }
+
+  async checkpoints(): Promise<SignedCheckpoint[]> {
+    const list = await rows<{ seq: string; hash: string; ts: string; key_id: string; signature: string }>(
+      this.database.db,
+      sql`SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq`,
+    );
+    return list.map((c) => ({ ...c, seq: Number(c.seq) }));
+  }
+
+  /** Every event in seq order, read in pages of `pageSize` so memory stays constant. */
+  async *events(pageSize = 1000): AsyncGenerator<AuditEvent> {
+    let after = 0;
+    for (;;) {
+      const page = await rows<EventRow>(
+        this.database.db,
+        sql`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq > ${after} ORDER BY seq LIMIT ${pageSize}`,
+      );
+      for (const row of page) yield toAuditEvent(row);
+      if (page.length < pageSize) return;
+      after = Number(page[page.length - 1]!.seq);
+    }
+  }
+
+  /** Verifies the whole chain against the signed checkpoints, streaming; sets the chain-valid gauge. */
+  async verify(): Promise<ChainVerification> {
+    const result = await verifyChain(this.events(), {
+      checkpoints: await this.checkpoints(),
+      publicKey: this.signingKey.publicKey,
+      checkpointInterval: this.checkpointInterval,
+    });
+    this.metrics?.auditChainValid.set(result.valid ? 1 : 0);
+    return result;
+  }
+}
+
+function jsonParam(value: JsonValue | null): string | null {
+  return value === null ? null : JSON.stringify(value);
+}
+
+/** Keeps the public half of the server key in the database so verifiers can find it by key_id. */
+export async function registerSigningKey(db: Executor, key: ServerKeyPair): Promise<void> {
+  const pem = key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  await db.execute(
+    sql`INSERT INTO signing_keys (key_id, public_key_pem) VALUES (${key.keyId}, ${pem}) ON CONFLICT (key_id) DO NOTHING`,
+  );
+}
