@@ -260,7 +260,7 @@ CREATE TABLE "electronic_signatures" (
 	"signer_name" text NOT NULL,
 	"meaning" text NOT NULL,
 	"reason" text,
-	"signed_at" text NOT NULL,
+	"signed_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"key_id" text NOT NULL,
 	"server_signature" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL

@@ -17,8 +17,8 @@ export const electronicSignatures = pgTable(
     signerName: text('signer_name').notNull(),
     meaning: text('meaning').notNull(),
     reason: text('reason'),
-    /** ISO 8601 UTC text exactly as covered by the server signature. */
-    signedAt: text('signed_at').notNull(),
+    /** Database time at signing; millisecond precision so its ISO text is exactly what the server signed. */
+    signedAt: timestamp('signed_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     keyId: text('key_id')
       .notNull()
       .references(() => signingKeys.keyId),
