@@ -14,7 +14,8 @@
  *    vector (= logistic-regression scoring without the sigmoid).
  * 3. Times GBDT training on BENCH_BIG_TRAIN_ROWS rows, with logistic-regression training on the same rows
  *    as the baseline.
- * Reported rates are the best of BENCH_REPS repetitions after one warm-up (the median is printed too).
+ * Reported rates are the best of BENCH_REPS interleaved repetitions after one warm-up round (the median
+ * is printed too); variants alternate within each round so machine load hits them alike.
  */
 import { cpus } from 'node:os';
 import { trainGbdt } from '../packages/gbdt/src/gbdt.ts';
@@ -46,12 +47,23 @@ function timeIt<T>(f: () => T): { ms: number; value: T } {
   const value = f();
   return { ms: performance.now() - t0, value };
 }
-function rates(n: number, f: () => void): { best: number; median: number } {
-  f(); // warm-up (JIT, lazy layouts)
-  const r: number[] = [];
-  for (let i = 0; i < REPS; i++) r.push((n / timeIt(f).ms) * 1000);
-  r.sort((a, b) => a - b);
-  return { best: r[r.length - 1]!, median: r[Math.floor(r.length / 2)]! };
+type Rate = { best: number; median: number };
+/**
+ * Measure several variants in interleaved rounds (one repetition of each per round), so that load from
+ * other processes on this shared machine hits baseline and candidates alike. One warm-up round first.
+ */
+function ratesInterleaved(variants: Array<{ n: number; f: () => void }>): Rate[] {
+  for (const v of variants) v.f();
+  const samples: number[][] = variants.map(() => []);
+  for (let i = 0; i < REPS; i++) {
+    variants.forEach((v, k) => {
+      samples[k]!.push((v.n / timeIt(v.f).ms) * 1000);
+    });
+  }
+  return samples.map((r) => {
+    r.sort((a, b) => a - b);
+    return { best: r[r.length - 1]!, median: r[Math.floor(r.length / 2)]! };
+  });
 }
 
 const cpuModel = cpus()[0]?.model ?? 'unknown';
@@ -89,24 +101,32 @@ function dot(X: Matrix, out: Float64Array): void {
   }
 }
 const out = new Float64Array(SCORE_ROWS);
-const baseline = rates(SCORE_ROWS, () => dot(test.X, out));
-const lrBatch = rates(SCORE_ROWS, () => lr.predictRaw(test.X, out));
-const gbdtBatch = rates(SCORE_ROWS, () => gbdt.predictRaw(test.X, out));
 // Single-row API, as a request handler would call it (row already extracted).
 const rowsN = Math.min(SCORE_ROWS, 50_000);
 const rows: Float64Array[] = [];
 for (let r = 0; r < rowsN; r++) rows.push(getRow(test.X, r));
 let sink = 0;
-const gbdtRow = rates(rowsN, () => {
-  for (const row of rows) sink += gbdt.predictRawRow(row);
-});
-const gbdtContrib = rates(rowsN, () => {
-  for (let i = 0; i < rowsN; i += 10) sink += gbdt.contributionsRow(rows[i]!).bias;
-});
+const [baseline, lrBatch, gbdtBatch, gbdtRow, gbdtContrib] = ratesInterleaved([
+  { n: SCORE_ROWS, f: () => dot(test.X, out) },
+  { n: SCORE_ROWS, f: () => lr.predictRaw(test.X, out) },
+  { n: SCORE_ROWS, f: () => gbdt.predictRaw(test.X, out) },
+  {
+    n: rowsN,
+    f: () => {
+      for (const row of rows) sink += gbdt.predictRawRow(row);
+    },
+  },
+  {
+    n: rowsN / 10,
+    f: () => {
+      for (let i = 0; i < rowsN; i += 10) sink += gbdt.contributionsRow(rows[i]!).bias;
+    },
+  },
+]) as [Rate, Rate, Rate, Rate, Rate];
 if (sink === 42) console.log('');
 
 console.log('\nscoring, one thread, rows/s (best / median of reps):');
-const line = (name: string, r: { best: number; median: number }, ratioTo?: number) =>
+const line = (name: string, r: Rate, ratioTo?: number) =>
   console.log(
     `  ${name.padEnd(44)} ${fmt(r.best).padStart(12)} / ${fmt(r.median).padStart(12)}${
       ratioTo ? `   ratio to baseline ${(r.best / ratioTo).toFixed(3)}` : ''
@@ -116,10 +136,7 @@ line('baseline: dot product (plain loop)', baseline);
 line('logistic regression predictRaw (batch)', lrBatch, baseline.best);
 line('GBDT 100x6 predictRaw (batch, column-major)', gbdtBatch, baseline.best);
 line('GBDT 100x6 predictRawRow (one row per call)', gbdtRow, baseline.best);
-line('GBDT contributionsRow (x10 = rows/s)', {
-  best: gbdtContrib.best / 10,
-  median: gbdtContrib.median / 10,
-});
+line('GBDT contributionsRow (one row per call)', gbdtContrib, baseline.best);
 
 if (BIG_ROWS > 0) {
   const big = timeIt(() => makeClassification(BIG_ROWS, COLS, 3, 0.02));

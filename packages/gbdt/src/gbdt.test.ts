@@ -219,6 +219,45 @@ describe('GBDT behaviour', () => {
   });
 });
 
+describe('GBDT weights and early stopping', () => {
+  const tr = makeClassification(3000, 8, 31);
+  const va = makeClassification(3000, 8, 32);
+  const logloss = (y: ArrayLike<number>, raw: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < y.length; i++) {
+      const p = 1 / (1 + Math.exp(-raw[i]!));
+      s -= y[i] === 1 ? Math.log(p) : Math.log(1 - p);
+    }
+    return s / y.length;
+  };
+
+  it('starts balanced models at log-odds 0 and ranks like the unweighted model', () => {
+    const bal = trainGbdt(tr.X, tr.y, { nTrees: 20, classWeight: 'balanced' });
+    const plain = trainGbdt(tr.X, tr.y, { nTrees: 20 });
+    expect(bal.trees.baseScore).toBeCloseTo(0, 12);
+    expect(plain.trees.baseScore).toBeLessThan(-0.5);
+    const aucBal = aucForTests(va.y, bal.predictRaw(va.X));
+    expect(Math.abs(aucBal - aucForTests(va.y, plain.predictRaw(va.X)))).toBeLessThan(0.02);
+  });
+
+  it('records validation loss and stops at the best iteration', () => {
+    const p = { nTrees: 200, maxDepth: 6, learningRate: 0.5, minSamplesLeaf: 2 };
+    const full = trainGbdt(tr.X, tr.y, p, { validation: va });
+    expect(full.trainInfo!.validLoss).toHaveLength(200);
+    expect(full.trainInfo!.validLoss[199]).toBeCloseTo(logloss(va.y, full.predictRaw(va.X)), 9);
+    const es = trainGbdt(tr.X, tr.y, { ...p, earlyStoppingRounds: 10 }, { validation: va });
+    const info = es.trainInfo!;
+    expect(info.treesTrained).toBeLessThan(200);
+    expect(info.treesTrained - info.treesKept).toBe(10);
+    expect(es.nTrees).toBe(info.treesKept);
+    const best = Math.min(...info.validLoss);
+    expect(info.validLoss[info.treesKept - 1]).toBe(best);
+    expect(logloss(va.y, es.predictRaw(va.X))).toBeCloseTo(best, 9);
+    expect(best).toBeLessThan(full.trainInfo!.validLoss[199]!);
+    expect(() => trainGbdt(tr.X, tr.y, { earlyStoppingRounds: 5 })).toThrow(/needs validation data/);
+  });
+});
+
 describe('GBDT input validation', () => {
   const X = matrixFromRows([
     [0, 1],

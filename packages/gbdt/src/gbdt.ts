@@ -39,6 +39,8 @@ export interface GbdtParams {
   seed: number;
   /** 'balanced' weights the classes to equal total weight (multiplied into sample weights if given). */
   classWeight: 'none' | 'balanced';
+  /** Stop after this many trees without validation improvement; 0 = off. Needs FitOptions.validation. */
+  earlyStoppingRounds: number;
 }
 
 export const DEFAULT_GBDT_PARAMS: GbdtParams = {
@@ -53,6 +55,7 @@ export const DEFAULT_GBDT_PARAMS: GbdtParams = {
   subsample: 1,
   seed: 0,
   classWeight: 'none',
+  earlyStoppingRounds: 0,
 };
 
 export function resolveGbdtParams(p: Partial<GbdtParams> = {}): GbdtParams {
@@ -70,6 +73,7 @@ export function resolveGbdtParams(p: Partial<GbdtParams> = {}): GbdtParams {
   int('minSamplesLeaf', 1, Number.MAX_SAFE_INTEGER);
   int('maxBins', 2, 65_534);
   int('seed', 0, 0xffffffff);
+  int('earlyStoppingRounds', 0, 100_000);
   const num = (name: keyof GbdtParams, ok: (v: number) => boolean, rule: string) => {
     const v = q[name] as number;
     if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) bad(name, v, rule);
@@ -127,6 +131,8 @@ export class GbdtModel {
     readonly featureNames: readonly string[],
     readonly params: GbdtParams,
     readonly trees: GbdtArrays,
+    /** Present on freshly trained models; not saved in model files. */
+    readonly trainInfo?: GbdtTrainInfo,
   ) {}
 
   get nFeatures(): number {
@@ -369,6 +375,20 @@ function predictPerfect(p: PerfectLayout, baseScore: number, X: Matrix, out: Flo
 export interface FitOptions {
   featureNames?: readonly string[];
   sampleWeight?: ArrayLike<number>;
+  /**
+   * Held-out data scored after every tree (mean log-loss). With `earlyStoppingRounds` > 0, training
+   * stops when the validation loss has not improved for that many trees, and the model keeps the trees
+   * up to the best iteration.
+   */
+  validation?: { X: Matrix; y: ArrayLike<number> };
+}
+
+export interface GbdtTrainInfo {
+  treesTrained: number;
+  /** Number of trees kept (best validation iteration when early stopping, else all). */
+  treesKept: number;
+  /** Mean validation log-loss after each tree (empty without validation data). */
+  validLoss: number[];
 }
 
 interface SplitInfo {
@@ -440,6 +460,17 @@ export function trainGbdt(
   const treesNodes: TNode[][] = [];
   const grower = new TreeGrower(binned, n, mapper, params, grad, hess, rows, scratch);
 
+  let val: ValidationScorer | null = null;
+  if (opts.validation) {
+    const vX = opts.validation.X;
+    if (vX.nCols !== nCols) throw new RangeError(`validation has ${vX.nCols} columns, training has ${nCols}`);
+    val = new ValidationScorer(vX, checkLabels(vX, opts.validation.y), baseScore);
+  } else if (params.earlyStoppingRounds > 0) {
+    throw new RangeError('earlyStoppingRounds needs validation data (FitOptions.validation)');
+  }
+  const validLoss: number[] = [];
+  let bestLoss = Number.POSITIVE_INFINITY;
+  let bestIter = 0;
   for (let t = 0; t < params.nTrees; t++) {
     for (let i = 0; i < n; i++) {
       const p = sigmoid(F[i]!);
@@ -457,6 +488,16 @@ export function trainGbdt(
     }
     const nodes = grower.grow(m);
     treesNodes.push(nodes);
+    if (val) {
+      const loss = val.addTree(nodes);
+      validLoss.push(loss);
+      if (loss < bestLoss) {
+        bestLoss = loss;
+        bestIter = t + 1;
+      } else if (params.earlyStoppingRounds > 0 && t + 1 - bestIter >= params.earlyStoppingRounds) {
+        break;
+      }
+    }
     // Update scores: in-sample rows by leaf ranges, otherwise by walking the binned tree.
     if (m === n) {
       grower.applyLeafRanges(F);
@@ -465,7 +506,42 @@ export function trainGbdt(
     }
   }
 
-  return new GbdtModel(featureNames, params, flatten(baseScore, treesNodes));
+  const treesTrained = treesNodes.length;
+  if (val && params.earlyStoppingRounds > 0) treesNodes.length = Math.max(1, bestIter);
+  const info: GbdtTrainInfo = { treesTrained, treesKept: treesNodes.length, validLoss };
+  return new GbdtModel(featureNames, params, flatten(baseScore, treesNodes), info);
+}
+
+/** Keeps running raw scores of validation rows (raw feature values) and reports mean log-loss. */
+class ValidationScorer {
+  private readonly F: Float64Array;
+
+  constructor(
+    private readonly X: Matrix,
+    private readonly y: Uint8Array,
+    baseScore: number,
+  ) {
+    this.F = new Float64Array(X.nRows).fill(baseScore);
+  }
+
+  addTree(nodes: TNode[]): number {
+    const { nRows, data } = this.X;
+    let loss = 0;
+    for (let r = 0; r < nRows; r++) {
+      let k = 0;
+      while (nodes[k]!.feature >= 0) {
+        const nd = nodes[k]!;
+        const v = data[nd.feature * nRows + r]!;
+        k = nd.left + (v <= nd.threshold ? 0 : v > nd.threshold ? 1 : nd.defaultLeft ? 0 : 1);
+      }
+      const z = this.F[r]! + nodes[k]!.value;
+      this.F[r] = z;
+      // log-loss = softplus(z) - y*z, computed stably.
+      const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+      loss += sp - this.y[r]! * z;
+    }
+    return loss / nRows;
+  }
 }
 
 function walkBinned(
