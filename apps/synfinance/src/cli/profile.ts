@@ -135,9 +135,11 @@ export function compareWithTargets(p: DatasetProfile, cfg: ConfigTree, tolerance
   const targets = section(prof, 'targets');
   const tol = toleranceOverride ?? Number(prof.tolerance ?? 0.2);
   const figures: Figure[] = [];
+  const perFigure = numMap(prof.tolerance_by_figure);
   const add = (name: string, labels: string[], observed: number[], target: number[], perElement = false) => {
     const e = nrmse(observed, target, perElement);
-    figures.push({ name, labels, observed, target, nrmse: e, pass: e <= tol });
+    const t = toleranceOverride ?? perFigure[name] ?? tol;
+    figures.push({ name, labels, observed, target, nrmse: e, pass: e <= t });
   };
   const pm = numMap(targets.payment_mode);
   const pmLabels = PAYMENT_MODES.filter((m) => m in pm);

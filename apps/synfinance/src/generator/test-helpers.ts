@@ -1,0 +1,66 @@
+// Helpers shared by the SynFinance tests (not used at run time).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Row, readRows } from '../cli/read.ts';
+import { generateDataset, type RunSummary } from './run.ts';
+import type { Format } from './task.ts';
+import { FRAUD_TYPES, type GenParams } from './types.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const CLI = path.join(REPO_ROOT, 'apps/synfinance/src/cli.ts');
+export const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
+
+export function tmpDir(prefix = 'synfinance-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function params(over: Partial<GenParams> = {}): GenParams {
+  return {
+    seed: 42,
+    startDay: Date.UTC(2025, 0, 1) / 86_400_000,
+    days: 365,
+    fraudRate: 0.02,
+    anomalyRate: 0.01,
+    difficulty: 'default',
+    fraudMix: FRAUD_TYPES.map(() => 1),
+    chainProbability: 0,
+    shardRows: 20_000,
+    ...over,
+  };
+}
+
+export async function generate(
+  count: number,
+  format: Format,
+  over: Partial<GenParams> = {},
+  workers = 0,
+): Promise<{ file: string; summary: RunSummary; dir: string }> {
+  const dir = tmpDir();
+  const file = path.join(dir, `txns.${format}`);
+  const summary = await generateDataset({
+    params: params(over),
+    count,
+    format,
+    out: file,
+    workers,
+    chunkShards: 1,
+  });
+  return { file, summary, dir };
+}
+
+export async function readAll(file: string): Promise<Row[]> {
+  const out: Row[] = [];
+  for await (const r of readRows(file)) out.push(r);
+  return out;
+}
+
+export function runCli(args: string[], opts: { timeout?: number } = {}) {
+  return spawnSync(TSX, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: opts.timeout ?? 60_000,
+  });
+}
