@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
@@ -6,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
 import type { Database } from './db/client.ts';
 import { registerRouteGuard } from './platform/access/route-guard.ts';
+import { generateServerKeyPair } from './platform/signatures/server-key.ts';
+import { TEST_CONFIG } from './testing/lab-app.ts';
 import { migratedDatabase } from './testing/test-database.ts';
 
-const config = { logLevel: 'info' as const, bodyLimitBytes: 1024, env: 'test' as const };
+const config = { ...TEST_CONFIG, logLevel: 'info' as const, bodyLimitBytes: 1024 };
 const logLines: Record<string, unknown>[] = [];
 const logStream = new Writable({
   write(chunk, _enc, done) {
@@ -23,7 +26,12 @@ let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   ({ database, cleanup } = await migratedDatabase());
-  app = await buildApp({ config, database, logStream });
+  app = await buildApp({
+    config,
+    database,
+    secrets: { tokenKey: new Uint8Array(randomBytes(32)), signingKey: generateServerKeyPair() },
+    logStream,
+  });
   // Routes that exercise the shared error mechanism the way real modules will use it.
   app.post(
     '/test/echo',

@@ -3,49 +3,121 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import type { LabConfig } from './config.ts';
 import type { Database } from './db/client.ts';
+import { authRoutes } from './modules/auth/routes.ts';
+import { AuthService } from './modules/auth/service.ts';
 import { systemRoutes } from './modules/system/routes.ts';
-import { registerRouteGuard } from './platform/access/route-guard.ts';
+import { userRoutes } from './modules/users/routes.ts';
+import { UserService } from './modules/users/service.ts';
+import { type DeclaredRoute, registerRouteGuard } from './platform/access/route-guard.ts';
+import { AuditTrail } from './platform/audit/audit-trail.ts';
+import { createAuthenticator } from './platform/auth/authenticator.ts';
+import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
 import { registerProblemHandlers } from './platform/http/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.ts';
+import { createLabMetrics, type LabMetrics } from './platform/lab-metrics.ts';
+import type { ServerSecrets } from './platform/secrets.ts';
 
 export const LAB_VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
 ).version;
 
+export type AppConfig = Pick<
+  LabConfig,
+  | 'logLevel'
+  | 'bodyLimitBytes'
+  | 'env'
+  | 'lockoutThreshold'
+  | 'lockoutMinutes'
+  | 'passwordMaxAgeDays'
+  | 'auditCheckpointInterval'
+>;
+
 export interface AppDeps {
-  config: Pick<LabConfig, 'logLevel' | 'bodyLimitBytes' | 'env'>;
+  config: AppConfig;
   database: Database;
+  secrets: ServerSecrets;
   /** Pino destination override, used by tests to read log lines. */
   logStream?: NodeJS.WritableStream;
 }
 
+/** What the modules share; decorated on the app so the CLI and tests reach the same instances. */
+export interface LabServices {
+  audit: AuditTrail;
+  auth: AuthService;
+  users: UserService;
+  metrics: LabMetrics;
+  /** Every route with its access declaration (public, authenticated or a permission). */
+  routes: DeclaredRoute[];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lab: LabServices;
+  }
+}
+
 const DOCS_PREFIX = '/docs';
+const TOKEN_ISSUER = 'polymorph-lite';
 
 /** Builds the lab OS HTTP app. Tests call this and use `inject`; main.ts adds listen and shutdown. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database, secrets } = deps;
   const app = Fastify({
     logger: {
-      level: deps.config.logLevel,
+      level: config.logLevel,
       // Credentials never reach the log.
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     genReqId: requestIdFor,
     requestIdLogLabel: 'request_id',
-    bodyLimit: deps.config.bodyLimitBytes,
+    bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    trustProxy: false,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
+
+  const registry = new Registry();
+  const metrics = createLabMetrics(registry);
+  const audit = new AuditTrail(database, secrets.signingKey, config.auditCheckpointInterval, metrics);
+  const tokens = { key: secrets.tokenKey, issuer: TOKEN_ISSUER, audience: TOKEN_ISSUER };
+  const passwordPolicy = {
+    ...DEFAULT_PASSWORD_POLICY,
+    maxAgeDays: config.passwordMaxAgeDays > 0 ? config.passwordMaxAgeDays : null,
+  };
+  const auth = new AuthService(
+    audit,
+    {
+      tokens,
+      lockoutThreshold: config.lockoutThreshold,
+      lockoutMinutes: config.lockoutMinutes,
+      passwordPolicy,
+      totpIssuer: 'POLYMORPH-LITE',
+    },
+    metrics,
+  );
+  const users = new UserService(audit, auth);
+  const routes: DeclaredRoute[] = [];
+  app.decorate('lab', { audit, auth, users, metrics, routes });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   registerProblemHandlers(app);
-  registerRouteGuard(app, { publicPrefixes: [DOCS_PREFIX] });
+  registerRouteGuard(app, {
+    publicPrefixes: [DOCS_PREFIX],
+    authenticate: createAuthenticator({
+      db: database.db,
+      tokens,
+      passwordMaxAgeDays: config.passwordMaxAgeDays,
+    }),
+    routes,
+  });
 
-  await app.register(httpMetricsPlugin);
+  await app.register(httpMetricsPlugin, { registry });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -57,11 +129,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
+      security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(systemRoutes, { database: deps.database, version: LAB_VERSION });
+  await app.register(systemRoutes, { database, version: LAB_VERSION });
+  await app.register(authRoutes, { auth });
+  await app.register(userRoutes, { users });
   return app;
 }

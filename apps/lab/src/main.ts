@@ -4,6 +4,9 @@ import { buildApp } from './app.ts';
 import type { LabConfig } from './config.ts';
 import { type Database, type DatabaseTarget, openDatabase } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
+import { syncRolePermissions } from './modules/users/service.ts';
+import { prepareDummyHash } from './platform/auth/password-hashing.ts';
+import { loadServerSecrets } from './platform/secrets.ts';
 
 export function databaseTarget(config: LabConfig, onPoolError?: (err: Error) => void): DatabaseTarget {
   return config.databaseUrl
@@ -30,12 +33,20 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
   const database = await openConfiguredDatabase(config, (err) =>
     app?.log.warn({ err: err.message }, 'database connection lost'),
   );
-  app = await buildApp({ config, database });
+  const secrets = await loadServerSecrets(config);
+  app = await buildApp({ config, database, secrets });
   const { applied } = await migrate(database);
   app.log.info(
     { database: database.kind, applied_migrations: applied },
     applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date',
   );
+  await syncRolePermissions(app.lab.audit);
+  await prepareDummyHash();
+  if ((await app.lab.users.count()) === 0) {
+    app.log.warn(
+      'no users yet: create the first administrator with: npm run lab -- create-admin --email E --name N',
+    );
+  }
   await app.listen({ port: config.port, host: config.host });
   installGracefulShutdown(app, database, config.shutdownTimeoutMs);
   return app;

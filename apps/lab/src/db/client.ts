@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -6,6 +7,13 @@ import pg from 'pg';
 import { type Schema, schema } from './schema.ts';
 
 export type LabDb = PgDatabase<PgQueryResultHKT, Schema>;
+export type LabTx = Parameters<Parameters<LabDb['transaction']>[0]>[0];
+
+/** Rows of a parameterised `sql` query, on PGlite and node-postgres alike. */
+export async function queryRows<T>(db: Pick<LabDb, 'execute'>, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
 
 /** One dedicated connection: session-level state such as advisory locks lives here. */
 export interface SqlSession {

@@ -1,12 +1,11 @@
-import { type SQL, sql } from 'drizzle-orm';
-import type { Database, LabDb } from '../../db/client.ts';
+import { sql } from 'drizzle-orm';
+import { type Database, type LabDb, type LabTx, queryRows } from '../../db/client.ts';
 import type { LabMetrics } from '../lab-metrics.ts';
 import type { ServerKeyPair } from '../signatures/server-key.ts';
 import { type AuditEvent, GENESIS_HASH, type JsonValue, sealAuditEvent } from './canonical-hash.ts';
 import { type ChainVerification, verifyChain } from './chain-verification.ts';
 import { isCheckpointDue, type SignedCheckpoint, signCheckpoint } from './checkpoints.ts';
 
-export type LabTx = Parameters<Parameters<LabDb['transaction']>[0]>[0];
 type Executor = Pick<LabDb, 'execute'>;
 
 /** Who acts and from where; built once per request. */
@@ -29,11 +28,6 @@ export interface AuditEntry {
 const AUDIT_APPEND_LOCK_KEY = 7_245_190_113;
 /** The stored timestamp as fixed text (microseconds, UTC): what the hash covers and what readers get back. */
 export const TS_TEXT = sql.raw(`to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
-
-async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
-}
 
 /** Dates become ISO strings and undefined disappears, exactly as jsonb will give the value back. */
 function asJson(value: unknown): JsonValue | null {
@@ -64,6 +58,9 @@ const EVENT_COLUMNS = sql.raw(
 export function toAuditEvent(row: EventRow): AuditEvent {
   return { ...row, seq: Number(row.seq) };
 }
+
+/** Appends one event within the current unit of work. */
+export type AppendAudit = (ctx: AuditContext, entry: AuditEntry) => Promise<AuditEvent>;
 
 /**
  * The one way to write the audit trail. `append` must be called with the transaction that makes the
@@ -96,11 +93,11 @@ export class AuditTrail {
   /** Appends one event inside `tx`. The time is the database's now(), never the client's. */
   async append(tx: LabTx, ctx: AuditContext, entry: AuditEntry): Promise<AuditEvent> {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`);
-    const [last] = await rows<{ seq: string; hash: string }>(
+    const [last] = await queryRows<{ seq: string; hash: string }>(
       tx,
       sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`,
     );
-    const [now] = await rows<{ ts: string }>(
+    const [now] = await queryRows<{ ts: string }>(
       tx,
       sql`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts`,
     );
@@ -133,12 +130,12 @@ export class AuditTrail {
   async checkpointNow(): Promise<SignedCheckpoint | null> {
     return this.database.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`);
-      const [head] = await rows<EventRow>(
+      const [head] = await queryRows<EventRow>(
         tx,
         sql`SELECT ${EVENT_COLUMNS} FROM audit_events ORDER BY seq DESC LIMIT 1`,
       );
       if (!head) return null;
-      const [existing] = await rows<{ seq: string }>(
+      const [existing] = await queryRows<{ seq: string }>(
         tx,
         sql`SELECT seq FROM audit_checkpoints WHERE seq = ${head.seq}`,
       );
@@ -161,10 +158,13 @@ export class AuditTrail {
   }
 
   async checkpoints(): Promise<SignedCheckpoint[]> {
-    const list = await rows<{ seq: string; hash: string; ts: string; key_id: string; signature: string }>(
-      this.database.db,
-      sql`SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq`,
-    );
+    const list = await queryRows<{
+      seq: string;
+      hash: string;
+      ts: string;
+      key_id: string;
+      signature: string;
+    }>(this.database.db, sql`SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq`);
     return list.map((c) => ({ ...c, seq: Number(c.seq) }));
   }
 
@@ -172,7 +172,7 @@ export class AuditTrail {
   async *events(pageSize = 1000): AsyncGenerator<AuditEvent> {
     let after = 0;
     for (;;) {
-      const page = await rows<EventRow>(
+      const page = await queryRows<EventRow>(
         this.database.db,
         sql`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq > ${after} ORDER BY seq LIMIT ${pageSize}`,
       );

@@ -1,0 +1,279 @@
+import { sql } from 'drizzle-orm';
+import { type LabTx, queryRows } from '../../db/client.ts';
+import { isRole, ROLE_PERMISSIONS, ROLES } from '../../platform/access/permissions.ts';
+import type { AuditContext, AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { HttpProblem } from '../../platform/http/problem.ts';
+import { type AuthService, normalizeEmail } from '../auth/service.ts';
+
+export interface UserView {
+  email: string;
+  name: string;
+  is_active: boolean;
+  mfa_enabled: boolean;
+  locked: boolean;
+  roles: string[];
+  last_login_at: string | null;
+  created_at: string;
+}
+
+const USER_VIEW = sql`
+  SELECT u.email, u.name, u.is_active, u.mfa_enabled,
+         (u.locked_until IS NOT NULL AND u.locked_until > now()) AS locked,
+         array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles,
+         u.last_login_at, u.created_at
+    FROM users u
+    LEFT JOIN user_roles ur ON ur.user_email = u.email
+    LEFT JOIN roles r ON r.id = ur.role_id`;
+
+function toView(row: UserView & { last_login_at: unknown; created_at: unknown }): UserView {
+  const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
+  return {
+    ...row,
+    roles: row.roles ?? [],
+    last_login_at: iso(row.last_login_at),
+    created_at: iso(row.created_at)!,
+  };
+}
+
+const notFound = (email: string) => new HttpProblem(404, 'not-found', 'User not found', `No user ${email}`);
+
+/** Writes the role matrix of the code into the roles table, so the permissions are reviewable data. */
+export async function syncRolePermissions(audit: AuditTrail): Promise<void> {
+  await audit.transaction(async (tx, append) => {
+    for (const role of ROLES) {
+      const permissions = [...ROLE_PERMISSIONS[role]].sort();
+      const [row] = await queryRows<{ permissions: string[] }>(
+        tx,
+        sql`SELECT permissions FROM roles WHERE name = ${role} FOR UPDATE`,
+      );
+      if (row && JSON.stringify(row.permissions) === JSON.stringify(permissions)) continue;
+      await tx.execute(sql`
+        INSERT INTO roles (name, permissions) VALUES (${role}, ${JSON.stringify(permissions)}::jsonb)
+        ON CONFLICT (name) DO UPDATE SET permissions = EXCLUDED.permissions`);
+      await append(
+        { actor: 'system', requestId: null, ip: null },
+        {
+          action: 'role.permissions_synced',
+          entityType: 'role',
+          entityId: role,
+          before: row?.permissions ?? null,
+          after: permissions,
+        },
+      );
+    }
+  });
+}
+
+export class UserService {
+  constructor(
+    private readonly audit: AuditTrail,
+    private readonly auth: AuthService,
+  ) {}
+
+  private async view(tx: Pick<LabTx, 'execute'>, email: string): Promise<UserView | undefined> {
+    const [row] = await queryRows<UserView>(tx, sql`${USER_VIEW} WHERE u.email = ${email} GROUP BY u.email`);
+    return row ? toView(row) : undefined;
+  }
+
+  async get(email: string): Promise<UserView> {
+    const user = await this.audit.transaction((tx) => this.view(tx, normalizeEmail(email)));
+    if (!user) throw notFound(email);
+    return user;
+  }
+
+  async list(query: { limit: number; cursor?: string | undefined; active?: boolean | undefined }) {
+    const rows = await this.audit.transaction((tx) =>
+      queryRows<UserView>(
+        tx,
+        sql`${USER_VIEW}
+            WHERE (${query.cursor ?? null}::text IS NULL OR u.email > ${query.cursor ?? null})
+              AND (${query.active ?? null}::boolean IS NULL OR u.is_active = ${query.active ?? null})
+            GROUP BY u.email ORDER BY u.email LIMIT ${query.limit + 1}`,
+      ),
+    );
+    const page = rows.slice(0, query.limit).map(toView);
+    return {
+      items: page,
+      next_cursor: rows.length > query.limit ? (page[page.length - 1]?.email ?? null) : null,
+    };
+  }
+
+  /** Creates a user; the email can never be taken again, even after deactivation. */
+  async create(
+    input: { email: string; name: string; password: string; roles: string[] },
+    ctx: AuditContext,
+  ): Promise<UserView> {
+    const email = normalizeEmail(input.email);
+    const unknown = input.roles.filter((r) => !isRole(r));
+    if (unknown.length) {
+      throw new HttpProblem(
+        400,
+        'validation-error',
+        'Invalid request',
+        `Unknown role(s): ${unknown.join(', ')}`,
+        [{ field: 'body.roles', message: `must be among ${ROLES.join(', ')}` }],
+      );
+    }
+    return this.audit.transaction(async (tx, append) => {
+      const [exists] = await queryRows(tx, sql`SELECT 1 FROM users WHERE email = ${email} FOR UPDATE`);
+      if (exists)
+        throw new HttpProblem(
+          409,
+          'user-exists',
+          'User exists',
+          `${email} is already registered (emails are never reused)`,
+        );
+      await tx.execute(
+        sql`INSERT INTO users (email, name, password_hash) VALUES (${email}, ${input.name}, '!')`,
+      );
+      await this.auth.setPassword(tx, email, input.password, null);
+      for (const role of new Set(input.roles)) {
+        await tx.execute(
+          sql`INSERT INTO user_roles (user_email, role_id, assigned_by) SELECT ${email}, id, ${ctx.actor} FROM roles WHERE name = ${role}`,
+        );
+      }
+      const user = (await this.view(tx, email))!;
+      await append(ctx, { action: 'user.created', entityType: 'user', entityId: email, after: user });
+      return user;
+    });
+  }
+
+  /** Name and active flag. Deactivation ends every session; users are never deleted. */
+  async update(
+    email: string,
+    patch: { name?: string | undefined; is_active?: boolean | undefined; reason: string },
+    ctx: AuditContext,
+  ) {
+    const id = normalizeEmail(email);
+    return this.audit.transaction(async (tx, append) => {
+      const before = await this.view(tx, id);
+      if (!before) throw notFound(email);
+      await tx.execute(sql`
+        UPDATE users SET name = coalesce(${patch.name ?? null}, name), is_active = coalesce(${patch.is_active ?? null}::boolean, is_active),
+               updated_at = now()
+         WHERE email = ${id}`);
+      if (patch.is_active === false) {
+        await tx.execute(
+          sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'deactivated' WHERE user_email = ${id} AND revoked_at IS NULL`,
+        );
+      }
+      const after = (await this.view(tx, id))!;
+      await append(ctx, {
+        action: 'user.updated',
+        entityType: 'user',
+        entityId: id,
+        before,
+        after,
+        reason: patch.reason,
+      });
+      return after;
+    });
+  }
+
+  async addRole(email: string, role: string, reason: string | undefined, ctx: AuditContext) {
+    if (!isRole(role))
+      throw new HttpProblem(400, 'validation-error', 'Invalid request', `Unknown role ${role}`, [
+        { field: 'body.role', message: `must be one of ${ROLES.join(', ')}` },
+      ]);
+    const id = normalizeEmail(email);
+    return this.audit.transaction(async (tx, append) => {
+      const before = await this.view(tx, id);
+      if (!before) throw notFound(email);
+      await tx.execute(sql`
+        INSERT INTO user_roles (user_email, role_id, assigned_by) SELECT ${id}, id, ${ctx.actor} FROM roles WHERE name = ${role}
+        ON CONFLICT DO NOTHING`);
+      const after = (await this.view(tx, id))!;
+      await append(ctx, {
+        action: 'user.role_added',
+        entityType: 'user',
+        entityId: id,
+        before: { roles: before.roles },
+        after: { roles: after.roles },
+        reason: reason ?? null,
+      });
+      return after;
+    });
+  }
+
+  async removeRole(email: string, role: string, reason: string | undefined, ctx: AuditContext) {
+    const id = normalizeEmail(email);
+    return this.audit.transaction(async (tx, append) => {
+      const before = await this.view(tx, id);
+      if (!before) throw notFound(email);
+      if (!before.roles.includes(role))
+        throw new HttpProblem(404, 'not-found', 'Role not held', `${id} does not hold role ${role}`);
+      await tx.execute(
+        sql`DELETE FROM user_roles WHERE user_email = ${id} AND role_id = (SELECT id FROM roles WHERE name = ${role})`,
+      );
+      const after = (await this.view(tx, id))!;
+      await append(ctx, {
+        action: 'user.role_removed',
+        entityType: 'user',
+        entityId: id,
+        before: { roles: before.roles },
+        after: { roles: after.roles },
+        reason: reason ?? null,
+      });
+      return after;
+    });
+  }
+
+  async unlock(email: string, reason: string | undefined, ctx: AuditContext) {
+    const id = normalizeEmail(email);
+    return this.audit.transaction(async (tx, append) => {
+      const before = await this.view(tx, id);
+      if (!before) throw notFound(email);
+      await tx.execute(
+        sql`UPDATE users SET locked_until = NULL, failed_login_attempts = 0 WHERE email = ${id}`,
+      );
+      const after = (await this.view(tx, id))!;
+      await append(ctx, {
+        action: 'user.unlocked',
+        entityType: 'user',
+        entityId: id,
+        before: { locked: before.locked },
+        after: { locked: false },
+        reason: reason ?? null,
+      });
+      return after;
+    });
+  }
+
+  async listRoles() {
+    const rows = await this.audit.transaction((tx) =>
+      queryRows<{ name: string; description: string; permissions: string[]; mfa_required: boolean }>(
+        tx,
+        sql`SELECT name, description, permissions, mfa_required FROM roles ORDER BY name`,
+      ),
+    );
+    return { items: rows };
+  }
+
+  /** An admin can require MFA for a role: its holders cannot use the system until they enrol. */
+  async setRoleMfaRequired(role: string, required: boolean, reason: string, ctx: AuditContext) {
+    return this.audit.transaction(async (tx, append) => {
+      const [before] = await queryRows<{ mfa_required: boolean }>(
+        tx,
+        sql`SELECT mfa_required FROM roles WHERE name = ${role} FOR UPDATE`,
+      );
+      if (!before) throw new HttpProblem(404, 'not-found', 'Role not found', `No role ${role}`);
+      await tx.execute(sql`UPDATE roles SET mfa_required = ${required} WHERE name = ${role}`);
+      await append(ctx, {
+        action: 'role.mfa_policy_changed',
+        entityType: 'role',
+        entityId: role,
+        before,
+        after: { mfa_required: required },
+        reason,
+      });
+      return { name: role, mfa_required: required };
+    });
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.audit.transaction((tx) =>
+      queryRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM users`),
+    );
+    return row?.n ?? 0;
+  }
+}

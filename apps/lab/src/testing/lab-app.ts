@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { type AppConfig, buildApp } from '../app.ts';
+import type { Database } from '../db/client.ts';
+import { syncRolePermissions } from '../modules/users/service.ts';
+import type { Role } from '../platform/access/permissions.ts';
+import { generateServerKeyPair } from '../platform/signatures/server-key.ts';
+import { migratedDatabase } from './test-database.ts';
+
+export const TEST_CONFIG: AppConfig = {
+  logLevel: 'silent',
+  bodyLimitBytes: 1_048_576,
+  env: 'test',
+  lockoutThreshold: 5,
+  lockoutMinutes: 30,
+  passwordMaxAgeDays: 0,
+  auditCheckpointInterval: 1000,
+};
+
+export interface TestLab {
+  app: FastifyInstance;
+  database: Database;
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh migrated database, with fresh keys. Routes may be added before `ready()`. */
+export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Writable): Promise<TestLab> {
+  const { database, cleanup } = await migratedDatabase();
+  const app = await buildApp({
+    config: { ...TEST_CONFIG, ...overrides },
+    database,
+    secrets: { tokenKey: new Uint8Array(randomBytes(32)), signingKey: generateServerKeyPair() },
+    ...(logStream ? { logStream } : {}),
+  });
+  await syncRolePermissions(app.lab.audit);
+  return {
+    app,
+    database,
+    close: async () => {
+      await app.close();
+      await cleanup();
+    },
+  };
+}
+
+let counter = 0;
+/** A password that passes the policy; unique per call so history rules never interfere. */
+export const strongPassword = () => `Quartz-Lantern-${++counter}-${randomBytes(4).toString('hex')}`;
+
+/** Creates a user through the service (as the admin CLI does) and logs in over HTTP. */
+export async function userWithRole(
+  lab: TestLab,
+  role: Role | null,
+  email = `${role ?? 'norole'}-${++counter}@lab.test`,
+): Promise<{
+  email: string;
+  password: string;
+  token: string;
+  refresh: string;
+  auth: { authorization: string };
+}> {
+  const password = strongPassword();
+  await lab.app.lab.users.create(
+    { email, name: `Test ${role ?? 'user'}`, password, roles: role ? [role] : [] },
+    { actor: 'system:test', requestId: null, ip: null },
+  );
+  const res = await lab.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  const body = res.json();
+  return {
+    email,
+    password,
+    token: body.access_token,
+    refresh: body.refresh_token,
+    auth: { authorization: `Bearer ${body.access_token}` },
+  };
+}
