@@ -144,6 +144,22 @@ describe('GBDT behaviour', () => {
     expect(auc).toBeGreaterThan(bayes - 0.03);
   });
 
+  it('beats logistic regression on non-linear data, and scores 0.5 AUC when trained on shuffled labels', () => {
+    const lr = trainLogReg(train.X, train.y);
+    const aucLr = aucForTests(test.y, lr.predictRaw(test.X));
+    expect(aucForTests(test.y, model.predictRaw(test.X))).toBeGreaterThan(aucLr + 0.05);
+    const rng = new Prng(99);
+    const shuffled = train.y.slice();
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      const t = shuffled[i]!;
+      shuffled[i] = shuffled[j]!;
+      shuffled[j] = t;
+    }
+    const control = trainGbdt(train.X, shuffled, { nTrees: 60, maxDepth: 4 });
+    expect(Math.abs(aucForTests(test.y, control.predictRaw(test.X)) - 0.5)).toBeLessThan(0.03);
+  });
+
   it('batch and single-row predictions agree; contributions add up to the raw score', () => {
     const raw = model.predictRaw(test.X);
     const row = new Float64Array(test.X.nCols);
