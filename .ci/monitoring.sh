@@ -28,6 +28,12 @@ promtool check rules deploy/prometheus/rules/*.yml
 echo "-- promtool test rules"
 promtool test rules deploy/prometheus/tests/*.yml
 
+echo "-- promtool check rules on every dashboard panel query (Grafana variables substituted)"
+rendered_panels=$(mktemp -d)
+npx --no-install tsx packages/observability/src/deploy/promql.ts panel-rules >"$rendered_panels/panels.yml"
+promtool check rules "$rendered_panels/panels.yml"
+rm -rf "$rendered_panels"
+
 echo "-- amtool check-config (template rendered with a placeholder webhook URL)"
 rendered=$(mktemp -d)
 trap 'rm -rf "$rendered"' EXIT
