@@ -247,7 +247,7 @@ export const FRAUD_PATTERNS: Pattern[] = [
       const fav = c.favourites[k]!;
       const m = fav.length ? g.rng.pick(fav) : g.randomMerchant(c.homeCity, k);
       const typ = g.typical(k);
-      const ratio = blend(1.3, g.rng.range(4, 12), ep.stealth);
+      const ratio = blend(1.5, g.rng.range(6, 20), ep.stealth);
       const tx = purchase(g, times[0]!, m, CH_POS, typ * ratio + g.rng.range(0, 1), cardMode(g));
       if (!hasCard(c)) tx.mode = PM_UPI;
       g.setDevice(tx);
@@ -273,7 +273,7 @@ export const FRAUD_PATTERNS: Pattern[] = [
       const k = CAT(g.rng.pick(HIGH_VALUE));
       const typ = g.typical(k);
       const m = g.randomOnlineMerchant(k);
-      const amount = blend(typ, typ * g.rng.range(1.5, 4), ep.stealth);
+      const amount = blend(typ, typ * g.rng.range(2, 5), ep.stealth);
       const ch = g.rng.chance(0.5) ? CH_ONLINE : CH_MOBILE;
       const first = purchase(g, times[0]!, m, ch, amount, g.pickMode(ch, k, amount));
       g.setDevice(first);
@@ -354,7 +354,7 @@ export const FRAUD_PATTERNS: Pattern[] = [
           t,
           m,
           ch,
-          blend(typ, typ * g.rng.range(5, 15), ep.stealth),
+          blend(typ, typ * g.rng.range(6, 18), ep.stealth),
           ch === CH_POS && mode === PM_BNPL ? PM_CREDIT : mode,
         );
         if (tx.mode === PM_CREDIT && !c.hasCredit) tx.mode = PM_BNPL;
@@ -390,7 +390,7 @@ export const FRAUD_PATTERNS: Pattern[] = [
         const k = CAT(g.rng.pick(['Electronics', 'Fashion', 'Travel', 'Shopping']));
         const typ = g.typical(k);
         const ch = g.rng.chance(0.5) ? CH_ONLINE : CH_MOBILE;
-        const amount = blend(typ, typ * (1.5 + m * 1.5) * g.rng.range(0.8, 1.3), ep.stealth);
+        const amount = blend(typ, typ * (2.5 + m * 2) * g.rng.range(0.8, 1.3), ep.stealth);
         const mode = c.hasCredit && (!c.hasBnpl || g.rng.chance(0.6)) ? PM_CREDIT : PM_BNPL;
         const tx = purchase(g, t, g.randomOnlineMerchant(k), ch, amount, mode);
         if (m === 0) first = tx.amountPaise;
@@ -632,13 +632,14 @@ function anomalyRow(g: ShardGenerator, t: number, type: AnomalyType): void {
     score = g.rng.range(0.5, 0.85);
     evidence = { hour: Math.floor((t % 86400) / 3600) };
   } else {
-    const k = g.pickCategory(t);
+    // a legitimate big-ticket purchase: high-value category, usually a merchant new to the customer
+    const k = CAT(g.rng.pick(['Electronics', 'Travel', 'Fashion', 'Education']));
     const typ = g.typical(k);
-    const ratio = g.rng.range(5, 12);
-    const fav = c.favourites[k]!;
-    const m = fav.length ? g.rng.pick(fav) : g.randomMerchant(c.homeCity, k);
-    tx = purchase(g, t, m, CH_POS, typ * ratio, g.pickMode(CH_POS, k, typ * ratio));
-    score = Math.min(0.99, 0.5 + ratio / 25);
+    const ratio = g.rng.range(3, 8);
+    const ch = g.rng.chance(0.5) ? CH_POS : CH_ONLINE;
+    const m = ch === CH_POS ? g.randomMerchant(c.homeCity, k) : g.randomOnlineMerchant(k);
+    tx = purchase(g, t, m, ch, typ * ratio, g.pickMode(ch, k, typ * ratio));
+    score = Math.min(0.99, 0.5 + ratio / 20);
     evidence = { ratio_to_typical: round2(ratio) };
   }
   g.setDevice(tx);

@@ -199,7 +199,7 @@ export class ShardGenerator {
 
     const stealth = () => {
       const d = p.difficulty;
-      return d === 'easy' ? rng.range(0, 0.2) : d === 'hard' ? rng.range(0.3, 0.9) : rng.range(0, 0.6);
+      return d === 'easy' ? rng.range(0, 0.15) : d === 'hard' ? rng.range(0.3, 0.9) : rng.range(0, 0.45);
     };
 
     // fraud budget for this shard (stochastic rounding keeps the expectation exact)
@@ -635,7 +635,8 @@ export class ShardGenerator {
       this.setRemoteLocation(tx, far ? farCity(rng, c.homeCity, 200) : -1);
     }
     let amount = rng.lognormal(cat.median * c.spend, cat.sigma * 0.85);
-    if (rng.chance(0.012 * this.ov)) amount *= rng.range(3, 8); // occasional legitimate splurge
+    // occasional legitimate splurge, typically somewhere new (a showroom, not the usual kirana)
+    if (rng.chance(0.012 * this.ov) && !this.st.merch.has(tx.merchantKey)) amount *= rng.range(3, 8);
     if (rng.chance(0.004 * this.ov)) amount = rng.range(1, 20); // account verification / tiny top-ups
     tx.mode = this.pickMode(ch, k, amount);
     tx.amountPaise =
