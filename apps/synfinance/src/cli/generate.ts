@@ -214,7 +214,7 @@ function progressReporter(quiet: boolean): { tick: (done: number, total: number)
   };
 }
 
-export function formatSummary(s: RunSummary): string {
+export function formatSummary(s: RunSummary, targetRate?: number): string {
   const lines = [
     `rows:           ${fmtInt(s.rows)} (customers ${fmtInt(s.customers)}, merchants ${fmtInt(s.merchants)})`,
     `fraud rate:     ${(s.fraudRate * 100).toFixed(3)}% (${fmtInt(s.fraudRows)} rows)`,
@@ -222,6 +222,16 @@ export function formatSummary(s: RunSummary): string {
   for (const [k, v] of Object.entries(s.fraudByType).sort((a, b) => b[1] - a[1])) {
     lines.push(
       `  ${k.padEnd(22)} ${fmtInt(v).padStart(9)}  ${((v / Math.max(1, s.fraudRows)) * 100).toFixed(1)}% of fraud`,
+    );
+  }
+  if (
+    targetRate !== undefined &&
+    targetRate > 0 &&
+    s.rows >= 100_000 &&
+    Math.abs(s.fraudRate / targetRate - 1) > 0.1
+  ) {
+    lines.push(
+      `  warning: realised rate is more than 10% off the target ${(targetRate * 100).toFixed(3)}% (too little history per customer for the patterns' preconditions? use more --days)`,
     );
   }
   const anomalies = Object.values(s.anomalyByType).reduce((a, b) => a + b, 0);
@@ -254,7 +264,7 @@ export async function runGenerate(argv: string[]): Promise<number> {
       signal: ac.signal,
     });
     progress.end();
-    process.stdout.write(formatSummary(summary));
+    process.stdout.write(formatSummary(summary, job.params.fraudRate));
     return 0;
   } catch (e) {
     progress.end();

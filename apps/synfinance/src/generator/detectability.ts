@@ -128,7 +128,7 @@ export async function detectability(file: string, nTrees = 120): Promise<{ ap: n
   };
   const train: number[] = [];
   const test: number[] = [];
-  cust.forEach((c, i) => (bucket(c) < 7 ? train : test).push(i));
+  for (const [i, c] of cust.entries()) (bucket(c) < 7 ? train : test).push(i);
   const model = trainGbdt(
     matrixFromRows(train.map((i) => X[i]!)),
     train.map((i) => y[i]!),

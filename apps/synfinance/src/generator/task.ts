@@ -1,7 +1,8 @@
 // One unit of work: generate a list of consecutive shards and serialise them for the chosen format.
 // Runs unchanged in a worker thread or inline in the main thread.
+import { CsvTxnWriter } from './csv-fast.ts';
 import { CUSTOMER_COLUMNS, TXN_COLUMNS } from './schema.ts';
-import { csvLine, csvTxnLine, customerValues, jsonLine, txnValues, type Value } from './serialize.ts';
+import { csvLine, customerValues, jsonLine, txnValues, type Value } from './serialize.ts';
 import { ShardGenerator } from './shard.ts';
 import type { GenParams, ShardSpec, ShardStats } from './types.ts';
 import { buildWorld, type World } from './world.ts';
@@ -22,6 +23,7 @@ export interface TaskResult {
 export class TaskRunner {
   private readonly world: World;
   private readonly gen: ShardGenerator;
+  private readonly csv: CsvTxnWriter;
 
   constructor(
     readonly params: GenParams,
@@ -29,6 +31,7 @@ export class TaskRunner {
   ) {
     this.world = buildWorld(params.seed, params.startDay, params.days);
     this.gen = new ShardGenerator(params, this.world);
+    this.csv = new CsvTxnWriter(this.world);
   }
 
   run(task: number, specs: ShardSpec[]): TaskResult {
@@ -55,9 +58,11 @@ export class TaskRunner {
         custColumns.push(ccols);
       } else {
         const csv = this.format === 'csv';
-        for (let i = 0; i < rows.length; i++) {
-          const v = txnValues(rows[i]!, spec.rowOffset + i, this.world);
-          txnBuf.write(csv ? csvTxnLine(v) : jsonLine(TXN_COLUMNS, v));
+        if (csv) {
+          for (let i = 0; i < rows.length; i++) txnBuf.write(this.csv.line(rows[i]!, spec.rowOffset + i));
+        } else {
+          for (let i = 0; i < rows.length; i++)
+            txnBuf.write(jsonLine(TXN_COLUMNS, txnValues(rows[i]!, spec.rowOffset + i, this.world)));
         }
         for (const c of customers) {
           const v = customerValues(c);
