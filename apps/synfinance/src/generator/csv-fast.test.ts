@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ByteCsvWriter } from './csv-bytes.ts';
 import { CsvTxnWriter } from './csv-fast.ts';
 import { planShards } from './plan.ts';
 import { csvTxnLine, txnValues } from './serialize.ts';
@@ -30,5 +31,36 @@ describe('fast CSV writer', () => {
     expect(checked).toBe(30_000);
     expect(first).toBe('');
     expect(mismatches).toBe(0);
+  });
+});
+
+describe('byte-level CSV writer', () => {
+  it('produces exactly the bytes of csvTxnLine(txnValues(row)) for every row', () => {
+    const p = params({
+      fraudRate: 0.08,
+      anomalyRate: 0.03,
+      chainProbability: 0.3,
+      shardRows: 15_000,
+      seed: 3,
+    });
+    const world = buildWorld(p.seed, p.startDay, p.days);
+    const gen = new ShardGenerator(p, world);
+    const w = new ByteCsvWriter(world, 1024);
+    const dec = new TextDecoder();
+    let first = '';
+    let checked = 0;
+    for (const spec of planShards(30_000, p.days, p.shardRows)) {
+      const { rows } = gen.generate(spec);
+      rows.forEach((r, i) => {
+        w.reset();
+        w.row(r, spec.rowOffset + i);
+        const a = dec.decode(w.take());
+        const b = csvTxnLine(txnValues(r, spec.rowOffset + i, world));
+        if (a !== b) first ||= `${a}${b}`;
+        checked++;
+      });
+    }
+    expect(checked).toBe(30_000);
+    expect(first).toBe('');
   });
 });

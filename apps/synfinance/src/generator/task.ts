@@ -1,6 +1,6 @@
 // One unit of work: generate a list of consecutive shards and serialise them for the chosen format.
 // Runs unchanged in a worker thread or inline in the main thread.
-import { CsvTxnWriter } from './csv-fast.ts';
+import { ByteCsvWriter } from './csv-bytes.ts';
 import { CUSTOMER_COLUMNS, TXN_COLUMNS } from './schema.ts';
 import { csvLine, customerValues, jsonLine, txnValues, type Value } from './serialize.ts';
 import { ShardGenerator } from './shard.ts';
@@ -23,7 +23,7 @@ export interface TaskResult {
 export class TaskRunner {
   private readonly world: World;
   private readonly gen: ShardGenerator;
-  private readonly csv: CsvTxnWriter;
+  private readonly csvBytes: ByteCsvWriter;
 
   constructor(
     readonly params: GenParams,
@@ -31,12 +31,13 @@ export class TaskRunner {
   ) {
     this.world = buildWorld(params.seed, params.startDay, params.days);
     this.gen = new ShardGenerator(params, this.world);
-    this.csv = new CsvTxnWriter(this.world);
+    this.csvBytes = new ByteCsvWriter(this.world);
   }
 
   run(task: number, specs: ShardSpec[]): TaskResult {
     const stats: ShardStats = { rows: 0, fraudRows: 0, fraudByType: {}, anomalyByType: {} };
-    const txnBuf = new ByteBuf(1 << 22);
+    const txnBuf = new ByteBuf(this.format === 'csv' ? 16 : 1 << 22);
+    this.csvBytes.reset();
     const custBuf = new ByteBuf(1 << 16);
     const txnColumns: Value[][][] = [];
     const custColumns: Value[][][] = [];
@@ -59,7 +60,8 @@ export class TaskRunner {
       } else {
         const csv = this.format === 'csv';
         if (csv) {
-          for (let i = 0; i < rows.length; i++) txnBuf.write(this.csv.line(rows[i]!, spec.rowOffset + i));
+          const w = this.csvBytes;
+          for (let i = 0; i < rows.length; i++) w.row(rows[i]!, spec.rowOffset + i);
         } else {
           for (let i = 0; i < rows.length; i++)
             txnBuf.write(jsonLine(TXN_COLUMNS, txnValues(rows[i]!, spec.rowOffset + i, this.world)));
@@ -71,7 +73,8 @@ export class TaskRunner {
       }
     }
     if (this.format === 'parquet') return { task, rows: stats.rows, stats, txnColumns, custColumns };
-    return { task, rows: stats.rows, stats, txnText: txnBuf.bytes(), custText: custBuf.bytes() };
+    const txnText = this.format === 'csv' ? this.csvBytes.take() : txnBuf.bytes();
+    return { task, rows: stats.rows, stats, txnText, custText: custBuf.bytes() };
   }
 }
 
