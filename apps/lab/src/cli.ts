@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
 import { ConfigError, type LabConfig, loadConfig } from './config.ts';
 import { migrate } from './db/migrate.ts';
 import { openConfiguredDatabase, startServer } from './main.ts';
+import { ExportFormatError, verifyAuditExport, writeAuditExport } from './modules/compliance/audit-export.ts';
+import { syncRolePermissions } from './modules/users/service.ts';
+import { HttpProblem } from './platform/http/problem.ts';
+import { loadServerSecrets } from './platform/secrets.ts';
 
 /** Bad arguments: one clear line, exit code 2. */
 class UsageError extends Error {}
@@ -9,8 +15,59 @@ class UsageError extends Error {}
 interface Command {
   summary: string;
   help: string;
-  run(args: string[], config: () => LabConfig): Promise<void>;
+  /** Returns the exit code. */
+  run(args: string[], config: () => LabConfig): Promise<number>;
 }
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+/** Strict option parsing: an unknown flag or a stray argument is a usage error naming the command. */
+function options<T extends OptionSpec>(command: string, args: string[], spec: T) {
+  try {
+    const { values } = parseArgs({ args, options: spec, allowPositionals: false, strict: true });
+    return values as { [K in keyof T]?: T[K]['type'] extends 'string' ? string : boolean };
+  } catch (err) {
+    throw new UsageError(`${command}: ${(err as Error).message} (see: npm run lab -- ${command} --help)`);
+  }
+}
+
+function required(command: string, name: string, value: string | undefined): string {
+  if (!value)
+    throw new UsageError(`${command}: --${name} is required (see: npm run lab -- ${command} --help)`);
+  return value;
+}
+
+/** Opens the configured database, migrates, and builds the app without listening: the CLI uses the same services. */
+async function withLab<T>(config: LabConfig, work: (app: FastifyInstance) => Promise<T>): Promise<T> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    await migrate(database);
+    const app = await buildApp({
+      config: { ...config, logLevel: 'warn' },
+      database,
+      secrets: await loadServerSecrets(config),
+    });
+    try {
+      await syncRolePermissions(app.lab.audit);
+      return await work(app);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+async function readPassword(): Promise<string> {
+  const fromEnv = process.env['POLYMORPH_ADMIN_PASSWORD'];
+  if (fromEnv) return fromEnv;
+  if (process.stdin.isTTY) process.stderr.write('Password for the administrator: ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split('\n')[0]?.replace(/\r$/, '') ?? '';
+}
+
+const CLI_CONTEXT = { actor: 'system:cli', requestId: null, ip: null };
 
 const COMMANDS: Record<string, Command> = {
   start: {
@@ -21,8 +78,9 @@ Opens the database (PGlite under POLYMORPH_DATA_DIR, or PostgreSQL when DATABASE
 applies pending migrations under an advisory lock, and serves HTTP on POLYMORPH_HOST:POLYMORPH_PORT.
 SIGTERM or SIGINT drains in-flight requests, closes the database and exits 0.`,
     run: async (args, config) => {
-      noArguments('start', args);
+      options('start', args, {});
       await startServer(config());
+      return 0;
     },
   },
   migrate: {
@@ -32,7 +90,7 @@ SIGTERM or SIGINT drains in-flight requests, closes the database and exits 0.`,
 Applies the committed SQL migrations that the database has not seen yet, each in its own
 transaction, under an advisory lock. Safe to run while other instances start.`,
     run: async (args, config) => {
-      noArguments('migrate', args);
+      options('migrate', args, {});
       const database = await openConfiguredDatabase(config());
       try {
         const { applied } = await migrate(database);
@@ -40,15 +98,111 @@ transaction, under an advisory lock. Safe to run while other instances start.`,
       } finally {
         await database.close();
       }
+      return 0;
+    },
+  },
+  'create-admin': {
+    summary: 'Create an administrator (idempotent)',
+    help: `Usage: npm run lab -- create-admin --email E --name N
+
+Creates a user with the admin role. The password is read from POLYMORPH_ADMIN_PASSWORD, or from
+the first line of standard input; it must meet the password policy (12+ characters, not a common
+password, not containing the email's local part). If the user exists, prints "exists" and exits 0.`,
+    run: async (args, config) => {
+      const o = options('create-admin', args, { email: { type: 'string' }, name: { type: 'string' } });
+      const email = required('create-admin', 'email', o.email).trim().toLowerCase();
+      const name = required('create-admin', 'name', o.name).trim();
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+        throw new UsageError(`create-admin: --email "${email}" is not an email address`);
+      return withLab(config(), async (app) => {
+        const existing = await app.lab.users.get(email).then(
+          () => true,
+          () => false,
+        );
+        if (existing) {
+          console.log('exists');
+          return 0;
+        }
+        const password = await readPassword();
+        if (!password)
+          throw new UsageError(
+            'create-admin: no password (set POLYMORPH_ADMIN_PASSWORD or pipe it on stdin)',
+          );
+        try {
+          await app.lab.users.create({ email, name, password, roles: ['admin'] }, CLI_CONTEXT);
+        } catch (err) {
+          if (err instanceof HttpProblem && err.status === 400)
+            throw new UsageError(`create-admin: ${err.message}`);
+          throw err;
+        }
+        console.log(`created administrator ${email}`);
+        return 0;
+      });
+    },
+  },
+  audit: {
+    summary: 'Verify or export the audit trail (audit verify | audit verify --file F | audit export --out F)',
+    help: `Usage:
+  npm run lab -- audit verify              verify the database's chain against its signed checkpoints
+  npm run lab -- audit verify --file F     verify an export file offline (no database needed)
+  npm run lab -- audit export --out F      write events, checkpoints, signatures and the public key to F
+
+Exits 0 when valid, 1 when the chain or a signature is invalid, 2 on wrong arguments.`,
+    run: async (args, config) => {
+      const [sub, ...rest] = args;
+      if (sub === 'verify') {
+        const o = options('audit verify', rest, { file: { type: 'string' } });
+        if (o.file) {
+          let result: Awaited<ReturnType<typeof verifyAuditExport>>;
+          try {
+            result = await verifyAuditExport(o.file);
+          } catch (err) {
+            if (err instanceof ExportFormatError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+              throw new UsageError(`audit verify: ${(err as Error).message}`);
+            }
+            throw err;
+          }
+          console.log(
+            JSON.stringify({ ...summary(result.chain), valid: result.valid, signatures: result.signatures }),
+          );
+          return result.valid ? 0 : 1;
+        }
+        return withLab(config(), async (app) => {
+          const result = await app.lab.audit.verify();
+          console.log(JSON.stringify(summary(result)));
+          return result.valid ? 0 : 1;
+        });
+      }
+      if (sub === 'export') {
+        const o = options('audit export', rest, { out: { type: 'string' } });
+        const out = required('audit export', 'out', o.out);
+        return withLab(config(), async (app) => {
+          const cfg = config();
+          const secrets = await loadServerSecrets(cfg);
+          const { events } = await writeAuditExport(out, {
+            publicKeyPem: secrets.signingKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+            keyId: secrets.signingKey.keyId,
+            checkpointInterval: cfg.auditCheckpointInterval,
+            events: app.lab.audit.events(),
+            checkpoints: await app.lab.audit.checkpoints(),
+            signatures: await app.lab.signatures.all(),
+          });
+          console.log(`exported ${events} events to ${out}`);
+          return 0;
+        });
+      }
+      throw new UsageError(`audit: expected "verify" or "export" (see: npm run lab -- audit --help)`);
     },
   },
 };
 
-function noArguments(command: string, args: string[]) {
-  if (args.length > 0)
-    throw new UsageError(
-      `${command}: unexpected argument "${args[0]}" (see: npm run lab -- ${command} --help)`,
-    );
+function summary(r: {
+  valid: boolean;
+  checked: number;
+  first_invalid_seq: number | null;
+  reason: string | null;
+}) {
+  return { valid: r.valid, checked: r.checked, first_invalid_seq: r.first_invalid_seq, reason: r.reason };
 }
 
 function usage(): string {
@@ -65,18 +219,11 @@ export async function runCli(argv: string[]): Promise<number> {
   const command = COMMANDS[name];
   try {
     if (!command) throw new UsageError(`unknown command "${name}"\n\n${usage()}`);
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: false,
-    });
-    if (values.help) {
+    if (rest.includes('--help') || rest.includes('-h')) {
       console.log(command.help);
       return 0;
     }
-    await command.run(positionals, () => loadConfig());
-    return 0;
+    return await command.run(rest, () => loadConfig());
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`error: ${err.message}`);

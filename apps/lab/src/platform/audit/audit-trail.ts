@@ -59,6 +59,8 @@ export function toAuditEvent(row: EventRow): AuditEvent {
   return { ...row, seq: Number(row.seq) };
 }
 
+type CheckpointRow = { seq: string; hash: string; ts: string; key_id: string; signature: string };
+
 /** Appends one event within the current unit of work. */
 export type AppendAudit = (ctx: AuditContext, entry: AuditEntry) => Promise<AuditEvent>;
 
@@ -135,11 +137,12 @@ export class AuditTrail {
         sql`SELECT ${EVENT_COLUMNS} FROM audit_events ORDER BY seq DESC LIMIT 1`,
       );
       if (!head) return null;
-      const [existing] = await queryRows<{ seq: string }>(
+      // Read through `tx`: on PGlite a second connection would wait for this transaction forever.
+      const [existing] = await queryRows<CheckpointRow>(
         tx,
-        sql`SELECT seq FROM audit_checkpoints WHERE seq = ${head.seq}`,
+        sql`SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints WHERE seq = ${head.seq}`,
       );
-      if (existing) return (await this.checkpoints()).find((c) => c.seq === Number(head.seq)) ?? null;
+      if (existing) return { ...existing, seq: Number(existing.seq) };
       return this.insertCheckpoint(tx, toAuditEvent(head));
     });
   }
@@ -158,13 +161,10 @@ export class AuditTrail {
   }
 
   async checkpoints(): Promise<SignedCheckpoint[]> {
-    const list = await queryRows<{
-      seq: string;
-      hash: string;
-      ts: string;
-      key_id: string;
-      signature: string;
-    }>(this.database.db, sql`SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq`);
+    const list = await queryRows<CheckpointRow>(
+      this.database.db,
+      sql`SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints ORDER BY seq`,
+    );
     return list.map((c) => ({ ...c, seq: Number(c.seq) }));
   }
 
