@@ -38,6 +38,9 @@ pg_up() {
   as_pg "'$bin/initdb' -D '$PG_TMP/data' -U ci --auth=trust -E UTF8 >/dev/null"
   as_pg "'$bin/pg_ctl' -D '$PG_TMP/data' -l '$PG_TMP/log' -w -o \"-h 127.0.0.1 -p $PG_PORT -k '$PG_TMP' -c fsync=off -c max_connections=300\" start >/dev/null"
   export TEST_DATABASE_URL="postgres://ci@127.0.0.1:$PG_PORT/postgres"
+  # The application role the suite connects as: least privilege (see docs/operations.md).
+  "$bin/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U ci -d postgres -c "CREATE ROLE polymorph_app LOGIN" >/dev/null
+  export TEST_APP_ROLE=polymorph_app
   export PG_TMP PG_PORT PG_BIN="$bin"
   echo "ci: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 }

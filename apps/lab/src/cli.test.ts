@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,5 +52,59 @@ describe('npm run lab -- <command>', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('create-admin creates the first administrator once, then says "exists"; export and offline verify catch tampering', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lab-admin-'));
+    try {
+      const env = {
+        POLYMORPH_DATA_DIR: dir,
+        DATABASE_URL: '',
+        POLYMORPH_ADMIN_PASSWORD: 'Violet-Harbor-Engine-42',
+      };
+      const weak = await runLabCli(['create-admin', '--email', 'qa.lead@lab.test', '--name', 'QA Lead'], {
+        ...env,
+        POLYMORPH_ADMIN_PASSWORD: 'password',
+      });
+      expect(weak.code).toBe(2);
+      expect(weak.stderr).toMatch(/at least 12 characters/);
+      const first = await runLabCli(
+        ['create-admin', '--email', 'qa.lead@lab.test', '--name', 'QA Lead'],
+        env,
+      );
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('created administrator qa.lead@lab.test');
+      const again = await runLabCli(
+        ['create-admin', '--email', 'qa.lead@lab.test', '--name', 'QA Lead'],
+        env,
+      );
+      expect(again.stdout.trim()).toBe('exists');
+      expect(again.code).toBe(0);
+
+      const verify = await runLabCli(['audit', 'verify'], env);
+      expect(verify.code, verify.stderr).toBe(0);
+      expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true, first_invalid_seq: null });
+
+      const file = join(dir, 'evidence.jsonl');
+      expect((await runLabCli(['audit', 'export', '--out', file], env)).code).toBe(0);
+      const offline = await runLabCli(['audit', 'verify', '--file', file], {
+        DATABASE_URL: '',
+        POLYMORPH_DATA_DIR: '/nonexistent',
+      });
+      expect(offline.code, offline.stdout + offline.stderr).toBe(0);
+      const text = await readFile(file, 'utf8');
+      await writeFile(file, text.replace('"actor":"system:cli"', '"actor":"mallory"'));
+      const tampered = await runLabCli(['audit', 'verify', '--file', file], env);
+      expect(tampered.code).toBe(1);
+      expect(JSON.parse(tampered.stdout)).toMatchObject({ valid: false, reason: 'hash_mismatch' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('create-admin without --email exits 2', async () => {
+    const r = await runLabCli(['create-admin', '--name', 'X']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--email is required');
   });
 });

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { ConfigError, type LabConfig, loadConfig } from './config.ts';
+import { grantApplicationRole } from './db/grants.ts';
 import { migrate } from './db/migrate.ts';
 import { openConfiguredDatabase, startServer } from './main.ts';
 import { ExportFormatError, verifyAuditExport, writeAuditExport } from './modules/compliance/audit-export.ts';
@@ -138,6 +139,36 @@ password, not containing the email's local part). If the user exists, prints "ex
         console.log(`created administrator ${email}`);
         return 0;
       });
+    },
+  },
+  'grant-app-role': {
+    summary: 'Grant least privilege to the PostgreSQL role the server runs as',
+    help: `Usage: npm run lab -- grant-app-role --role NAME
+
+Run as the database owner (DATABASE_URL of the owner) after migrating. Grants NAME SELECT, INSERT,
+UPDATE, DELETE on business tables and only SELECT, INSERT on the append-only ones (audit_events,
+audit_checkpoints, electronic_signatures, signing_keys). See docs/operations.md.`,
+    run: async (args, config) => {
+      const o = options('grant-app-role', args, { role: { type: 'string' } });
+      const role = required('grant-app-role', 'role', o.role);
+      const cfg = config();
+      if (!cfg.databaseUrl)
+        throw new UsageError(
+          'grant-app-role: needs DATABASE_URL (roles do not apply to the embedded database)',
+        );
+      const database = await openConfiguredDatabase(cfg);
+      try {
+        await migrate(database);
+        await database.withSession((s) => grantApplicationRole(s, role));
+      } catch (err) {
+        if ((err as Error).message.includes('must be a plain'))
+          throw new UsageError(`grant-app-role: ${(err as Error).message}`);
+        throw err;
+      } finally {
+        await database.close();
+      }
+      console.log(`granted least privilege to ${role}`);
+      return 0;
     },
   },
   audit: {

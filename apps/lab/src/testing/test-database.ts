@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { type Database, openDatabase } from '../db/client.ts';
+import { grantApplicationRole } from '../db/grants.ts';
 import { migrate } from '../db/migrate.ts';
 
 /** Set by .ci/run to run the same suite against real PostgreSQL instead of embedded PGlite. */
@@ -42,15 +43,38 @@ export async function freshDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** A fresh database with every migration applied; `cleanup` closes and drops it. */
-export async function migratedDatabase(): Promise<{ database: Database; cleanup: () => Promise<void> }> {
+/**
+ * When set (CI does), the suite's app connections on PostgreSQL use this least-privilege role, as
+ * production does: SELECT/INSERT only on the append-only tables, no DDL, not the owner.
+ */
+export const TEST_APP_ROLE = process.env['TEST_APP_ROLE'] || undefined;
+
+/**
+ * A fresh database with every migration applied. `database` is what the app uses (the application
+ * role when TEST_APP_ROLE is set); `superuser` is for tests that play an attacker with full rights.
+ */
+export async function migratedDatabase(): Promise<{
+  database: Database;
+  superuser: Database;
+  cleanup: () => Promise<void>;
+}> {
   const fresh = await freshDatabase();
-  const database = await fresh.open();
-  await migrate(database);
+  const superuser = await fresh.open();
+  await migrate(superuser);
+  let database = superuser;
+  if (fresh.url && TEST_APP_ROLE) {
+    await superuser.withSession((s) => grantApplicationRole(s, TEST_APP_ROLE));
+    const url = new URL(fresh.url);
+    url.username = TEST_APP_ROLE;
+    url.password = '';
+    database = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 5 });
+  }
   return {
     database,
+    superuser,
     cleanup: async () => {
-      await database.close();
+      if (database !== superuser) await database.close();
+      await superuser.close();
       await fresh.drop();
     },
   };

@@ -1,17 +1,18 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.ts';
-import { migratedDatabase } from '../../testing/test-database.ts';
+import { migratedDatabase, TEST_APP_ROLE } from '../../testing/test-database.ts';
 import { generateServerKeyPair } from '../signatures/server-key.ts';
 import { AuditTrail } from './audit-trail.ts';
 
 let database: Database;
+let superuser: Database;
 let cleanup: () => Promise<void>;
 const key = generateServerKeyPair();
 const ctx = { actor: 'qa@lab.test', requestId: 'req-1', ip: '127.0.0.1' };
 
 beforeEach(async () => {
-  ({ database, cleanup } = await migratedDatabase());
+  ({ database, superuser, cleanup } = await migratedDatabase());
 });
 afterEach(async () => cleanup());
 
@@ -30,7 +31,7 @@ async function writeEvents(trail: AuditTrail, n: number) {
 
 /** Tampering needs the triggers off: only a superuser (the test's connection) can do that. */
 async function asSuperuserWithoutTriggers(statement: string) {
-  await database.withSession(async (s) => {
+  await superuser.withSession(async (s) => {
     await s.exec('ALTER TABLE audit_events DISABLE TRIGGER USER');
     try {
       await s.exec(statement);
@@ -85,6 +86,26 @@ describe('audit trail on the real database', () => {
     expect(await trail.verify()).toMatchObject({ valid: true, checked: 0 });
   });
 
+  it.skipIf(!TEST_APP_ROLE)(
+    'the application role cannot UPDATE, DELETE, TRUNCATE or disable triggers on audit_events',
+    async () => {
+      const trail = new AuditTrail(database, key, 1000);
+      await writeEvents(trail, 2);
+      for (const statement of [
+        "UPDATE audit_events SET actor = 'mallory' WHERE seq = 1",
+        'DELETE FROM audit_events WHERE seq = 2',
+        'TRUNCATE audit_events',
+        'ALTER TABLE audit_events DISABLE TRIGGER USER',
+      ]) {
+        await expect(
+          database.withSession((s) => s.exec(statement)),
+          statement,
+        ).rejects.toThrow(/permission denied|must be owner/);
+      }
+      expect(await trail.verify()).toMatchObject({ valid: true, checked: 2 });
+    },
+  );
+
   it('rejects UPDATE, DELETE and TRUNCATE on audit_events', async () => {
     const trail = new AuditTrail(database, key, 1000);
     await writeEvents(trail, 2);
@@ -93,7 +114,8 @@ describe('audit trail on the real database', () => {
       'DELETE FROM audit_events WHERE seq = 2',
       'TRUNCATE audit_events CASCADE',
     ]) {
-      await expect(database.withSession((s) => s.exec(statement))).rejects.toThrow(/append-only/);
+      // Even the owner is stopped by the triggers.
+      await expect(superuser.withSession((s) => s.exec(statement))).rejects.toThrow(/append-only/);
     }
     expect(await trail.verify()).toMatchObject({ valid: true, checked: 2 });
   });
@@ -149,7 +171,7 @@ describe('audit trail on the real database', () => {
   it('a truncated tail is detected through the checkpoints', async () => {
     const trail = new AuditTrail(database, key, 5);
     await writeEvents(trail, 10);
-    await database.withSession(async (s) => {
+    await superuser.withSession(async (s) => {
       await s.exec('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
       await s.exec('ALTER TABLE audit_events DISABLE TRIGGER USER');
       // The attacker drops the last events but cannot drop the checkpoint rows' evidence without the key:
@@ -167,14 +189,14 @@ describe('audit trail on the real database', () => {
     await writeEvents(trail, 6);
     // The attacker rewrites history from scratch with their own key: every hash is consistent...
     const forger = new AuditTrail(database, generateServerKeyPair(), 3);
-    await database.withSession(async (s) => {
+    await superuser.withSession(async (s) => {
       await s.exec('ALTER TABLE audit_events DISABLE TRIGGER USER');
       await s.exec('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
       await s.exec('DELETE FROM audit_checkpoints');
       await s.exec('DELETE FROM audit_events');
     });
     await writeEvents(forger, 6);
-    await database.withSession(async (s) => {
+    await superuser.withSession(async (s) => {
       await s.exec('ALTER TABLE audit_events ENABLE TRIGGER USER');
       await s.exec('ALTER TABLE audit_checkpoints ENABLE TRIGGER USER');
     });
