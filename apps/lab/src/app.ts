@@ -8,6 +8,8 @@ import type { LabConfig } from './config.ts';
 import type { Database } from './db/client.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { AuthService } from './modules/auth/service.ts';
+import { limsGaugeSource } from './modules/inventory/lims-gauges.ts';
+import { createLimsServices, type LimsServices, registerLimsRoutes } from './modules/sites/lims-modules.ts';
 import { systemRoutes } from './modules/system/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { UserService } from './modules/users/service.ts';
@@ -39,6 +41,10 @@ export interface AppDeps {
   config: AppConfig;
   database: Database;
   secrets: ServerSecrets;
+  /** LIMS files (calibration certificates) live under here; uploads answer 503 without it. */
+  dataDir?: string | undefined;
+  /** Pattern of generated sample ids, e.g. S-{YYYY}-{SEQ:6}. */
+  sampleIdPattern?: string | undefined;
   /** Pino destination override, used by tests to read log lines. */
   logStream?: NodeJS.WritableStream;
 }
@@ -49,6 +55,8 @@ export interface LabServices {
   auth: AuthService;
   users: UserService;
   metrics: LabMetrics;
+  /** Samples, inventory, devices, calibration, sites (issue 4). */
+  lims: LimsServices;
   /** Every route with its access declaration (public, authenticated or a permission). */
   routes: DeclaredRoute[];
 }
@@ -81,7 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const registry = new Registry();
-  const metrics = createLabMetrics(registry);
+  const metrics = createLabMetrics(registry, limsGaugeSource(database.db));
   const audit = new AuditTrail(database, secrets.signingKey, config.auditCheckpointInterval, metrics);
   const tokens = { key: secrets.tokenKey, issuer: TOKEN_ISSUER, audience: TOKEN_ISSUER };
   const passwordPolicy = {
@@ -101,7 +109,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   const users = new UserService(audit, auth);
   const routes: DeclaredRoute[] = [];
-  app.decorate('lab', { audit, auth, users, metrics, routes });
+  const lims = createLimsServices(audit, metrics, {
+    dataDir: deps.dataDir,
+    sampleIdPattern: deps.sampleIdPattern,
+  });
+  app.decorate('lab', { audit, auth, users, metrics, lims, routes });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -138,5 +150,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes, { database, version: LAB_VERSION });
   await app.register(authRoutes, { auth });
   await app.register(userRoutes, { users });
+  await registerLimsRoutes(app, lims);
   return app;
 }

@@ -1,4 +1,9 @@
 import { resolve } from 'node:path';
+import {
+  DEFAULT_SAMPLE_ID_PATTERN,
+  SampleIdPatternError,
+  validateSampleIdPattern,
+} from './modules/samples/sample-id.ts';
 
 export type Environment = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -23,6 +28,11 @@ export interface LabConfig {
   /** 0 disables the maximum password age. */
   passwordMaxAgeDays: number;
   auditCheckpointInterval: number;
+  /** Generated sample ids, e.g. S-{YYYY}-{SEQ:6} (issue 4). */
+  sampleIdPattern: string;
+  /** Names of the organization and lab an empty database starts with. */
+  defaultOrgName: string;
+  defaultLabName: string;
 }
 
 /** A configuration error names the variable at fault in one line. */
@@ -78,6 +88,17 @@ function databaseUrl(env: Env): string | undefined {
   return raw;
 }
 
+function sampleIdPattern(env: Env): string {
+  const raw = env['POLYMORPH_SAMPLE_ID_PATTERN'] || DEFAULT_SAMPLE_ID_PATTERN;
+  try {
+    return validateSampleIdPattern(raw);
+  } catch (err) {
+    if (err instanceof SampleIdPatternError)
+      throw new ConfigError('POLYMORPH_SAMPLE_ID_PATTERN', `${err.message} (got "${raw}")`);
+    throw err;
+  }
+}
+
 /** Reads and validates the whole configuration once, at start. */
 export function loadConfig(env: Env = process.env): LabConfig {
   const host = env['POLYMORPH_HOST'] || '127.0.0.1';
@@ -106,5 +127,8 @@ export function loadConfig(env: Env = process.env): LabConfig {
     lockoutMinutes: integer(env, 'POLYMORPH_LOCKOUT_MINUTES', 30, 1, 100_000),
     passwordMaxAgeDays: integer(env, 'POLYMORPH_PASSWORD_MAX_AGE_DAYS', 0, 0, 3650),
     auditCheckpointInterval: integer(env, 'POLYMORPH_AUDIT_CHECKPOINT_INTERVAL', 1000, 1, 10_000_000),
+    sampleIdPattern: sampleIdPattern(env),
+    defaultOrgName: env['POLYMORPH_DEFAULT_ORG_NAME'] || 'Default organization',
+    defaultLabName: env['POLYMORPH_DEFAULT_LAB_NAME'] || 'Default lab',
   };
 }

@@ -4,6 +4,7 @@ import { buildApp } from './app.ts';
 import type { LabConfig } from './config.ts';
 import { type Database, type DatabaseTarget, openDatabase } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
+import { ensureDefaultSite } from './modules/sites/service.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
 import { prepareDummyHash } from './platform/auth/password-hashing.ts';
 import { loadServerSecrets } from './platform/secrets.ts';
@@ -34,13 +35,20 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
     app?.log.warn({ err: err.message }, 'database connection lost'),
   );
   const secrets = await loadServerSecrets(config);
-  app = await buildApp({ config, database, secrets });
+  app = await buildApp({
+    config,
+    database,
+    secrets,
+    dataDir: config.dataDir,
+    sampleIdPattern: config.sampleIdPattern,
+  });
   const { applied } = await migrate(database);
   app.log.info(
     { database: database.kind, applied_migrations: applied },
     applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date',
   );
   await syncRolePermissions(app.lab.audit);
+  await ensureDefaultSite(app.lab.audit, { organization: config.defaultOrgName, lab: config.defaultLabName });
   await prepareDummyHash();
   if ((await app.lab.users.count()) === 0) {
     app.log.warn(

@@ -1,9 +1,49 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+/** Database counts behind the LIMS gauges, read at scrape time (each one indexed query). */
+export interface LimsGaugeSource {
+  lowStockItems(): Promise<number>;
+  expiringLots(): Promise<number>;
+  overdueCalibrations(): Promise<number>;
+}
+
 /** The lab OS business metrics: one definition, registered on the app's registry, used by every module. */
-export function createLabMetrics(registry: Registry) {
+export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource) {
   const registers = [registry];
+  const gauge = (name: string, help: string, read?: () => Promise<number>) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      ...(read
+        ? {
+            async collect() {
+              this.set(await read());
+            },
+          }
+        : {}),
+    });
   return {
+    samplesCreated: new Counter({
+      name: 'polymorph_samples_created_total',
+      help: 'Samples created (single, bulk and aliquots)',
+      registers,
+    }),
+    inventoryLowStockItems: gauge(
+      'polymorph_inventory_low_stock_items',
+      'Inventory items whose stock is below their reorder point',
+      lims?.lowStockItems,
+    ),
+    inventoryExpiringLots: gauge(
+      'polymorph_inventory_expiring_lots',
+      'Available stock lots expiring within 30 days (not yet expired)',
+      lims?.expiringLots,
+    ),
+    calibrationOverdueDevices: gauge(
+      'polymorph_calibration_overdue_devices',
+      'Devices whose next calibration date has passed',
+      lims?.overdueCalibrations,
+    ),
     logins: new Counter({
       name: 'polymorph_auth_logins_total',
       help: 'Login attempts by result (success, failure, locked, mfa_required)',

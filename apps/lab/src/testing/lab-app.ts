@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { type AppConfig, buildApp } from '../app.ts';
 import type { Database } from '../db/client.ts';
+import { ensureDefaultSite } from '../modules/sites/service.ts';
 import { syncRolePermissions } from '../modules/users/service.ts';
 import type { Role } from '../platform/access/permissions.ts';
 import { generateServerKeyPair } from '../platform/signatures/server-key.ts';
@@ -21,25 +25,32 @@ export const TEST_CONFIG: AppConfig = {
 export interface TestLab {
   app: FastifyInstance;
   database: Database;
+  /** A fresh temporary data directory (calibration certificates), removed by close(). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
 /** The real app on a fresh migrated database, with fresh keys. Routes may be added before `ready()`. */
 export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Writable): Promise<TestLab> {
   const { database, cleanup } = await migratedDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'polymorph-lab-test-'));
   const app = await buildApp({
+    dataDir,
     config: { ...TEST_CONFIG, ...overrides },
     database,
     secrets: { tokenKey: new Uint8Array(randomBytes(32)), signingKey: generateServerKeyPair() },
     ...(logStream ? { logStream } : {}),
   });
   await syncRolePermissions(app.lab.audit);
+  await ensureDefaultSite(app.lab.audit);
   return {
     app,
     database,
+    dataDir,
     close: async () => {
       await app.close();
       await cleanup();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

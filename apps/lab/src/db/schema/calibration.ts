@@ -1,4 +1,4 @@
-import { date, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { date, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { devices } from './devices.ts';
 import { users } from './identity.ts';
 
@@ -14,9 +14,17 @@ export const calibrationEntries = pgTable(
     performedBy: text('performed_by')
       .notNull()
       .references(() => users.email),
+    /** `valid` or `failed`. */
     result: text('result').notNull(),
+    /** Measured values, as recorded by the calibrator. */
+    results: jsonb('results').$type<Record<string, unknown>>().notNull().default({}),
+    /** Relative to the data directory: certificates/<sha256>. */
     certificatePath: text('certificate_path'),
     certificateSha256: text('certificate_sha256'),
+    /** Detected from the bytes, never from the name. */
+    certificateContentType: text('certificate_content_type'),
+    certificateSize: integer('certificate_size'),
+    certificateFilename: text('certificate_filename'),
     referenceStandard: text('reference_standard'),
     notes: text('notes'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -20,6 +20,7 @@ export const devices = pgTable(
     model: text('model').notNull(),
     serialNumber: text('serial_number').notNull(),
     deviceType: text('device_type').notNull(),
+    location: text('location'),
     labId: uuid('lab_id').references(() => labs.id),
     hubId: uuid('hub_id').references(() => deviceHubs.id),
     capabilities: jsonb('capabilities').$type<Record<string, unknown>>().notNull().default({}),

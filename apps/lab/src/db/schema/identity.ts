@@ -11,6 +11,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { labs, organizations } from './sites.ts';
 
 // The email is the login and the primary key: a user is deactivated, never deleted, so an email
 // can never be reused by another person.
@@ -33,8 +34,11 @@ export const users = pgTable(
     passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Membership (issue 4). NULL means the default organization and lab (see modules/sites). */
+    organizationId: uuid('organization_id').references(() => organizations.id),
+    labId: uuid('lab_id').references(() => labs.id),
   },
-  (t) => [index('users_is_active_idx').on(t.isActive)],
+  (t) => [index('users_is_active_idx').on(t.isActive), index('users_lab_id_idx').on(t.labId)],
 );
 
 export const roles = pgTable('roles', {

@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   numeric,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
@@ -14,6 +15,9 @@ import {
 } from 'drizzle-orm/pg-core';
 import { users } from './identity.ts';
 import { labs } from './sites.ts';
+
+/** Feeds generated sample ids (pattern such as S-{YYYY}-{SEQ:6}); gaps after a rollback are harmless. */
+export const sampleIdSeq = pgSequence('sample_id_seq', { startWith: 1, increment: 1 });
 
 export const projects = pgTable(
   'projects',
@@ -43,13 +47,22 @@ export const batches = pgTable(
       .references(() => projects.id),
     status: text('status').notNull().default('active'),
     description: text('description'),
+    labId: uuid('lab_id').references(() => labs.id),
+    /** The electronic signature (meaning approved or rejected) that released or rejected the batch. */
+    decisionSignatureId: uuid('decision_signature_id'),
+    decidedBy: text('decided_by').references(() => users.email),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
     createdBy: text('created_by')
       .notNull()
       .references(() => users.email),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('batches_project_id_idx').on(t.projectId), index('batches_status_idx').on(t.status)],
+  (t) => [
+    index('batches_project_id_idx').on(t.projectId),
+    index('batches_status_idx').on(t.status),
+    index('batches_lab_id_idx').on(t.labId),
+  ],
 );
 
 export const containers = pgTable(
@@ -86,6 +99,7 @@ export const samples = pgTable(
     quantity: numeric('quantity', { precision: 18, scale: 6 }),
     unit: text('unit'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    labId: uuid('lab_id').references(() => labs.id),
     createdBy: text('created_by')
       .notNull()
       .references(() => users.email),
@@ -94,6 +108,7 @@ export const samples = pgTable(
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (t) => [
+    index('samples_lab_id_idx').on(t.labId, t.createdAt),
     index('samples_project_id_idx').on(t.projectId),
     index('samples_batch_id_idx').on(t.batchId),
     index('samples_container_id_idx').on(t.containerId),

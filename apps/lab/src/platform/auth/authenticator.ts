@@ -10,6 +10,9 @@ export interface Principal {
   sessionId: string;
   /** Non-empty: the user may only reach routes marked `allowWhenRestricted` (enrol MFA, change password). */
   restrictions: Restriction[];
+  /** Membership (issue 4): the user's lab, or the default lab when none was assigned. */
+  organizationId: string | null;
+  labId: string | null;
 }
 
 export type Restriction = 'mfa_enrollment_required' | 'password_expired';
@@ -31,6 +34,8 @@ interface SessionRow {
   session_live: boolean;
   roles: string[] | null;
   mfa_required: boolean | null;
+  organization_id: string | null;
+  lab_id: string | null;
 }
 
 /**
@@ -48,13 +53,15 @@ export function createAuthenticator(options: AuthenticatorOptions) {
                  (${options.passwordMaxAgeDays} > 0 AND u.password_changed_at < now() - make_interval(days => ${options.passwordMaxAgeDays})) AS password_expired,
                  (s.revoked_at IS NULL AND s.not_after > now()) AS session_live,
                  array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles,
-                 bool_or(r.mfa_required) AS mfa_required
+                 bool_or(r.mfa_required) AS mfa_required,
+                 l.organization_id, l.id AS lab_id
             FROM auth_sessions s
             JOIN users u ON u.email = s.user_email
+            LEFT JOIN labs l ON l.id = coalesce(u.lab_id, (SELECT d.id FROM labs d WHERE d.lab_id = 'default'))
             LEFT JOIN user_roles ur ON ur.user_email = u.email
             LEFT JOIN roles r ON r.id = ur.role_id
            WHERE s.id = ${sessionId} AND u.email = ${email}
-           GROUP BY u.email, s.id`,
+           GROUP BY u.email, s.id, l.id`,
     );
     if (!row) return { ok: false, detail: 'session not found' };
     if (!row.session_live) return { ok: false, detail: 'session ended' };
@@ -64,7 +71,15 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     if (row.password_expired) restrictions.push('password_expired');
     return {
       ok: true,
-      principal: { email: row.email, name: row.name, roles: row.roles ?? [], sessionId, restrictions },
+      principal: {
+        email: row.email,
+        name: row.name,
+        roles: row.roles ?? [],
+        sessionId,
+        restrictions,
+        organizationId: row.organization_id,
+        labId: row.lab_id,
+      },
     };
   };
 }

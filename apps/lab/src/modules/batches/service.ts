@@ -1,0 +1,276 @@
+import { sql } from 'drizzle-orm';
+import { type LabTx, queryRows } from '../../db/client.ts';
+import type { AuditContext, AuditEntry, AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { HttpProblem } from '../../platform/http/problem.ts';
+import { type Caller, iso, notFound, visibleTo } from '../sites/scope.ts';
+import { isUniqueViolation } from '../sites/service.ts';
+
+type Tx = Pick<LabTx, 'execute'>;
+
+export interface BatchView {
+  batch_id: string;
+  project_id: string;
+  status: string;
+  description: string | null;
+  lab_id: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_signature_id: string | null;
+}
+
+const VIEW = sql`SELECT b.id, b.batch_id, p.project_id, b.status, b.description, l.lab_id, b.created_by, b.created_at,
+    b.updated_at, b.decided_by, b.decided_at, b.decision_signature_id
+  FROM batches b JOIN projects p ON p.id = b.project_id LEFT JOIN labs l ON l.id = b.lab_id`;
+type Row = BatchView & { id: string };
+const toView = (r: Row): BatchView => ({
+  batch_id: r.batch_id,
+  project_id: r.project_id,
+  status: r.status,
+  description: r.description,
+  lab_id: r.lab_id,
+  created_by: r.created_by,
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+  decided_by: r.decided_by,
+  decided_at: iso(r.decided_at),
+  decision_signature_id: r.decision_signature_id,
+});
+
+/** What a batch signature binds to: the batch as reviewed, without its decision fields. */
+export async function batchSignableContent(tx: Tx, batchId: string) {
+  const [row] = await queryRows<Row>(tx, sql`${VIEW} WHERE b.batch_id = ${batchId}`);
+  if (!row) return null;
+  const samples = await queryRows<{ sample_id: string; status: string }>(
+    tx,
+    sql`SELECT sample_id, status FROM samples WHERE batch_id = ${row.id} AND deleted_at IS NULL ORDER BY sample_id`,
+  );
+  return {
+    content: {
+      batch_id: row.batch_id,
+      project_id: row.project_id,
+      description: row.description,
+      lab_id: row.lab_id,
+      created_by: row.created_by,
+      created_at: iso(row.created_at),
+      samples,
+    },
+    authors: [row.created_by],
+  };
+}
+
+/**
+ * The e-signature step of a release or rejection, as the batch service needs it: re-authenticate the
+ * signer, enforce segregation of duties against the batch's creator, store the signature, all inside the
+ * caller's transaction. app.ts adapts the signature service (modules/signatures) to this.
+ */
+export interface BatchDecisionSigner {
+  sign(
+    tx: LabTx,
+    append: (ctx: AuditContext, entry: AuditEntry) => Promise<unknown>,
+    input: {
+      signer: string;
+      batchId: string;
+      meaning: 'approved' | 'rejected';
+      password: string;
+      mfa_code?: string | undefined;
+      reason: string;
+    },
+    ctx: AuditContext,
+  ): Promise<{ ok: true; signatureId: string } | { ok: false; problem: HttpProblem }>;
+}
+
+/** Batches: active -> released | rejected, each by an e-signature of someone other than the creator. */
+export class BatchService {
+  private signer: BatchDecisionSigner | undefined;
+
+  constructor(private readonly audit: AuditTrail) {}
+
+  /** Wired by app.ts once the signature service exists. */
+  useSigner(signer: BatchDecisionSigner) {
+    this.signer = signer;
+  }
+
+  private async row(tx: Tx, code: string, caller: Caller, lock = false): Promise<Row> {
+    const [row] = await queryRows<Row>(
+      tx,
+      sql`${VIEW} WHERE b.batch_id = ${code} AND ${visibleTo(caller, sql`b.lab_id`)} ${lock ? sql`FOR UPDATE OF b` : sql``}`,
+    );
+    if (!row) throw notFound('Batch', code);
+    return row;
+  }
+
+  async create(
+    input: { batch_id: string; project_id: string; description?: string | undefined },
+    caller: Caller,
+  ) {
+    try {
+      return await this.audit.transaction(async (tx, append) => {
+        const [project] = await queryRows<{ id: string; lab_id: string | null; status: string }>(
+          tx,
+          sql`SELECT id, lab_id, status FROM projects WHERE project_id = ${input.project_id} AND ${visibleTo(caller, sql`lab_id`)}`,
+        );
+        if (!project) {
+          throw new HttpProblem(
+            400,
+            'validation-error',
+            'Invalid request',
+            `No project ${input.project_id}`,
+            [{ field: 'body.project_id', message: 'does not name a project you can see' }],
+          );
+        }
+        if (project.status !== 'active') {
+          throw new HttpProblem(
+            409,
+            'project-archived',
+            'Project archived',
+            `Project ${input.project_id} is ${project.status}`,
+          );
+        }
+        await tx.execute(sql`INSERT INTO batches (batch_id, project_id, description, lab_id, created_by)
+          VALUES (${input.batch_id}, ${project.id}, ${input.description ?? null}, ${project.lab_id}, ${caller.email})`);
+        const view = toView(await this.row(tx, input.batch_id, { ...caller, allLabs: true }));
+        await append(caller.ctx, {
+          action: 'batch.created',
+          entityType: 'batch',
+          entityId: input.batch_id,
+          after: view,
+        });
+        return view;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err))
+        throw new HttpProblem(409, 'conflict', 'Conflict', `Batch ${input.batch_id} exists`);
+      throw err;
+    }
+  }
+
+  async get(code: string, caller: Caller) {
+    return this.audit.transaction(async (tx) => {
+      const row = await this.row(tx, code, caller);
+      const [n] = await queryRows<{ n: number }>(
+        tx,
+        sql`SELECT count(*)::int AS n FROM samples WHERE batch_id = ${row.id} AND deleted_at IS NULL`,
+      );
+      return { ...toView(row), sample_count: n!.n };
+    });
+  }
+
+  async list(
+    q: { limit: number; offset: number; project_id?: string | undefined; status?: string | undefined },
+    caller: Caller,
+  ) {
+    const rows = await this.audit.transaction((tx) =>
+      queryRows<Row>(
+        tx,
+        sql`${VIEW} WHERE ${visibleTo(caller, sql`b.lab_id`)}
+              AND (${q.project_id ?? null}::text IS NULL OR p.project_id = ${q.project_id ?? null})
+              AND (${q.status ?? null}::text IS NULL OR b.status = ${q.status ?? null})
+            ORDER BY b.created_at DESC, b.batch_id LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+      ),
+    );
+    return {
+      items: rows.slice(0, q.limit).map(toView),
+      next_offset: rows.length > q.limit ? q.offset + q.limit : null,
+    };
+  }
+
+  /** Description only, and only while active: a released or rejected batch is frozen. */
+  async update(
+    code: string,
+    patch: { description?: string | null | undefined; reason: string },
+    caller: Caller,
+  ) {
+    return this.audit.transaction(async (tx, append) => {
+      const before = await this.row(tx, code, caller, true);
+      if (before.status !== 'active') {
+        throw new HttpProblem(
+          409,
+          'batch-decided',
+          'Batch decided',
+          `Batch ${code} is ${before.status} and cannot change`,
+        );
+      }
+      await tx.execute(sql`UPDATE batches SET description = ${patch.description === undefined ? sql`description` : sql`${patch.description}`},
+          updated_at = now() WHERE id = ${before.id}`);
+      const after = toView(await this.row(tx, code, caller));
+      await append(caller.ctx, {
+        action: 'batch.updated',
+        entityType: 'batch',
+        entityId: code,
+        before: toView(before),
+        after,
+        reason: patch.reason,
+      });
+      return after;
+    });
+  }
+
+  /**
+   * Release (meaning `approved`) or reject (meaning `rejected`): the signature and the status change
+   * commit together. The signer re-authenticates; the creator cannot sign (segregation of duties).
+   */
+  async decide(
+    code: string,
+    decision: 'release' | 'reject',
+    input: { password: string; mfa_code?: string | undefined; reason: string },
+    caller: Caller,
+  ): Promise<BatchView> {
+    const signer = this.signer;
+    if (!signer) {
+      throw new HttpProblem(
+        503,
+        'signatures-unavailable',
+        'Electronic signatures unavailable',
+        'No signature service is configured',
+      );
+    }
+    let refused: HttpProblem | undefined;
+    const result = await this.audit.transaction(async (tx, append) => {
+      const before = await this.row(tx, code, caller, true);
+      if (before.status !== 'active') {
+        throw new HttpProblem(
+          409,
+          'batch-decided',
+          'Batch decided',
+          `Batch ${code} is already ${before.status}`,
+        );
+      }
+      const signed = await signer.sign(
+        tx as LabTx,
+        append,
+        {
+          signer: caller.email,
+          batchId: code,
+          meaning: decision === 'release' ? 'approved' : 'rejected',
+          password: input.password,
+          mfa_code: input.mfa_code,
+          reason: input.reason,
+        },
+        caller.ctx,
+      );
+      // A refused signing still commits its audit events (failed attempt, segregation refusal).
+      if (!signed.ok) {
+        refused = signed.problem;
+        return null;
+      }
+      const status = decision === 'release' ? 'released' : 'rejected';
+      await tx.execute(sql`UPDATE batches SET status = ${status}, decided_by = ${caller.email}, decided_at = now(),
+          decision_signature_id = ${signed.signatureId}, updated_at = now() WHERE id = ${before.id}`);
+      const after = toView(await this.row(tx, code, caller));
+      await append(caller.ctx, {
+        action: decision === 'release' ? 'batch.released' : 'batch.rejected',
+        entityType: 'batch',
+        entityId: code,
+        before: toView(before),
+        after,
+        reason: input.reason,
+      });
+      return after;
+    });
+    if (refused) throw refused;
+    return result!;
+  }
+}

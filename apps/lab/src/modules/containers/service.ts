@@ -1,0 +1,193 @@
+import { sql } from 'drizzle-orm';
+import { type LabTx, queryRows } from '../../db/client.ts';
+import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { HttpProblem } from '../../platform/http/problem.ts';
+import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } from '../sites/scope.ts';
+import { isUniqueViolation } from '../sites/service.ts';
+
+type Tx = Pick<LabTx, 'execute'>;
+
+export interface ContainerView {
+  container_id: string;
+  container_type: string;
+  location: string;
+  capacity: number;
+  occupancy: number;
+  lab_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const VIEW = sql`SELECT c.id, c.container_id, c.container_type, c.location, c.capacity, l.lab_id, c.lab_id AS lab_uuid,
+    (SELECT count(*)::int FROM samples s WHERE s.container_id = c.id AND s.deleted_at IS NULL) AS occupancy,
+    c.created_at, c.updated_at
+  FROM containers c LEFT JOIN labs l ON l.id = c.lab_id`;
+
+type Row = ContainerView & { id: string; lab_uuid: string | null };
+const toView = (r: Row): ContainerView => ({
+  container_id: r.container_id,
+  container_type: r.container_type,
+  location: r.location,
+  capacity: r.capacity,
+  occupancy: r.occupancy,
+  lab_id: r.lab_id,
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+});
+
+/**
+ * Locks the container row and checks there is room for one more sample; 409 when full. Every placement
+ * goes through here, so two concurrent placements cannot both take the last slot.
+ */
+export async function reserveContainerSlot(
+  tx: Tx,
+  containerUuid: string,
+  containerCode: string,
+): Promise<void> {
+  const [c] = await queryRows<{ capacity: number; used: number }>(
+    tx,
+    sql`SELECT c.capacity, (SELECT count(*)::int FROM samples s WHERE s.container_id = c.id AND s.deleted_at IS NULL) AS used
+          FROM containers c WHERE c.id = ${containerUuid} FOR UPDATE`,
+  );
+  if (!c) throw notFound('Container', containerCode);
+  if (c.used >= c.capacity) {
+    throw new HttpProblem(
+      409,
+      'container-full',
+      'Container full',
+      `Container ${containerCode} holds ${c.used} of ${c.capacity} samples`,
+    );
+  }
+}
+
+/** Finds a container the caller may use: 404 if missing or in another lab. */
+export async function containerRef(
+  tx: Tx,
+  code: string,
+  caller: Caller,
+): Promise<{ id: string; lab_uuid: string | null }> {
+  const [row] = await queryRows<{ id: string; lab_uuid: string | null }>(
+    tx,
+    sql`SELECT c.id, c.lab_id AS lab_uuid FROM containers c WHERE c.container_id = ${code} AND ${visibleTo(caller, sql`c.lab_id`)}`,
+  );
+  if (!row) throw notFound('Container', code);
+  return row;
+}
+
+export class ContainerService {
+  constructor(private readonly audit: AuditTrail) {}
+
+  private async row(tx: Tx, code: string, caller: Caller, lock = false): Promise<Row> {
+    const [row] = await queryRows<Row>(
+      tx,
+      sql`${VIEW} WHERE c.container_id = ${code} AND ${visibleTo(caller, sql`c.lab_id`)} ${lock ? sql`FOR UPDATE OF c` : sql``}`,
+    );
+    if (!row) throw notFound('Container', code);
+    return row;
+  }
+
+  async create(
+    input: {
+      container_id: string;
+      container_type: string;
+      location: string;
+      capacity: number;
+      lab_id?: string | undefined;
+    },
+    caller: Caller,
+  ): Promise<ContainerView> {
+    try {
+      return await this.audit.transaction(async (tx, append) => {
+        const labId = await labForNewRecord(tx, caller, input.lab_id);
+        await tx.execute(sql`INSERT INTO containers (container_id, container_type, location, capacity, lab_id)
+          VALUES (${input.container_id}, ${input.container_type}, ${input.location}, ${input.capacity}, ${labId})`);
+        const view = toView(await this.row(tx, input.container_id, { ...caller, allLabs: true }));
+        await append(caller.ctx, {
+          action: 'container.created',
+          entityType: 'container',
+          entityId: input.container_id,
+          after: view,
+        });
+        return view;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err))
+        throw new HttpProblem(409, 'conflict', 'Conflict', `Container ${input.container_id} exists`);
+      throw err;
+    }
+  }
+
+  async get(code: string, caller: Caller) {
+    return this.audit.transaction(async (tx) => {
+      const row = await this.row(tx, code, caller);
+      const samples = await queryRows<{ sample_id: string; status: string }>(
+        tx,
+        sql`SELECT sample_id, status FROM samples WHERE container_id = ${row.id} AND deleted_at IS NULL ORDER BY sample_id`,
+      );
+      return { ...toView(row), samples };
+    });
+  }
+
+  async list(
+    q: {
+      limit: number;
+      offset: number;
+      container_type?: string | undefined;
+      location?: string | undefined;
+      has_space?: boolean | undefined;
+    },
+    caller: Caller,
+  ) {
+    const rows = await this.audit.transaction((tx) =>
+      queryRows<Row>(
+        tx,
+        sql`SELECT * FROM (${VIEW} WHERE ${visibleTo(caller, sql`c.lab_id`)}
+              AND (${q.container_type ?? null}::text IS NULL OR c.container_type = ${q.container_type ?? null})
+              AND (${q.location ?? null}::text IS NULL OR c.location ILIKE ${q.location ? likePattern(q.location) : null})) v
+            WHERE (${q.has_space ?? null}::boolean IS NULL OR (v.occupancy < v.capacity) = ${q.has_space ?? null})
+            ORDER BY v.container_id LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+      ),
+    );
+    return {
+      items: rows.slice(0, q.limit).map(toView),
+      next_offset: rows.length > q.limit ? q.offset + q.limit : null,
+    };
+  }
+
+  /** Type, location and capacity; capacity never drops below the samples already inside (409). */
+  async update(
+    code: string,
+    patch: {
+      container_type?: string | undefined;
+      location?: string | undefined;
+      capacity?: number | undefined;
+      reason: string;
+    },
+    caller: Caller,
+  ): Promise<ContainerView> {
+    return this.audit.transaction(async (tx, append) => {
+      const before = await this.row(tx, code, caller, true);
+      if (patch.capacity !== undefined && patch.capacity < before.occupancy) {
+        throw new HttpProblem(
+          409,
+          'container-full',
+          'Container full',
+          `Container ${code} holds ${before.occupancy} samples; capacity cannot be ${patch.capacity}`,
+        );
+      }
+      await tx.execute(sql`UPDATE containers SET container_type = coalesce(${patch.container_type ?? null}, container_type),
+          location = coalesce(${patch.location ?? null}, location), capacity = coalesce(${patch.capacity ?? null}::int, capacity),
+          updated_at = now() WHERE id = ${before.id}`);
+      const after = toView(await this.row(tx, code, caller));
+      await append(caller.ctx, {
+        action: 'container.updated',
+        entityType: 'container',
+        entityId: code,
+        before: toView(before),
+        after,
+        reason: patch.reason,
+      });
+      return after;
+    });
+  }
+}

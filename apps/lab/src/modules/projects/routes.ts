@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { Code, Limit, Offset, Reason } from '../sites/common-schemas.ts';
+import { callerOf } from '../sites/scope.ts';
+import type { ProjectService } from './service.ts';
+
+const tags = ['projects'];
+const Param = Type.Object({ projectId: Code });
+
+/** /api/projects (also under /api/samples/projects, the seed's paths). */
+export async function projectRoutes(app: FastifyInstance, opts: { projects: ProjectService }) {
+  const { projects } = opts;
+  const createSchema = {
+    tags,
+    body: Type.Object(
+      {
+        project_id: Code,
+        name: Type.String({ minLength: 1, maxLength: 200 }),
+        description: Type.Optional(Type.String({ maxLength: 2000 })),
+        lab_id: Type.Optional(Code),
+      },
+      { additionalProperties: false },
+    ),
+  };
+  const listSchema = {
+    tags,
+    querystring: Type.Object(
+      {
+        limit: Limit,
+        offset: Offset,
+        status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived')])),
+        q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+      },
+      { additionalProperties: false },
+    ),
+  };
+  for (const url of ['/api/projects', '/api/samples/projects']) {
+    app.post(url, { config: { permission: 'projects:create' }, schema: createSchema }, async (req, reply) =>
+      reply.code(201).send(await projects.create(req.body as never, callerOf(req))),
+    );
+    app.get(url, { config: { permission: 'projects:read' }, schema: listSchema }, async (req) =>
+      projects.list(req.query as never, callerOf(req)),
+    );
+  }
+  app.get(
+    '/api/projects/:projectId',
+    { config: { permission: 'projects:read' }, schema: { tags, params: Param } },
+    async (req) => projects.get((req.params as { projectId: string }).projectId, callerOf(req)),
+  );
+  app.patch(
+    '/api/projects/:projectId',
+    {
+      config: { permission: 'projects:update' },
+      schema: {
+        tags,
+        params: Param,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+            reason: Reason,
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) =>
+      projects.update((req.params as { projectId: string }).projectId, req.body as never, callerOf(req)),
+  );
+  app.post(
+    '/api/projects/:projectId/archive',
+    {
+      config: { permission: 'projects:update' },
+      schema: { tags, params: Param, body: Type.Object({ reason: Reason }, { additionalProperties: false }) },
+    },
+    async (req) =>
+      projects.archive(
+        (req.params as { projectId: string }).projectId,
+        (req.body as { reason: string }).reason,
+        callerOf(req),
+      ),
+  );
+}

@@ -1,0 +1,743 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { type LabTx, queryRows } from '../../db/client.ts';
+import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { type FieldError, HttpProblem } from '../../platform/http/problem.ts';
+import type { LabMetrics } from '../../platform/lab-metrics.ts';
+import { containerRef, reserveContainerSlot } from '../containers/service.ts';
+import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } from '../sites/scope.ts';
+import { DEFAULT_SAMPLE_ID_PATTERN, formatSampleId } from './sample-id.ts';
+import { canTransition, SAMPLE_TRANSITIONS, type SampleStatus } from './sample-status.ts';
+
+type Tx = Pick<LabTx, 'execute'>;
+
+export interface SampleInput {
+  sample_id?: string | undefined;
+  name?: string | undefined;
+  lot_number?: string | undefined;
+  project_id?: string | undefined;
+  batch_id?: string | undefined;
+  container_id?: string | undefined;
+  status?: 'active' | 'quarantined' | undefined;
+  quantity?: number | undefined;
+  unit?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  lab_id?: string | undefined;
+}
+
+export interface SamplePatch {
+  name?: string | null | undefined;
+  lot_number?: string | null | undefined;
+  project_id?: string | null | undefined;
+  batch_id?: string | null | undefined;
+  container_id?: string | null | undefined;
+  status?: SampleStatus | undefined;
+  quantity?: number | null | undefined;
+  unit?: string | null | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  reason: string;
+}
+
+export interface SampleView {
+  sample_id: string;
+  name: string | null;
+  lot_number: string | null;
+  project_id: string | null;
+  batch_id: string | null;
+  container_id: string | null;
+  parent_sample_id: string | null;
+  status: string;
+  quantity: number | null;
+  unit: string | null;
+  metadata: Record<string, unknown>;
+  lab_id: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface SampleListQuery {
+  limit: number;
+  offset: number;
+  q?: string | undefined;
+  status?: string | undefined;
+  project_id?: string | undefined;
+  batch_id?: string | undefined;
+  container_id?: string | undefined;
+  parent_id?: string | undefined;
+  include_deleted?: boolean | undefined;
+  sort?: string | undefined;
+}
+
+const VIEW = sql`SELECT s.id, s.sample_id, s.name, s.lot_number, p.project_id, b.batch_id, c.container_id,
+    ps.sample_id AS parent_sample_id, s.status, s.quantity::float8 AS quantity, s.unit, s.metadata, l.lab_id,
+    s.created_by, s.created_at, s.updated_at, s.deleted_at, s.lab_id AS lab_uuid
+  FROM samples s
+  LEFT JOIN projects p ON p.id = s.project_id
+  LEFT JOIN batches b ON b.id = s.batch_id
+  LEFT JOIN containers c ON c.id = s.container_id
+  LEFT JOIN samples ps ON ps.id = s.parent_id
+  LEFT JOIN labs l ON l.id = s.lab_id`;
+
+type Row = SampleView & { id: string; lab_uuid: string | null };
+
+export function toSampleView(r: Row): SampleView {
+  return {
+    sample_id: r.sample_id,
+    name: r.name,
+    lot_number: r.lot_number,
+    project_id: r.project_id,
+    batch_id: r.batch_id,
+    container_id: r.container_id,
+    parent_sample_id: r.parent_sample_id,
+    status: r.status,
+    quantity: r.quantity === null ? null : Number(r.quantity),
+    unit: r.unit,
+    metadata: r.metadata ?? {},
+    lab_id: r.lab_id,
+    created_by: r.created_by,
+    created_at: iso(r.created_at)!,
+    updated_at: iso(r.updated_at)!,
+    deleted_at: iso(r.deleted_at),
+  };
+}
+
+const SORTS: Record<string, SQL> = {
+  created_at: sql`s.created_at ASC, s.sample_id ASC`,
+  '-created_at': sql`s.created_at DESC, s.sample_id DESC`,
+  sample_id: sql`s.sample_id ASC`,
+  '-sample_id': sql`s.sample_id DESC`,
+  status: sql`s.status ASC, s.sample_id ASC`,
+};
+export const SAMPLE_SORTS = Object.keys(SORTS);
+
+export const BULK_LIMIT = 100;
+export const LINEAGE_MAX_DEPTH = 25;
+
+const conflict = (slug: string, title: string, detail: string) => new HttpProblem(409, slug, title, detail);
+const invalid = (errors: FieldError[]) =>
+  new HttpProblem(
+    400,
+    'validation-error',
+    'Invalid request',
+    `${errors.length} field(s) failed validation: ${errors.map((e) => e.field).join(', ')}`,
+    errors,
+  );
+
+interface Refs {
+  projectId: string | null;
+  batchId: string | null;
+  containerId: string | null;
+}
+
+export interface LineageNode {
+  sample_id: string;
+  status: string;
+  quantity: number | null;
+  unit: string | null;
+  relationship: string;
+  /** Quantity moved along this edge at the split. */
+  edge_quantity: number | null;
+  children?: LineageNode[];
+  parents?: LineageNode[];
+}
+
+/**
+ * Samples: create (single and bulk, all or nothing), read with lineage, update under the status state
+ * machine, soft delete, split into aliquots, history from the audit trail. Every change and its audit
+ * event commit in one transaction; the audit append is the last statement, so row locks are always
+ * taken before the audit lock and no two transactions wait on each other in opposite orders.
+ */
+export class SampleService {
+  constructor(
+    private readonly audit: AuditTrail,
+    private readonly metrics: LabMetrics,
+    private readonly idPattern: string = DEFAULT_SAMPLE_ID_PATTERN,
+  ) {}
+
+  private async row(tx: Tx, sampleId: string, caller: Caller, lock = false): Promise<Row> {
+    const [row] = await queryRows<Row>(
+      tx,
+      sql`${VIEW} WHERE s.sample_id = ${sampleId} AND ${visibleTo(caller, sql`s.lab_id`)} ${lock ? sql`FOR UPDATE OF s` : sql``}`,
+    );
+    if (!row) throw notFound('Sample', sampleId);
+    return row;
+  }
+
+  private async nextSampleId(tx: Tx): Promise<string> {
+    const [n] = await queryRows<{ seq: string; y: string; m: string; d: string }>(
+      tx,
+      sql`SELECT nextval('sample_id_seq') AS seq, to_char(now() AT TIME ZONE 'UTC', 'YYYY') AS y,
+                 to_char(now() AT TIME ZONE 'UTC', 'MM') AS m, to_char(now() AT TIME ZONE 'UTC', 'DD') AS d`,
+    );
+    return formatSampleId(this.idPattern, Number(n!.seq), n!);
+  }
+
+  /** Project, batch and container codes -> ids, each visible to the caller; unknown ones become field errors. */
+  private async resolveRefs(
+    tx: Tx,
+    input: {
+      project_id?: string | null | undefined;
+      batch_id?: string | null | undefined;
+      container_id?: string | null | undefined;
+    },
+    caller: Caller,
+    field: string,
+    errors: FieldError[],
+  ): Promise<Refs> {
+    const lookup = async (code: string | null | undefined, query: SQL, name: string) => {
+      if (code === undefined || code === null) return null;
+      const [r] = await queryRows<{ id: string }>(tx, query);
+      if (!r) errors.push({ field: `${field}.${name}`, message: `no ${name.replace('_id', '')} ${code}` });
+      return r?.id ?? null;
+    };
+    return {
+      projectId: await lookup(
+        input.project_id,
+        sql`SELECT id FROM projects WHERE project_id = ${input.project_id ?? null} AND ${visibleTo(caller, sql`lab_id`)}`,
+        'project_id',
+      ),
+      batchId: await lookup(
+        input.batch_id,
+        sql`SELECT id FROM batches WHERE batch_id = ${input.batch_id ?? null} AND ${visibleTo(caller, sql`lab_id`)}`,
+        'batch_id',
+      ),
+      containerId: await lookup(
+        input.container_id,
+        sql`SELECT id FROM containers WHERE container_id = ${input.container_id ?? null} AND ${visibleTo(caller, sql`lab_id`)}`,
+        'container_id',
+      ),
+    };
+  }
+
+  /** Inserts one sample inside `tx`; problems with the item are pushed to `errors` under `field`. */
+  private async insert(
+    tx: Tx,
+    input: SampleInput,
+    caller: Caller,
+    field: string,
+    errors: FieldError[],
+    extra: { parentId?: string; labId?: string | null } = {},
+  ): Promise<Row | null> {
+    const before = errors.length;
+    const refs = await this.resolveRefs(tx, input, caller, field, errors);
+    const labId = extra.labId !== undefined ? extra.labId : await labForNewRecord(tx, caller, input.lab_id);
+    if (errors.length > before) return null;
+    const sampleId = input.sample_id ?? (await this.nextSampleId(tx));
+    const [exists] = await queryRows(tx, sql`SELECT 1 FROM samples WHERE sample_id = ${sampleId}`);
+    if (exists) {
+      errors.push({ field: `${field}.sample_id`, message: `sample ${sampleId} already exists` });
+      return null;
+    }
+    if (refs.containerId) await reserveContainerSlot(tx, refs.containerId, input.container_id!);
+    await tx.execute(sql`INSERT INTO samples (sample_id, name, lot_number, project_id, batch_id, container_id, parent_id,
+        status, quantity, unit, metadata, lab_id, created_by)
+      VALUES (${sampleId}, ${input.name ?? null}, ${input.lot_number ?? null}, ${refs.projectId}, ${refs.batchId},
+        ${refs.containerId}, ${extra.parentId ?? null}, ${input.status ?? 'active'},
+        ${input.quantity === undefined ? null : String(input.quantity)}::numeric, ${input.unit ?? null},
+        ${JSON.stringify(input.metadata ?? {})}::jsonb, ${labId}, ${caller.email})`);
+    return this.row(tx, sampleId, { ...caller, allLabs: true });
+  }
+
+  async create(input: SampleInput, caller: Caller): Promise<SampleView> {
+    const view = await this.audit.transaction(async (tx, append) => {
+      const errors: FieldError[] = [];
+      const row = await this.insert(tx, input, caller, 'body', errors);
+      if (!row) throw duplicateOrInvalid(errors);
+      const view = toSampleView(row);
+      await append(caller.ctx, {
+        action: 'sample.created',
+        entityType: 'sample',
+        entityId: view.sample_id,
+        after: view,
+      });
+      return view;
+    });
+    this.metrics.samplesCreated.inc();
+    return view;
+  }
+
+  /** At most 100, all or nothing: every offending item is listed in one 400 and nothing is written. */
+  async createBulk(items: SampleInput[], caller: Caller): Promise<SampleView[]> {
+    if (items.length > BULK_LIMIT) {
+      throw invalid([
+        { field: 'body.samples', message: `must have at most ${BULK_LIMIT} items (got ${items.length})` },
+      ]);
+    }
+    const seen = new Map<string, number>();
+    const dupes: FieldError[] = [];
+    items.forEach((it, i) => {
+      if (it.sample_id === undefined) return;
+      if (seen.has(it.sample_id))
+        dupes.push({
+          field: `body.samples[${i}].sample_id`,
+          message: `repeats item ${seen.get(it.sample_id)}`,
+        });
+      else seen.set(it.sample_id, i);
+    });
+    if (dupes.length) throw invalid(dupes);
+    const views = await this.audit.transaction(async (tx, append) => {
+      const errors: FieldError[] = [];
+      const rows: Row[] = [];
+      for (const [i, item] of items.entries()) {
+        const row = await this.insert(tx, item, caller, `body.samples[${i}]`, errors);
+        if (row) rows.push(row);
+      }
+      // Throwing rolls back every insert of this request.
+      if (errors.length) throw invalid(errors);
+      const out = rows.map(toSampleView);
+      for (const view of out) {
+        await append(caller.ctx, {
+          action: 'sample.created',
+          entityType: 'sample',
+          entityId: view.sample_id,
+          after: view,
+        });
+      }
+      return out;
+    });
+    this.metrics.samplesCreated.inc(views.length);
+    return views;
+  }
+
+  /** One sample with its parent chain (nearest first) and direct children. */
+  async get(sampleId: string, caller: Caller) {
+    return this.audit.transaction(async (tx) => {
+      const row = await this.row(tx, sampleId, caller);
+      const chain = await queryRows<{ sample_id: string; status: string; depth: number }>(
+        tx,
+        sql`WITH RECURSIVE up(id, parent_id, depth) AS (
+              SELECT id, parent_id, 0 FROM samples WHERE id = ${row.id}
+              UNION ALL
+              SELECT s.id, s.parent_id, up.depth + 1 FROM samples s JOIN up ON s.id = up.parent_id WHERE up.depth < 1000
+            )
+            SELECT s.sample_id, s.status, up.depth FROM up JOIN samples s ON s.id = up.id WHERE up.depth > 0 ORDER BY up.depth`,
+      );
+      const children = await queryRows<{ sample_id: string; status: string; quantity: number | null }>(
+        tx,
+        sql`SELECT s.sample_id, s.status, s.quantity::float8 AS quantity FROM sample_lineage l JOIN samples s ON s.id = l.child_id
+             WHERE l.parent_id = ${row.id} ORDER BY s.sample_id`,
+      );
+      return {
+        ...toSampleView(row),
+        parent_chain: chain.map((c) => ({ sample_id: c.sample_id, status: c.status })),
+        children,
+      };
+    });
+  }
+
+  async list(q: SampleListQuery, caller: Caller) {
+    const rows = await this.audit.transaction((tx) =>
+      queryRows<Row>(tx, sql`${this.listQuery(q, caller)} LIMIT ${q.limit + 1} OFFSET ${q.offset}`),
+    );
+    return {
+      items: rows.slice(0, q.limit).map(toSampleView),
+      next_offset: rows.length > q.limit ? q.offset + q.limit : null,
+    };
+  }
+
+  private listQuery(q: Omit<SampleListQuery, 'limit' | 'offset'>, caller: Caller): SQL {
+    const where: SQL[] = [visibleTo(caller, sql`s.lab_id`)];
+    if (!q.include_deleted) where.push(sql`s.deleted_at IS NULL`);
+    if (q.status) where.push(sql`s.status = ${q.status}`);
+    if (q.project_id) where.push(sql`p.project_id = ${q.project_id}`);
+    if (q.batch_id) where.push(sql`b.batch_id = ${q.batch_id}`);
+    if (q.container_id) where.push(sql`c.container_id = ${q.container_id}`);
+    if (q.parent_id) where.push(sql`ps.sample_id = ${q.parent_id}`);
+    if (q.q) {
+      const p = likePattern(q.q);
+      where.push(
+        sql`(s.sample_id ILIKE ${p} OR s.lot_number ILIKE ${p} OR s.name ILIKE ${p} OR s.metadata::text ILIKE ${p})`,
+      );
+    }
+    return sql`${VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${SORTS[q.sort ?? '-created_at'] ?? SORTS['-created_at']!}`;
+  }
+
+  /** CSV of the filtered list (up to `max` rows). Cells that a spreadsheet would run as formulas are quoted. */
+  async exportCsv(
+    q: Omit<SampleListQuery, 'limit' | 'offset'>,
+    caller: Caller,
+    max = 50_000,
+  ): Promise<string> {
+    const rows = await this.audit.transaction((tx) =>
+      queryRows<Row>(tx, sql`${this.listQuery(q, caller)} LIMIT ${max}`),
+    );
+    const columns: (keyof SampleView)[] = [
+      'sample_id',
+      'name',
+      'lot_number',
+      'project_id',
+      'batch_id',
+      'container_id',
+      'parent_sample_id',
+      'status',
+      'quantity',
+      'unit',
+      'lab_id',
+      'created_by',
+      'created_at',
+      'updated_at',
+      'deleted_at',
+      'metadata',
+    ];
+    const lines = [columns.join(',')];
+    for (const r of rows) {
+      const v = toSampleView(r);
+      lines.push(columns.map((c) => csvCell(v[c])).join(','));
+    }
+    return `${lines.join('\r\n')}\r\n`;
+  }
+
+  async update(sampleId: string, patch: SamplePatch, caller: Caller): Promise<SampleView> {
+    return this.audit.transaction(async (tx, append) => {
+      const before = await this.row(tx, sampleId, caller, true);
+      if (before.deleted_at)
+        throw conflict('sample-deleted', 'Sample deleted', `Sample ${sampleId} was deleted`);
+      if (patch.status !== undefined && !canTransition(before.status, patch.status)) {
+        throw conflict(
+          'invalid-status-transition',
+          'Status transition not allowed',
+          `A ${before.status} sample cannot become ${patch.status} (allowed: ${SAMPLE_TRANSITIONS[before.status as SampleStatus]?.join(', ') || 'none'})`,
+        );
+      }
+      const errors: FieldError[] = [];
+      const refs = await this.resolveRefs(tx, patch, caller, 'body', errors);
+      if (errors.length) throw invalid(errors);
+      const moving = patch.container_id !== undefined && patch.container_id !== before.container_id;
+      if (moving && refs.containerId) await reserveContainerSlot(tx, refs.containerId, patch.container_id!);
+      const set = (key: keyof SamplePatch, column: SQL, value: SQL): SQL | null =>
+        patch[key] === undefined ? null : sql`${column} = ${value}`;
+      const sets = [
+        set('name', sql`name`, sql`${patch.name ?? null}`),
+        set('lot_number', sql`lot_number`, sql`${patch.lot_number ?? null}`),
+        set('project_id', sql`project_id`, sql`${refs.projectId}`),
+        set('batch_id', sql`batch_id`, sql`${refs.batchId}`),
+        set('container_id', sql`container_id`, sql`${refs.containerId}`),
+        set('status', sql`status`, sql`${patch.status ?? null}`),
+        set(
+          'quantity',
+          sql`quantity`,
+          sql`${patch.quantity === null || patch.quantity === undefined ? null : String(patch.quantity)}::numeric`,
+        ),
+        set('unit', sql`unit`, sql`${patch.unit ?? null}`),
+        set('metadata', sql`metadata`, sql`${JSON.stringify(patch.metadata ?? {})}::jsonb`),
+      ].filter((s): s is SQL => s !== null);
+      await tx.execute(
+        sql`UPDATE samples SET ${sql.join([...sets, sql`updated_at = now()`], sql`, `)} WHERE id = ${before.id}`,
+      );
+      const after = toSampleView(await this.row(tx, sampleId, { ...caller, allLabs: true }));
+      const prev = toSampleView(before);
+      await append(caller.ctx, {
+        action: moving && sets.length === 1 ? 'sample.moved' : 'sample.updated',
+        entityType: 'sample',
+        entityId: sampleId,
+        before: prev,
+        after,
+        reason: patch.reason,
+      });
+      return after;
+    });
+  }
+
+  /** Places a sample in a container (or takes it out with null): audited as `sample.moved`. */
+  move(sampleId: string, containerId: string | null, reason: string, caller: Caller) {
+    return this.update(sampleId, { container_id: containerId, reason }, caller);
+  }
+
+  /** Soft delete (admin): the row stays for the record, hidden from lists, and leaves its container. */
+  async softDelete(sampleId: string, reason: string, caller: Caller): Promise<SampleView> {
+    return this.audit.transaction(async (tx, append) => {
+      const before = await this.row(tx, sampleId, caller, true);
+      if (before.deleted_at)
+        throw conflict('sample-deleted', 'Sample deleted', `Sample ${sampleId} was already deleted`);
+      await tx.execute(
+        sql`UPDATE samples SET deleted_at = now(), container_id = NULL, updated_at = now() WHERE id = ${before.id}`,
+      );
+      const after = toSampleView(await this.row(tx, sampleId, caller));
+      await append(caller.ctx, {
+        action: 'sample.deleted',
+        entityType: 'sample',
+        entityId: sampleId,
+        before: toSampleView(before),
+        after,
+        reason,
+      });
+      return after;
+    });
+  }
+
+  /**
+   * Splits a parent into aliquots. Children inherit project, batch, lab, lot and unit, get a lineage row
+   * each, and the parent's quantity drops by their sum (a parent at 0 becomes `consumed`). 409 when the
+   * children together exceed what the parent has left, or the parent is not active.
+   */
+  async split(
+    sampleId: string,
+    input: {
+      children: {
+        quantity: number;
+        sample_id?: string | undefined;
+        name?: string | undefined;
+        container_id?: string | undefined;
+      }[];
+      relationship?: string | undefined;
+      reason?: string | undefined;
+    },
+    caller: Caller,
+  ) {
+    const result = await this.audit.transaction(async (tx, append) => {
+      const parent = await this.row(tx, sampleId, caller, true);
+      if (parent.deleted_at || parent.status !== 'active') {
+        throw conflict(
+          'sample-not-active',
+          'Sample not active',
+          `Sample ${sampleId} is ${parent.deleted_at ? 'deleted' : parent.status}; only active samples can be split`,
+        );
+      }
+      if (parent.quantity === null) {
+        throw conflict(
+          'quantity-unknown',
+          'Quantity unknown',
+          `Sample ${sampleId} has no recorded quantity to split`,
+        );
+      }
+      // Compare in numeric, not floating point: 0.1 + 0.2 must fit into 0.3.
+      const [check] = await queryRows<{ remaining: string; fits: boolean }>(
+        tx,
+        sql`SELECT (quantity - ${sumText(input.children.map((c) => c.quantity))}::numeric)::text AS remaining,
+                   quantity >= ${sumText(input.children.map((c) => c.quantity))}::numeric AS fits
+              FROM samples WHERE id = ${parent.id}`,
+      );
+      if (!check!.fits) {
+        throw conflict(
+          'insufficient-quantity',
+          'Insufficient quantity',
+          `Children need ${sumText(input.children.map((c) => c.quantity))} ${parent.unit ?? ''} but ${sampleId} has ${parent.quantity} left`,
+        );
+      }
+      const errors: FieldError[] = [];
+      const children: SampleView[] = [];
+      for (const [i, child] of input.children.entries()) {
+        // Refs are inherited from the parent; only the child's container is the caller's choice.
+        if (child.container_id !== undefined) await containerRef(tx, child.container_id, caller);
+        const row = await this.insert(
+          tx,
+          {
+            sample_id: child.sample_id,
+            name: child.name ?? parent.name ?? undefined,
+            lot_number: parent.lot_number ?? undefined,
+            project_id: parent.project_id ?? undefined,
+            batch_id: parent.batch_id ?? undefined,
+            container_id: child.container_id,
+            quantity: child.quantity,
+            unit: parent.unit ?? undefined,
+            metadata: { ...parent.metadata },
+          },
+          { ...caller, allLabs: true },
+          `body.children[${i}]`,
+          errors,
+          { parentId: parent.id, labId: parent.lab_uuid },
+        );
+        if (!row) continue;
+        await tx.execute(sql`INSERT INTO sample_lineage (parent_id, child_id, relationship, quantity, created_by)
+          VALUES (${parent.id}, ${row.id}, ${input.relationship ?? 'aliquot'}, ${String(child.quantity)}::numeric, ${caller.email})`);
+        children.push(toSampleView(row));
+      }
+      if (errors.length) throw invalid(errors);
+      await tx.execute(sql`UPDATE samples SET quantity = ${check!.remaining}::numeric,
+          status = CASE WHEN ${check!.remaining}::numeric = 0 THEN 'consumed' ELSE status END, updated_at = now()
+        WHERE id = ${parent.id}`);
+      const after = toSampleView(await this.row(tx, sampleId, caller));
+      await append(caller.ctx, {
+        action: 'sample.split',
+        entityType: 'sample',
+        entityId: sampleId,
+        before: toSampleView(parent),
+        after: {
+          ...after,
+          children: children.map((c) => ({ sample_id: c.sample_id, quantity: c.quantity })),
+        },
+        reason: input.reason ?? null,
+      });
+      for (const child of children) {
+        await append(caller.ctx, {
+          action: 'sample.created',
+          entityType: 'sample',
+          entityId: child.sample_id,
+          after: child,
+          reason: input.reason ?? null,
+        });
+      }
+      return { parent: after, children };
+    });
+    this.metrics.samplesCreated.inc(result.children.length);
+    return result;
+  }
+
+  /** Ancestors and descendants up to `depth` generations, as two trees rooted at the sample. */
+  async lineage(sampleId: string, depth: number, caller: Caller) {
+    return this.audit.transaction(async (tx) => {
+      const root = await this.row(tx, sampleId, caller);
+      const walk = (direction: 'down' | 'up') =>
+        queryRows<{
+          id: string;
+          from_id: string;
+          depth: number;
+          relationship: string;
+          edge_quantity: number | null;
+          sample_id: string;
+          status: string;
+          quantity: number | null;
+          unit: string | null;
+        }>(
+          tx,
+          direction === 'down'
+            ? sql`WITH RECURSIVE t(id, from_id, depth, relationship, edge_quantity) AS (
+                    SELECT child_id, parent_id, 1, relationship, quantity FROM sample_lineage WHERE parent_id = ${root.id}
+                    UNION ALL
+                    SELECT l.child_id, l.parent_id, t.depth + 1, l.relationship, l.quantity
+                      FROM sample_lineage l JOIN t ON l.parent_id = t.id WHERE t.depth < ${depth}
+                  )
+                  SELECT t.id, t.from_id, t.depth, t.relationship, t.edge_quantity::float8 AS edge_quantity,
+                         s.sample_id, s.status, s.quantity::float8 AS quantity, s.unit
+                    FROM t JOIN samples s ON s.id = t.id ORDER BY t.depth, s.sample_id`
+            : sql`WITH RECURSIVE t(id, from_id, depth, relationship, edge_quantity) AS (
+                    SELECT parent_id, child_id, 1, relationship, quantity FROM sample_lineage WHERE child_id = ${root.id}
+                    UNION ALL
+                    SELECT l.parent_id, l.child_id, t.depth + 1, l.relationship, l.quantity
+                      FROM sample_lineage l JOIN t ON l.child_id = t.id WHERE t.depth < ${depth}
+                  )
+                  SELECT t.id, t.from_id, t.depth, t.relationship, t.edge_quantity::float8 AS edge_quantity,
+                         s.sample_id, s.status, s.quantity::float8 AS quantity, s.unit
+                    FROM t JOIN samples s ON s.id = t.id ORDER BY t.depth, s.sample_id`,
+        );
+      const tree = (rows: Awaited<ReturnType<typeof walk>>, key: 'children' | 'parents'): LineageNode[] => {
+        const byFrom = new Map<string, typeof rows>();
+        for (const r of rows) byFrom.set(r.from_id, [...(byFrom.get(r.from_id) ?? []), r]);
+        const build = (id: string, d: number): LineageNode[] =>
+          (byFrom.get(id) ?? [])
+            .filter((r) => r.depth === d)
+            .map((r) => ({
+              sample_id: r.sample_id,
+              status: r.status,
+              quantity: r.quantity === null ? null : Number(r.quantity),
+              unit: r.unit,
+              relationship: r.relationship,
+              edge_quantity: r.edge_quantity === null ? null : Number(r.edge_quantity),
+              [key]: build(r.id, d + 1),
+            }));
+        return build(root.id, 1);
+      };
+      return {
+        sample_id: root.sample_id,
+        depth,
+        quantity: root.quantity === null ? null : Number(root.quantity),
+        unit: root.unit,
+        ancestors: tree(await walk('up'), 'parents'),
+        descendants: tree(await walk('down'), 'children'),
+      };
+    });
+  }
+
+  /** The sample's audit events, read through the (entity_type, entity_id, seq) index. */
+  async history(sampleId: string, caller: Caller, q: { limit: number; after_seq?: number | undefined }) {
+    return this.audit.transaction(async (tx) => {
+      await this.row(tx, sampleId, caller);
+      const rows = await queryRows<{
+        seq: string;
+        ts: string;
+        actor: string;
+        action: string;
+        before: unknown;
+        after: unknown;
+        reason: string | null;
+        hash: string;
+      }>(
+        tx,
+        sql`SELECT seq, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts, actor, action, before, after, reason, hash
+              FROM audit_events WHERE entity_type = 'sample' AND entity_id = ${sampleId} AND seq > ${q.after_seq ?? 0}
+             ORDER BY seq LIMIT ${q.limit + 1}`,
+      );
+      const items = rows.slice(0, q.limit).map((r) => ({ ...r, seq: Number(r.seq) }));
+      return {
+        sample_id: sampleId,
+        items,
+        next_after_seq: rows.length > q.limit ? items[items.length - 1]!.seq : null,
+      };
+    });
+  }
+
+  /** Links the sample to a workflow run (the runs of a later issue); audited. */
+  async assignWorkflow(
+    sampleId: string,
+    input: { run_id: string; reason?: string | undefined },
+    caller: Caller,
+  ) {
+    return this.audit.transaction(async (tx, append) => {
+      const sample = await this.row(tx, sampleId, caller, true);
+      if (sample.deleted_at || sample.status === 'disposed' || sample.status === 'consumed') {
+        throw conflict(
+          'sample-not-active',
+          'Sample not usable',
+          `Sample ${sampleId} is ${sample.deleted_at ? 'deleted' : sample.status}`,
+        );
+      }
+      const [run] = await queryRows<{ id: string; status: string }>(
+        tx,
+        sql`SELECT id, status FROM workflow_executions WHERE run_id = ${input.run_id}`,
+      );
+      if (!run) {
+        throw new HttpProblem(400, 'validation-error', 'Invalid request', `No workflow run ${input.run_id}`, [
+          { field: 'body.run_id', message: 'does not name an existing workflow run' },
+        ]);
+      }
+      const inserted = await queryRows(
+        tx,
+        sql`INSERT INTO workflow_sample_assignments (execution_id, sample_id, assigned_by) VALUES (${run.id}, ${sample.id}, ${caller.email})
+            ON CONFLICT DO NOTHING RETURNING sample_id`,
+      );
+      if (!inserted.length)
+        throw conflict(
+          'already-assigned',
+          'Already assigned',
+          `Sample ${sampleId} is already assigned to run ${input.run_id}`,
+        );
+      const assignment = { sample_id: sampleId, run_id: input.run_id, assigned_by: caller.email };
+      await append(caller.ctx, {
+        action: 'sample.workflow_assigned',
+        entityType: 'sample',
+        entityId: sampleId,
+        after: assignment,
+        reason: input.reason ?? null,
+      });
+      return assignment;
+    });
+  }
+}
+
+/** A bulk/create failure: a taken sample_id alone is a 409, anything else a 400 listing each field. */
+function duplicateOrInvalid(errors: FieldError[]): HttpProblem {
+  if (errors.length === 1 && errors[0]!.message.endsWith('already exists')) {
+    return new HttpProblem(409, 'sample-exists', 'Sample exists', errors[0]!.message);
+  }
+  return invalid(errors);
+}
+
+/** Exact decimal sum of JSON numbers, as text for a numeric parameter. */
+function sumText(values: number[]): string {
+  // Scale to the column's 6 decimals and add as integers so 0.1 + 0.2 is exactly 0.3.
+  let total = 0n;
+  for (const v of values) total += BigInt(Math.round(v * 1e6));
+  const neg = total < 0n;
+  const abs = neg ? -total : total;
+  const s = abs.toString().padStart(7, '0');
+  return `${neg ? '-' : ''}${s.slice(0, -6)}.${s.slice(-6)}`;
+}
+
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  // CSV injection: a leading = + - @ (or tab/CR) would run as a formula in a spreadsheet.
+  if (/^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?$/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

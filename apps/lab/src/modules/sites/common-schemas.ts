@@ -1,0 +1,10 @@
+import { Type } from 'typebox';
+
+/** 21 CFR 11.10(e): why a regulated record changed. Required on updates and deletes. */
+export const Reason = Type.String({ minLength: 3, maxLength: 1000 });
+/** Human business keys (sample_id, lot_number, device_id ...): no spaces, no slashes, so URLs stay plain. */
+export const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
+export const Json = Type.Record(Type.String(), Type.Unknown());
+export const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
+export const Offset = Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 });
+export const ReasonQuery = Type.Object({ reason: Reason }, { additionalProperties: false });
