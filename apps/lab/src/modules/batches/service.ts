@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AuditContext, AuditEntry, AuditTrail } from '../../platform/audit/audit-trail.ts';
+import type { AppendAudit, AuditContext, AuditTrail } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import { type Caller, iso, notFound, visibleTo } from '../sites/scope.ts';
 import { isUniqueViolation } from '../sites/service.ts';
@@ -69,7 +69,7 @@ export async function batchSignableContent(tx: Tx, batchId: string) {
 export interface BatchDecisionSigner {
   sign(
     tx: LabTx,
-    append: (ctx: AuditContext, entry: AuditEntry) => Promise<unknown>,
+    append: AppendAudit,
     input: {
       signer: string;
       batchId: string;

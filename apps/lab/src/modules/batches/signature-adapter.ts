@@ -1,0 +1,31 @@
+import type { SignatureService } from '../signatures/service.ts';
+import { type BatchService, batchSignableContent } from './service.ts';
+
+/**
+ * Makes batches signable (record type `batch`: the batch as reviewed, its creator as author) and lets
+ * release/reject sign through the e-signature service inside their own transaction.
+ */
+export function connectBatchSignatures(batches: BatchService, signatures: SignatureService): void {
+  signatures.registerRecordType('batch', (tx, batchId) => batchSignableContent(tx, batchId));
+  batches.useSigner({
+    async sign(tx, append, input, ctx) {
+      const outcome = await signatures.signInTransaction(
+        tx,
+        append,
+        input.signer,
+        {
+          record_type: 'batch',
+          record_id: input.batchId,
+          meaning: input.meaning,
+          reason: input.reason,
+          password: input.password,
+          mfa_code: input.mfa_code,
+        },
+        ctx,
+      );
+      return outcome.ok
+        ? { ok: true, signatureId: outcome.signature.id }
+        : { ok: false, problem: outcome.problem };
+    },
+  });
+}
