@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { registerDataDirUsage } from './data-dir-usage.ts';
 
 export interface HttpMetricsOptions {
   /** Registry to expose; business metrics of the app should be registered on the same one. */
@@ -11,6 +12,8 @@ export interface HttpMetricsOptions {
   processMetrics?: boolean;
   /** Histogram buckets in seconds. */
   buckets?: number[];
+  /** When set, `app_data_dir_bytes{path}` reports the disk used under this directory. */
+  dataDir?: string;
 }
 
 declare module 'fastify' {
@@ -37,6 +40,7 @@ export function routeLabel(request: FastifyRequest): string {
 async function httpMetrics(app: FastifyInstance, options: HttpMetricsOptions): Promise<void> {
   const registry = options.registry ?? new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.dataDir) registerDataDirUsage(registry, options.dataDir);
   const labelNames = ['method', 'route', 'status_code'] as const;
   const requests = new Counter({
     name: 'http_server_requests_total',
