@@ -38,6 +38,10 @@ describe('lab server process', () => {
     const server = await start(env);
     expect(server.startedInMs).toBeLessThan(10_000);
     expect((await fetch(`${server.baseUrl}/ready`)).status).toBe(200);
+    // An empty database says, in one line, how to create the first administrator.
+    expect(server.logs.map((l) => l['msg'])).toContain(
+      'no users yet: create the first administrator with: npm run lab -- create-admin --email E --name N',
+    );
   });
 
   it('SIGTERM under load: every request the server received is answered, and it exits 0 within 10 s', async () => {

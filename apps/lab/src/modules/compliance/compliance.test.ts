@@ -88,9 +88,10 @@ describe('audit trail API', () => {
     ).json().items;
     expect(cps.length).toBeGreaterThan(0);
     expect(cps[0]).toMatchObject({ seq: 5, key_id: expect.any(String), signature: expect.any(String) });
-    expect((await lab.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
-      /polymorph_audit_chain_valid 1/,
-    );
+    const metrics = (await lab.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/polymorph_audit_chain_valid 1/);
+    const counted = Number(/polymorph_audit_events_total (\d+)/.exec(metrics)?.[1]);
+    expect(counted).toBeGreaterThan(5);
   });
 
   it('exports CSV and JSON lines', async () => {
