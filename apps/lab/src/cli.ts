@@ -6,6 +6,7 @@ import { grantApplicationRole } from './db/grants.ts';
 import { migrate } from './db/migrate.ts';
 import { openConfiguredDatabase, startServer } from './main.ts';
 import { ExportFormatError, verifyAuditExport, writeAuditExport } from './modules/compliance/audit-export.ts';
+import { seedDemo } from './modules/demo/seed-demo.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
 import { HttpProblem } from './platform/http/problem.ts';
 import { loadServerSecrets } from './platform/secrets.ts';
@@ -223,6 +224,32 @@ Exits 0 when valid, 1 when the chain or a signature is invalid, 2 on wrong argum
         });
       }
       throw new UsageError(`audit: expected "verify" or "export" (see: npm run lab -- audit --help)`);
+    },
+  },
+  'seed-demo': {
+    summary: 'Load a small demo lab (2 labs, users in every role, 200 samples, inventory, devices)',
+    help: `Usage: npm run lab -- seed-demo
+
+Creates, through the same services as the API (so every record is audited): a second lab, demo users
+in every role in both labs, projects, batches, containers, 200 samples with aliquots, 30 inventory
+items with lots (some expiring, some expired), and 10 devices (2 overdue for calibration, 1 failed).
+Passwords: POLYMORPH_DEMO_PASSWORD for every demo user, or a random one each, printed once.
+Running it again on a seeded database prints "already seeded" and changes nothing.`,
+    run: async (args, config) => {
+      options('seed-demo', args, {});
+      return withLab(config(), async (app) => {
+        const s = await seedDemo(app);
+        if (s.alreadySeeded) {
+          console.log('already seeded');
+          return 0;
+        }
+        console.log(
+          `seeded labs ${s.labs.join(', ')}: ${s.samples} samples (${s.aliquots} aliquots), ${s.items} items, ${s.lots} lots, ${s.devices} devices (${s.overdueDevices} overdue)`,
+        );
+        for (const u of s.users)
+          console.log(`  ${u.role.padEnd(11)} ${u.lab.padEnd(8)} ${u.email}  ${u.password}`);
+        return 0;
+      });
     },
   },
 };
