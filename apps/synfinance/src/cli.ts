@@ -1,23 +1,32 @@
 // SynFinance command line: `npm run synfinance -- generate|profile ...`.
 import { UsageError } from './cli/config.ts';
+import { EVALUATE_USAGE, runEvaluate } from './cli/evaluate.ts';
 import { GENERATE_USAGE, runGenerate } from './cli/generate.ts';
 import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
+import { runServe, SERVE_USAGE } from './cli/serve.ts';
+import { runTrain, TRAIN_USAGE } from './cli/train.ts';
 
 const USAGE = `SynFinance: synthetic Indian transactions with labelled fraud
 
 ${GENERATE_USAGE}
 ${PROFILE_USAGE}
+${SERVE_USAGE}
+${TRAIN_USAGE}
+${EVALUATE_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === 'generate') return runGenerate(rest);
   if (cmd === 'profile') return runProfile(rest);
+  if (cmd === 'serve') return runServe(rest);
+  if (cmd === 'train') return runTrain(rest);
+  if (cmd === 'evaluate') return runEvaluate(rest);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     process.stdout.write(USAGE);
     return cmd === undefined ? 2 : 0;
   }
-  throw new UsageError(`unknown command "${cmd}" (expected generate or profile)`);
+  throw new UsageError(`unknown command "${cmd}" (expected generate, profile, serve, train or evaluate)`);
 }
 
 main(process.argv.slice(2)).then(

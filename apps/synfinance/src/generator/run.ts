@@ -50,7 +50,13 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
   const cleanup = () => {
     for (const s of sinks) s.abort();
   };
-  const stats: ShardStats = { rows: 0, fraudRows: 0, fraudByType: {}, anomalyByType: {} };
+  const stats: ShardStats = {
+    rows: 0,
+    fraudRows: 0,
+    fraudByType: {},
+    fraudByTypeSeverity: {},
+    anomalyByType: {},
+  };
   const workers: Worker[] = [];
   try {
     const txnSink = openSink(opts.out, TXN_COLUMNS, format);

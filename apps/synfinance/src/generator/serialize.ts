@@ -173,11 +173,23 @@ export function csvTxnLine(vals: Value[]): string {
   return `${s}\n`;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters must be JSON-escaped
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f]/;
+const KEY_PREFIX = new WeakMap<readonly Column[], string[]>();
+
 export function jsonLine(cols: readonly Column[], vals: Value[]): string {
-  let s = '{';
+  let keys = KEY_PREFIX.get(cols);
+  if (!keys) {
+    keys = cols.map((c, i) => `${i ? ',' : '{'}"${c.name}":`);
+    KEY_PREFIX.set(cols, keys);
+  }
+  let s = '';
   for (let i = 0; i < cols.length; i++) {
     const v = vals[i]!;
-    s += `${i ? ',' : ''}"${cols[i]!.name}":${v === null ? 'null' : typeof v === 'number' ? String(v) : JSON.stringify(v)}`;
+    s += keys[i]!;
+    if (v === null) s += 'null';
+    else if (typeof v === 'number') s += v;
+    else s += NEEDS_JSON_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
   }
   return `${s}}\n`;
 }

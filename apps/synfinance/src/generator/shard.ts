@@ -131,11 +131,19 @@ export class ShardGenerator {
     const sorted: Txn[] = new Array(n);
     for (let i = 0; i < n; i++) sorted[i] = this.rows[keys[i]! % SORT_SEQ_BITS]!;
 
-    const stats: ShardStats = { rows: n, fraudRows: 0, fraudByType: {}, anomalyByType: {} };
+    const stats: ShardStats = {
+      rows: n,
+      fraudRows: 0,
+      fraudByType: {},
+      fraudByTypeSeverity: {},
+      anomalyByType: {},
+    };
     for (const r of sorted) {
       if (r.fraud) {
         stats.fraudRows++;
         stats.fraudByType[r.fraud.type] = (stats.fraudByType[r.fraud.type] ?? 0) + 1;
+        const ks = `${r.fraud.type}|${r.fraud.severity}`;
+        stats.fraudByTypeSeverity[ks] = (stats.fraudByTypeSeverity[ks] ?? 0) + 1;
       }
       if (r.anomaly) stats.anomalyByType[r.anomaly.type] = (stats.anomalyByType[r.anomaly.type] ?? 0) + 1;
     }

@@ -35,7 +35,13 @@ export class TaskRunner {
   }
 
   run(task: number, specs: ShardSpec[]): TaskResult {
-    const stats: ShardStats = { rows: 0, fraudRows: 0, fraudByType: {}, anomalyByType: {} };
+    const stats: ShardStats = {
+      rows: 0,
+      fraudRows: 0,
+      fraudByType: {},
+      fraudByTypeSeverity: {},
+      anomalyByType: {},
+    };
     const txnBuf = new ByteBuf(this.format === 'csv' ? 16 : 1 << 22);
     this.csvBytes.reset();
     const custBuf = new ByteBuf(1 << 16);
@@ -82,6 +88,8 @@ export function mergeStats(into: ShardStats, s: ShardStats): void {
   into.rows += s.rows;
   into.fraudRows += s.fraudRows;
   for (const [k, v] of Object.entries(s.fraudByType)) into.fraudByType[k] = (into.fraudByType[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(s.fraudByTypeSeverity))
+    into.fraudByTypeSeverity[k] = (into.fraudByTypeSeverity[k] ?? 0) + v;
   for (const [k, v] of Object.entries(s.anomalyByType))
     into.anomalyByType[k] = (into.anomalyByType[k] ?? 0) + v;
 }

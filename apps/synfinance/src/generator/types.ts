@@ -138,5 +138,7 @@ export interface ShardStats {
   rows: number;
   fraudRows: number;
   fraudByType: Record<string, number>;
+  /** key `${fraud_type}|${severity}` */
+  fraudByTypeSeverity: Record<string, number>;
   anomalyByType: Record<string, number>;
 }

@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generate, readAll, tmpDir } from '../../generator/test-helpers.ts';
+import { buildApi } from './app.ts';
+import { readRowsFromText } from './test-read.ts';
+
+const apps: { close(): Promise<unknown> }[] = [];
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.close();
+});
+
+async function start(opts: Parameters<typeof buildApi>[0] = {}) {
+  const { app, state } = await buildApi(opts);
+  apps.push(app);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  return { app, state, base: `http://127.0.0.1:${port}` };
+}
+
+describe('SynFinance API', () => {
+  it('streams CSV with the right content type and counts metrics', async () => {
+    const { base } = await start();
+    const res = await fetch(`${base}/api/transactions/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 30_000, seed: 3, fraud_rate: 0.05, days: 90 }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    const text = await res.text();
+    // the same bytes as the file the CLI writes for the same parameters
+    const g = await generate(30_000, 'csv', { seed: 3, fraudRate: 0.05, days: 90 });
+    expect(text).toBe(fs.readFileSync(g.file, 'utf8'));
+    fs.rmSync(g.dir, { recursive: true, force: true });
+    const rows = readRowsFromText(text);
+    expect(rows.length).toBe(30_000);
+    const fraud = rows.filter((r) => r.is_fraud === '1').length;
+    expect(fraud / rows.length).toBeGreaterThan(0.045);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/synfinance_transactions_generated_total 30000/);
+    expect(metrics).toMatch(/synfinance_fraud_injected_total\{fraud_type="[a-z_]+",severity="[a-z]+"\} \d+/);
+    expect(metrics).toMatch(/synfinance_generation_rate_txn_per_sec \d/);
+    expect(metrics).toMatch(
+      /http_server_requests_total\{method="POST",route="\/api\/transactions\/generate",status_code="200"\}/,
+    );
+  }, 30_000);
+
+  it('streams Parquet that reads back', async () => {
+    const { base } = await start();
+    const res = await fetch(`${base}/api/transactions/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 25_000, seed: 4, format: 'parquet', days: 60 }),
+    });
+    expect(res.headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    const buf = new Uint8Array(await res.arrayBuffer());
+    const dir = tmpDir();
+    const file = path.join(dir, 'api.parquet');
+    fs.writeFileSync(file, buf);
+    const rows = await readAll(file);
+    expect(rows.length).toBe(25_000);
+    expect(Object.keys(rows[0]!).length).toBe(54);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('rejects a count above 1,000,000 and unknown formats with 400', async () => {
+    const { app } = await start();
+    for (const body of [
+      { count: 1_000_001 },
+      { count: 10, format: 'xml' },
+      { count: -1 },
+      { count: 10, start: '2025-02-30' },
+    ]) {
+      const r = await app.inject({ method: 'POST', url: '/api/transactions/generate', payload: body });
+      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+    }
+  });
+
+  it('serves the schema, health, ready, openapi and docs', async () => {
+    const { app } = await start();
+    const schema = await app.inject({ url: '/api/transactions/schema' });
+    expect(schema.json().columns.length).toBe(54);
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/ready' })).statusCode).toBe(200);
+    const spec = (await app.inject({ url: '/openapi.json' })).json();
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/transactions/generate', '/api/transactions/schema']),
+    );
+    expect((await app.inject({ url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+
+  it('requires a valid API key when keys are configured, but not for health and metrics', async () => {
+    const { app } = await start({ apiKeys: ['k1'] });
+    expect((await app.inject({ url: '/api/transactions/schema' })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ url: '/api/transactions/schema', headers: { 'x-api-key': 'nope' } })).statusCode,
+    ).toBe(401);
+    expect(
+      (await app.inject({ url: '/api/transactions/schema', headers: { 'x-api-key': 'k1' } })).statusCode,
+    ).toBe(200);
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(200);
+  });
+
+  it('rate-limits per client', async () => {
+    const { app } = await start({ rateLimit: 2, rateWindowMs: 60_000 });
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++)
+      codes.push((await app.inject({ url: '/api/transactions/schema' })).statusCode);
+    expect(codes).toEqual([200, 200, 429]);
+  });
+
+  it('a client that disconnects mid-stream leaves no running generation behind', async () => {
+    const { state, base } = await start();
+    const url = new URL(`${base}/api/transactions/generate`);
+    let received = 0;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.on('data', (d: Buffer) => {
+            received += d.length;
+            if (received > 200_000) {
+              req.destroy();
+              resolve();
+            }
+          });
+          res.on('error', () => {});
+        },
+      );
+      req.on('error', () => {});
+      req.end(JSON.stringify({ count: 1_000_000, seed: 1 }));
+      setTimeout(() => reject(new Error('no data')), 20_000);
+    });
+    expect(state.activeGenerations).toBeLessThanOrEqual(1);
+    const deadline = Date.now() + 5000;
+    while (state.activeGenerations > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(state.activeGenerations).toBe(0);
+    // it stopped early: far fewer rows than requested were generated
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const m = /synfinance_transactions_generated_total (\d+)/.exec(metrics);
+    expect(Number(m?.[1])).toBeLessThan(200_000);
+  }, 30_000);
+});

@@ -1,0 +1,224 @@
+// SynFinance HTTP API (Fastify). Streams generated transactions; a client that disconnects stops
+// its generation. Optional API keys (SYNFINANCE_API_KEYS), a fixed-window rate limit, Prometheus
+// metrics through the shared observability plugin, OpenAPI at /openapi.json and /docs.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { TXN_COLUMNS } from '../../generator/schema.ts';
+import { generateStream } from '../../generator/stream.ts';
+import { FRAUD_TYPES } from '../../generator/types.ts';
+import { parseDay } from '../../generator/world/calendar.ts';
+
+export interface ApiOptions {
+  /** accepted API keys; empty = no authentication */
+  apiKeys?: string[];
+  /** requests per window per client (key or IP); 0 = unlimited */
+  rateLimit?: number;
+  rateWindowMs?: number;
+  maxCount?: number;
+  logger?: boolean;
+}
+
+const CONTENT_TYPE = {
+  csv: 'text/csv; charset=utf-8',
+  jsonl: 'application/x-ndjson',
+  parquet: 'application/vnd.apache.parquet',
+};
+const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
+
+export interface ApiState {
+  activeGenerations: number;
+}
+
+export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyInstance; state: ApiState }> {
+  const app = Fastify({ logger: opts.logger ?? false });
+  const registry = new Registry();
+  await app.register(httpMetricsPlugin, { registry });
+  const generated = new Counter({
+    name: 'synfinance_transactions_generated_total',
+    help: 'Transactions generated and sent by the API',
+    registers: [registry],
+  });
+  const rate = new Gauge({
+    name: 'synfinance_generation_rate_txn_per_sec',
+    help: 'Generation rate of the most recent (or current) API generation, transactions per second',
+    registers: [registry],
+  });
+  const fraud = new Counter({
+    name: 'synfinance_fraud_injected_total',
+    help: 'Fraud rows injected into generated transactions, by fraud type and severity',
+    labelNames: ['fraud_type', 'severity'] as const,
+    registers: [registry],
+  });
+  const active = new Gauge({
+    name: 'synfinance_active_generations',
+    help: 'API generations currently streaming',
+    registers: [registry],
+  });
+  const state: ApiState = { activeGenerations: 0 };
+  const maxCount = opts.maxCount ?? 1_000_000;
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'SynFinance API',
+        version: '0.1.0',
+        description: 'Synthetic Indian transactions with labelled fraud',
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // API keys and rate limit for everything but the operational endpoints
+  const keys = new Set((opts.apiKeys ?? []).filter(Boolean));
+  const windows = new Map<string, { start: number; n: number }>();
+  const isPublic = (req: FastifyRequest) => {
+    const url = req.routeOptions.url ?? req.url;
+    return PUBLIC.has(url) || url.startsWith('/docs');
+  };
+  app.addHook('onRequest', async (req, reply) => {
+    if (isPublic(req)) return;
+    const key = req.headers['x-api-key'];
+    if (keys.size && (typeof key !== 'string' || !keys.has(key))) {
+      return reply.code(401).send({ error: 'unauthorized', message: 'missing or invalid x-api-key' });
+    }
+    const limit = opts.rateLimit ?? 0;
+    if (limit > 0) {
+      const who = typeof key === 'string' && key ? `k:${key}` : `ip:${req.ip}`;
+      const now = Date.now();
+      const win = opts.rateWindowMs ?? 60_000;
+      let w = windows.get(who);
+      if (!w || now - w.start >= win) {
+        w = { start: now, n: 0 };
+        windows.set(who, w);
+      }
+      if (++w.n > limit) {
+        reply.header('retry-after', Math.ceil((w.start + win - now) / 1000));
+        return reply
+          .code(429)
+          .send({ error: 'rate_limited', message: `more than ${limit} requests per window` });
+      }
+    }
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async () => ({ status: 'ready' }));
+
+  app.get(
+    '/api/transactions/schema',
+    {
+      schema: {
+        description: 'Columns of the transaction table (see docs/synfinance/schema.md)',
+        security: [{ apiKey: [] }],
+      },
+    },
+    async () => ({ columns: TXN_COLUMNS }),
+  );
+
+  app.post<{
+    Body: {
+      count: number;
+      seed?: number;
+      fraud_rate?: number;
+      format?: 'csv' | 'jsonl' | 'parquet';
+      start?: string;
+      days?: number;
+    };
+  }>(
+    '/api/transactions/generate',
+    {
+      schema: {
+        description: 'Generate transactions and stream them back (CSV, JSONL or Parquet)',
+        security: [{ apiKey: [] }],
+        body: {
+          type: 'object',
+          required: ['count'],
+          additionalProperties: false,
+          properties: {
+            count: { type: 'integer', minimum: 1, maximum: maxCount },
+            seed: { type: 'integer', minimum: 0, default: 42 },
+            fraud_rate: { type: 'number', minimum: 0, maximum: 0.5, default: 0.02 },
+            format: { type: 'string', enum: ['csv', 'jsonl', 'parquet'], default: 'csv' },
+            start: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', default: '2025-01-01' },
+            days: { type: 'integer', minimum: 1, maximum: 3660, default: 365 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const startDay = parseDay(b.start ?? '2025-01-01');
+      if (startDay === null)
+        return reply.code(400).send({ error: 'bad_request', message: `impossible date ${b.start}` });
+      const format = b.format ?? 'csv';
+      const params = {
+        seed: b.seed ?? 42,
+        startDay,
+        days: b.days ?? 365,
+        fraudRate: b.fraud_rate ?? 0.02,
+        anomalyRate: 0.01,
+        difficulty: 'default' as const,
+        fraudMix: FRAUD_TYPES.map(() => 1),
+        chainProbability: 0,
+        shardRows: 20_000,
+      };
+      const ac = new AbortController();
+      // the response's 'close' before it finished = the client went away (the request's own
+      // 'close' fires as soon as its body has been read, so it cannot be used for this)
+      const onClose = () => {
+        if (!reply.raw.writableFinished) ac.abort();
+      };
+      reply.raw.on('close', onClose);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPE[format],
+        'content-disposition': `attachment; filename="transactions.${format}"`,
+      });
+      state.activeGenerations++;
+      active.inc();
+      const t0 = performance.now();
+      let rows = 0;
+      try {
+        for await (const chunk of generateStream(params, b.count, format, ac.signal)) {
+          if (ac.signal.aborted) break;
+          if (chunk.stats) {
+            rows += chunk.stats.rows;
+            generated.inc(chunk.stats.rows);
+            for (const [k, v] of Object.entries(chunk.stats.fraudByTypeSeverity)) {
+              const [fraud_type, severity] = k.split('|');
+              fraud.inc({ fraud_type: fraud_type!, severity: severity! }, v);
+            }
+            rate.set(rows / Math.max((performance.now() - t0) / 1000, 1e-6));
+          }
+          if (!res.write(chunk.bytes)) {
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                res.off('drain', done);
+                ac.signal.removeEventListener('abort', done);
+                resolve();
+              };
+              res.on('drain', done);
+              ac.signal.addEventListener('abort', done, { once: true });
+            });
+          }
+        }
+        if (!ac.signal.aborted) res.end();
+        else res.destroy();
+      } catch (e) {
+        req.log.error(e);
+        res.destroy();
+      } finally {
+        state.activeGenerations--;
+        active.dec();
+        reply.raw.off('close', onClose);
+      }
+    },
+  );
+
+  return { app, state };
+}
