@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { type LabDb, queryRows } from '../../db/client.ts';
 import { type AuditTrail, TS_TEXT, toAuditEvent } from '../../platform/audit/audit-trail.ts';
-import type { AuditEvent } from '../../platform/audit/canonical-hash.ts';
+import { type AuditEvent, HASHED_FIELDS } from '../../platform/audit/canonical-hash.ts';
 
 const AuditEventSchema = Type.Object({
   seq: Type.Integer(),
@@ -30,21 +30,7 @@ const Checkpoint = Type.Object({
 });
 const tags = ['compliance'];
 
-const CSV_COLUMNS = [
-  'seq',
-  'ts',
-  'actor',
-  'action',
-  'entity_type',
-  'entity_id',
-  'before',
-  'after',
-  'reason',
-  'request_id',
-  'ip',
-  'prev_hash',
-  'hash',
-] as const;
+const CSV_COLUMNS = [...HASHED_FIELDS, 'prev_hash', 'hash'] as const;
 
 /** RFC 4180 quoting; cells that a spreadsheet would run as a formula get a leading apostrophe. */
 function csvCell(value: unknown): string {

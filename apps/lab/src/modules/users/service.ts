@@ -170,73 +170,69 @@ export class UserService {
     });
   }
 
-  async addRole(email: string, role: string, reason: string | undefined, ctx: AuditContext) {
-    if (!isRole(role))
-      throw new HttpProblem(400, 'validation-error', 'Invalid request', `Unknown role ${role}`, [
-        { field: 'body.role', message: `must be one of ${ROLES.join(', ')}` },
-      ]);
+  /** Loads the user, applies `change` in the same transaction, and audits the before/after views. */
+  private changeUser(
+    email: string,
+    action: string,
+    reason: string | undefined,
+    ctx: AuditContext,
+    change: (tx: LabTx, id: string, before: UserView) => Promise<void>,
+    audited: (view: UserView) => unknown = (v) => ({ roles: v.roles }),
+  ): Promise<UserView> {
     const id = normalizeEmail(email);
     return this.audit.transaction(async (tx, append) => {
       const before = await this.view(tx, id);
       if (!before) throw notFound(email);
-      await tx.execute(sql`
-        INSERT INTO user_roles (user_email, role_id, assigned_by) SELECT ${id}, id, ${ctx.actor} FROM roles WHERE name = ${role}
-        ON CONFLICT DO NOTHING`);
+      await change(tx, id, before);
       const after = (await this.view(tx, id))!;
       await append(ctx, {
-        action: 'user.role_added',
+        action,
         entityType: 'user',
         entityId: id,
-        before: { roles: before.roles },
-        after: { roles: after.roles },
+        before: audited(before),
+        after: audited(after),
         reason: reason ?? null,
       });
       return after;
     });
   }
 
+  async addRole(email: string, role: string, reason: string | undefined, ctx: AuditContext) {
+    if (!isRole(role)) {
+      throw new HttpProblem(400, 'validation-error', 'Invalid request', `Unknown role ${role}`, [
+        { field: 'body.role', message: `must be one of ${ROLES.join(', ')}` },
+      ]);
+    }
+    return this.changeUser(email, 'user.role_added', reason, ctx, async (tx, id) => {
+      await tx.execute(sql`
+        INSERT INTO user_roles (user_email, role_id, assigned_by) SELECT ${id}, id, ${ctx.actor} FROM roles WHERE name = ${role}
+        ON CONFLICT DO NOTHING`);
+    });
+  }
+
   async removeRole(email: string, role: string, reason: string | undefined, ctx: AuditContext) {
-    const id = normalizeEmail(email);
-    return this.audit.transaction(async (tx, append) => {
-      const before = await this.view(tx, id);
-      if (!before) throw notFound(email);
+    return this.changeUser(email, 'user.role_removed', reason, ctx, async (tx, id, before) => {
       if (!before.roles.includes(role))
         throw new HttpProblem(404, 'not-found', 'Role not held', `${id} does not hold role ${role}`);
       await tx.execute(
         sql`DELETE FROM user_roles WHERE user_email = ${id} AND role_id = (SELECT id FROM roles WHERE name = ${role})`,
       );
-      const after = (await this.view(tx, id))!;
-      await append(ctx, {
-        action: 'user.role_removed',
-        entityType: 'user',
-        entityId: id,
-        before: { roles: before.roles },
-        after: { roles: after.roles },
-        reason: reason ?? null,
-      });
-      return after;
     });
   }
 
   async unlock(email: string, reason: string | undefined, ctx: AuditContext) {
-    const id = normalizeEmail(email);
-    return this.audit.transaction(async (tx, append) => {
-      const before = await this.view(tx, id);
-      if (!before) throw notFound(email);
-      await tx.execute(
-        sql`UPDATE users SET locked_until = NULL, failed_login_attempts = 0 WHERE email = ${id}`,
-      );
-      const after = (await this.view(tx, id))!;
-      await append(ctx, {
-        action: 'user.unlocked',
-        entityType: 'user',
-        entityId: id,
-        before: { locked: before.locked },
-        after: { locked: false },
-        reason: reason ?? null,
-      });
-      return after;
-    });
+    return this.changeUser(
+      email,
+      'user.unlocked',
+      reason,
+      ctx,
+      async (tx, id) => {
+        await tx.execute(
+          sql`UPDATE users SET locked_until = NULL, failed_login_attempts = 0 WHERE email = ${id}`,
+        );
+      },
+      (v) => ({ locked: v.locked }),
+    );
   }
 
   async listRoles() {

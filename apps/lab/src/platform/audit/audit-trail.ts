@@ -34,21 +34,8 @@ function asJson(value: unknown): JsonValue | null {
   return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JsonValue);
 }
 
-interface EventRow {
-  seq: string | number;
-  ts: string;
-  actor: string;
-  action: string;
-  entity_type: string;
-  entity_id: string | null;
-  before: JsonValue | null;
-  after: JsonValue | null;
-  reason: string | null;
-  request_id: string | null;
-  ip: string | null;
-  prev_hash: string;
-  hash: string;
-}
+/** As the driver returns it: bigint `seq` may come back as a string. */
+type EventRow = Omit<AuditEvent, 'seq'> & { seq: string | number };
 
 const EVENT_COLUMNS = sql.raw(
   `seq, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts, actor, action, entity_type,

@@ -35,7 +35,8 @@ export interface AuditEvent extends AuditEventFields {
   hash: string;
 }
 
-const HASHED_FIELDS = [
+/** The hashed columns, in table order; exports and the CSV reuse this list. */
+export const HASHED_FIELDS = [
   'seq',
   'ts',
   'actor',
