@@ -3,6 +3,7 @@ import { UsageError } from './cli/config.ts';
 import { EVALUATE_USAGE, runEvaluate } from './cli/evaluate.ts';
 import { GENERATE_USAGE, runGenerate } from './cli/generate.ts';
 import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
+import { QUALITY_USAGE, runQuality } from './cli/quality.ts';
 import { runServe, SERVE_USAGE } from './cli/serve.ts';
 import { runTrain, TRAIN_USAGE } from './cli/train.ts';
 
@@ -11,6 +12,7 @@ const USAGE = `SynFinance: synthetic Indian transactions with labelled fraud
 ${GENERATE_USAGE}
 ${PROFILE_USAGE}
 ${SERVE_USAGE}
+${QUALITY_USAGE}
 ${TRAIN_USAGE}
 ${EVALUATE_USAGE}
 `;
@@ -20,6 +22,7 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'generate') return runGenerate(rest);
   if (cmd === 'profile') return runProfile(rest);
   if (cmd === 'serve') return runServe(rest);
+  if (cmd === 'quality') return runQuality(rest);
   if (cmd === 'train') return runTrain(rest);
   if (cmd === 'evaluate') return runEvaluate(rest);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
