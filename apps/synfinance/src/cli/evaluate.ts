@@ -6,7 +6,7 @@ import { evaluateFile, writeFileAtomic } from '../fraud/training/train.ts';
 import { UsageError } from './config.ts';
 import { asUsage, checkDataFile, checkOutPath, costFnOpt, numOpt, parseCli } from './train.ts';
 
-export const EVALUATE_USAGE = `usage: synfinance evaluate --model M.json --data FILE [--label COL] [--report OUT.json] [--test-days N]
+export const EVALUATE_USAGE = `usage: synfinance evaluate --model M.json --data FILE [--label COL] [--time-col COL] [--report OUT.json] [--test-days N]
          [--threshold P] [--cost-fn INR|amount --cost-fp INR] [--quiet]`;
 
 export async function runEvaluate(argv: string[]): Promise<number> {
@@ -16,6 +16,7 @@ export async function runEvaluate(argv: string[]): Promise<number> {
       model: { type: 'string' },
       data: { type: 'string' },
       label: { type: 'string' },
+      'time-col': { type: 'string' },
       report: { type: 'string' },
       'test-days': { type: 'string' },
       threshold: { type: 'string' },
@@ -37,6 +38,7 @@ export async function runEvaluate(argv: string[]): Promise<number> {
       model,
       data,
       label: v.label as string | undefined,
+      timeColumn: v['time-col'] as string | undefined,
       testDays: numOpt(v, 'test-days', { int: true, min: 1 }),
       threshold: numOpt(v, 'threshold', { min: 0, max: 1 }),
       costFn: costFnOpt(v),

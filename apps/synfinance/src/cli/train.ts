@@ -1,12 +1,12 @@
 // `synfinance train` and `synfinance evaluate`: fit a fraud model on a labelled table and evaluate it.
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { formatReport, reportToJson } from '../fraud/evaluation/report.ts';
 import { DatasetError } from '../fraud/features/dataset.ts';
 import { ModelLoadError, modelFileText, trainFromFile, writeFileAtomic } from '../fraud/training/train.ts';
 import { UsageError } from './config.ts';
 
-export const TRAIN_USAGE = `usage: synfinance train --data FILE --model OUT.json [--algo gbdt|logreg] [--label COL] [--features a,b,c]
+export const TRAIN_USAGE = `usage: synfinance train --data FILE --model OUT.json [--algo gbdt|logreg] [--label COL] [--time-col COL] [--features a,b,c]
          [--trees N --depth D --learning-rate R --min-leaf M --bins B] [--l2 X] [--test-days N --gap-days N]
          [--threshold P] [--cost-fn INR|amount --cost-fp INR] [--report OUT.json] [--quiet]`;
 
@@ -14,7 +14,7 @@ type Values = Record<string, string | boolean | undefined>;
 
 export function parseCli(
   argv: string[],
-  options: Parameters<typeof parseArgs>[0]['options'],
+  options: NonNullable<ParseArgsConfig['options']>,
   usage: string,
 ): Values {
   try {
@@ -80,6 +80,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       model: { type: 'string' },
       algo: { type: 'string' },
       label: { type: 'string' },
+      'time-col': { type: 'string' },
       features: { type: 'string' },
       trees: { type: 'string' },
       depth: { type: 'string' },
@@ -128,6 +129,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     trainFromFile({
       data,
       label: v.label as string | undefined,
+      timeColumn: v['time-col'] as string | undefined,
       features,
       algo,
       gbdt,

@@ -11,7 +11,7 @@ describe('fraud is detectable from behaviour, but not trivially', () => {
   it('history features + GBDT: default difficulty lands between chance and perfect; hard is harder than easy', async () => {
     const res: Record<string, number> = {};
     for (const difficulty of ['easy', 'hard'] as const) {
-      const g = await generate(100_000, 'csv', { difficulty, seed: 11 });
+      const g = await generate(80_000, 'csv', { difficulty, seed: 11 });
       res[difficulty] = (await detectability(g.file, 60)).ap;
       fs.rmSync(g.dir, { recursive: true, force: true });
     }

@@ -19,9 +19,26 @@ describe('200k rows at fraud rate 0.02 (CSV, default difficulty)', () => {
   }, 120_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('has exactly the requested rows and unique transaction ids', () => {
+  it('has exactly the requested rows, unique transaction ids and unique customer ids across shards', () => {
     expect(rows.length).toBe(200_000);
     expect(new Set(rows.map((r) => r.transaction_id)).size).toBe(200_000);
+    const cust = fs.readFileSync(path.join(dir, 'txns.customers.csv'), 'utf8').trim().split('\n').slice(1);
+    const ids = cust.map((l) => l.split(',')[0]);
+    expect(new Set(ids).size).toBe(ids.length);
+    const known = new Set(ids);
+    expect(rows.every((r) => known.has(String(r.customer_id)))).toBe(true);
+    const merchants = new Set(
+      fs
+        .readFileSync(path.join(dir, 'txns.merchants.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    );
+    const mids = rows
+      .filter((r) => String(r.merchant_id).startsWith('MER'))
+      .map((r) => String(r.merchant_id));
+    expect(mids.every((m) => merchants.has(m))).toBe(true);
   });
 
   it('realised fraud rate is within [0.018, 0.022] and no type exceeds 30% of frauds', () => {
@@ -194,7 +211,7 @@ describe('determinism across workers and chunk sizes (CLI, worker_threads)', () 
     const base = [
       'generate',
       '--count',
-      '60000',
+      '30000',
       '--seed',
       '9',
       '--fraud-rate',
@@ -222,7 +239,7 @@ describe('determinism across workers and chunk sizes (CLI, worker_threads)', () 
         '--chunk-shards',
         chunk,
         '--shard-rows',
-        '5000',
+        '4000',
         '--quiet',
       ]);
       expect(res.status, res.stderr).toBe(0);

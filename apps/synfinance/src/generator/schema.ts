@@ -84,6 +84,7 @@ export const CUSTOMER_COLUMNS: readonly Column[] = [
   c('typical_spend_multiplier', 'float'),
   c('monthly_txn_target', 'float'),
   c('preferred_categories', 'string'),
+  c('preferred_payment_mode', 'string'),
   c('has_debit_card', 'int'),
   c('has_credit_card', 'int'),
   c('has_bnpl', 'int'),

@@ -113,6 +113,7 @@ export function customerValues(c: Customer): Value[] {
     Math.round(c.spend * 1000) / 1000,
     Math.round(c.monthlyTxn * 10) / 10,
     prefs,
+    PAYMENT_MODES[c.payWeights.indexOf(Math.max(...c.payWeights))]!,
     c.hasDebit ? 1 : 0,
     c.hasCredit ? 1 : 0,
     c.hasBnpl ? 1 : 0,
