@@ -765,7 +765,7 @@ const labOperations: DashboardSpec = {
       description: 'Inventory lots reaching their expiry date within 30 days.',
       width: 6,
       thresholds: { base: 'green', steps: [[1, 'orange']] },
-      targets: [{ expr: `max(polymorph_inventory_lots_expiring{${S}})` }],
+      targets: [{ expr: `max(polymorph_inventory_expiring_lots{${S}})` }],
     },
     {
       title: 'Overdue calibrations',
