@@ -91,6 +91,9 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
       const who = typeof key === 'string' && key ? `k:${key}` : `ip:${req.ip}`;
       const now = Date.now();
       const win = opts.rateWindowMs ?? 60_000;
+      if (windows.size > 10_000) {
+        for (const [k, v] of windows) if (now - v.start >= win) windows.delete(k);
+      }
       let w = windows.get(who);
       if (!w || now - w.start >= win) {
         w = { start: now, n: 0 };
