@@ -1,0 +1,284 @@
+// A labelled table turned into a feature matrix, the training path of the features.
+// - SynFinance tables (the default): the history features of features.ts, computed in stream order
+//   (each customer's rows must be in time order, as the generator writes them).
+// - Any labelled table (`columns` spec, `--features a,b,c`): the named columns as they are; numbers
+//   stay numbers, a column with any non-numeric value becomes categorical codes (vocabulary sorted,
+//   saved in the model; unseen values and blanks become NaN = missing).
+import { readHeader, readRows } from '../../cli/read.ts';
+import { FEATURE_NAMES, FeatureExtractor, N_FEATURES, OutOfOrderError } from './features.ts';
+import { FieldError, INPUT_COLUMNS, parseTxn, parseWallClock, REQUIRED_COLUMNS } from './transaction.ts';
+
+export type FeatureSpec =
+  | { kind: 'synfinance-history'; version: 1 }
+  | { kind: 'columns'; columns: string[]; categorical: Record<string, string[]> };
+
+export const HISTORY_SPEC: FeatureSpec = { kind: 'synfinance-history', version: 1 };
+
+/** Label and label-derived columns: never allowed as features. */
+export const isLabelColumn = (c: string, label: string) =>
+  c === label || c === 'is_fraud' || c.startsWith('fraud_') || c === 'is_anomaly' || c.startsWith('anomaly_');
+
+export class DatasetError extends Error {
+  override name = 'DatasetError';
+}
+
+export interface Dataset {
+  spec: FeatureSpec;
+  featureNames: string[];
+  nRows: number;
+  nCols: number;
+  /** Row-major features, nRows × nCols. */
+  X: Float64Array;
+  y: Uint8Array;
+  /** Day number per row (UTC days of the wall-clock time), or null when the table has no time column. */
+  days: Int32Array | null;
+  /** Customer (card) id per row, for card precision@k; null without a customer_id column. */
+  cardIds: string[] | null;
+  fraudTypes: (string | null)[] | null;
+  /** Amount per row (for an amount-based cost of a missed fraud), or null. */
+  amounts: Float64Array | null;
+  transactionIds: (string | null)[] | null;
+  /** The column the days came from, or null. */
+  timeColumn: string | null;
+}
+
+export interface LoadOptions {
+  label?: string;
+  /** Feature columns; absent = SynFinance history features. Ignored when `spec` is given. */
+  features?: string[];
+  /** Use the feature definition saved with a model (evaluation). */
+  spec?: FeatureSpec;
+  /** Time column for the day split (default `timestamp` when present). */
+  timeColumn?: string;
+  /** Stop after this many rows (tests, benchmarks). */
+  limit?: number;
+}
+
+function parseLabel(v: unknown, row: number, label: string): number {
+  if (v === 1 || v === '1' || v === true || v === 'true' || v === 1n) return 1;
+  if (v === 0 || v === '0' || v === false || v === 'false' || v === 0n) return 0;
+  throw new DatasetError(
+    `row ${row + 1}: label column "${label}" must be 0/1 or true/false, got ${JSON.stringify(String(v))}`,
+  );
+}
+
+function parseTime(v: unknown): number {
+  if (v === null || v === undefined || v === '') return Number.NaN;
+  if (v instanceof Date) return v.getTime();
+  const s = String(v);
+  const w = parseWallClock(s);
+  if (!Number.isNaN(w)) return w;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return Date.parse(`${s}T00:00:00Z`);
+  return Date.parse(s);
+}
+
+class Grow {
+  buf: Float64Array;
+  n = 0;
+  constructor(cap: number) {
+    this.buf = new Float64Array(cap);
+  }
+  reserve(k: number): Float64Array {
+    if (this.n + k > this.buf.length) {
+      const b = new Float64Array(Math.max(this.buf.length * 2, this.n + k));
+      b.set(this.buf.subarray(0, this.n));
+      this.buf = b;
+    }
+    return this.buf;
+  }
+}
+
+export async function loadDataset(file: string, opts: LoadOptions = {}): Promise<Dataset> {
+  const label = opts.label ?? 'is_fraud';
+  let header: string[];
+  try {
+    header = await readHeader(file);
+  } catch (e) {
+    throw new DatasetError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (!header.includes(label))
+    throw new DatasetError(`${file} has no label column "${label}" (choose one with --label)`);
+  const spec: FeatureSpec =
+    opts.spec ??
+    (opts.features ? { kind: 'columns', columns: opts.features, categorical: {} } : HISTORY_SPEC);
+  const timeCol = opts.timeColumn ?? (header.includes('timestamp') ? 'timestamp' : undefined);
+  if (opts.timeColumn && !header.includes(opts.timeColumn))
+    throw new DatasetError(`${file} has no time column "${opts.timeColumn}"`);
+  if (spec.kind === 'synfinance-history') {
+    const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+    if (missing.length) {
+      throw new DatasetError(
+        `${file} lacks ${missing.join(', ')} for the SynFinance features; for another table give --features COL,COL,...`,
+      );
+    }
+    return loadHistory(file, header, label, opts.limit);
+  }
+  for (const c of spec.columns) {
+    if (!header.includes(c)) throw new DatasetError(`${file} has no feature column "${c}"`);
+    if (isLabelColumn(c, label)) throw new DatasetError(`"${c}" is a label column and cannot be a feature`);
+  }
+  return loadColumns(file, header, label, spec, timeCol, opts.spec !== undefined, opts.limit);
+}
+
+async function loadHistory(
+  file: string,
+  header: string[],
+  label: string,
+  limit = Infinity,
+): Promise<Dataset> {
+  const ex = new FeatureExtractor(Number.POSITIVE_INFINITY, 'error');
+  const X = new Grow(1 << 20);
+  const y: number[] = [];
+  const days: number[] = [];
+  const cards: string[] = [];
+  const types: (string | null)[] = [];
+  const amounts: number[] = [];
+  const ids: (string | null)[] = [];
+  const hasType = header.includes('fraud_type');
+  const cols = [
+    ...new Set([
+      ...INPUT_COLUMNS.filter((c) => header.includes(c)),
+      label,
+      ...(hasType ? ['fraud_type'] : []),
+    ]),
+  ];
+  let i = 0;
+  for await (const r of readRows(file, cols)) {
+    if (i >= limit) break;
+    let t: ReturnType<typeof parseTxn>;
+    try {
+      t = parseTxn(r);
+    } catch (e) {
+      if (e instanceof FieldError) throw new DatasetError(`row ${i + 1}: ${e.message}`);
+      throw e;
+    }
+    const buf = X.reserve(N_FEATURES);
+    try {
+      ex.process(t, buf.subarray(X.n, X.n + N_FEATURES));
+    } catch (e) {
+      if (e instanceof OutOfOrderError) throw new DatasetError(e.message);
+      throw e;
+    }
+    X.n += N_FEATURES;
+    y.push(parseLabel(r[label], i, label));
+    days.push(Math.floor(t.timeMs / 86_400_000));
+    cards.push(t.customerId);
+    const ft = hasType ? r.fraud_type : null;
+    types.push(ft === null || ft === undefined || ft === '' ? null : String(ft));
+    amounts.push(t.amount);
+    ids.push(t.transactionId);
+    i++;
+  }
+  if (i === 0) throw new DatasetError(`${file} has no rows`);
+  return {
+    spec: HISTORY_SPEC,
+    featureNames: [...FEATURE_NAMES],
+    nRows: i,
+    nCols: N_FEATURES,
+    X: X.buf.subarray(0, X.n),
+    y: Uint8Array.from(y),
+    days: Int32Array.from(days),
+    cardIds: cards,
+    fraudTypes: types,
+    amounts: Float64Array.from(amounts),
+    transactionIds: ids,
+    timeColumn: 'timestamp',
+  };
+}
+
+async function loadColumns(
+  file: string,
+  header: string[],
+  label: string,
+  spec: Extract<FeatureSpec, { kind: 'columns' }>,
+  timeCol: string | undefined,
+  frozen: boolean,
+  limit = Infinity,
+): Promise<Dataset> {
+  const cols = spec.columns;
+  const raw: unknown[][] = cols.map(() => []);
+  const y: number[] = [];
+  const times: number[] = [];
+  const extra = ['customer_id', 'fraud_type', 'amount', 'transaction_id'].filter((c) => header.includes(c));
+  const ext: Record<string, unknown[]> = Object.fromEntries(extra.map((c) => [c, []]));
+  const want = [...new Set([...cols, label, ...(timeCol ? [timeCol] : []), ...extra])];
+  let n = 0;
+  for await (const r of readRows(file, want)) {
+    if (n >= limit) break;
+    for (let j = 0; j < cols.length; j++) raw[j]!.push(r[cols[j]!]);
+    y.push(parseLabel(r[label], n, label));
+    if (timeCol) times.push(parseTime(r[timeCol]));
+    for (const c of extra) ext[c]!.push(r[c]);
+    n++;
+  }
+  if (n === 0) throw new DatasetError(`${file} has no rows`);
+  const absent = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+  const toNum = (v: unknown) =>
+    typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? +v : Number(v);
+  const categorical: Record<string, string[]> = frozen ? spec.categorical : {};
+  if (!frozen) {
+    for (let j = 0; j < cols.length; j++) {
+      const vals = raw[j]!;
+      if (vals.some((v) => !absent(v) && !Number.isFinite(toNum(v)))) {
+        categorical[cols[j]!] = [...new Set(vals.filter((v) => !absent(v)).map(String))].sort();
+      }
+    }
+  }
+  const X = new Float64Array(n * cols.length);
+  for (let j = 0; j < cols.length; j++) {
+    const vocab = categorical[cols[j]!];
+    const index = vocab ? new Map(vocab.map((v, k) => [v, k])) : null;
+    const vals = raw[j]!;
+    for (let i = 0; i < n; i++) {
+      const v = vals[i];
+      let x = Number.NaN;
+      if (!absent(v)) x = index ? (index.get(String(v)) ?? Number.NaN) : toNum(v);
+      X[i * cols.length + j] = Number.isFinite(x) ? x : Number.NaN;
+    }
+  }
+  const okTimes = timeCol !== undefined && times.every((t) => Number.isFinite(t));
+  const str = (c: string) => (ext[c] ? ext[c]!.map((v) => (absent(v) ? null : String(v))) : null);
+  return {
+    spec: { kind: 'columns', columns: [...cols], categorical },
+    featureNames: [...cols],
+    nRows: n,
+    nCols: cols.length,
+    X,
+    y: Uint8Array.from(y),
+    days: okTimes ? Int32Array.from(times, (t) => Math.floor(t / 86_400_000)) : null,
+    cardIds: str('customer_id') as string[] | null,
+    fraudTypes: str('fraud_type'),
+    amounts: ext.amount ? Float64Array.from(ext.amount, (v) => toNum(v)) : null,
+    transactionIds: str('transaction_id'),
+    timeColumn: okTimes ? timeCol! : null,
+  };
+}
+
+/** Column-major matrix data of the selected rows (what @polymorph/gbdt takes). */
+export function selectColumnMajor(ds: Dataset, rows: ArrayLike<number>): Float64Array {
+  const n = rows.length;
+  const p = ds.nCols;
+  const out = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    const base = rows[i]! * p;
+    for (let j = 0; j < p; j++) out[j * n + i] = ds.X[base + j]!;
+  }
+  return out;
+}
+
+/** Feature row of a columns-spec model from an object (API scoring of non-SynFinance models). */
+export function columnsRow(
+  spec: Extract<FeatureSpec, { kind: 'columns' }>,
+  o: Record<string, unknown>,
+): Float64Array {
+  const out = new Float64Array(spec.columns.length);
+  for (let j = 0; j < spec.columns.length; j++) {
+    const c = spec.columns[j]!;
+    const v = o[c];
+    const vocab = spec.categorical[c];
+    let x = Number.NaN;
+    if (v !== null && v !== undefined && v !== '') x = vocab ? vocab.indexOf(String(v)) : Number(v);
+    out[j] = vocab ? (x >= 0 ? x : Number.NaN) : Number.isFinite(x) ? x : Number.NaN;
+  }
+  return out;
+}

@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRows, splitCsvLine } from '../../cli/read.ts';
+import { generate } from '../../generator/test-helpers.ts';
+import { FraudScorer } from '../api/scorer.ts';
+import type { LoadedModel } from '../training/train.ts';
+import { type Dataset, HISTORY_SPEC, loadDataset } from './dataset.ts';
+import { computeFeatures, FEATURE_NAMES, FeatureExtractor, newHistory, updateHistory } from './features.ts';
+import { type FieldError, parseTxn, type Txn } from './transaction.ts';
+
+let dir = '';
+let file = '';
+let ds: Dataset;
+
+beforeAll(async () => {
+  const g = await generate(20_000, 'csv', { seed: 7, days: 60 });
+  dir = g.dir;
+  file = g.file;
+  ds = await loadDataset(file);
+}, 60_000);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const bytes = (x: Float64Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+
+/** Seeded Fisher-Yates permutation. */
+function permutation(n: number, seed: number): number[] {
+  let s = seed >>> 0;
+  const rnd = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const p = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
+}
+
+/** Copy of a CSV with the cells of `cols` permuted across rows (each column with its own permutation). */
+function permuteColumns(src: string, dst: string, pick: (c: string) => boolean, seed: number): void {
+  const lines = fs.readFileSync(src, 'utf8').split('\n').filter(Boolean);
+  const header = splitCsvLine(lines[0]!);
+  const rows = lines.slice(1).map(splitCsvLine);
+  const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  header.forEach((c, j) => {
+    if (!pick(c)) return;
+    const perm = permutation(rows.length, seed + j);
+    const col = rows.map((r) => r[j]!);
+    rows.forEach((r, i) => {
+      r[j] = col[perm[i]!]!;
+    });
+  });
+  fs.writeFileSync(dst, `${[header, ...rows].map((r) => r.map(q).join(',')).join('\n')}\n`);
+}
+
+describe('no leakage: features never read the label columns', () => {
+  it('permuting is_fraud, fraud_* and anomaly_* leaves the features byte-identical', async () => {
+    const label = (c: string) =>
+      c === 'is_fraud' || c.startsWith('fraud_') || c === 'is_anomaly' || c.startsWith('anomaly_');
+    const out = path.join(dir, 'permuted.csv');
+    permuteColumns(file, out, label, 99);
+    const p = await loadDataset(out);
+    expect(p.nRows).toBe(ds.nRows);
+    // the labels really moved...
+    let moved = 0;
+    for (let i = 0; i < ds.nRows; i++) moved += ds.y[i] !== p.y[i] ? 1 : 0;
+    expect(moved).toBeGreaterThan(100);
+    // ...and the features did not
+    expect(bytes(p.X).equals(bytes(ds.X))).toBe(true);
+  });
+
+  it('the same comparison does detect a change of a feature input column (the check can fail)', async () => {
+    const out = path.join(dir, 'permuted-amount.csv');
+    permuteColumns(file, out, (c) => c === 'amount', 5);
+    const p = await loadDataset(out);
+    expect(bytes(p.X).equals(bytes(ds.X))).toBe(false);
+  });
+});
+
+// API-style body from a CSV row: numbers as numbers, empty cells as null
+function body(r: Record<string, unknown>): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (v === '') o[k] = null;
+    else if (['amount', 'latitude', 'longitude', 'distance_from_home_km', 'merchant_reputation'].includes(k))
+      o[k] = Number(v);
+    else o[k] = v;
+  }
+  return JSON.parse(JSON.stringify(o));
+}
+
+describe('train/serve parity', () => {
+  const lm = { spec: HISTORY_SPEC } as unknown as LoadedModel;
+
+  it('features computed one by one through the serving LRU equal the training matrix', async () => {
+    const scorer = new FraudScorer(100_000);
+    let i = 0;
+    let diff = 0;
+    for await (const r of readRows(file)) {
+      const { row } = scorer.features(lm, body(r));
+      const want = ds.X.subarray(i * ds.nCols, (i + 1) * ds.nCols);
+      if (!bytes(row).equals(bytes(want))) diff++;
+      i++;
+    }
+    expect(i).toBe(ds.nRows);
+    expect(diff).toBe(0);
+    expect(scorer.extractor.misses).toBe(new Set(ds.cardIds).size);
+    expect(scorer.extractor.hits).toBe(ds.nRows - scorer.extractor.misses);
+  });
+
+  it('a cache smaller than the active customers evicts and then differs (the LRU is really bounded)', async () => {
+    const scorer = new FraudScorer(20);
+    let i = 0;
+    let diff = 0;
+    for await (const r of readRows(file)) {
+      const { row } = scorer.features(lm, body(r));
+      if (!bytes(row).equals(bytes(ds.X.subarray(i * ds.nCols, (i + 1) * ds.nCols)))) diff++;
+      i++;
+    }
+    expect(scorer.extractor.size).toBeLessThanOrEqual(20);
+    expect(scorer.extractor.evictions).toBeGreaterThan(0);
+    expect(diff).toBeGreaterThan(0);
+  });
+});
+
+const base = {
+  customer_id: 'C1',
+  merchant_id: 'M1',
+  timestamp: '2025-03-01 10:00:00',
+  amount: 100,
+  category: 'Groceries',
+  transaction_type: 'purchase',
+  channel: 'POS',
+  payment_mode: 'UPI',
+  latitude: 19,
+  longitude: 72.8,
+  distance_from_home_km: 2,
+};
+const f = (row: Float64Array, name: string) => row[FEATURE_NAMES.indexOf(name as never)]!;
+
+describe('feature definitions on a hand-made history', () => {
+  it('velocity windows, novelty, travel speed and declines use only earlier transactions', () => {
+    const ex = new FeatureExtractor();
+    const t = (o: Record<string, unknown>): Txn => parseTxn({ ...base, ...o });
+    ex.process(t({ timestamp: '2025-03-01 00:00:00', amount: 50, transaction_status: 'declined' }));
+    ex.process(t({ timestamp: '2025-03-01 08:00:00', amount: 70 }));
+    ex.process(t({ timestamp: '2025-03-01 09:55:00', amount: 30, device_id: 'D1', city: 'Mumbai' }));
+    const { features: x } = ex.process(
+      t({
+        timestamp: '2025-03-01 10:00:00',
+        amount: 1000,
+        merchant_id: 'M2',
+        latitude: 28.6,
+        longitude: 77.2,
+        device_id: 'D2',
+        city: 'Delhi',
+      }),
+    );
+    expect(f(x, 'count_10m')).toBe(1);
+    expect(f(x, 'count_1h')).toBe(1);
+    expect(f(x, 'count_6h')).toBe(2);
+    expect(f(x, 'count_24h')).toBe(3);
+    expect(f(x, 'amount_24h_log')).toBeCloseTo(Math.log1p(150), 12);
+    expect(f(x, 'new_merchant')).toBe(1);
+    expect(f(x, 'new_device')).toBe(1);
+    expect(f(x, 'new_city')).toBe(1);
+    expect(f(x, 'amount_to_median')).toBeCloseTo(1000 / 50, 12);
+    expect(f(x, 'declined_rate_recent')).toBeCloseTo(1 / 3, 12);
+    expect(f(x, 'time_since_last_log')).toBeCloseTo(Math.log1p(300), 12);
+    // Mumbai -> Delhi (~1150 km) in 5 minutes
+    expect(Math.expm1(f(x, 'travel_speed_kmh_log'))).toBeGreaterThan(10_000);
+    expect(f(x, 'hour')).toBe(10);
+    expect(f(x, 'is_weekend')).toBe(1); // 2025-03-01 is a Saturday
+    expect(f(x, 'history_count')).toBe(3);
+    expect(f(x, 'channel_pos')).toBe(1);
+    expect(f(x, 'payment_upi')).toBe(1);
+    expect(f(x, 'payment_cash')).toBe(0);
+  });
+
+  it('computeFeatures does not modify the history; the first transaction has missing history features', () => {
+    const h = newHistory();
+    const t = parseTxn(base);
+    const a = computeFeatures(t, h);
+    const b = computeFeatures(t, h);
+    expect(bytes(a).equals(bytes(b))).toBe(true);
+    expect(Number.isNaN(f(a, 'amount_zscore'))).toBe(true);
+    expect(f(a, 'new_merchant')).toBe(1);
+    updateHistory(t, h);
+    expect(f(computeFeatures(t, h), 'new_merchant')).toBe(0);
+  });
+
+  it('invalid transactions name the field', () => {
+    const bad = (o: Record<string, unknown>) => {
+      try {
+        parseTxn({ ...base, ...o });
+        return null;
+      } catch (e) {
+        return (e as FieldError).field;
+      }
+    };
+    expect(bad({ amount: -5 })).toBe('amount');
+    expect(bad({ amount: 'abc' })).toBe('amount');
+    expect(bad({ timestamp: '2025-02-30 10:00:00' })).toBe('timestamp');
+    expect(bad({ channel: 'Telepathy' })).toBe('channel');
+    expect(bad({ customer_id: undefined })).toBe('customer_id');
+    expect(bad({ merchant_reputation: 2 })).toBe('merchant_reputation');
+    expect(bad({})).toBeNull();
+  });
+});

@@ -1,0 +1,327 @@
+// THE fraud features: one implementation, used by training (a whole table, in stream order) and by
+// the scoring API (one transaction at a time through a bounded LRU of customer histories). Each
+// feature of a transaction depends only on that transaction and the same customer's earlier
+// transactions (the history is updated after the features are computed), never on labels.
+import { CHANNELS, PAYMENT_MODES, TRANSACTION_TYPES, type Txn } from './transaction.ts';
+
+const H = 3_600_000;
+/** Bounds of the per-customer state, so one customer cannot grow memory without limit. */
+export const HISTORY_LIMITS = {
+  recent: 200,
+  amounts: 50,
+  merchants: 256,
+  devices: 16,
+  cities: 32,
+  categories: 32,
+  statuses: 10,
+};
+
+export const FEATURE_NAMES = [
+  'amount_log', // log(1 + amount)
+  'amount_zscore', // z-score of log amount against the customer's own history
+  'amount_to_median', // amount / median of the customer's last 50 amounts
+  'amount_vs_category', // log amount minus the customer's mean log amount in this category
+  'amount_vs_merchant', // log amount minus the customer's mean log amount at this merchant
+  'same_amount_at_merchant', // 1 when equal (to the paisa) to the last amount at this merchant
+  'round_amount', // 1 when the rupee amount ends in 00 or 99
+  'count_10m', // earlier transactions in the last 10 minutes
+  'count_1h',
+  'amount_1h_log', // log(1 + sum of amounts in the last hour)
+  'count_6h',
+  'amount_6h_log',
+  'count_24h',
+  'amount_24h_log',
+  'distance_from_home_log', // log(1 + distance_from_home_km)
+  'distance_from_prev_log', // log(1 + km from the previous transaction's location)
+  'travel_speed_kmh_log', // log(1 + km/h needed to get there from the previous transaction)
+  'new_merchant', // merchant not in the customer's history (as far as the history reaches)
+  'new_device', // device_id given and not seen before for this customer
+  'new_city',
+  'new_category',
+  'merchant_reputation', // NaN for transfers and ATMs
+  'hour',
+  'is_weekend',
+  'hour_habit', // share of the customer's earlier transactions in this hour of day
+  'category_diversity_24h', // distinct categories in the last 24 h, this one included
+  'declined_rate_recent', // declined share of the customer's last 10 transactions
+  'declined_1h', // declined transactions in the last hour
+  'time_since_last_log', // log(1 + seconds since the customer's previous transaction)
+  'history_count', // transactions in the history, capped at 100
+  ...TRANSACTION_TYPES.map((t) => `type_${t}`),
+  ...CHANNELS.map((c) => `channel_${c.toLowerCase()}`),
+  ...PAYMENT_MODES.map((m) => `payment_${m.toLowerCase().replace(/ /g, '_')}`),
+] as const;
+
+export const N_FEATURES = FEATURE_NAMES.length;
+const IDX_TYPE = FEATURE_NAMES.indexOf('type_purchase');
+const IDX_CHANNEL = IDX_TYPE + TRANSACTION_TYPES.length;
+const IDX_PAYMENT = IDX_CHANNEL + CHANNELS.length;
+
+/** Running, bounded state of one customer's earlier transactions. */
+export interface CustomerHistory {
+  n: number;
+  logSum: number;
+  logSq: number;
+  lastTime: number;
+  lastLat: number;
+  lastLon: number;
+  // recent transactions (last 24 h, at most HISTORY_LIMITS.recent), oldest first
+  rTime: number[];
+  rAmount: number[];
+  rDeclined: number[];
+  rCategory: string[];
+  amounts: number[]; // last 50 amounts (ring in insertion order)
+  statuses: number[]; // last 10 declined flags
+  hours: Uint16Array;
+  merchants: Map<string, { n: number; logSum: number; last: number }>;
+  categories: Map<string, { n: number; logSum: number }>;
+  devices: Set<string>;
+  cities: Set<string>;
+}
+
+export function newHistory(): CustomerHistory {
+  return {
+    n: 0,
+    logSum: 0,
+    logSq: 0,
+    lastTime: Number.NaN,
+    lastLat: Number.NaN,
+    lastLon: Number.NaN,
+    rTime: [],
+    rAmount: [],
+    rDeclined: [],
+    rCategory: [],
+    amounts: [],
+    statuses: [],
+    hours: new Uint16Array(24),
+    merchants: new Map(),
+    categories: new Map(),
+    devices: new Set(),
+    cities: new Set(),
+  };
+}
+
+function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const r = Math.PI / 180;
+  const dLat = (lat2 - lat1) * r;
+  const dLon = (lon2 - lon1) * r;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * r) * Math.cos(lat2 * r) * Math.sin(dLon / 2) ** 2;
+  return 12_742 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+function median(xs: readonly number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Insert into a bounded Map/Set, evicting the oldest insertion when full. */
+function boundedAdd<K>(s: Set<K>, k: K, cap: number): void {
+  if (s.has(k)) return;
+  if (s.size >= cap) s.delete(s.values().next().value as K);
+  s.add(k);
+}
+
+/**
+ * Features of `t` given the customer's history so far, written into `out` (length N_FEATURES).
+ * Pure: the history is not modified (call `updateHistory` afterwards).
+ */
+export function computeFeatures(
+  t: Txn,
+  h: CustomerHistory,
+  out: Float64Array = new Float64Array(N_FEATURES),
+): Float64Array {
+  const NaN_ = Number.NaN;
+  const amt = t.amount;
+  const la = Math.log1p(amt);
+  const now = t.timeMs;
+  let c10m = 0;
+  let c1h = 0;
+  let a1h = 0;
+  let c6h = 0;
+  let a6h = 0;
+  let c24 = 0;
+  let a24 = 0;
+  let dec1h = 0;
+  const cats = new Set<string>([t.category]);
+  for (let i = h.rTime.length - 1; i >= 0; i--) {
+    const dt = now - h.rTime[i]!;
+    if (dt >= 24 * H) break;
+    if (dt < 0) continue; // same customer's later row (never in time-ordered streams)
+    const a = h.rAmount[i]!;
+    c24++;
+    a24 += a;
+    cats.add(h.rCategory[i]!);
+    if (dt < 6 * H) {
+      c6h++;
+      a6h += a;
+      if (dt < H) {
+        c1h++;
+        a1h += a;
+        dec1h += h.rDeclined[i]!;
+        if (dt < H / 6) c10m++;
+      }
+    }
+  }
+  const n = h.n;
+  const mean = n ? h.logSum / n : NaN_;
+  const sd = n > 1 ? Math.sqrt(Math.max(1e-6, h.logSq / n - mean * mean)) : 1;
+  const cat = h.categories.get(t.category);
+  const mer = h.merchants.get(t.merchantId);
+  const hour = new Date(now).getUTCHours();
+  const dow = new Date(now).getUTCDay();
+  const dPrev =
+    n && !Number.isNaN(h.lastLat) && !Number.isNaN(t.latitude)
+      ? haversineKm(h.lastLat, h.lastLon, t.latitude, t.longitude)
+      : NaN_;
+  const dtH = n ? Math.max(now - h.lastTime, 0) / H : NaN_;
+  let dec = 0;
+  for (const s of h.statuses) dec += s;
+  const rupees = Math.round(amt);
+
+  out[0] = la;
+  out[1] = n ? (la - mean) / sd : NaN_;
+  out[2] = h.amounts.length ? amt / median(h.amounts) : NaN_;
+  out[3] = cat ? la - cat.logSum / cat.n : NaN_;
+  out[4] = mer ? la - mer.logSum / mer.n : NaN_;
+  out[5] = mer && Math.abs(mer.last - amt) < 0.005 ? 1 : 0;
+  out[6] = rupees % 100 === 0 || rupees % 100 === 99 ? 1 : 0;
+  out[7] = c10m;
+  out[8] = c1h;
+  out[9] = Math.log1p(a1h);
+  out[10] = c6h;
+  out[11] = Math.log1p(a6h);
+  out[12] = c24;
+  out[13] = Math.log1p(a24);
+  out[14] = Math.log1p(t.distanceFromHomeKm);
+  out[15] = Math.log1p(dPrev);
+  // at least one minute, so two transactions a few seconds apart in one place are not "infinitely fast"
+  out[16] = Math.log1p(Number.isNaN(dPrev) ? NaN_ : dPrev / Math.max(dtH, 1 / 60));
+  out[17] = mer ? 0 : 1;
+  out[18] = t.deviceId !== null && n > 0 && !h.devices.has(t.deviceId) ? 1 : 0;
+  out[19] = t.city !== null && n > 0 && !h.cities.has(t.city) ? 1 : 0;
+  out[20] = n > 0 && !cat ? 1 : 0;
+  out[21] = t.merchantReputation;
+  out[22] = hour;
+  out[23] = dow === 0 || dow === 6 ? 1 : 0;
+  out[24] = n ? h.hours[hour]! / n : NaN_;
+  out[25] = cats.size;
+  out[26] = h.statuses.length ? dec / h.statuses.length : NaN_;
+  out[27] = dec1h;
+  out[28] = n ? Math.log1p(Math.max(now - h.lastTime, 0) / 1000) : NaN_;
+  out[29] = Math.min(n, 100);
+  for (let i = 0; i < TRANSACTION_TYPES.length; i++) out[IDX_TYPE + i] = t.transactionType === i ? 1 : 0;
+  for (let i = 0; i < CHANNELS.length; i++) out[IDX_CHANNEL + i] = t.channel === i ? 1 : 0;
+  for (let i = 0; i < PAYMENT_MODES.length; i++) out[IDX_PAYMENT + i] = t.paymentMode === i ? 1 : 0;
+  return out;
+}
+
+/** Append `t` to the customer's history (after its features were computed). */
+export function updateHistory(t: Txn, h: CustomerHistory): void {
+  const L = HISTORY_LIMITS;
+  const la = Math.log1p(t.amount);
+  h.n++;
+  h.logSum += la;
+  h.logSq += la * la;
+  h.lastTime = t.timeMs;
+  if (!Number.isNaN(t.latitude)) {
+    h.lastLat = t.latitude;
+    h.lastLon = t.longitude;
+  }
+  // drop entries older than 24 h and keep at most L.recent
+  let drop = 0;
+  while (drop < h.rTime.length && t.timeMs - h.rTime[drop]! >= 24 * H) drop++;
+  if (h.rTime.length - drop >= L.recent) drop = h.rTime.length - L.recent + 1;
+  if (drop) {
+    h.rTime.splice(0, drop);
+    h.rAmount.splice(0, drop);
+    h.rDeclined.splice(0, drop);
+    h.rCategory.splice(0, drop);
+  }
+  h.rTime.push(t.timeMs);
+  h.rAmount.push(t.amount);
+  h.rDeclined.push(t.declined ? 1 : 0);
+  h.rCategory.push(t.category);
+  h.amounts.push(t.amount);
+  if (h.amounts.length > L.amounts) h.amounts.shift();
+  h.statuses.push(t.declined ? 1 : 0);
+  if (h.statuses.length > L.statuses) h.statuses.shift();
+  h.hours[new Date(t.timeMs).getUTCHours()]!++;
+  const m = h.merchants.get(t.merchantId);
+  if (m) {
+    m.n++;
+    m.logSum += la;
+    m.last = t.amount;
+  } else {
+    if (h.merchants.size >= L.merchants) h.merchants.delete(h.merchants.keys().next().value as string);
+    h.merchants.set(t.merchantId, { n: 1, logSum: la, last: t.amount });
+  }
+  const c = h.categories.get(t.category);
+  if (c) {
+    c.n++;
+    c.logSum += la;
+  } else {
+    if (h.categories.size >= L.categories) h.categories.delete(h.categories.keys().next().value as string);
+    h.categories.set(t.category, { n: 1, logSum: la });
+  }
+  if (t.deviceId !== null) boundedAdd(h.devices, t.deviceId, L.devices);
+  if (t.city !== null) boundedAdd(h.cities, t.city, L.cities);
+}
+
+export class OutOfOrderError extends Error {
+  override name = 'OutOfOrderError';
+}
+
+/**
+ * Customer histories keyed by customer id, least recently used evicted beyond `maxCustomers`
+ * (Infinity for training over a whole table). `process` = features from the history, then update.
+ */
+export class FeatureExtractor {
+  readonly histories = new Map<string, CustomerHistory>();
+  hits = 0;
+  misses = 0;
+  evictions = 0;
+
+  constructor(
+    readonly maxCustomers = Number.POSITIVE_INFINITY,
+    /** 'error': a customer's transaction older than its previous one throws (training on a table). */
+    readonly outOfOrder: 'error' | 'accept' = 'accept',
+  ) {}
+
+  /** Features of `t` (into `out`); the transaction then joins its customer's history. */
+  process(
+    t: Txn,
+    out: Float64Array = new Float64Array(N_FEATURES),
+  ): { features: Float64Array; hit: boolean } {
+    let h = this.histories.get(t.customerId);
+    const hit = h !== undefined;
+    if (h) {
+      this.hits++;
+      if (this.maxCustomers !== Number.POSITIVE_INFINITY) {
+        // move to most recently used
+        this.histories.delete(t.customerId);
+        this.histories.set(t.customerId, h);
+      }
+      if (this.outOfOrder === 'error' && t.timeMs < h.lastTime) {
+        throw new OutOfOrderError(
+          `transactions of customer ${t.customerId} are not in time order; sort the table by timestamp`,
+        );
+      }
+    } else {
+      this.misses++;
+      h = newHistory();
+      if (this.histories.size >= this.maxCustomers) {
+        this.histories.delete(this.histories.keys().next().value as string);
+        this.evictions++;
+      }
+      this.histories.set(t.customerId, h);
+    }
+    computeFeatures(t, h, out);
+    updateHistory(t, h);
+    return { features: out, hit };
+  }
+
+  get size(): number {
+    return this.histories.size;
+  }
+}

@@ -1,0 +1,370 @@
+// Train/evaluate orchestration: table -> features -> time split (earlier days train, a gap, later days
+// test) -> GBDT or logistic regression -> evaluation report -> versioned model JSON (feature list,
+// training data hash, parameters, metrics, created_at, feature definition, reference profile).
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { type GbdtParams, trainGbdt } from '@polymorph/gbdt/gbdt';
+import { type LogRegParams, trainLogReg } from '@polymorph/gbdt/logreg';
+import { columnMajor } from '@polymorph/gbdt/matrix';
+import {
+  hashTrainingData,
+  type Model,
+  type ModelFileV1,
+  modelToJson,
+  parseModel,
+} from '@polymorph/gbdt/model-io';
+import { buildReferenceProfile, type ReferenceProfile } from '@polymorph/observability/quality/profile';
+import { buildEvaluationReport, type EvaluationReport } from '../evaluation/report.ts';
+import { timeBasedSplit } from '../evaluation/split.ts';
+import {
+  type Dataset,
+  DatasetError,
+  type FeatureSpec,
+  loadDataset,
+  selectColumnMajor,
+} from '../features/dataset.ts';
+
+export interface Thresholds {
+  /** probability at or above which a transaction goes to review */
+  review: number;
+  /** probability at or above which it is blocked */
+  block: number;
+}
+export const DEFAULT_THRESHOLDS: Thresholds = { review: 0.5, block: 0.9 };
+
+/** What this app adds to the @polymorph/gbdt model file (under the key `fraud`). */
+export interface FraudModelExtension {
+  model_version: string;
+  feature_spec: FeatureSpec;
+  label: string;
+  thresholds: Thresholds;
+  split: Record<string, unknown>;
+  reference_profile: ReferenceProfile;
+}
+
+export type FraudModelFile = ModelFileV1 & { fraud: FraudModelExtension };
+
+export interface TrainOptions {
+  data: string;
+  label?: string;
+  features?: string[];
+  /** Time column for the day split (default `timestamp` when the table has one). */
+  timeColumn?: string;
+  algo?: 'gbdt' | 'logreg';
+  gbdt?: Partial<GbdtParams>;
+  logreg?: Partial<LogRegParams>;
+  testDays?: number;
+  gapDays?: number;
+  /** Row-order split share when the table has no time column. */
+  testFraction?: number;
+  threshold?: number;
+  costFn?: number | 'amount';
+  costFp?: number;
+  limit?: number;
+  /** ISO time for created_at (tests pass a fixed one); default now. */
+  createdAt?: string;
+}
+
+export interface SplitInfo {
+  kind: 'time' | 'row-order';
+  train_rows: number;
+  test_rows: number;
+  train_days?: [number, number];
+  test_days?: [number, number];
+  gap_days?: number;
+  test_fraction?: number;
+}
+
+/** Split rows: by day when the table has days, else by row order. */
+export function splitDataset(
+  ds: Dataset,
+  opts: { testDays?: number; gapDays?: number; testFraction?: number },
+): { train: Uint32Array; test: Uint32Array; info: SplitInfo } {
+  if (ds.days) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const d of ds.days) {
+      if (d < min) min = d;
+      if (d > max) max = d;
+    }
+    const span = max - min + 1;
+    const testDays = opts.testDays ?? Math.max(1, Math.round(span * 0.3));
+    let gap = opts.gapDays ?? Math.min(7, Math.max(0, span - testDays - 1));
+    if (opts.gapDays === undefined) gap = Math.max(0, gap);
+    const trainDays = span - testDays - gap;
+    if (trainDays < 1) {
+      throw new DatasetError(
+        `the table spans ${span} days: --test-days ${testDays} and --gap-days ${gap} leave no training days`,
+      );
+    }
+    const s = timeBasedSplit(ds.days, { trainDays, gapDays: gap, testDays });
+    if (s.test.length === 0) throw new DatasetError('the test period has no rows');
+    return {
+      train: s.train,
+      test: s.test,
+      info: {
+        kind: 'time',
+        train_rows: s.train.length,
+        test_rows: s.test.length,
+        train_days: s.trainRange,
+        test_days: s.testRange,
+        gap_days: gap,
+      },
+    };
+  }
+  const f = opts.testFraction ?? 0.2;
+  const nTest = Math.max(1, Math.round(ds.nRows * f));
+  const nTrain = ds.nRows - nTest;
+  if (nTrain < 1) throw new DatasetError('too few rows to split');
+  const idx = (a: number, b: number) => Uint32Array.from({ length: b - a }, (_, i) => a + i);
+  return {
+    train: idx(0, nTrain),
+    test: idx(nTrain, ds.nRows),
+    info: { kind: 'row-order', train_rows: nTrain, test_rows: nTest, test_fraction: f },
+  };
+}
+
+const pick = <T>(a: ArrayLike<T> | null, rows: ArrayLike<number>): T[] | null =>
+  a ? Array.from(rows as ArrayLike<number>, (r) => a[r]!) : null;
+
+/** Evaluation report of `probs` for the given rows of a dataset. */
+export function evaluateRows(
+  ds: Dataset,
+  rows: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  o: { threshold?: number; costFn?: number | 'amount'; costFp?: number } = {},
+): EvaluationReport {
+  const costFnOpt = o.costFn ?? (ds.amounts ? 'amount' : 100);
+  const costFn = costFnOpt === 'amount' ? (ds.amounts ? pick(ds.amounts, rows)! : 100) : costFnOpt;
+  return buildEvaluationReport({
+    labels: pick(ds.y, rows)!,
+    probs,
+    threshold: o.threshold ?? 0.5,
+    days: pick(ds.days, rows) ?? undefined,
+    cardIds: pick(ds.cardIds, rows) ?? undefined,
+    k: 100,
+    fraudTypes: pick(ds.fraudTypes, rows) ?? undefined,
+    costFn,
+    costFp: o.costFp ?? 50,
+    calibrationBins: 10,
+  });
+}
+
+/** Reference profile of the training features (evenly spaced sample of at most 20,000 rows). */
+export function featureProfile(ds: Dataset, rows: ArrayLike<number>): ReferenceProfile {
+  const step = Math.max(1, Math.floor(rows.length / 20_000));
+  const records: Record<string, number | null>[] = [];
+  for (let i = 0; i < rows.length; i += step) {
+    const base = rows[i]! * ds.nCols;
+    const rec: Record<string, number | null> = {};
+    for (let j = 0; j < ds.nCols; j++) {
+      const v = ds.X[base + j]!;
+      rec[ds.featureNames[j]!] = Number.isNaN(v) ? null : v;
+    }
+    records.push(rec);
+  }
+  return buildReferenceProfile(
+    records,
+    { fields: ds.featureNames.map((name) => ({ name, type: 'number' as const, nullable: true })) },
+    { bins: 10, sampleCap: 200, maxCategories: 20 },
+  );
+}
+
+export function fitModel(
+  X: Float64Array,
+  nRows: number,
+  nCols: number,
+  y: Uint8Array,
+  featureNames: string[],
+  algo: 'gbdt' | 'logreg',
+  params: { gbdt?: Partial<GbdtParams>; logreg?: Partial<LogRegParams> },
+): Model {
+  const m = columnMajor(X, nRows, nCols);
+  if (algo === 'logreg')
+    return trainLogReg(m, y, { classWeight: 'balanced', ...params.logreg }, { featureNames });
+  return trainGbdt(m, y, { nTrees: 100, maxDepth: 6, learningRate: 0.1, ...params.gbdt }, { featureNames });
+}
+
+export interface TrainResult {
+  file: FraudModelFile;
+  report: EvaluationReport;
+  split: SplitInfo;
+  seconds: { features: number; fit: number; total: number };
+}
+
+export async function trainFromFile(o: TrainOptions): Promise<TrainResult> {
+  const t0 = performance.now();
+  const label = o.label ?? 'is_fraud';
+  const ds = await loadDataset(o.data, {
+    label,
+    features: o.features,
+    timeColumn: o.timeColumn,
+    limit: o.limit,
+  });
+  const t1 = performance.now();
+  const { train, test, info } = splitDataset(ds, o);
+  const ytrain = Uint8Array.from(train, (r) => ds.y[r]!);
+  let pos = 0;
+  for (const v of ytrain) pos += v;
+  if (pos === 0 || pos === ytrain.length)
+    throw new DatasetError(
+      `the training period has only one class (${pos} positives in ${ytrain.length} rows)`,
+    );
+  const Xtrain = selectColumnMajor(ds, train);
+  const algo = o.algo ?? 'gbdt';
+  const model = fitModel(Xtrain, train.length, ds.nCols, ytrain, ds.featureNames, algo, o);
+  const t2 = performance.now();
+  const probs = model.predictProba(columnMajor(selectColumnMajor(ds, test), test.length, ds.nCols));
+  const report = evaluateRows(ds, test, probs, o);
+  const createdAt = o.createdAt ?? new Date().toISOString();
+  const hash = hashTrainingData(columnMajor(Xtrain, train.length, ds.nCols), ytrain);
+  const base = modelToJson(model, {
+    createdAt,
+    trainingDataHash: hash,
+    metrics: {
+      test_rows: report.rows,
+      test_frauds: report.frauds,
+      roc_auc: report.roc_auc,
+      average_precision: report.average_precision,
+      threshold: report.at_threshold.threshold,
+      precision: report.at_threshold.precision,
+      recall: report.at_threshold.recall,
+      f1: report.at_threshold.f1,
+    },
+  });
+  const file: FraudModelFile = {
+    ...base,
+    fraud: {
+      model_version: `${algo}-${createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${hash.slice(7, 15)}`,
+      feature_spec: ds.spec,
+      label,
+      thresholds: { ...DEFAULT_THRESHOLDS },
+      split: { ...info, source: basename(o.data), time_column: ds.timeColumn },
+      reference_profile: featureProfile(ds, train),
+    },
+  };
+  return {
+    file,
+    report,
+    split: info,
+    seconds: { features: (t1 - t0) / 1000, fit: (t2 - t1) / 1000, total: (performance.now() - t0) / 1000 },
+  };
+}
+
+/** JSON text with NaN/±Infinity as null (the model library's metrics must be finite or null). */
+export function modelFileText(file: FraudModelFile): string {
+  return JSON.stringify(file, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
+}
+
+/** Write atomically: temp file in the same directory, then rename. */
+export function writeFileAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path) || '.', { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export class ModelLoadError extends Error {
+  override name = 'ModelLoadError';
+}
+
+export interface LoadedModel {
+  model: Model;
+  file: FraudModelFile;
+  version: string;
+  spec: FeatureSpec;
+  thresholds: Thresholds;
+}
+
+/** Parse and validate a model file written by `train` (a plain @polymorph/gbdt file also loads). */
+export function loadModelText(text: string): LoadedModel {
+  let parsed: ReturnType<typeof parseModel>;
+  try {
+    parsed = parseModel(text);
+  } catch (e) {
+    throw new ModelLoadError((e as Error).message);
+  }
+  const file = parsed.file as FraudModelFile;
+  const ext = (file as Partial<FraudModelFile>).fraud;
+  const spec: FeatureSpec = ext?.feature_spec ?? {
+    kind: 'columns',
+    columns: file.feature_names,
+    categorical: {},
+  };
+  if (spec.kind !== 'synfinance-history' && spec.kind !== 'columns')
+    throw new ModelLoadError(`unknown feature_spec kind`);
+  if (spec.kind === 'synfinance-history' && spec.version !== 1)
+    throw new ModelLoadError(`unsupported feature_spec version ${spec.version}`);
+  const th = ext?.thresholds ?? DEFAULT_THRESHOLDS;
+  if (!(th.review >= 0 && th.review <= th.block && th.block <= 1))
+    throw new ModelLoadError('thresholds must satisfy 0 <= review <= block <= 1');
+  return {
+    model: parsed.model,
+    file,
+    version: ext?.model_version ?? `${file.algo}-${file.created_at}`,
+    spec,
+    thresholds: th,
+  };
+}
+
+export function loadModelFile(path: string): LoadedModel {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ModelLoadError(
+      `cannot read model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  return loadModelText(text);
+}
+
+export interface EvaluateOptions {
+  model: string;
+  data: string;
+  label?: string;
+  timeColumn?: string;
+  /** Evaluate only the last N days of the table (features still use the earlier days as history). */
+  testDays?: number;
+  threshold?: number;
+  costFn?: number | 'amount';
+  costFp?: number;
+  limit?: number;
+}
+
+export async function evaluateFile(
+  o: EvaluateOptions,
+): Promise<{ report: EvaluationReport; rows: number; version: string }> {
+  const lm = loadModelFile(o.model);
+  const label = o.label ?? lm.file.fraud?.label ?? 'is_fraud';
+  const savedTime = lm.file.fraud?.split?.time_column;
+  const timeColumn = o.timeColumn ?? (typeof savedTime === 'string' ? savedTime : undefined);
+  const ds = await loadDataset(o.data, { label, spec: lm.spec, timeColumn, limit: o.limit });
+  if (ds.featureNames.join('\u0000') !== lm.file.feature_names.join('\u0000')) {
+    throw new DatasetError('the table gives different features from the model');
+  }
+  let rows: Uint32Array;
+  if (o.testDays !== undefined) {
+    if (!ds.days) throw new DatasetError('--test-days needs a time column');
+    let max = -Infinity;
+    for (const d of ds.days) if (d > max) max = d;
+    const from = max - o.testDays + 1;
+    rows = Uint32Array.from(ds.days.keys()).filter((i) => ds.days![i]! >= from);
+  } else rows = Uint32Array.from({ length: ds.nRows }, (_, i) => i);
+  const probs = lm.model.predictProba(columnMajor(selectColumnMajor(ds, rows), rows.length, ds.nCols));
+  return { report: evaluateRows(ds, rows, probs, o), rows: rows.length, version: lm.version };
+}
+
+/** Labels permuted by a seeded Fisher-Yates shuffle (the shuffled-label control: ROC AUC must be ~0.5). */
+export function shuffledLabels(y: Uint8Array, seed: number): Uint8Array {
+  const out = y.slice();
+  let s = seed >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = Math.floor((s / 4294967296) * (i + 1));
+    const t = out[i]!;
+    out[i] = out[j]!;
+    out[j] = t;
+  }
+  return out;
+}
