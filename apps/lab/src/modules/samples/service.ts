@@ -5,7 +5,7 @@ import { type FieldError, HttpProblem } from '../../platform/http/problem.ts';
 import type { LabMetrics } from '../../platform/lab-metrics.ts';
 import { containerRef, reserveContainerSlot } from '../containers/service.ts';
 import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } from '../sites/scope.ts';
-import { DEFAULT_SAMPLE_ID_PATTERN, formatSampleId } from './sample-id.ts';
+import { DEFAULT_SAMPLE_ID_PATTERN, sampleIdSql } from './sample-id.ts';
 import { canTransition, SAMPLE_TRANSITIONS, type SampleStatus } from './sample-status.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
@@ -69,15 +69,19 @@ export interface SampleListQuery {
   sort?: string | undefined;
 }
 
-const VIEW = sql`SELECT s.id, s.sample_id, s.name, s.lot_number, p.project_id, b.batch_id, c.container_id,
+/** The sample as the API shows it, read from `source` (the table, or the rows an INSERT returned). */
+const viewOf = (
+  source: SQL,
+) => sql`SELECT s.id, s.sample_id, s.name, s.lot_number, p.project_id, b.batch_id, c.container_id,
     ps.sample_id AS parent_sample_id, s.status, s.quantity::float8 AS quantity, s.unit, s.metadata, l.lab_id,
     s.created_by, s.created_at, s.updated_at, s.deleted_at, s.lab_id AS lab_uuid
-  FROM samples s
+  FROM ${source} s
   LEFT JOIN projects p ON p.id = s.project_id
   LEFT JOIN batches b ON b.id = s.batch_id
   LEFT JOIN containers c ON c.id = s.container_id
   LEFT JOIN samples ps ON ps.id = s.parent_id
   LEFT JOIN labs l ON l.id = s.lab_id`;
+const VIEW = viewOf(sql`samples`);
 
 type Row = SampleView & { id: string; lab_uuid: string | null };
 
@@ -149,11 +153,15 @@ export interface LineageNode {
  * taken before the audit lock and no two transactions wait on each other in opposite orders.
  */
 export class SampleService {
+  private readonly generatedId: SQL;
+
   constructor(
     private readonly audit: AuditTrail,
     private readonly metrics: LabMetrics,
-    private readonly idPattern: string = DEFAULT_SAMPLE_ID_PATTERN,
-  ) {}
+    idPattern: string = DEFAULT_SAMPLE_ID_PATTERN,
+  ) {
+    this.generatedId = sampleIdSql(idPattern);
+  }
 
   private async row(tx: Tx, sampleId: string, caller: Caller, lock = false): Promise<Row> {
     const [row] = await queryRows<Row>(
@@ -162,15 +170,6 @@ export class SampleService {
     );
     if (!row) throw notFound('Sample', sampleId);
     return row;
-  }
-
-  private async nextSampleId(tx: Tx): Promise<string> {
-    const [n] = await queryRows<{ seq: string; y: string; m: string; d: string }>(
-      tx,
-      sql`SELECT nextval('sample_id_seq') AS seq, to_char(now() AT TIME ZONE 'UTC', 'YYYY') AS y,
-                 to_char(now() AT TIME ZONE 'UTC', 'MM') AS m, to_char(now() AT TIME ZONE 'UTC', 'DD') AS d`,
-    );
-    return formatSampleId(this.idPattern, Number(n!.seq), n!);
   }
 
   /** Project, batch and container codes -> ids, each visible to the caller; unknown ones become field errors. */
@@ -223,20 +222,27 @@ export class SampleService {
     const refs = await this.resolveRefs(tx, input, caller, field, errors);
     const labId = extra.labId !== undefined ? extra.labId : await labForNewRecord(tx, caller, input.lab_id);
     if (errors.length > before) return null;
-    const sampleId = input.sample_id ?? (await this.nextSampleId(tx));
-    const [exists] = await queryRows(tx, sql`SELECT 1 FROM samples WHERE sample_id = ${sampleId}`);
-    if (exists) {
-      errors.push({ field: `${field}.sample_id`, message: `sample ${sampleId} already exists` });
+    if (refs.containerId) await reserveContainerSlot(tx, refs.containerId, input.container_id!);
+    // One statement: the id (given, or generated from the pattern in the database), the insert, and the
+    // row as the API shows it. ON CONFLICT turns a taken sample_id into "no row" instead of an error.
+    const [row] = await queryRows<Row>(
+      tx,
+      sql`WITH s_new AS (
+            INSERT INTO samples (sample_id, name, lot_number, project_id, batch_id, container_id, parent_id,
+              status, quantity, unit, metadata, lab_id, created_by)
+            VALUES (${input.sample_id === undefined ? this.generatedId : sql`${input.sample_id}`}, ${input.name ?? null},
+              ${input.lot_number ?? null}, ${refs.projectId}, ${refs.batchId}, ${refs.containerId}, ${extra.parentId ?? null},
+              ${input.status ?? 'active'}, ${input.quantity === undefined ? null : String(input.quantity)}::numeric,
+              ${input.unit ?? null}, ${JSON.stringify(input.metadata ?? {})}::jsonb, ${labId}, ${caller.email})
+            ON CONFLICT (sample_id) DO NOTHING
+            RETURNING *)
+          ${viewOf(sql`s_new`)}`,
+    );
+    if (!row) {
+      errors.push({ field: `${field}.sample_id`, message: `sample ${input.sample_id} already exists` });
       return null;
     }
-    if (refs.containerId) await reserveContainerSlot(tx, refs.containerId, input.container_id!);
-    await tx.execute(sql`INSERT INTO samples (sample_id, name, lot_number, project_id, batch_id, container_id, parent_id,
-        status, quantity, unit, metadata, lab_id, created_by)
-      VALUES (${sampleId}, ${input.name ?? null}, ${input.lot_number ?? null}, ${refs.projectId}, ${refs.batchId},
-        ${refs.containerId}, ${extra.parentId ?? null}, ${input.status ?? 'active'},
-        ${input.quantity === undefined ? null : String(input.quantity)}::numeric, ${input.unit ?? null},
-        ${JSON.stringify(input.metadata ?? {})}::jsonb, ${labId}, ${caller.email})`);
-    return this.row(tx, sampleId, { ...caller, allLabs: true });
+    return row;
   }
 
   async create(input: SampleInput, caller: Caller): Promise<SampleView> {

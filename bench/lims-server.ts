@@ -1,0 +1,42 @@
+// Child process for bench/lims-samples.ts: the real lab app on PostgreSQL, with one scientist logged in.
+// argv: <database url> <port>; env BENCH_SIGNING_KEY_PEM (shared with the parent, so one key signs all
+// checkpoints and the parent can verify the chain). Sends { token } to the parent once listening.
+import { randomBytes } from 'node:crypto';
+import { buildApp } from '../apps/lab/src/app.ts';
+import { openDatabase } from '../apps/lab/src/db/client.ts';
+import { ensureDefaultSite } from '../apps/lab/src/modules/sites/service.ts';
+import { syncRolePermissions } from '../apps/lab/src/modules/users/service.ts';
+import { loadServerKeyPair } from '../apps/lab/src/platform/signatures/server-key.ts';
+import { TEST_CONFIG } from '../apps/lab/src/testing/lab-app.ts';
+
+const [url, port] = process.argv.slice(2);
+const database = await openDatabase({
+  kind: 'postgres',
+  url: url!,
+  poolMax: Number(process.env['BENCH_POOL_MAX'] ?? 10),
+});
+const app = await buildApp({
+  config: { ...TEST_CONFIG, env: 'production', logLevel: 'silent' },
+  database,
+  secrets: {
+    tokenKey: new Uint8Array(randomBytes(32)),
+    signingKey: loadServerKeyPair(process.env['BENCH_SIGNING_KEY_PEM']!),
+  },
+});
+await syncRolePermissions(app.lab.audit);
+await ensureDefaultSite(app.lab.audit);
+const email = 'bench-scientist@lab.test';
+const password = `Quartz-Lantern-${randomBytes(6).toString('hex')}`;
+await app.lab.users.create(
+  { email, name: 'Bench scientist', password, roles: ['scientist'] },
+  { actor: 'system:bench', requestId: null, ip: null },
+);
+const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+await app.listen({ port: Number(port), host: '127.0.0.1' });
+process.send?.({ token: login.json().access_token });
+process.on('SIGTERM', () => {
+  void app
+    .close()
+    .then(() => database.close())
+    .then(() => process.exit(0));
+});
