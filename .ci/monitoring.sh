@@ -14,7 +14,7 @@ if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
   # The packages' postinst starts the daemons where an init system runs; no init runs in CI containers.
-  apt-get install -y --no-install-recommends prometheus prometheus-alertmanager
+  apt-get install -y --no-install-recommends prometheus prometheus-alertmanager prometheus-node-exporter
 fi
 promtool --version | head -n 1
 amtool --version 2>&1 | head -n 1
