@@ -80,6 +80,8 @@ export class ShardGenerator {
   private st!: CustState;
   private cust!: Customer;
   private seq = 0;
+  private readonly pool: Txn[] = [];
+  private poolUsed = 0;
   private readonly nMerch: number;
   private readonly payW = new Float64Array(7);
   private readonly catW = new Float64Array(CATEGORIES.length);
@@ -96,6 +98,7 @@ export class ShardGenerator {
     this.spec = spec;
     this.rows = [];
     this.seq = 0;
+    this.poolUsed = 0;
     const rng = new Rng(p.seed, spec.shard, 0x53484152); // 'SHAR'
     this.rng = rng;
     const customers: Customer[] = [];
@@ -476,7 +479,15 @@ export class ShardGenerator {
   }
 
   newTxn(t: number): Txn {
-    const tx = new Txn();
+    // rows are pooled: a shard's rows stay valid until the next generate() call, which is all the
+    // serialisers need, and the pool saves promoting every row to the old generation
+    let tx = this.pool[this.poolUsed];
+    if (tx) tx.reset();
+    else {
+      tx = new Txn();
+      this.pool.push(tx);
+    }
+    this.poolUsed++;
     tx.t = Math.floor(t);
     tx.cust = this.cust;
     return tx;

@@ -132,6 +132,40 @@ export class Txn {
   isFraud = 0;
   fraud: FraudLabel | null = null;
   anomaly: AnomalyLabel | null = null;
+
+  /** Back to the freshly constructed state (rows are pooled per shard generator). */
+  reset(): void {
+    this.t = 0;
+    this.seq = 0;
+    this.merchantKey = 0;
+    this.merchantId = '';
+    this.merchantName = '';
+    this.merchantIsChain = 0;
+    this.merchantReputation = null;
+    this.category = '';
+    this.subcategory = '';
+    this.txnType = 'purchase';
+    this.amountPaise = 0;
+    this.mode = 0;
+    this.channel = 0;
+    this.deviceType = '';
+    this.deviceId = null;
+    this.os = null;
+    this.appVersion = null;
+    this.status = 'approved';
+    this.city = 0;
+    this.lat = 0;
+    this.lon = 0;
+    this.distanceKm = 0;
+    this.firstWithMerchant = 0;
+    this.prevMerchantCount = 0;
+    this.dailyCount = 0;
+    this.dailyAmountPaise = 0;
+    this.sinceLast = 0;
+    this.isFraud = 0;
+    this.fraud = null;
+    this.anomaly = null;
+  }
 }
 
 export interface ShardStats {
