@@ -1,10 +1,8 @@
 // SynFinance command line: `npm run synfinance -- generate|profile ...`.
 import { UsageError } from './cli/config.ts';
 import { EVALUATE_USAGE, runEvaluate } from './cli/evaluate.ts';
-import { EVALUATE_USAGE, runEvaluate } from './cli/evaluate.ts';
 import { GENERATE_USAGE, runGenerate } from './cli/generate.ts';
 import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
-import { runTrain, TRAIN_USAGE } from './cli/train.ts';
 import { QUALITY_USAGE, runQuality } from './cli/quality.ts';
 import { runServe, SERVE_USAGE } from './cli/serve.ts';
 import { runTrain, TRAIN_USAGE } from './cli/train.ts';
@@ -23,8 +21,6 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === 'generate') return runGenerate(rest);
   if (cmd === 'profile') return runProfile(rest);
-  if (cmd === 'train') return runTrain(rest);
-  if (cmd === 'evaluate') return runEvaluate(rest);
   if (cmd === 'serve') return runServe(rest);
   if (cmd === 'quality') return runQuality(rest);
   if (cmd === 'train') return runTrain(rest);
