@@ -17,8 +17,13 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource) {
       registers,
       ...(read
         ? {
+            // A failing query (database down) keeps the last value rather than failing the whole scrape.
             async collect() {
-              this.set(await read());
+              try {
+                this.set(await read());
+              } catch {
+                // /ready and the database alerts report the outage.
+              }
             },
           }
         : {}),

@@ -115,6 +115,35 @@ describe('multi-site', () => {
     const useIt = await call('POST', '/api/samples', { sample_id: 'B-2', project_id: 'P-A' }, bob);
     expect(useIt.statusCode).toBe(400);
     expect((await call('GET', '/api/labs/default', undefined, bob)).statusCode).toBe(404);
+    // Devices, calibration and containers are lab-scoped the same way.
+    await call('POST', '/api/devices', {
+      device_id: 'DEV-A',
+      vendor: 'V',
+      model: 'M',
+      serial_number: 'S-A',
+      device_type: 'hplc',
+    });
+    const cal = await call('POST', '/api/calibration', {
+      device_id: 'DEV-A',
+      calibration_date: '2020-01-01',
+      next_due_date: '2020-06-01',
+      result: 'valid',
+    });
+    expect((await call('GET', '/api/devices/DEV-A', undefined, bob)).statusCode).toBe(404);
+    expect((await call('GET', `/api/calibration/${cal.json().id}`, undefined, bob)).statusCode).toBe(404);
+    expect((await call('GET', '/api/calibration/overdue', undefined, bob)).json().items).toEqual([]);
+    expect((await call('GET', '/api/calibration/overdue', undefined, alice)).json().items).toHaveLength(1);
+    await call(
+      'POST',
+      '/api/containers',
+      { container_id: 'BOX-A', container_type: 'box', location: 'a/b', capacity: 5 },
+      alice,
+    );
+    expect(
+      (await call('POST', '/api/containers/BOX-A/samples', { sample_id: 'B-ONLY', reason: 'move it' }, bob))
+        .statusCode,
+    ).toBe(400);
+    // (Another lab's container is answered like one that does not exist: 400 on the reference.)
     // An admin sees both labs.
     const all = (await call('GET', '/api/samples?q=ONLY&sort=sample_id'))
       .json()
