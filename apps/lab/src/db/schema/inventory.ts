@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, date, index, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { labs } from './sites.ts';
 
 export const vendors = pgTable('vendors', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -22,11 +23,14 @@ export const inventoryItems = pgTable(
     minStock: numeric('min_stock', { precision: 18, scale: 6 }).notNull().default('0'),
     reorderPoint: numeric('reorder_point', { precision: 18, scale: 6 }).notNull().default('0'),
     vendorId: uuid('vendor_id').references(() => vendors.id),
+    /** The lab whose stores hold the item (its lots go with it); vendors are shared. */
+    labId: uuid('lab_id').references(() => labs.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index('inventory_items_category_idx').on(t.category),
+    index('inventory_items_lab_id_idx').on(t.labId),
     check('inventory_items_stock_non_negative', sql`${t.currentStock} >= 0`),
   ],
 );

@@ -150,7 +150,7 @@ export async function seedDemo(
     );
   }
 
-  // Inventory is shared by the organization: 30 items, lots with a spread of expiry dates.
+  // Inventory: 30 items (20 in the default lab, 10 in lab 2), lots with a spread of expiry dates; vendors are shared.
   const tech = { ...root, email: 'demo-technician@polymorph.example' };
   await lims.inventory.createVendor(
     { vendor_id: 'V-SIGMA', name: 'Sigma-Aldrich', contact_email: 'orders@sigma.example' },
@@ -168,6 +168,8 @@ export async function seedDemo(
         unit: i % 5 === 3 ? 'box' : 'L',
         reorder_point: i % 6 === 0 ? 50 : 5,
         vendor_id: i % 2 ? 'V-SIGMA' : 'V-FISHER',
+        // Items 21-30 are held in the second lab's stores.
+        ...(i > 20 ? { lab_id: lab2 } : {}),
       },
       tech,
     );

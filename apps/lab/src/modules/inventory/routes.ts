@@ -64,6 +64,7 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { inventory: I
             min_stock: Type.Optional(Amount),
             reorder_point: Type.Optional(Amount),
             vendor_id: Type.Optional(Code),
+            lab_id: Type.Optional(Code),
           },
           { additionalProperties: false },
         ),
@@ -88,13 +89,13 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { inventory: I
         ),
       },
     },
-    async (req) => inventory.listItems(req.query as never),
+    async (req) => inventory.listItems(req.query as never, callerOf(req)),
   );
   const ItemParam = Type.Object({ itemCode: Code });
   app.get(
     '/api/inventory/items/:itemCode',
     { config: read, schema: { tags, params: ItemParam } },
-    async (req) => inventory.getItem((req.params as { itemCode: string }).itemCode),
+    async (req) => inventory.getItem((req.params as { itemCode: string }).itemCode, callerOf(req)),
   );
   app.patch(
     '/api/inventory/items/:itemCode',
@@ -154,10 +155,10 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { inventory: I
         ),
       },
     },
-    async (req) => inventory.listLots(req.query as never),
+    async (req) => inventory.listLots(req.query as never, callerOf(req)),
   );
   app.get('/api/inventory/lots/:lot', { config: read, schema: { tags, params: LotParam } }, async (req) =>
-    inventory.getLot((req.params as { lot: string }).lot),
+    inventory.getLot((req.params as { lot: string }).lot, callerOf(req)),
   );
   app.post(
     '/api/inventory/lots/:lot/consume',
@@ -212,7 +213,7 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { inventory: I
   app.get(
     '/api/inventory/alerts/low-stock',
     { config: read, schema: { tags, summary: 'Items below their reorder point' } },
-    async () => inventory.lowStock(),
+    async (req) => inventory.lowStock(callerOf(req)),
   );
   app.get(
     '/api/inventory/alerts/expiring',
@@ -224,6 +225,6 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { inventory: I
         querystring: Type.Object({ days: Type.Integer({ minimum: 0, maximum: 3650, default: 30 }) }),
       },
     },
-    async (req) => inventory.expiring((req.query as { days: number }).days),
+    async (req) => inventory.expiring((req.query as { days: number }).days, callerOf(req)),
   );
 }

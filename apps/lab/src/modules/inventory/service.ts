@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
-import { type Caller, iso, likePattern, notFound } from '../sites/scope.ts';
+import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } from '../sites/scope.ts';
 import { isUniqueViolation } from '../sites/service.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
@@ -17,12 +17,13 @@ const LOT_STATUS = sql.raw(
 const LOT_VIEW = sql`SELECT sl.id, sl.lot_number, i.item_code, v.vendor_id, sl.quantity_received::float8 AS quantity_received,
     sl.quantity_remaining::float8 AS quantity_remaining, i.unit, sl.received_date::text AS received_date,
     sl.expiration_date::text AS expiration_date, ${LOT_STATUS} AS status, sl.status AS stored_status, sl.location,
-    sl.created_at, sl.updated_at, sl.item_id
-  FROM stock_lots sl JOIN inventory_items i ON i.id = sl.item_id LEFT JOIN vendors v ON v.id = sl.vendor_id`;
+    sl.created_at, sl.updated_at, sl.item_id, il.lab_id
+  FROM stock_lots sl JOIN inventory_items i ON i.id = sl.item_id LEFT JOIN vendors v ON v.id = sl.vendor_id
+  LEFT JOIN labs il ON il.id = i.lab_id`;
 const ITEM_VIEW = sql`SELECT i.id, i.item_code, i.name, i.category, i.unit, i.current_stock::float8 AS current_stock,
     i.min_stock::float8 AS min_stock, i.reorder_point::float8 AS reorder_point, v.vendor_id,
-    (i.current_stock < i.reorder_point) AS low_stock, i.created_at, i.updated_at
-  FROM inventory_items i LEFT JOIN vendors v ON v.id = i.vendor_id`;
+    (i.current_stock < i.reorder_point) AS low_stock, il.lab_id, i.created_at, i.updated_at
+  FROM inventory_items i LEFT JOIN vendors v ON v.id = i.vendor_id LEFT JOIN labs il ON il.id = i.lab_id`;
 const VENDOR_VIEW = sql`SELECT id, vendor_id, name, contact_email, phone, created_at FROM vendors`;
 
 type Row = Record<string, unknown> & { id: string };
@@ -43,7 +44,7 @@ const qty = (n: number) => n.toFixed(6);
 /**
  * Inventory: vendors, items, lots. Stock moves (receive, consume, adjust) lock the lot row and then the
  * item row (always in that order), change both, and append the audit event last, in one transaction.
- * Inventory is shared by the organization's labs in this release (not lab-scoped).
+ * Items (and their lots) belong to a lab and are scoped like samples; vendors are shared.
  */
 export class InventoryService {
   constructor(private readonly audit: AuditTrail) {}
@@ -108,16 +109,18 @@ export class InventoryService {
       min_stock?: number | undefined;
       reorder_point?: number | undefined;
       vendor_id?: string | undefined;
+      lab_id?: string | undefined;
     },
     caller: Caller,
   ) {
     try {
       return await this.audit.transaction(async (tx, append) => {
         const vendor = await this.vendorRef(tx, input.vendor_id);
-        await tx.execute(sql`INSERT INTO inventory_items (item_code, name, category, unit, min_stock, reorder_point, vendor_id)
+        const labId = await labForNewRecord(tx, caller, input.lab_id);
+        await tx.execute(sql`INSERT INTO inventory_items (item_code, name, category, unit, min_stock, reorder_point, vendor_id, lab_id)
           VALUES (${input.item_code}, ${input.name}, ${input.category}, ${input.unit}, ${qty(input.min_stock ?? 0)}::numeric,
-                  ${qty(input.reorder_point ?? 0)}::numeric, ${vendor})`);
-        const view = clean(await this.itemRow(tx, input.item_code));
+                  ${qty(input.reorder_point ?? 0)}::numeric, ${vendor}, ${labId})`);
+        const view = clean(await this.itemRow(tx, input.item_code, { ...caller, allLabs: true }));
         await append(caller.ctx, {
           action: 'inventory_item.created',
           entityType: 'inventory_item',
@@ -142,23 +145,26 @@ export class InventoryService {
     return v.id;
   }
 
-  private async itemRow(tx: Tx, code: string, lock = false): Promise<Row> {
+  private async itemRow(tx: Tx, code: string, caller: Caller, lock = false): Promise<Row> {
     const [row] = await queryRows<Row>(
       tx,
-      sql`${ITEM_VIEW} WHERE i.item_code = ${code} ${lock ? sql`FOR UPDATE OF i` : sql``}`,
+      sql`${ITEM_VIEW} WHERE i.item_code = ${code} AND ${visibleTo(caller, sql`i.lab_id`)} ${lock ? sql`FOR UPDATE OF i` : sql``}`,
     );
     if (!row) throw notFound('Item', code);
     return row;
   }
 
-  async listItems(q: {
-    limit: number;
-    offset: number;
-    category?: string | undefined;
-    low_stock?: boolean | undefined;
-    q?: string | undefined;
-  }) {
-    const where: SQL[] = [sql`TRUE`];
+  async listItems(
+    q: {
+      limit: number;
+      offset: number;
+      category?: string | undefined;
+      low_stock?: boolean | undefined;
+      q?: string | undefined;
+    },
+    caller: Caller,
+  ) {
+    const where: SQL[] = [visibleTo(caller, sql`i.lab_id`)];
     if (q.category) where.push(sql`i.category = ${q.category}`);
     if (q.low_stock !== undefined) where.push(sql`(i.current_stock < i.reorder_point) = ${q.low_stock}`);
     if (q.q) where.push(sql`(i.item_code ILIKE ${likePattern(q.q)} OR i.name ILIKE ${likePattern(q.q)})`);
@@ -174,9 +180,9 @@ export class InventoryService {
     };
   }
 
-  async getItem(code: string) {
+  async getItem(code: string, caller: Caller) {
     return this.audit.transaction(async (tx) => {
-      const item = await this.itemRow(tx, code);
+      const item = await this.itemRow(tx, code, caller);
       const lots = await queryRows<Row>(
         tx,
         sql`${LOT_VIEW} WHERE sl.item_id = ${item.id} ORDER BY sl.expiration_date NULLS LAST, sl.lot_number`,
@@ -197,13 +203,13 @@ export class InventoryService {
     caller: Caller,
   ) {
     return this.audit.transaction(async (tx, append) => {
-      const before = await this.itemRow(tx, code, true);
+      const before = await this.itemRow(tx, code, caller, true);
       await tx.execute(sql`UPDATE inventory_items SET name = coalesce(${patch.name ?? null}, name),
           category = coalesce(${patch.category ?? null}, category),
           min_stock = coalesce(${patch.min_stock === undefined ? null : qty(patch.min_stock)}::numeric, min_stock),
           reorder_point = coalesce(${patch.reorder_point === undefined ? null : qty(patch.reorder_point)}::numeric, reorder_point),
           updated_at = now() WHERE id = ${before.id}`);
-      const after = clean(await this.itemRow(tx, code));
+      const after = clean(await this.itemRow(tx, code, caller));
       await append(caller.ctx, {
         action: 'inventory_item.updated',
         entityType: 'inventory_item',
@@ -218,10 +224,10 @@ export class InventoryService {
 
   // --- lots ---
 
-  private async lotRow(tx: Tx, lotNumber: string, lock = false): Promise<Row> {
+  private async lotRow(tx: Tx, lotNumber: string, caller: Caller, lock = false): Promise<Row> {
     const [row] = await queryRows<Row>(
       tx,
-      sql`${LOT_VIEW} WHERE sl.lot_number = ${lotNumber} ${lock ? sql`FOR UPDATE OF sl` : sql``}`,
+      sql`${LOT_VIEW} WHERE sl.lot_number = ${lotNumber} AND ${visibleTo(caller, sql`i.lab_id`)} ${lock ? sql`FOR UPDATE OF sl` : sql``}`,
     );
     if (!row) throw notFound('Lot', lotNumber);
     return row;
@@ -258,7 +264,7 @@ export class InventoryService {
         await tx.execute(sql`SELECT 1 FROM inventory_items WHERE id = ${item.id} FOR UPDATE`);
         await tx.execute(sql`UPDATE inventory_items SET current_stock = current_stock + ${qty(input.quantity)}::numeric, updated_at = now()
           WHERE id = ${item.id}`);
-        const view = clean(await this.lotRow(tx, input.lot_number));
+        const view = clean(await this.lotRow(tx, input.lot_number, caller));
         await append(caller.ctx, {
           action: 'stock_lot.received',
           entityType: 'stock_lot',
@@ -273,13 +279,16 @@ export class InventoryService {
     }
   }
 
-  async listLots(q: {
-    limit: number;
-    offset: number;
-    item_code?: string | undefined;
-    status?: string | undefined;
-  }) {
-    const where: SQL[] = [sql`TRUE`];
+  async listLots(
+    q: {
+      limit: number;
+      offset: number;
+      item_code?: string | undefined;
+      status?: string | undefined;
+    },
+    caller: Caller,
+  ) {
+    const where: SQL[] = [visibleTo(caller, sql`i.lab_id`)];
     if (q.item_code) where.push(sql`i.item_code = ${q.item_code}`);
     if (q.status) where.push(sql`${LOT_STATUS} = ${q.status}`);
     const rows = await this.audit.transaction((tx) =>
@@ -294,8 +303,8 @@ export class InventoryService {
     };
   }
 
-  async getLot(lotNumber: string) {
-    return clean(await this.audit.transaction((tx) => this.lotRow(tx, lotNumber)));
+  async getLot(lotNumber: string, caller: Caller) {
+    return clean(await this.audit.transaction((tx) => this.lotRow(tx, lotNumber, caller)));
   }
 
   /**
@@ -305,7 +314,7 @@ export class InventoryService {
    */
   async consume(lotNumber: string, input: { quantity: number; reason?: string | undefined }, caller: Caller) {
     return this.audit.transaction(async (tx, append) => {
-      const before = await this.lotRow(tx, lotNumber, true);
+      const before = await this.lotRow(tx, lotNumber, caller, true);
       if (before['status'] !== 'available') {
         throw conflict(
           `lot-${before['status']}`,
@@ -330,7 +339,7 @@ export class InventoryService {
       await tx.execute(sql`SELECT 1 FROM inventory_items WHERE id = ${before['item_id']} FOR UPDATE`);
       await tx.execute(sql`UPDATE inventory_items SET current_stock = greatest(current_stock - ${qty(input.quantity)}::numeric, 0), updated_at = now()
         WHERE id = ${before['item_id']}`);
-      const after = clean(await this.lotRow(tx, lotNumber));
+      const after = clean(await this.lotRow(tx, lotNumber, caller));
       await append(caller.ctx, {
         action: 'stock_lot.consumed',
         entityType: 'stock_lot',
@@ -350,7 +359,7 @@ export class InventoryService {
   /** A counted correction (+ or -), with a reason; never below 0. */
   async adjust(lotNumber: string, input: { delta: number; reason: string }, caller: Caller) {
     return this.audit.transaction(async (tx, append) => {
-      const before = await this.lotRow(tx, lotNumber, true);
+      const before = await this.lotRow(tx, lotNumber, caller, true);
       const [next] = await queryRows<{ remaining: string; ok: boolean }>(
         tx,
         sql`SELECT (quantity_remaining + ${qty(input.delta)}::numeric)::text AS remaining,
@@ -370,7 +379,7 @@ export class InventoryService {
       await tx.execute(sql`SELECT 1 FROM inventory_items WHERE id = ${before['item_id']} FOR UPDATE`);
       await tx.execute(sql`UPDATE inventory_items SET current_stock = greatest(current_stock + ${qty(input.delta)}::numeric, 0), updated_at = now()
         WHERE id = ${before['item_id']}`);
-      const after = clean(await this.lotRow(tx, lotNumber));
+      const after = clean(await this.lotRow(tx, lotNumber, caller));
       await append(caller.ctx, {
         action: 'stock_lot.adjusted',
         entityType: 'stock_lot',
@@ -390,7 +399,7 @@ export class InventoryService {
     caller: Caller,
   ) {
     return this.audit.transaction(async (tx, append) => {
-      const before = await this.lotRow(tx, lotNumber, true);
+      const before = await this.lotRow(tx, lotNumber, caller, true);
       const from = before['status'] as string;
       if (from !== 'available' && from !== 'quarantined') {
         throw conflict(
@@ -402,7 +411,7 @@ export class InventoryService {
       await tx.execute(
         sql`UPDATE stock_lots SET status = ${input.status}, updated_at = now() WHERE id = ${before.id}`,
       );
-      const after = clean(await this.lotRow(tx, lotNumber));
+      const after = clean(await this.lotRow(tx, lotNumber, caller));
       await append(caller.ctx, {
         action: 'stock_lot.status_changed',
         entityType: 'stock_lot',
@@ -417,19 +426,23 @@ export class InventoryService {
 
   // --- alerts ---
 
-  async lowStock() {
+  async lowStock(caller: Caller) {
     const rows = await this.audit.transaction((tx) =>
-      queryRows<Row>(tx, sql`${ITEM_VIEW} WHERE i.current_stock < i.reorder_point ORDER BY i.item_code`),
+      queryRows<Row>(
+        tx,
+        sql`${ITEM_VIEW} WHERE i.current_stock < i.reorder_point AND ${visibleTo(caller, sql`i.lab_id`)} ORDER BY i.item_code`,
+      ),
     );
     return { items: rows.map(clean) };
   }
 
   /** Lots still usable that expire within `days` (today included), soonest first. */
-  async expiring(days: number) {
+  async expiring(days: number, caller: Caller) {
     const rows = await this.audit.transaction((tx) =>
       queryRows<Row>(
         tx,
-        sql`${LOT_VIEW} WHERE sl.status = 'available' AND sl.quantity_remaining > 0 AND sl.expiration_date >= current_date
+        sql`${LOT_VIEW} WHERE ${visibleTo(caller, sql`i.lab_id`)} AND sl.status = 'available' AND sl.quantity_remaining > 0
+              AND sl.expiration_date >= current_date
               AND sl.expiration_date <= current_date + ${days}::int ORDER BY sl.expiration_date, sl.lot_number`,
       ),
     );

@@ -144,6 +144,22 @@ describe('multi-site', () => {
         .statusCode,
     ).toBe(400);
     // (Another lab's container is answered like one that does not exist: 400 on the reference.)
+    // Inventory items and their lots, too.
+    await call('POST', '/api/inventory/items', {
+      item_code: 'INV-A',
+      name: 'A',
+      category: 'reagent',
+      unit: 'g',
+    });
+    await call('POST', '/api/inventory/lots', { lot_number: 'LOT-INV-A', item_code: 'INV-A', quantity: 5 });
+    expect((await call('GET', '/api/inventory/items/INV-A', undefined, bob)).statusCode).toBe(404);
+    expect(
+      (await call('POST', '/api/inventory/lots/LOT-INV-A/consume', { quantity: 1 }, bob)).statusCode,
+    ).toBe(404);
+    expect((await call('GET', '/api/inventory/lots', undefined, bob)).json().items).toEqual([]);
+    expect(
+      (await call('POST', '/api/inventory/lots/LOT-INV-A/consume', { quantity: 1 }, alice)).statusCode,
+    ).toBe(200);
     // An admin sees both labs.
     const all = (await call('GET', '/api/samples?q=ONLY&sort=sample_id'))
       .json()
