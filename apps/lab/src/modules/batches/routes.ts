@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Code, Limit, Offset, Reason } from '../sites/common-schemas.ts';
+import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
 import { callerOf } from '../sites/scope.ts';
-import type { BatchService } from './service.ts';
+import { BATCH_SORTS, type BatchService } from './service.ts';
 
 const tags = ['batches'];
 const Param = Type.Object({ batchId: Code });
@@ -35,6 +35,7 @@ export async function batchRoutes(app: FastifyInstance, opts: { batches: BatchSe
         status: Type.Optional(
           Type.Union([Type.Literal('active'), Type.Literal('released'), Type.Literal('rejected')]),
         ),
+        sort: Sort(BATCH_SORTS),
       },
       { additionalProperties: false },
     ),

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import type { AppendAudit, AuditContext, AuditTrail } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
@@ -6,6 +6,14 @@ import { type Caller, iso, notFound, visibleTo } from '../sites/scope.ts';
 import { isUniqueViolation } from '../sites/service.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
+
+const SORTS: Record<string, SQL> = {
+  '-created_at': sql`b.created_at DESC, b.batch_id`,
+  created_at: sql`b.created_at, b.batch_id`,
+  batch_id: sql`b.batch_id`,
+  status: sql`b.status, b.batch_id`,
+};
+export const BATCH_SORTS = Object.keys(SORTS);
 
 export interface BatchView {
   batch_id: string;
@@ -159,7 +167,13 @@ export class BatchService {
   }
 
   async list(
-    q: { limit: number; offset: number; project_id?: string | undefined; status?: string | undefined },
+    q: {
+      limit: number;
+      offset: number;
+      project_id?: string | undefined;
+      status?: string | undefined;
+      sort?: string | undefined;
+    },
     caller: Caller,
   ) {
     const rows = await this.audit.transaction((tx) =>
@@ -168,7 +182,7 @@ export class BatchService {
         sql`${VIEW} WHERE ${visibleTo(caller, sql`b.lab_id`)}
               AND (${q.project_id ?? null}::text IS NULL OR p.project_id = ${q.project_id ?? null})
               AND (${q.status ?? null}::text IS NULL OR b.status = ${q.status ?? null})
-            ORDER BY b.created_at DESC, b.batch_id LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+            ORDER BY ${SORTS[q.sort ?? '-created_at'] ?? SORTS['-created_at']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { SampleService } from '../samples/service.ts';
-import { Code, Limit, Offset, Reason } from '../sites/common-schemas.ts';
+import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
 import { callerOf } from '../sites/scope.ts';
-import type { ContainerService } from './service.ts';
+import { CONTAINER_SORTS, type ContainerService } from './service.ts';
 
 const tags = ['containers'];
 const Param = Type.Object({ containerId: Code });
@@ -41,6 +41,7 @@ export async function containerRoutes(
         container_type: Type.Optional(Type.String({ maxLength: 64 })),
         location: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
         has_space: Type.Optional(Type.Boolean()),
+        sort: Sort(CONTAINER_SORTS),
       },
       { additionalProperties: false },
     ),

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
@@ -6,6 +6,13 @@ import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } f
 import { isUniqueViolation } from '../sites/service.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
+
+const SORTS: Record<string, SQL> = {
+  container_id: sql`v.container_id`,
+  location: sql`v.location, v.container_id`,
+  '-free': sql`(v.capacity - v.occupancy) DESC, v.container_id`,
+};
+export const CONTAINER_SORTS = Object.keys(SORTS);
 
 export interface ContainerView {
   container_id: string;
@@ -135,6 +142,7 @@ export class ContainerService {
       container_type?: string | undefined;
       location?: string | undefined;
       has_space?: boolean | undefined;
+      sort?: string | undefined;
     },
     caller: Caller,
   ) {
@@ -145,7 +153,7 @@ export class ContainerService {
               AND (${q.container_type ?? null}::text IS NULL OR c.container_type = ${q.container_type ?? null})
               AND (${q.location ?? null}::text IS NULL OR c.location ILIKE ${q.location ? likePattern(q.location) : null})) v
             WHERE (${q.has_space ?? null}::boolean IS NULL OR (v.occupancy < v.capacity) = ${q.has_space ?? null})
-            ORDER BY v.container_id LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+            ORDER BY ${SORTS[q.sort ?? 'container_id'] ?? SORTS['container_id']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return {

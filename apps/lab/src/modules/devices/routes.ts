@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Code, Json, Limit, Offset, Reason } from '../sites/common-schemas.ts';
+import { Code, Json, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
 import { callerOf } from '../sites/scope.ts';
-import { DEVICE_STATUSES, type DeviceService } from './service.ts';
+import { DEVICE_SORTS, DEVICE_STATUSES, type DeviceService } from './service.ts';
 
 const tags = ['devices'];
 const Param = Type.Object({ deviceId: Code });
@@ -56,6 +56,7 @@ export async function deviceRoutes(app: FastifyInstance, opts: { devices: Device
             device_type: Type.Optional(Type.String({ maxLength: 64 })),
             status: Type.Optional(Type.Union(DEVICE_STATUSES.map((s) => Type.Literal(s)))),
             lab_id: Type.Optional(Code),
+            sort: Sort(DEVICE_SORTS),
           },
           { additionalProperties: false },
         ),

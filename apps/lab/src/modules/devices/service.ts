@@ -7,6 +7,13 @@ import { isUniqueViolation } from '../sites/service.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
+const SORTS: Record<string, SQL> = {
+  device_id: sql`d.device_id`,
+  next_calibration_due: sql`ds.next_calibration_due NULLS LAST, d.device_id`,
+  health_score: sql`ds.health_score NULLS FIRST, d.device_id`,
+};
+export const DEVICE_SORTS = Object.keys(SORTS);
+
 export const DEVICE_STATUSES = ['operational', 'maintenance', 'offline', 'error'] as const;
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 
@@ -106,6 +113,7 @@ export class DeviceService {
       device_type?: string | undefined;
       status?: string | undefined;
       lab_id?: string | undefined;
+      sort?: string | undefined;
     },
     caller: Caller,
   ) {
@@ -116,7 +124,7 @@ export class DeviceService {
     const rows = await this.audit.transaction((tx) =>
       queryRows<Row>(
         tx,
-        sql`${DEVICE_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY d.device_id LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+        sql`${DEVICE_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${SORTS[q.sort ?? 'device_id'] ?? SORTS['device_id']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return {

@@ -156,6 +156,11 @@ describe('inventory', () => {
       .items.map((i: { item_code: string }) => i.item_code);
     expect(low).toContain('LOWY');
     expect(low).not.toContain('ACN-HPLC');
+    const byStock = (await call('GET', '/api/inventory/items?sort=-current_stock'))
+      .json()
+      .items.map((i: { current_stock: number }) => i.current_stock);
+    expect(byStock).toEqual([...byStock].sort((a, b) => b - a));
+    expect((await call('GET', '/api/inventory/items?sort=bogus')).statusCode).toBe(400);
     const soon = (await call('GET', '/api/inventory/alerts/expiring?days=30'))
       .json()
       .items.map((l: { lot_number: string }) => l.lot_number);

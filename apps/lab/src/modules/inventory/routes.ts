@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Code, Limit, Offset, Reason } from '../sites/common-schemas.ts';
+import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
 import { callerOf } from '../sites/scope.ts';
-import type { InventoryService } from './service.ts';
+import { type InventoryService, ITEM_SORTS, LOT_SORTS } from './service.ts';
 
 const tags = ['inventory'];
 const Amount = Type.Number({ minimum: 0, maximum: 1e12 });
@@ -84,6 +84,7 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { inventory: I
             category: Type.Optional(Type.String({ maxLength: 64 })),
             low_stock: Type.Optional(Type.Boolean()),
             q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            sort: Sort(ITEM_SORTS),
           },
           { additionalProperties: false },
         ),
@@ -150,7 +151,12 @@ export async function inventoryRoutes(app: FastifyInstance, opts: { inventory: I
       schema: {
         tags,
         querystring: Type.Object(
-          { ...page, item_code: Type.Optional(Code), status: Type.Optional(LotStatus) },
+          {
+            ...page,
+            item_code: Type.Optional(Code),
+            status: Type.Optional(LotStatus),
+            sort: Sort(LOT_SORTS),
+          },
           { additionalProperties: false },
         ),
       },

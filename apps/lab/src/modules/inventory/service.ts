@@ -24,6 +24,19 @@ const ITEM_VIEW = sql`SELECT i.id, i.item_code, i.name, i.category, i.unit, i.cu
     i.min_stock::float8 AS min_stock, i.reorder_point::float8 AS reorder_point, v.vendor_id,
     (i.current_stock < i.reorder_point) AS low_stock, il.lab_id, i.created_at, i.updated_at
   FROM inventory_items i LEFT JOIN vendors v ON v.id = i.vendor_id LEFT JOIN labs il ON il.id = i.lab_id`;
+const ITEM_SORTS_SQL: Record<string, SQL> = {
+  item_code: sql`i.item_code`,
+  name: sql`i.name, i.item_code`,
+  current_stock: sql`i.current_stock, i.item_code`,
+  '-current_stock': sql`i.current_stock DESC, i.item_code`,
+};
+export const ITEM_SORTS = Object.keys(ITEM_SORTS_SQL);
+const LOT_SORTS_SQL: Record<string, SQL> = {
+  expiration_date: sql`sl.expiration_date NULLS LAST, sl.lot_number`,
+  lot_number: sql`sl.lot_number`,
+  '-received_date': sql`sl.received_date DESC, sl.lot_number`,
+};
+export const LOT_SORTS = Object.keys(LOT_SORTS_SQL);
 const VENDOR_VIEW = sql`SELECT id, vendor_id, name, contact_email, phone, created_at FROM vendors`;
 
 type Row = Record<string, unknown> & { id: string };
@@ -161,6 +174,7 @@ export class InventoryService {
       category?: string | undefined;
       low_stock?: boolean | undefined;
       q?: string | undefined;
+      sort?: string | undefined;
     },
     caller: Caller,
   ) {
@@ -171,7 +185,7 @@ export class InventoryService {
     const rows = await this.audit.transaction((tx) =>
       queryRows<Row>(
         tx,
-        sql`${ITEM_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY i.item_code LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+        sql`${ITEM_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${ITEM_SORTS_SQL[q.sort ?? 'item_code'] ?? ITEM_SORTS_SQL['item_code']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return {
@@ -285,6 +299,7 @@ export class InventoryService {
       offset: number;
       item_code?: string | undefined;
       status?: string | undefined;
+      sort?: string | undefined;
     },
     caller: Caller,
   ) {
@@ -294,7 +309,7 @@ export class InventoryService {
     const rows = await this.audit.transaction((tx) =>
       queryRows<Row>(
         tx,
-        sql`${LOT_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY sl.expiration_date NULLS LAST, sl.lot_number LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+        sql`${LOT_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${LOT_SORTS_SQL[q.sort ?? 'expiration_date'] ?? LOT_SORTS_SQL['expiration_date']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return {

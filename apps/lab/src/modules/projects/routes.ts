@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Code, Limit, Offset, Reason } from '../sites/common-schemas.ts';
+import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
 import { callerOf } from '../sites/scope.ts';
-import type { ProjectService } from './service.ts';
+import { PROJECT_SORTS, type ProjectService } from './service.ts';
 
 const tags = ['projects'];
 const Param = Type.Object({ projectId: Code });
@@ -30,6 +30,7 @@ export async function projectRoutes(app: FastifyInstance, opts: { projects: Proj
         offset: Offset,
         status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived')])),
         q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        sort: Sort(PROJECT_SORTS),
       },
       { additionalProperties: false },
     ),

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
@@ -6,6 +6,14 @@ import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } f
 import { isUniqueViolation } from '../sites/service.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
+
+const SORTS: Record<string, SQL> = {
+  project_id: sql`p.project_id`,
+  name: sql`p.name, p.project_id`,
+  created_at: sql`p.created_at, p.project_id`,
+  '-created_at': sql`p.created_at DESC, p.project_id`,
+};
+export const PROJECT_SORTS = Object.keys(SORTS);
 
 export interface ProjectView {
   project_id: string;
@@ -88,7 +96,13 @@ export class ProjectService {
   }
 
   async list(
-    q: { limit: number; offset: number; status?: string | undefined; q?: string | undefined },
+    q: {
+      limit: number;
+      offset: number;
+      status?: string | undefined;
+      q?: string | undefined;
+      sort?: string | undefined;
+    },
     caller: Caller,
   ) {
     const rows = await this.audit.transaction((tx) =>
@@ -97,7 +111,7 @@ export class ProjectService {
         sql`${VIEW} WHERE ${visibleTo(caller, sql`p.lab_id`)}
               AND (${q.status ?? null}::text IS NULL OR p.status = ${q.status ?? null})
               AND (${q.q ?? null}::text IS NULL OR p.project_id ILIKE ${q.q ? likePattern(q.q) : null} OR p.name ILIKE ${q.q ? likePattern(q.q) : null})
-            ORDER BY p.project_id LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+            ORDER BY ${SORTS[q.sort ?? 'project_id'] ?? SORTS['project_id']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return {

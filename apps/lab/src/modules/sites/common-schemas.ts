@@ -8,3 +8,6 @@ export const Json = Type.Record(Type.String(), Type.Unknown());
 export const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
 export const Offset = Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 });
 export const ReasonQuery = Type.Object({ reason: Reason }, { additionalProperties: false });
+
+/** `sort` query parameter: one of the keys, `-key` for descending where the service allows it. */
+export const Sort = (keys: readonly string[]) => Type.Optional(Type.Union(keys.map((k) => Type.Literal(k))));
