@@ -177,6 +177,9 @@ describe('feature definitions on a hand-made history', () => {
     expect(f(x, 'hour')).toBe(10);
     expect(f(x, 'is_weekend')).toBe(1); // 2025-03-01 is a Saturday
     expect(f(x, 'history_count')).toBe(3);
+    expect(f(x, 'spend_24h_vs_typical')).toBeCloseTo(Math.log(1150 / 150), 12); // 150 INR in <1 day of history
+    expect(f(x, 'new_merchants_24h')).toBe(1); // M1 was new once
+    expect(f(x, 'max_prior_zscore_24h')).toBeGreaterThanOrEqual(Math.log1p(70) - Math.log1p(50));
     expect(f(x, 'channel_pos')).toBe(1);
     expect(f(x, 'payment_upi')).toBe(1);
     expect(f(x, 'payment_cash')).toBe(0);

@@ -47,6 +47,9 @@ export const FEATURE_NAMES = [
   'declined_1h', // declined transactions in the last hour
   'time_since_last_log', // log(1 + seconds since the customer's previous transaction)
   'history_count', // transactions in the history, capped at 100
+  'spend_24h_vs_typical', // log((amount + last 24 h amounts) / the customer's average daily spend so far)
+  'max_prior_zscore_24h', // largest amount z-score among the customer's transactions of the last 24 h
+  'new_merchants_24h', // first-time merchants among the customer's transactions of the last 24 h
   ...TRANSACTION_TYPES.map((t) => `type_${t}`),
   ...CHANNELS.map((c) => `channel_${c.toLowerCase()}`),
   ...PAYMENT_MODES.map((m) => `payment_${m.toLowerCase().replace(/ /g, '_')}`),
@@ -54,12 +57,15 @@ export const FEATURE_NAMES = [
 
 export const N_FEATURES = FEATURE_NAMES.length;
 const IDX_TYPE = FEATURE_NAMES.indexOf('type_purchase');
+if (IDX_TYPE !== 33) throw new Error('FEATURE_NAMES and computeFeatures disagree');
 const IDX_CHANNEL = IDX_TYPE + TRANSACTION_TYPES.length;
 const IDX_PAYMENT = IDX_CHANNEL + CHANNELS.length;
 
 /** Running, bounded state of one customer's earlier transactions. */
 export interface CustomerHistory {
   n: number;
+  firstTime: number;
+  amountSum: number;
   logSum: number;
   logSq: number;
   lastTime: number;
@@ -70,6 +76,8 @@ export interface CustomerHistory {
   rAmount: number[];
   rDeclined: number[];
   rCategory: string[];
+  rZ: number[]; // amount z-score at the time (0 without history)
+  rNew: number[]; // 1 when the merchant was new at the time
   amounts: number[]; // last 50 amounts (ring in insertion order)
   statuses: number[]; // last 10 declined flags
   hours: Uint16Array;
@@ -82,6 +90,8 @@ export interface CustomerHistory {
 export function newHistory(): CustomerHistory {
   return {
     n: 0,
+    firstTime: Number.NaN,
+    amountSum: 0,
     logSum: 0,
     logSq: 0,
     lastTime: Number.NaN,
@@ -91,6 +101,8 @@ export function newHistory(): CustomerHistory {
     rAmount: [],
     rDeclined: [],
     rCategory: [],
+    rZ: [],
+    rNew: [],
     amounts: [],
     statuses: [],
     hours: new Uint16Array(24),
@@ -143,6 +155,8 @@ export function computeFeatures(
   let c24 = 0;
   let a24 = 0;
   let dec1h = 0;
+  let maxZ = Number.NEGATIVE_INFINITY;
+  let new24 = 0;
   const cats = new Set<string>([t.category]);
   for (let i = h.rTime.length - 1; i >= 0; i--) {
     const dt = now - h.rTime[i]!;
@@ -151,6 +165,8 @@ export function computeFeatures(
     const a = h.rAmount[i]!;
     c24++;
     a24 += a;
+    if (h.rZ[i]! > maxZ) maxZ = h.rZ[i]!;
+    new24 += h.rNew[i]!;
     cats.add(h.rCategory[i]!);
     if (dt < 6 * H) {
       c6h++;
@@ -210,6 +226,10 @@ export function computeFeatures(
   out[27] = dec1h;
   out[28] = n ? Math.log1p(Math.max(now - h.lastTime, 0) / 1000) : NaN_;
   out[29] = Math.min(n, 100);
+  const days = n ? Math.max(1, (now - h.firstTime) / (24 * H)) : NaN_;
+  out[30] = n ? Math.log((a24 + amt) / (h.amountSum / days)) : NaN_;
+  out[31] = c24 ? maxZ : NaN_;
+  out[32] = new24;
   for (let i = 0; i < TRANSACTION_TYPES.length; i++) out[IDX_TYPE + i] = t.transactionType === i ? 1 : 0;
   for (let i = 0; i < CHANNELS.length; i++) out[IDX_CHANNEL + i] = t.channel === i ? 1 : 0;
   for (let i = 0; i < PAYMENT_MODES.length; i++) out[IDX_PAYMENT + i] = t.paymentMode === i ? 1 : 0;
@@ -220,6 +240,13 @@ export function computeFeatures(
 export function updateHistory(t: Txn, h: CustomerHistory): void {
   const L = HISTORY_LIMITS;
   const la = Math.log1p(t.amount);
+  // z-score and novelty as they were for this transaction, before it joins the history
+  const mean = h.n ? h.logSum / h.n : 0;
+  const sd = h.n > 1 ? Math.sqrt(Math.max(1e-6, h.logSq / h.n - mean * mean)) : 1;
+  const z = h.n ? (la - mean) / sd : 0;
+  const isNew = h.merchants.has(t.merchantId) ? 0 : 1;
+  if (h.n === 0) h.firstTime = t.timeMs;
+  h.amountSum += t.amount;
   h.n++;
   h.logSum += la;
   h.logSq += la * la;
@@ -237,11 +264,15 @@ export function updateHistory(t: Txn, h: CustomerHistory): void {
     h.rAmount.splice(0, drop);
     h.rDeclined.splice(0, drop);
     h.rCategory.splice(0, drop);
+    h.rZ.splice(0, drop);
+    h.rNew.splice(0, drop);
   }
   h.rTime.push(t.timeMs);
   h.rAmount.push(t.amount);
   h.rDeclined.push(t.declined ? 1 : 0);
   h.rCategory.push(t.category);
+  h.rZ.push(z);
+  h.rNew.push(isNew);
   h.amounts.push(t.amount);
   if (h.amounts.length > L.amounts) h.amounts.shift();
   h.statuses.push(t.declined ? 1 : 0);

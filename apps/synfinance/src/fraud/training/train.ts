@@ -13,6 +13,7 @@ import {
   modelToJson,
   parseModel,
 } from '@polymorph/gbdt/model-io';
+import { Prng } from '@polymorph/gbdt/prng';
 import { buildReferenceProfile, type ReferenceProfile } from '@polymorph/observability/quality/profile';
 import { buildEvaluationReport, type EvaluationReport } from '../evaluation/report.ts';
 import { timeBasedSplit } from '../evaluation/split.ts';
@@ -61,6 +62,8 @@ export interface TrainOptions {
   costFn?: number | 'amount';
   costFp?: number;
   limit?: number;
+  /** Control run: train on labels permuted with this seed (the test report uses the real labels). */
+  shuffleLabelsSeed?: number;
   /** ISO time for created_at (tests pass a fixed one); default now. */
   createdAt?: string;
 }
@@ -203,7 +206,8 @@ export async function trainFromFile(o: TrainOptions): Promise<TrainResult> {
   });
   const t1 = performance.now();
   const { train, test, info } = splitDataset(ds, o);
-  const ytrain = Uint8Array.from(train, (r) => ds.y[r]!);
+  const yReal = Uint8Array.from(train, (r) => ds.y[r]!);
+  const ytrain = o.shuffleLabelsSeed === undefined ? yReal : shuffledLabels(yReal, o.shuffleLabelsSeed);
   let pos = 0;
   for (const v of ytrain) pos += v;
   if (pos === 0 || pos === ytrain.length)
@@ -239,7 +243,12 @@ export async function trainFromFile(o: TrainOptions): Promise<TrainResult> {
       feature_spec: ds.spec,
       label,
       thresholds: { ...DEFAULT_THRESHOLDS },
-      split: { ...info, source: basename(o.data), time_column: ds.timeColumn },
+      split: {
+        ...info,
+        source: basename(o.data),
+        time_column: ds.timeColumn,
+        ...(o.shuffleLabelsSeed !== undefined ? { shuffled_labels_seed: o.shuffleLabelsSeed } : {}),
+      },
       reference_profile: featureProfile(ds, train),
     },
   };
@@ -358,10 +367,9 @@ export async function evaluateFile(
 /** Labels permuted by a seeded Fisher-Yates shuffle (the shuffled-label control: ROC AUC must be ~0.5). */
 export function shuffledLabels(y: Uint8Array, seed: number): Uint8Array {
   const out = y.slice();
-  let s = seed >>> 0;
+  const rng = new Prng(seed >>> 0);
   for (let i = out.length - 1; i > 0; i--) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const j = Math.floor((s / 4294967296) * (i + 1));
+    const j = rng.int(i + 1);
     const t = out[i]!;
     out[i] = out[j]!;
     out[j] = t;
