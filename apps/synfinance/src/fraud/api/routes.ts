@@ -489,3 +489,31 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
     },
   );
 }
+
+/**
+ * Options from the environment, for the SynFinance service: SYNFINANCE_MODEL_PATH (model loaded at
+ * start-up and by a reload without a path; without it the routes answer 503 until a reload names
+ * one), SYNFINANCE_ADMIN_API_KEY (reload), SYNFINANCE_FRAUD_CACHE_SIZE (customers in the LRU),
+ * SYNFINANCE_REVIEW_THRESHOLD / SYNFINANCE_BLOCK_THRESHOLD.
+ */
+export function fraudOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): FraudRoutesOptions {
+  const num = (name: string, min: number, max: number): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const x = Number(v);
+    if (!Number.isFinite(x) || x < min || x > max)
+      throw new Error(`${name} must be a number in [${min}, ${max}], got "${v}"`);
+    return x;
+  };
+  const thresholds: Partial<Thresholds> = {};
+  const review = num('SYNFINANCE_REVIEW_THRESHOLD', 0, 1);
+  const block = num('SYNFINANCE_BLOCK_THRESHOLD', 0, 1);
+  if (review !== undefined) thresholds.review = review;
+  if (block !== undefined) thresholds.block = block;
+  return {
+    modelPath: env.SYNFINANCE_MODEL_PATH || undefined,
+    adminApiKey: env.SYNFINANCE_ADMIN_API_KEY || undefined,
+    cacheSize: num('SYNFINANCE_FRAUD_CACHE_SIZE', 1, 100_000_000),
+    thresholds,
+  };
+}
