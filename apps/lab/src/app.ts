@@ -8,7 +8,10 @@ import type { LabConfig } from './config.ts';
 import type { Database } from './db/client.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { AuthService } from './modules/auth/service.ts';
+import { complianceRoutes } from './modules/compliance/routes.ts';
 import { limsGaugeSource } from './modules/inventory/lims-gauges.ts';
+import { signatureRoutes } from './modules/signatures/routes.ts';
+import { SignatureService, userRecordLoader } from './modules/signatures/service.ts';
 import { createLimsServices, type LimsServices, registerLimsRoutes } from './modules/sites/lims-modules.ts';
 import { systemRoutes } from './modules/system/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
@@ -54,6 +57,7 @@ export interface LabServices {
   audit: AuditTrail;
   auth: AuthService;
   users: UserService;
+  signatures: SignatureService;
   metrics: LabMetrics;
   /** Samples, inventory, devices, calibration, sites (issue 4). */
   lims: LimsServices;
@@ -108,12 +112,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
   );
   const users = new UserService(audit, auth);
+  const signatures = new SignatureService(audit, auth, secrets.signingKey, metrics);
+  signatures.registerRecordType('user', userRecordLoader);
   const routes: DeclaredRoute[] = [];
   const lims = createLimsServices(audit, metrics, {
     dataDir: deps.dataDir,
     sampleIdPattern: deps.sampleIdPattern,
   });
-  app.decorate('lab', { audit, auth, users, metrics, lims, routes });
+  app.decorate('lab', { audit, auth, users, signatures, metrics, lims, routes });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -129,7 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routes,
   });
 
-  await app.register(httpMetricsPlugin, { registry });
+  await app.register(httpMetricsPlugin, { registry, ...(deps.dataDir ? { dataDir: deps.dataDir } : {}) });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -151,5 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { auth });
   await app.register(userRoutes, { users });
   await registerLimsRoutes(app, lims);
+  await app.register(signatureRoutes, { signatures });
+  await app.register(complianceRoutes, { audit, db: database.db });
   return app;
 }
