@@ -131,12 +131,25 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
       config: { permission: 'samples:read' },
       schema: {
         tags,
-        summary: 'List and search samples; page with limit and offset',
+        summary: 'List and search samples; page with limit and cursor (keyset) or offset',
         querystring: Type.Object(
-          { limit: Limit, offset: Offset, ...Filters },
+          {
+            limit: Limit,
+            offset: Offset,
+            cursor: Type.Optional(
+              Type.String({ maxLength: 500, description: 'next_cursor of the previous page' }),
+            ),
+            ...Filters,
+          },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(Sample), next_offset: Nullable(Type.Integer()) }) },
+        response: {
+          200: Type.Object({
+            items: Type.Array(Sample),
+            next_offset: Nullable(Type.Integer()),
+            next_cursor: Nullable(Type.String()),
+          }),
+        },
       },
     },
     async (req) => samples.list(req.query as SampleListQuery, callerOf(req)),

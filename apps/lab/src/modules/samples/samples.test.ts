@@ -235,6 +235,28 @@ describe('samples', () => {
     const page = (await call('GET', '/api/samples?limit=2&sort=sample_id')).json();
     expect(page.items).toHaveLength(2);
     expect(page.next_offset).toBe(2);
+    // Keyset paging walks every sample exactly once, in order, for each sort.
+    for (const sort of ['created_at', '-created_at', 'sample_id', '-sample_id', 'status']) {
+      const full = (await call('GET', `/api/samples?limit=500&sort=${sort}`))
+        .json()
+        .items.map((x: { sample_id: string }) => x.sample_id);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/api/samples?limit=7&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`;
+        const pageRes = (await call('GET', url)).json();
+        seen.push(...pageRes.items.map((x: { sample_id: string }) => x.sample_id));
+        cursor = pageRes.next_cursor;
+      } while (cursor);
+      expect(full.length).toBeGreaterThan(50);
+      expect(seen, sort).toEqual(full);
+    }
+    const c1 = (await call('GET', '/api/samples?limit=2&sort=sample_id')).json().next_cursor;
+    expect((await call('GET', `/api/samples?limit=2&sort=-sample_id&cursor=${c1}`)).statusCode).toBe(400);
+    expect((await call('GET', `/api/samples?limit=2&offset=2&sort=sample_id&cursor=${c1}`)).statusCode).toBe(
+      400,
+    );
+    expect((await call('GET', '/api/samples?cursor=garbage')).statusCode).toBe(400);
     const csv = await call('GET', '/api/samples/export.csv?q=SRCH');
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);

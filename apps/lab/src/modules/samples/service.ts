@@ -59,6 +59,7 @@ export interface SampleView {
 export interface SampleListQuery {
   limit: number;
   offset: number;
+  cursor?: string | undefined;
   q?: string | undefined;
   status?: string | undefined;
   project_id?: string | undefined;
@@ -72,9 +73,10 @@ export interface SampleListQuery {
 /** The sample as the API shows it, read from `source` (the table, or the rows an INSERT returned). */
 const viewOf = (
   source: SQL,
+  extraColumns: SQL = sql``,
 ) => sql`SELECT s.id, s.sample_id, s.name, s.lot_number, p.project_id, b.batch_id, c.container_id,
     ps.sample_id AS parent_sample_id, s.status, s.quantity::float8 AS quantity, s.unit, s.metadata, l.lab_id,
-    s.created_by, s.created_at, s.updated_at, s.deleted_at, s.lab_id AS lab_uuid
+    s.created_by, s.created_at, s.updated_at, s.deleted_at, s.lab_id AS lab_uuid${extraColumns}
   FROM ${source} s
   LEFT JOIN projects p ON p.id = s.project_id
   LEFT JOIN batches b ON b.id = s.batch_id
@@ -114,6 +116,37 @@ const SORTS: Record<string, SQL> = {
   status: sql`s.status ASC, s.sample_id ASC`,
 };
 export const SAMPLE_SORTS = Object.keys(SORTS);
+
+/**
+ * Keyset paging: the cursor holds the sort key's value and the sample_id of the last row, so the next
+ * page starts after it through the index, however deep the page. `created_at` travels as text with
+ * microseconds (a JS Date would round them away).
+ */
+const KEYSET: Record<string, { column: SQL | null; desc: boolean }> = {
+  created_at: { column: sql`s.created_at`, desc: false },
+  '-created_at': { column: sql`s.created_at`, desc: true },
+  sample_id: { column: null, desc: false },
+  '-sample_id': { column: null, desc: true },
+  status: { column: sql`s.status`, desc: false },
+};
+
+function encodeCursor(sort: string, row: Row & { sort_key?: string | null }): string {
+  return Buffer.from(JSON.stringify([sort, row.sort_key ?? null, row.sample_id])).toString('base64url');
+}
+
+function decodeCursor(sort: string, cursor: string): { key: string | null; id: string } {
+  try {
+    const [s, key, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      string,
+      string | null,
+      string,
+    ];
+    if (s !== sort || typeof id !== 'string') throw new Error('cursor of another sort');
+    return { key, id };
+  } catch {
+    throw invalid([{ field: 'querystring.cursor', message: 'is not a cursor of this listing (and sort)' }]);
+  }
+}
 
 export const BULK_LIMIT = 100;
 export const LINEAGE_MAX_DEPTH = 25;
@@ -332,18 +365,43 @@ export class SampleService {
     });
   }
 
+  /** Pages by `offset`, or by `cursor` (keyset; the answer's `next_cursor`), not both. */
   async list(q: SampleListQuery, caller: Caller) {
+    const sort = q.sort ?? '-created_at';
+    if (q.cursor !== undefined && q.offset > 0) {
+      throw invalid([{ field: 'querystring.cursor', message: 'cannot be combined with offset' }]);
+    }
+    const after = q.cursor === undefined ? undefined : decodeCursor(sort, q.cursor);
     const rows = await this.audit.transaction((tx) =>
-      queryRows<Row>(tx, sql`${this.listQuery(q, caller)} LIMIT ${q.limit + 1} OFFSET ${q.offset}`),
+      queryRows<Row & { sort_key: string | null }>(
+        tx,
+        sql`${this.listQuery(q, caller, after)} LIMIT ${q.limit + 1} OFFSET ${after ? 0 : q.offset}`,
+      ),
     );
+    const page = rows.slice(0, q.limit);
+    const more = rows.length > q.limit;
     return {
-      items: rows.slice(0, q.limit).map(toSampleView),
-      next_offset: rows.length > q.limit ? q.offset + q.limit : null,
+      items: page.map(toSampleView),
+      next_offset: more && !after ? q.offset + q.limit : null,
+      next_cursor: more ? encodeCursor(sort, page[page.length - 1]!) : null,
     };
   }
 
-  private listQuery(q: Omit<SampleListQuery, 'limit' | 'offset'>, caller: Caller): SQL {
+  private listQuery(
+    q: Omit<SampleListQuery, 'limit' | 'offset'>,
+    caller: Caller,
+    after?: { key: string | null; id: string },
+  ): SQL {
+    const sort = q.sort ?? '-created_at';
+    const keyset = KEYSET[sort] ?? KEYSET['-created_at']!;
     const where: SQL[] = [visibleTo(caller, sql`s.lab_id`)];
+    if (after) {
+      const cmp = keyset.desc ? sql.raw('<') : sql.raw('>');
+      if (!keyset.column) where.push(sql`s.sample_id ${cmp} ${after.id}`);
+      else if (sort.endsWith('created_at'))
+        where.push(sql`(s.created_at, s.sample_id) ${cmp} (${after.key}::timestamptz, ${after.id})`);
+      else where.push(sql`(${keyset.column}, s.sample_id) ${cmp} (${after.key}, ${after.id})`);
+    }
     if (!q.include_deleted) where.push(sql`s.deleted_at IS NULL`);
     if (q.status) where.push(sql`s.status = ${q.status}`);
     if (q.project_id) where.push(sql`p.project_id = ${q.project_id}`);
@@ -356,7 +414,9 @@ export class SampleService {
         sql`(s.sample_id ILIKE ${p} OR s.lot_number ILIKE ${p} OR s.name ILIKE ${p} OR s.metadata::text ILIKE ${p})`,
       );
     }
-    return sql`${VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${SORTS[q.sort ?? '-created_at'] ?? SORTS['-created_at']!}`;
+    const sortKey = keyset.column ? sql`${keyset.column}::text` : sql`NULL::text`;
+    return sql`${viewOf(sql`samples`, sql`, ${sortKey} AS sort_key`)} WHERE ${sql.join(where, sql` AND `)}
+      ORDER BY ${SORTS[sort] ?? SORTS['-created_at']!}`;
   }
 
   /** CSV of the filtered list (up to `max` rows). Cells that a spreadsheet would run as formulas are quoted. */
