@@ -199,6 +199,16 @@ describe('model metadata and hot reload', () => {
     );
   });
 
+  it('reload without a body reloads the configured model path', async () => {
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/fraud/model/reload',
+      headers: { 'x-admin-key': 'admin-secret' },
+    });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().model_version).toMatch(/^gbdt-20260101/);
+  });
+
   it('swaps models under concurrent requests with zero failures', async () => {
     const versions = new Set<string>();
     const reloads: Promise<{ statusCode: number }>[] = [];
@@ -232,7 +242,7 @@ describe('model metadata and hot reload', () => {
     // both models answered during the run
     expect(versions.size).toBe(2);
     const cur = (await app.inject({ method: 'GET', url: '/api/fraud/model' })).json();
-    expect(cur.reloads).toBe(10);
+    expect(cur.reloads).toBe(11);
   });
 });
 
