@@ -8,6 +8,7 @@ import type { LabConfig } from './config.ts';
 import type { Database } from './db/client.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { AuthService } from './modules/auth/service.ts';
+import { connectBatchSignatures } from './modules/batches/signature-adapter.ts';
 import { complianceRoutes } from './modules/compliance/routes.ts';
 import { limsGaugeSource } from './modules/inventory/lims-gauges.ts';
 import { signatureRoutes } from './modules/signatures/routes.ts';
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     dataDir: deps.dataDir,
     sampleIdPattern: deps.sampleIdPattern,
   });
+  connectBatchSignatures(lims.batches, signatures);
   app.decorate('lab', { audit, auth, users, signatures, metrics, lims, routes });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -3,7 +3,6 @@ import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
 import type { LabMetrics } from '../../platform/lab-metrics.ts';
 import { batchRoutes } from '../batches/routes.ts';
 import { BatchService } from '../batches/service.ts';
-import { connectBatchSignatures } from '../batches/signature-adapter.ts';
 import { calibrationRoutes } from '../calibration/routes.ts';
 import { CalibrationService } from '../calibration/service.ts';
 import { containerRoutes } from '../containers/routes.ts';
@@ -17,7 +16,6 @@ import { ProjectService } from '../projects/service.ts';
 import { sampleRoutes } from '../samples/routes.ts';
 import { DEFAULT_SAMPLE_ID_PATTERN } from '../samples/sample-id.ts';
 import { SampleService } from '../samples/service.ts';
-import type { SignatureService } from '../signatures/service.ts';
 import { siteRoutes } from './routes.ts';
 import { SiteService } from './service.ts';
 
@@ -57,9 +55,6 @@ export function createLimsServices(
 }
 
 export async function registerLimsRoutes(app: FastifyInstance, lims: LimsServices): Promise<void> {
-  // Batch release/reject sign through the e-signature service when the app has one (app.lab.signatures).
-  const signatures = (app.lab as { signatures?: SignatureService }).signatures;
-  if (signatures) connectBatchSignatures(lims.batches, signatures);
   await app.register(sampleRoutes, { samples: lims.samples });
   await app.register(projectRoutes, { projects: lims.projects });
   await app.register(batchRoutes, { batches: lims.batches });
