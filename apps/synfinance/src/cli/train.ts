@@ -8,7 +8,7 @@ import { UsageError } from './config.ts';
 
 export const TRAIN_USAGE = `usage: synfinance train --data FILE --model OUT.json [--algo gbdt|logreg] [--label COL] [--time-col COL] [--features a,b,c]
          [--trees N --depth D --learning-rate R --min-leaf M --bins B] [--l2 X] [--test-days N --gap-days N]
-         [--threshold P] [--cost-fn INR|amount --cost-fp INR] [--report OUT.json] [--quiet]`;
+         [--threshold P] [--cost-fn INR|amount --cost-fp INR] [--report OUT.json] [--shuffle-labels SEED] [--quiet]`;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -95,6 +95,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       'cost-fp': { type: 'string' },
       report: { type: 'string' },
       limit: { type: 'string' },
+      'shuffle-labels': { type: 'string' },
       quiet: { type: 'boolean' },
     },
     TRAIN_USAGE,
@@ -140,6 +141,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       costFn: costFnOpt(v),
       costFp: numOpt(v, 'cost-fp', { min: 0 }),
       limit: numOpt(v, 'limit', { int: true, min: 1 }),
+      shuffleLabelsSeed: numOpt(v, 'shuffle-labels', { int: true, min: 0 }),
     }),
   );
   writeFileAtomic(out, modelFileText(res.file));

@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { fraudOptionsFromEnv, fraudRoutes } from '../../fraud/api/routes.ts';
 import { TXN_COLUMNS } from '../../generator/schema.ts';
 import { generateStream } from '../../generator/stream.ts';
 import { FRAUD_TYPES } from '../../generator/types.ts';
@@ -222,6 +223,8 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
       }
     },
   );
+
+  await app.register(fraudRoutes, fraudOptionsFromEnv()); // fraud scoring API and metrics (issue 6)
 
   return { app, state };
 }

@@ -1,0 +1,32 @@
+// The real SynFinance service (cli/serve/app.ts) serves the fraud routes and exposes their metrics.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../../cli/serve/app.ts';
+
+describe('fraud routes on the SynFinance service', () => {
+  let app: Awaited<ReturnType<typeof buildApi>>['app'];
+  beforeAll(async () => {
+    ({ app } = await buildApi({}));
+    await app.ready();
+  });
+  afterAll(async () => app.close());
+
+  it('serves /api/fraud/* (503 problem without a model) and /metrics carries the fraud metrics', async () => {
+    const r = await app.inject({ method: 'POST', url: '/api/fraud/predict', payload: { transaction: {} } });
+    expect(r.statusCode).toBe(503);
+    expect(r.json().type).toBe('/problems/model-unavailable');
+    const m = (await app.inject({ url: '/metrics' })).body;
+    for (const name of [
+      'synfinance_prediction_seconds',
+      'synfinance_feature_engineering_seconds',
+      'synfinance_fraud_confidence',
+      'synfinance_cache_hits_total',
+      'synfinance_cache_misses_total',
+      'synfinance_fraud_detections_total',
+      'synfinance_transactions_generated_total',
+    ]) {
+      expect(m).toContain(`# TYPE ${name}`);
+    }
+    // warm-up gauges absent on an idle service
+    expect(m).not.toMatch(/synfinance_model_(precision|recall|f1)|synfinance_fraud_rate/);
+  });
+});
