@@ -121,11 +121,21 @@ function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): nu
   return 12_742 * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
+const medianScratch = new Float64Array(64);
+/** Median of at most 64 numbers (typed-array sort: numeric, no comparator, no allocation). */
 function median(xs: readonly number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const k = xs.length;
+  for (let i = 0; i < k; i++) medianScratch[i] = xs[i]!;
+  const s = medianScratch.subarray(0, k).sort();
+  const m = k >> 1;
+  return k % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+const DAY = 24 * H;
+/** Hour of day and weekday (0 = Sunday) of a wall-clock time in ms, without Date objects. */
+const hourOf = (ms: number) => Math.floor((((ms % DAY) + DAY) % DAY) / H);
+const weekdayOf = (ms: number) => (((Math.floor(ms / DAY) + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+const catScratch: string[] = [];
 
 /** Insert into a bounded Map/Set, evicting the oldest insertion when full. */
 function boundedAdd<K>(s: Set<K>, k: K, cap: number): void {
@@ -157,7 +167,9 @@ export function computeFeatures(
   let dec1h = 0;
   let maxZ = Number.NEGATIVE_INFINITY;
   let new24 = 0;
-  const cats = new Set<string>([t.category]);
+  const cats = catScratch;
+  cats.length = 0;
+  cats.push(t.category);
   for (let i = h.rTime.length - 1; i >= 0; i--) {
     const dt = now - h.rTime[i]!;
     if (dt >= 24 * H) break;
@@ -167,7 +179,8 @@ export function computeFeatures(
     a24 += a;
     if (h.rZ[i]! > maxZ) maxZ = h.rZ[i]!;
     new24 += h.rNew[i]!;
-    cats.add(h.rCategory[i]!);
+    const rc = h.rCategory[i]!;
+    if (!cats.includes(rc)) cats.push(rc);
     if (dt < 6 * H) {
       c6h++;
       a6h += a;
@@ -184,8 +197,8 @@ export function computeFeatures(
   const sd = n > 1 ? Math.sqrt(Math.max(1e-6, h.logSq / n - mean * mean)) : 1;
   const cat = h.categories.get(t.category);
   const mer = h.merchants.get(t.merchantId);
-  const hour = new Date(now).getUTCHours();
-  const dow = new Date(now).getUTCDay();
+  const hour = hourOf(now);
+  const dow = weekdayOf(now);
   const dPrev =
     n && !Number.isNaN(h.lastLat) && !Number.isNaN(t.latitude)
       ? haversineKm(h.lastLat, h.lastLon, t.latitude, t.longitude)
@@ -221,7 +234,7 @@ export function computeFeatures(
   out[22] = hour;
   out[23] = dow === 0 || dow === 6 ? 1 : 0;
   out[24] = n ? h.hours[hour]! / n : NaN_;
-  out[25] = cats.size;
+  out[25] = cats.length;
   out[26] = h.statuses.length ? dec / h.statuses.length : NaN_;
   out[27] = dec1h;
   out[28] = n ? Math.log1p(Math.max(now - h.lastTime, 0) / 1000) : NaN_;
@@ -277,7 +290,7 @@ export function updateHistory(t: Txn, h: CustomerHistory): void {
   if (h.amounts.length > L.amounts) h.amounts.shift();
   h.statuses.push(t.declined ? 1 : 0);
   if (h.statuses.length > L.statuses) h.statuses.shift();
-  h.hours[new Date(t.timeMs).getUTCHours()]!++;
+  h.hours[hourOf(t.timeMs)]!++;
   const m = h.merchants.get(t.merchantId);
   if (m) {
     m.n++;
