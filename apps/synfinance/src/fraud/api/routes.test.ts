@@ -246,6 +246,35 @@ describe('model metadata and hot reload', () => {
   });
 });
 
+describe('GET /api/fraud/drift against the reference profile saved with the model', () => {
+  it('same-distribution traffic is not flagged on amount; amounts ×30 are', async () => {
+    const a = await build();
+    const drift = async () => (await a.inject({ method: 'GET', url: '/api/fraud/drift' })).json();
+    expect((await drift()).verdict).toBe('insufficient_data');
+    const batch = (xs: Record<string, unknown>[]) =>
+      a.inject({ method: 'POST', url: '/api/fraud/predict/batch', payload: { transactions: xs } });
+    await batch(txns.slice(1000, 2500));
+    const same = await drift();
+    expect(same.window).toBe(1500);
+    const amt = (r: typeof same) => r.fields.find((f: { name: string }) => f.name === 'amount_log');
+    expect(amt(same).verdict).not.toBe('drift');
+    expect(same.drifted).not.toContain('amount_log');
+
+    const b = await build();
+    await b.inject({
+      method: 'POST',
+      url: '/api/fraud/predict/batch',
+      payload: { transactions: txns.slice(1000, 2500).map((t) => ({ ...t, amount: Number(t.amount) * 30 })) },
+    });
+    const shifted = (await b.inject({ method: 'GET', url: '/api/fraud/drift' })).json();
+    expect(amt(shifted).verdict).toBe('drift');
+    expect(shifted.drifted).toContain('amount_log');
+    expect(shifted.verdict).toBe('drift');
+    await a.close();
+    await b.close();
+  });
+});
+
 describe('metrics', () => {
   it('all scoring metrics are exposed on /metrics', async () => {
     const m = (await app.inject({ method: 'GET', url: '/metrics' })).body;

@@ -8,6 +8,7 @@
 // the metrics go on `app.metricsRegistry`.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { qualityReport } from '@polymorph/observability/quality/report';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
@@ -36,6 +37,8 @@ export interface FraudRoutesOptions {
   minFeedback?: number;
   /** Predictions in the synfinance_fraud_rate window (default 10,000). */
   rateWindow?: number;
+  /** Feature rows of the latest predictions kept for GET /api/fraud/drift (default 5,000). */
+  driftWindow?: number;
   maxBatch?: number;
   /** Registry for the metrics (default app.metricsRegistry). */
   registry?: Registry;
@@ -172,7 +175,26 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
   const fbCounts = [0, 0, 0, 0];
   const feedbackIds = new Set<string>();
 
-  function record(t: Timed): void {
+  // feature rows of the latest predictions of the current model, for GET /api/fraud/drift
+  const driftCap = opts.driftWindow ?? 5_000;
+  let win = { version: '', nCols: 0, buf: new Float64Array(0), n: 0, i: 0 };
+  function keepRow(lm: LoadedModel, row: Float64Array): void {
+    if (win.version !== lm.version || win.nCols !== row.length) {
+      win = {
+        version: lm.version,
+        nCols: row.length,
+        buf: new Float64Array(driftCap * row.length),
+        n: 0,
+        i: 0,
+      };
+    }
+    win.buf.set(row, win.i * win.nCols);
+    win.i = (win.i + 1) % driftCap;
+    if (win.n < driftCap) win.n++;
+  }
+
+  function record(lm: LoadedModel, t: Timed): void {
+    keepRow(lm, t.features);
     const p = t.prediction;
     predSeconds.observe(t.totalSeconds);
     featSeconds.observe(t.featureSeconds);
@@ -267,7 +289,7 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
       if (!lm) return noModel(req, reply);
       try {
         const t = scorer.score(lm, req.body.transaction, thresholdsOf(lm));
-        record(t);
+        record(lm, t);
         return t.prediction;
       } catch (e) {
         if (e instanceof FieldError) return fieldProblem(req, reply, e, 'body.transaction');
@@ -313,7 +335,7 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         }
         try {
           const t = scorer.score(lm, item as Record<string, unknown>, th);
-          record(t);
+          record(lm, t);
           return { index, ...t.prediction };
         } catch (e) {
           if (!(e instanceof FieldError)) throw e;
@@ -358,6 +380,62 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         loaded_at: state.loadedAt,
         reloads: state.reloads,
         cache: { customers: scorer.extractor.size, capacity: scorer.extractor.maxCustomers },
+      };
+    },
+  );
+
+  app.get(
+    '/api/fraud/drift',
+    {
+      schema: {
+        description:
+          "Drift of the features of the latest predictions against the model's training reference profile (PSI and KS per feature)",
+      },
+    },
+    async (req, reply) => {
+      const lm = state.current;
+      if (!lm) return noModel(req, reply);
+      const profile = lm.file.fraud?.reference_profile;
+      if (!profile)
+        return problem(
+          reply,
+          req,
+          404,
+          'not-found',
+          'No reference profile',
+          'this model file carries no reference profile',
+        );
+      const names = lm.file.feature_names;
+      const n = win.version === lm.version ? win.n : 0;
+      const records: Record<string, number | null>[] = [];
+      for (let r = 0; r < n; r++) {
+        const rec: Record<string, number | null> = {};
+        for (let j = 0; j < names.length; j++) {
+          const v = win.buf[r * win.nCols + j]!;
+          rec[names[j]!] = Number.isNaN(v) ? null : v;
+        }
+        records.push(rec);
+      }
+      const rep = qualityReport(profile, records, {
+        fields: names.map((name) => ({ name, type: 'number' as const, nullable: true })),
+      });
+      const fields = rep.fields.map((f) => ({
+        name: f.name,
+        verdict: f.driftVerdict,
+        drift: f.drift.map((d) => ({ method: d.method, value: d.value, verdict: d.verdict })),
+      }));
+      const order = ['drift', 'warn', 'ok', 'insufficient_data', 'not_monitored'];
+      const worst = fields.reduce(
+        (w, f) => (order.indexOf(f.verdict) < order.indexOf(w) ? f.verdict : w),
+        'not_monitored' as string,
+      );
+      return {
+        model_version: lm.version,
+        window: n,
+        min_window: rep.settings.minWindow,
+        verdict: n === 0 ? 'insufficient_data' : worst,
+        drifted: fields.filter((f) => f.verdict === 'drift').map((f) => f.name),
+        fields,
       };
     },
   );

@@ -22,6 +22,8 @@ export interface Prediction {
 
 export interface Timed {
   prediction: Prediction;
+  /** The feature row (the scorer's buffer: valid until its next call). */
+  features: Float64Array;
   featureSeconds: number;
   totalSeconds: number;
   /** Customer-history cache lookup: true hit, false miss, null (model without history features). */
@@ -104,6 +106,7 @@ export class FraudScorer {
         model_version: lm.version,
         processing_time_ms: t2 - t0,
       },
+      features: row,
       featureSeconds: (t1 - t0) / 1000,
       totalSeconds: (t2 - t0) / 1000,
       cacheHit: hit,
