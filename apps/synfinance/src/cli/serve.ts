@@ -4,7 +4,7 @@ import { UsageError } from './config.ts';
 import { buildApi } from './serve/app.ts';
 
 export const SERVE_USAGE =
-  'usage: synfinance serve   (env: SYNFINANCE_PORT=8000, SYNFINANCE_HOST=0.0.0.0, SYNFINANCE_API_KEYS=k1,k2, SYNFINANCE_RATE_LIMIT=60 per minute)';
+  'usage: synfinance serve   (env: SYNFINANCE_PORT=8000, SYNFINANCE_HOST=127.0.0.1, SYNFINANCE_API_KEYS=k1,k2, SYNFINANCE_RATE_LIMIT=60 per minute)';
 
 export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv.length) throw new UsageError(`serve takes no arguments (got ${argv.join(' ')}); ${SERVE_USAGE}`);
@@ -28,6 +28,6 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
   };
   process.once('SIGINT', () => void close());
   process.once('SIGTERM', () => void close());
-  await app.listen({ port, host: env.SYNFINANCE_HOST ?? '0.0.0.0' });
+  await app.listen({ port, host: env.SYNFINANCE_HOST ?? '127.0.0.1' });
   return new Promise<number>(() => {});
 }
