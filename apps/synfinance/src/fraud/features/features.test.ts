@@ -197,6 +197,13 @@ describe('feature definitions on a hand-made history', () => {
     expect(f(computeFeatures(t, h), 'new_merchant')).toBe(0);
   });
 
+  it('zero amounts give no infinite feature values', () => {
+    const ex = new FeatureExtractor();
+    ex.process(parseTxn({ ...base, amount: 0, timestamp: '2025-03-01 09:00:00' }));
+    const { features } = ex.process(parseTxn({ ...base, amount: 100 })); // 100 over a median of 0
+    expect(Array.from(features).filter((v) => v === Infinity || v === -Infinity)).toEqual([]);
+  });
+
   it('invalid transactions name the field', () => {
     const bad = (o: Record<string, unknown>) => {
       try {
@@ -207,6 +214,7 @@ describe('feature definitions on a hand-made history', () => {
       }
     };
     expect(bad({ amount: -5 })).toBe('amount');
+    expect(bad({ amount: 0 })).toBeNull(); // zero-value transactions exist (verifications)
     expect(bad({ amount: 'abc' })).toBe('amount');
     expect(bad({ timestamp: '2025-02-30 10:00:00' })).toBe('timestamp');
     expect(bad({ channel: 'Telepathy' })).toBe('channel');

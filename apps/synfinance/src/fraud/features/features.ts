@@ -210,7 +210,8 @@ export function computeFeatures(
 
   out[0] = la;
   out[1] = n ? (la - mean) / sd : NaN_;
-  out[2] = h.amounts.length ? amt / median(h.amounts) : NaN_;
+  const med = h.amounts.length ? median(h.amounts) : 0;
+  out[2] = med > 0 ? amt / med : NaN_; // no history, or only zero amounts
   out[3] = cat ? la - cat.logSum / cat.n : NaN_;
   out[4] = mer ? la - mer.logSum / mer.n : NaN_;
   out[5] = mer && Math.abs(mer.last - amt) < 0.005 ? 1 : 0;
@@ -240,7 +241,7 @@ export function computeFeatures(
   out[28] = n ? Math.log1p(Math.max(now - h.lastTime, 0) / 1000) : NaN_;
   out[29] = Math.min(n, 100);
   const days = n ? Math.max(1, (now - h.firstTime) / (24 * H)) : NaN_;
-  out[30] = n ? Math.log((a24 + amt) / (h.amountSum / days)) : NaN_;
+  out[30] = n && h.amountSum > 0 && a24 + amt > 0 ? Math.log((a24 + amt) / (h.amountSum / days)) : NaN_;
   out[31] = c24 ? maxZ : NaN_;
   out[32] = new24;
   for (let i = 0; i < TRANSACTION_TYPES.length; i++) out[IDX_TYPE + i] = t.transactionType === i ? 1 : 0;

@@ -134,8 +134,8 @@ export function parseTxn(o: Record<string, unknown>): Txn {
   const ts = str(o, 'timestamp', true)!;
   const timeMs = parseWallClock(ts);
   if (Number.isNaN(timeMs)) throw new FieldError('timestamp', 'must be a valid YYYY-MM-DD HH:MM:SS time');
+  // >= 0: zero-value transactions (card verifications, some generated transfers) are accepted
   const amount = num(o, 'amount', true, 0);
-  if (!(amount > 0)) throw new FieldError('amount', 'must be greater than 0');
   const status = str(o, 'transaction_status', false);
   if (status !== null && status !== 'approved' && status !== 'declined') {
     throw new FieldError('transaction_status', 'must be approved or declined');
