@@ -8,6 +8,18 @@ export type QualityStream = 'generated' | 'scoring';
  * The six data-quality series of seed 001 on a registry, fed one report at a time. Labels are schema
  * field names, drift methods and the stream only, so cardinality is bounded by the schema.
  */
+const perRegistry = new WeakMap<Registry, QualityMetrics>();
+
+/** One set of the six series per registry, shared by every stream that reports into it. */
+export function qualityMetricsFor(registry: Registry): QualityMetrics {
+  let metrics = perRegistry.get(registry);
+  if (!metrics) {
+    metrics = createQualityMetrics(registry);
+    perRegistry.set(registry, metrics);
+  }
+  return metrics;
+}
+
 export function createQualityMetrics(registry: Registry) {
   const registers = [registry];
   const gauges = {

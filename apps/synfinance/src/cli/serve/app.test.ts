@@ -46,6 +46,21 @@ describe('SynFinance API', () => {
     expect(metrics).toMatch(
       /http_server_requests_total\{method="POST",route="\/api\/transactions\/generate",status_code="200"\}/,
     );
+    // The batch was checked against the declared schema: no violations, and a score.
+    let quality = '';
+    for (let i = 0; i < 50 && !quality.includes('stream="generated"}'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      quality = (await (await fetch(`${base}/metrics`)).text())
+        .split('\n')
+        .filter((l) => l.startsWith('synfinance_data_'))
+        .join('\n');
+    }
+    const score = Number(/synfinance_data_quality_score\{stream="generated"\} ([0-9.]+)/.exec(quality)?.[1]);
+    expect(score).toBeGreaterThan(95);
+    expect(quality).toMatch(/synfinance_data_schema_violations_total\{stream="generated"\} 0/);
+    expect(quality).toMatch(
+      /synfinance_data_missing_values_rate\{stream="generated",field="card_type"\} 0\.[0-9]+/,
+    );
   }, 30_000);
 
   it('streams Parquet that reads back', async () => {

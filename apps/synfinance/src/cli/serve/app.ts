@@ -4,13 +4,20 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
+import { buildReferenceProfile, type ReferenceProfile } from '@polymorph/observability/quality/profile';
+import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
+import { qualityReport } from '@polymorph/observability/quality/report';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { fraudOptionsFromEnv, fraudRoutes } from '../../fraud/api/routes.ts';
+import { planShards } from '../../generator/plan.ts';
 import { TXN_COLUMNS } from '../../generator/schema.ts';
 import { generateStream } from '../../generator/stream.ts';
+import { TaskRunner } from '../../generator/task.ts';
+import type { GenParams } from '../../generator/types.ts';
 import { FRAUD_TYPES } from '../../generator/types.ts';
 import { parseDay } from '../../generator/world/calendar.ts';
+import { TRANSACTION_QUALITY_SCHEMA, typedTransaction } from '../../quality/transaction-quality-schema.ts';
 
 export interface ApiOptions {
   /** accepted API keys; empty = no authentication */
@@ -37,6 +44,43 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
   const app = Fastify({ logger: opts.logger ?? false });
   const registry = new Registry();
   await app.register(httpMetricsPlugin, { registry });
+  const qualityMetrics = qualityMetricsFor(registry);
+  /** The first shard (up to 20,000 rows) of a generation, regenerated as JSON: the same rows in any format. */
+  function firstShardRecords(params: GenParams, count: number): Record<string, unknown>[] {
+    const first = planShards(count, params.days, params.shardRows)[0];
+    if (!first) return [];
+    const text = new TextDecoder().decode(new TaskRunner(params, 'jsonl').run(0, [first]).txnText!);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => typedTransaction(JSON.parse(line) as Record<string, unknown>));
+  }
+  // Expected missing and outlier rates come from the default world (seed 42); built on first use.
+  let generatedBaseline: ReferenceProfile | undefined;
+  /**
+   * Every generated batch is checked against the declared transaction schema: missing values and
+   * outliers beyond the default world's own rates, and schema violations, on its first shard. Drift is
+   * not judged here (each seed is a different synthetic world, so there is no single reference); it is
+   * monitored on scoring traffic against the model's training profile.
+   */
+  function monitorGeneratedBatch(params: GenParams, count: number): void {
+    try {
+      generatedBaseline ??= buildReferenceProfile(
+        firstShardRecords(
+          { ...params, seed: 42, fraudRate: 0.02, startDay: parseDay('2025-01-01')!, days: 365 },
+          20_000,
+        ),
+        TRANSACTION_QUALITY_SCHEMA,
+      );
+      const records = firstShardRecords(params, count);
+      const report = qualityReport(generatedBaseline, records, TRANSACTION_QUALITY_SCHEMA, {
+        minWindow: Number.MAX_SAFE_INTEGER,
+      });
+      qualityMetrics.record('generated', report);
+    } catch (err) {
+      app.log.warn({ err }, 'data-quality check of a generated batch failed');
+    }
+  }
   const generated = new Counter({
     name: 'synfinance_transactions_generated_total',
     help: 'Transactions generated and sent by the API',
@@ -211,8 +255,10 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
             });
           }
         }
-        if (!ac.signal.aborted) res.end();
-        else res.destroy();
+        if (!ac.signal.aborted) {
+          res.end();
+          setImmediate(() => monitorGeneratedBatch(params, b.count));
+        } else res.destroy();
       } catch (e) {
         req.log.error(e);
         res.destroy();

@@ -275,6 +275,30 @@ describe('GET /api/fraud/drift against the reference profile saved with the mode
   });
 });
 
+describe('scoring data-quality metrics (stream="scoring")', () => {
+  it('exports drift of the scoring window against the training profile every N predictions', async () => {
+    const a = await build({ qualityEvery: 500 });
+    await a.inject({
+      method: 'POST',
+      url: '/api/fraud/predict/batch',
+      payload: { transactions: txns.slice(1000, 2500).map((t) => ({ ...t, amount: Number(t.amount) * 30 })) },
+    });
+    await new Promise((r) => setImmediate(r));
+    const m = (await a.inject({ method: 'GET', url: '/metrics' })).body;
+    const psi = Number(
+      /synfinance_data_drift_score\{stream="scoring",field="amount_log",method="psi"\} ([0-9.e+-]+)/.exec(
+        m,
+      )?.[1],
+    );
+    expect(psi).toBeGreaterThan(0.25);
+    expect(m).toMatch(
+      /synfinance_data_distribution_drifts_total\{stream="scoring",field="amount_log"\} [1-9]/,
+    );
+    expect(m).toMatch(/synfinance_data_quality_score\{stream="scoring"\} /);
+    await a.close();
+  });
+});
+
 describe('metrics', () => {
   it('all scoring metrics are exposed on /metrics', async () => {
     const m = (await app.inject({ method: 'GET', url: '/metrics' })).body;

@@ -8,6 +8,8 @@
 // the metrics go on `app.metricsRegistry`.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { ReferenceProfile } from '@polymorph/observability/quality/profile';
+import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
 import { qualityReport } from '@polymorph/observability/quality/report';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -39,6 +41,8 @@ export interface FraudRoutesOptions {
   rateWindow?: number;
   /** Feature rows of the latest predictions kept for GET /api/fraud/drift (default 5,000). */
   driftWindow?: number;
+  /** Export the scoring window's data-quality metrics every N predictions (default 1,000). */
+  qualityEvery?: number;
   maxBatch?: number;
   /** Registry for the metrics (default app.metricsRegistry). */
   registry?: Registry;
@@ -193,8 +197,50 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
     if (win.n < driftCap) win.n++;
   }
 
+  /** The window of recent feature rows against the model's training profile: drift endpoint and metrics. */
+  function scoringQualityReport(lm: LoadedModel, profile: ReferenceProfile) {
+    const names = lm.file.feature_names;
+    const n = win.version === lm.version ? win.n : 0;
+    const records: Record<string, number | null>[] = [];
+    for (let r = 0; r < n; r++) {
+      const rec: Record<string, number | null> = {};
+      for (let j = 0; j < names.length; j++) {
+        const v = win.buf[r * win.nCols + j]!;
+        rec[names[j]!] = Number.isNaN(v) ? null : v;
+      }
+      records.push(rec);
+    }
+    return qualityReport(profile, records, {
+      fields: names.map((name) => ({ name, type: 'number' as const, nullable: true })),
+    });
+  }
+
+  // Every `qualityEvery` predictions, the window is compared with the training profile and exported as
+  // the synfinance_data_* series (stream="scoring"), off the request path.
+  const qualityMetrics = qualityMetricsFor(registry);
+  const qualityEvery = opts.qualityEvery ?? 1_000;
+  let sinceQuality = 0;
+  let qualityPending = false;
+  function maybeExportQuality(lm: LoadedModel): void {
+    if (++sinceQuality < qualityEvery || qualityPending) return;
+    const profile = lm.file.fraud?.reference_profile;
+    if (!profile) return;
+    sinceQuality = 0;
+    qualityPending = true;
+    setImmediate(() => {
+      try {
+        qualityMetrics.record('scoring', scoringQualityReport(lm, profile));
+      } catch (err) {
+        app.log.warn({ err }, 'scoring data-quality report failed');
+      } finally {
+        qualityPending = false;
+      }
+    });
+  }
+
   function record(lm: LoadedModel, t: Timed): void {
     keepRow(lm, t.features);
+    maybeExportQuality(lm);
     const p = t.prediction;
     predSeconds.observe(t.totalSeconds);
     featSeconds.observe(t.featureSeconds);
@@ -405,20 +451,8 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
           'No reference profile',
           'this model file carries no reference profile',
         );
-      const names = lm.file.feature_names;
       const n = win.version === lm.version ? win.n : 0;
-      const records: Record<string, number | null>[] = [];
-      for (let r = 0; r < n; r++) {
-        const rec: Record<string, number | null> = {};
-        for (let j = 0; j < names.length; j++) {
-          const v = win.buf[r * win.nCols + j]!;
-          rec[names[j]!] = Number.isNaN(v) ? null : v;
-        }
-        records.push(rec);
-      }
-      const rep = qualityReport(profile, records, {
-        fields: names.map((name) => ({ name, type: 'number' as const, nullable: true })),
-      });
+      const rep = scoringQualityReport(lm, profile);
       const fields = rep.fields.map((f) => ({
         name: f.name,
         verdict: f.driftVerdict,
