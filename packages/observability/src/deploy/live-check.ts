@@ -136,41 +136,44 @@ async function labWorkload(lab: string): Promise<void> {
   await post(`${lab}/auth/login`, { email: 'not-an-email' });
 }
 
-/** SynFinance workload: a generated dataset, normal then drifted scoring traffic, malformed records. */
+/** SynFinance workload: a generated dataset, normal then drifted scoring traffic, feedback, malformed records. */
 async function synfinanceWorkload(api: string): Promise<void> {
   const gen = await fetch(`${api}/api/transactions/generate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      count: 5000,
-      seed: 7,
+      count: 6000,
+      seed: 12,
       fraud_rate: 0.02,
       format: 'jsonl',
-      start: '2025-01-01',
-      days: 7,
+      start: '2025-03-01',
+      days: 30,
     }),
   });
-  const text = await gen.text();
-  if (gen.status !== 200) {
-    log(`synfinance generate answered ${gen.status}; scoring workload skipped`);
-    return;
-  }
-  const rows = text
+  if (gen.status !== 200) throw new Error(`synfinance generate answered ${gen.status}`);
+  const rows = (await gen.text())
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const score = (txns: Record<string, unknown>[]) =>
-    post(`${api}/api/fraud/predict/batch`, { transactions: txns }).then((r) => r.status);
-  const first = await score(rows.slice(0, 1000));
-  if (first === 404) {
-    log('synfinance has no /api/fraud/predict/batch yet; scoring workload skipped');
-    return;
+  const score = async (txns: Record<string, unknown>[]) => {
+    const r = await post(`${api}/api/fraud/predict/batch`, { transactions: txns });
+    if (r.status !== 200)
+      throw new Error(`predict/batch answered ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`);
+  };
+  await score(rows.slice(0, 2000));
+  // Confirmed outcomes for the online precision/recall gauges.
+  for (const r of rows.slice(0, 120)) {
+    await post(`${api}/api/fraud/feedback`, {
+      transaction_id: r['transaction_id'],
+      is_fraud: Number(r['is_fraud']),
+    });
   }
-  await score(rows.slice(1000, 2500));
-  // Drift: amounts from another world (x20) and one channel only.
-  await score(
-    rows.slice(2500, 5000).map((r) => ({ ...r, amount: Number(r['amount']) * 20, channel: 'ATM' })),
-  );
+  // Drift: the same customers, amounts twenty times larger.
+  for (let i = 0; i < 2; i++) {
+    await score(
+      rows.slice(2000 + i * 2000, 4000 + i * 2000).map((r) => ({ ...r, amount: Number(r['amount']) * 20 })),
+    );
+  }
   await post(`${api}/api/fraud/predict`, { transaction: { amount: 'lots' } });
 }
 
@@ -204,10 +207,38 @@ export async function liveCheck(reportFile?: string): Promise<boolean> {
       POLYMORPH_PORT: String(labPort),
       POLYMORPH_HOST: '127.0.0.1',
     });
+    // A small real model, so the scoring API and its metrics are live (train on one seed's data).
+    const data = join(work, 'train.csv');
+    const model = join(work, 'model.json');
+    for (const args of [
+      [
+        'generate',
+        '--count',
+        '40000',
+        '--seed',
+        '11',
+        '--fraud-rate',
+        '0.02',
+        '--start',
+        '2025-01-01',
+        '--days',
+        '60',
+        '--format',
+        'csv',
+        '--out',
+        data,
+        '--quiet',
+      ],
+      ['train', '--data', data, '--model', model, '--trees', '30', '--depth', '4', '--test-days', '14'],
+    ]) {
+      const r = spawnSync(tsx, ['apps/synfinance/src/cli.ts', ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`synfinance ${args[0]} failed: ${r.stderr}`);
+    }
     start('synfinance', tsx, ['apps/synfinance/src/cli.ts', 'serve'], {
       SYNFINANCE_PORT: String(synPort),
       SYNFINANCE_HOST: '127.0.0.1',
       SYNFINANCE_RATE_LIMIT: '0',
+      SYNFINANCE_MODEL_PATH: model,
     });
     const withNode = existsSync('/usr/bin/prometheus-node-exporter');
     if (withNode)
@@ -239,7 +270,20 @@ export async function liveCheck(reportFile?: string): Promise<boolean> {
       {},
     );
     await Promise.all([waitFor(`${lab}/health`), waitFor(`${syn}/health`), waitFor(`${prom}/-/ready`)]);
-    log('apps and Prometheus are up; driving the workload');
+    // Counters need a scraped baseline before the workload, or their first sample already holds it all
+    // and rate() and increase() see nothing.
+    const jobs = config.scrape_configs.length;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { body } = await json(
+        `${prom}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m]) >= 3')}`,
+      );
+      if (((body as { data?: { result: unknown[] } }).data?.result.length ?? 0) >= jobs) break;
+      if (Date.now() > deadline)
+        throw new Error('Prometheus did not scrape every target three times within 60 s');
+      await sleep(500);
+    }
+    log('apps and Prometheus are up and scraped; driving the workload');
     await labWorkload(lab);
     await synfinanceWorkload(syn);
     // Let rules with `for:` durations (drift: 2m) elapse while traffic continues.
@@ -248,6 +292,11 @@ export async function liveCheck(reportFile?: string): Promise<boolean> {
       await json(`${lab}/health`);
       await json(`${syn}/health`);
       await sleep(1000);
+    }
+    for (const q of (process.env['LIVE_CHECK_DEBUG'] ?? '').split(';').filter(Boolean)) {
+      log(
+        `debug ${q} => ${JSON.stringify((await json(`${prom}/api/v1/query?query=${encodeURIComponent(q)}`)).body).slice(0, 400)}`,
+      );
     }
     return await assess(prom, allow, reportFile);
   } finally {

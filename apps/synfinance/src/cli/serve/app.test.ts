@@ -44,6 +44,9 @@ describe('SynFinance API', () => {
     expect(metrics).toMatch(/synfinance_fraud_injected_total\{fraud_type="[a-z_]+",severity="[a-z]+"\} \d+/);
     expect(metrics).toMatch(/synfinance_generation_rate_txn_per_sec \d/);
     expect(metrics).toMatch(
+      /synfinance_anomalies_injected_total\{anomaly_type="(behavioural|geographic|temporal|amount)"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
       /http_server_requests_total\{method="POST",route="\/api\/transactions\/generate",status_code="200"\}/,
     );
     // The batch was checked against the declared schema: no violations, and a score.

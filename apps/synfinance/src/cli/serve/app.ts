@@ -15,7 +15,7 @@ import { TXN_COLUMNS } from '../../generator/schema.ts';
 import { generateStream } from '../../generator/stream.ts';
 import { TaskRunner } from '../../generator/task.ts';
 import type { GenParams } from '../../generator/types.ts';
-import { FRAUD_TYPES } from '../../generator/types.ts';
+import { ANOMALY_TYPES, FRAUD_TYPES } from '../../generator/types.ts';
 import { parseDay } from '../../generator/world/calendar.ts';
 import { TRANSACTION_QUALITY_SCHEMA, typedTransaction } from '../../quality/transaction-quality-schema.ts';
 
@@ -97,6 +97,13 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
     labelNames: ['fraud_type', 'severity'] as const,
     registers: [registry],
   });
+  const anomalies = new Counter({
+    name: 'synfinance_anomalies_injected_total',
+    help: 'Anomaly rows injected into generated transactions, by anomaly type',
+    labelNames: ['anomaly_type'] as const,
+    registers: [registry],
+  });
+  for (const anomaly_type of ANOMALY_TYPES) anomalies.inc({ anomaly_type }, 0);
   const active = new Gauge({
     name: 'synfinance_active_generations',
     help: 'API generations currently streaming',
@@ -241,6 +248,8 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
               const [fraud_type, severity] = k.split('|');
               fraud.inc({ fraud_type: fraud_type!, severity: severity! }, v);
             }
+            for (const [anomaly_type, v] of Object.entries(chunk.stats.anomalyByType))
+              anomalies.inc({ anomaly_type }, v);
             rate.set(rows / Math.max((performance.now() - t0) / 1000, 1e-6));
           }
           if (!res.write(chunk.bytes)) {
