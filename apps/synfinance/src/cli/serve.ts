@@ -1,10 +1,11 @@
 // `synfinance serve`: start the API on SYNFINANCE_PORT (default 8000).
 
+import { resolve } from 'node:path';
 import { UsageError } from './config.ts';
 import { buildApi } from './serve/app.ts';
 
 export const SERVE_USAGE =
-  'usage: synfinance serve   (env: SYNFINANCE_PORT=8000, SYNFINANCE_HOST=127.0.0.1, SYNFINANCE_API_KEYS=k1,k2, SYNFINANCE_RATE_LIMIT=60 per minute)';
+  'usage: synfinance serve   (env: SYNFINANCE_PORT=8000, SYNFINANCE_HOST=127.0.0.1, SYNFINANCE_API_KEYS=k1,k2, SYNFINANCE_RATE_LIMIT=60 per minute, SYNFINANCE_DATA_DIR=data/synfinance)';
 
 export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv.length) throw new UsageError(`serve takes no arguments (got ${argv.join(' ')}); ${SERVE_USAGE}`);
@@ -21,6 +22,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
       .filter(Boolean),
     rateLimit,
     logger: true,
+    dataDir: resolve(env.SYNFINANCE_DATA_DIR || 'data/synfinance'),
   });
   const close = async () => {
     await app.close();

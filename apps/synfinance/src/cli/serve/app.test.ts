@@ -22,7 +22,7 @@ async function start(opts: Parameters<typeof buildApi>[0] = {}) {
 
 describe('SynFinance API', () => {
   it('streams CSV with the right content type and counts metrics', async () => {
-    const { base } = await start();
+    const { base } = await start({ dataDir: tmpDir() });
     const res = await fetch(`${base}/api/transactions/generate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -43,6 +43,7 @@ describe('SynFinance API', () => {
     expect(metrics).toMatch(/synfinance_transactions_generated_total 30000/);
     expect(metrics).toMatch(/synfinance_fraud_injected_total\{fraud_type="[a-z_]+",severity="[a-z]+"\} \d+/);
     expect(metrics).toMatch(/synfinance_generation_rate_txn_per_sec \d/);
+    expect(metrics).toMatch(/app_data_dir_bytes\{path="[^"]+"\} \d+/);
     expect(metrics).toMatch(
       /synfinance_anomalies_injected_total\{anomaly_type="(behavioural|geographic|temporal|amount)"\} [1-9]/,
     );

@@ -27,6 +27,8 @@ export interface ApiOptions {
   rateWindowMs?: number;
   maxCount?: number;
   logger?: boolean;
+  /** Reported as app_data_dir_bytes{path} (disk used by generated datasets and models). */
+  dataDir?: string;
 }
 
 const CONTENT_TYPE = {
@@ -43,7 +45,7 @@ export interface ApiState {
 export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyInstance; state: ApiState }> {
   const app = Fastify({ logger: opts.logger ?? false });
   const registry = new Registry();
-  await app.register(httpMetricsPlugin, { registry });
+  await app.register(httpMetricsPlugin, { registry, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
   const qualityMetrics = qualityMetricsFor(registry);
   /** The first shard (up to 20,000 rows) of a generation, regenerated as JSON: the same rows in any format. */
   function firstShardRecords(params: GenParams, count: number): Record<string, unknown>[] {
