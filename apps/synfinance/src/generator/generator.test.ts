@@ -261,3 +261,23 @@ describe('determinism across workers and chunk sizes (CLI, worker_threads)', () 
     for (const d of [a.dir, b.dir]) fs.rmSync(d, { recursive: true, force: true });
   });
 });
+
+describe('amounts', () => {
+  // Found by the fraud-model work: at hard difficulty some mule transfers rounded to 0, and only fraud
+  // rows could have a zero amount. Seed 5 at 300k rows reproduced it.
+  it('are positive on every row, fraud or not, at hard difficulty', async () => {
+    const { file, dir } = await generate(300_000, 'csv', { seed: 5, difficulty: 'hard', days: 180 });
+    try {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const col = lines[0]!.split(',').indexOf('amount');
+      let zero = 0;
+      for (let i = 1; i < lines.length; i++) {
+        if (!lines[i]) continue;
+        if (!(Number(lines[i]!.split(',', col + 1)[col]) > 0)) zero++;
+      }
+      expect(zero).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -532,7 +532,10 @@ export const FRAUD_PATTERNS: Pattern[] = [
           tx.channel = CH_MOBILE;
           tx.mode = imps ? PM_NETBANKING : PM_UPI;
           const typ = 900 * c.spend;
-          tx.amountPaise = Math.round(blend(typ, g.rng.range(8000, 50000), ep.stealth) / 1000) * 100000;
+          // Round transfers to whole thousands of rupees, but never to zero: a zero amount exists only on
+          // fraud rows and would leak the label (seen at hard difficulty, where blend() can fall below 500).
+          tx.amountPaise =
+            Math.max(1, Math.round(blend(typ, g.rng.range(8000, 50000), ep.stealth) / 1000)) * 100000;
           g.setRemoteLocation(tx);
         }
         g.setDevice(tx);
