@@ -78,9 +78,10 @@ export function registerRouteGuard(
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    const config = request.routeOptions.config;
+    // routeOptions builds a new frozen object on every access: read it once per request.
+    const { config, url } = request.routeOptions;
     // Unmatched requests reach the not-found handler, which discloses nothing.
-    if (request.routeOptions.url === undefined || config.public === true) return;
+    if (url === undefined || config.public === true) return;
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token || !options.authenticate)
@@ -97,7 +98,7 @@ export function registerRouteGuard(
         slug: 'forbidden',
         title: 'Permission denied',
         status: 403,
-        detail: `${request.method} ${request.routeOptions.url} requires permission ${config.permission}`,
+        detail: `${request.method} ${url} requires permission ${config.permission}`,
       });
     }
   });
