@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
+import { registerCreateAndList } from '../sites/create-and-list-routes.ts';
 import { callerOf } from '../sites/scope.ts';
 import { BATCH_SORTS, type BatchService } from './service.ts';
 
@@ -40,14 +41,7 @@ export async function batchRoutes(app: FastifyInstance, opts: { batches: BatchSe
       { additionalProperties: false },
     ),
   };
-  for (const url of ['/api/batches', '/api/samples/batches']) {
-    app.post(url, { config: { permission: 'batches:create' }, schema: createSchema }, async (req, reply) =>
-      reply.code(201).send(await batches.create(req.body as never, callerOf(req))),
-    );
-    app.get(url, { config: { permission: 'batches:read' }, schema: listSchema }, async (req) =>
-      batches.list(req.query as never, callerOf(req)),
-    );
-  }
+  registerCreateAndList(app, 'batches', { create: createSchema, list: listSchema }, batches);
   app.get(
     '/api/batches/:batchId',
     { config: { permission: 'batches:read' }, schema: { tags, params: Param } },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { SampleService } from '../samples/service.ts';
 import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
+import { registerCreateAndList } from '../sites/create-and-list-routes.ts';
 import { callerOf } from '../sites/scope.ts';
 import { CONTAINER_SORTS, type ContainerService } from './service.ts';
 
@@ -46,14 +47,7 @@ export async function containerRoutes(
       { additionalProperties: false },
     ),
   };
-  for (const url of ['/api/containers', '/api/samples/containers']) {
-    app.post(url, { config: { permission: 'containers:create' }, schema: createSchema }, async (req, reply) =>
-      reply.code(201).send(await containers.create(req.body as never, callerOf(req))),
-    );
-    app.get(url, { config: { permission: 'containers:read' }, schema: listSchema }, async (req) =>
-      containers.list(req.query as never, callerOf(req)),
-    );
-  }
+  registerCreateAndList(app, 'containers', { create: createSchema, list: listSchema }, containers);
   app.get(
     '/api/containers/:containerId',
     { config: { permission: 'containers:read' }, schema: { tags, params: Param } },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
+import { registerCreateAndList } from '../sites/create-and-list-routes.ts';
 import { callerOf } from '../sites/scope.ts';
 import { PROJECT_SORTS, type ProjectService } from './service.ts';
 
@@ -35,14 +36,7 @@ export async function projectRoutes(app: FastifyInstance, opts: { projects: Proj
       { additionalProperties: false },
     ),
   };
-  for (const url of ['/api/projects', '/api/samples/projects']) {
-    app.post(url, { config: { permission: 'projects:create' }, schema: createSchema }, async (req, reply) =>
-      reply.code(201).send(await projects.create(req.body as never, callerOf(req))),
-    );
-    app.get(url, { config: { permission: 'projects:read' }, schema: listSchema }, async (req) =>
-      projects.list(req.query as never, callerOf(req)),
-    );
-  }
+  registerCreateAndList(app, 'projects', { create: createSchema, list: listSchema }, projects);
   app.get(
     '/api/projects/:projectId',
     { config: { permission: 'projects:read' }, schema: { tags, params: Param } },
