@@ -1,8 +1,9 @@
-// `synfinance serve`: start the API on SYNFINANCE_PORT (default 8000).
+// `synfinance serve`: start the API of apps/synfinance/src/api/app.ts on SYNFINANCE_PORT (default 8000);
+// this command only reads the environment, listens and shuts down on a signal.
 
 import { resolve } from 'node:path';
+import { buildApi } from '../api/app.ts';
 import { UsageError } from './config.ts';
-import { buildApi } from './serve/app.ts';
 
 export const SERVE_USAGE =
   'usage: synfinance serve   (env: SYNFINANCE_PORT=8000, SYNFINANCE_HOST=127.0.0.1, SYNFINANCE_API_KEYS=k1,k2, SYNFINANCE_RATE_LIMIT=60 per minute, SYNFINANCE_DATA_DIR=data/synfinance)';

@@ -1,6 +1,6 @@
-// The real SynFinance service (cli/serve/app.ts) serves the fraud routes and exposes their metrics.
+// The real SynFinance service (api/app.ts) serves the fraud routes and exposes their metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../cli/serve/app.ts';
+import { buildApi } from '../../api/app.ts';
 
 describe('fraud routes on the SynFinance service', () => {
   let app: Awaited<ReturnType<typeof buildApi>>['app'];

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generate, readAll, tmpDir } from '../../generator/test-helpers.ts';
+import { generate, readAll, tmpDir } from '../generator/test-helpers.ts';
 import { buildApi } from './app.ts';
 import { readRowsFromText } from './test-read.ts';
 

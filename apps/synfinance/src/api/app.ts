@@ -9,15 +9,15 @@ import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-e
 import { qualityReport } from '@polymorph/observability/quality/report';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { fraudOptionsFromEnv, fraudRoutes } from '../../fraud/api/routes.ts';
-import { planShards } from '../../generator/plan.ts';
-import { TXN_COLUMNS } from '../../generator/schema.ts';
-import { generateStream } from '../../generator/stream.ts';
-import { TaskRunner } from '../../generator/task.ts';
-import type { GenParams } from '../../generator/types.ts';
-import { ANOMALY_TYPES, FRAUD_TYPES } from '../../generator/types.ts';
-import { parseDay } from '../../generator/world/calendar.ts';
-import { TRANSACTION_QUALITY_SCHEMA, typedTransaction } from '../../quality/transaction-quality-schema.ts';
+import { fraudOptionsFromEnv, fraudRoutes } from '../fraud/api/routes.ts';
+import { planShards } from '../generator/plan.ts';
+import { TXN_COLUMNS } from '../generator/schema.ts';
+import { generateStream } from '../generator/stream.ts';
+import { TaskRunner } from '../generator/task.ts';
+import type { GenParams } from '../generator/types.ts';
+import { ANOMALY_TYPES, FRAUD_TYPES } from '../generator/types.ts';
+import { parseDay } from '../generator/world/calendar.ts';
+import { TRANSACTION_QUALITY_SCHEMA, typedTransaction } from '../quality/transaction-quality-schema.ts';
 
 export interface ApiOptions {
   /** accepted API keys; empty = no authentication */
