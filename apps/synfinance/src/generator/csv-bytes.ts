@@ -53,6 +53,26 @@ export class ByteCsvWriter {
     this.pos = 0;
   }
 
+  /**
+   * Write the next rows straight into `target` (e.g. a view on a SharedArrayBuffer the main thread
+   * reads). Returns the previous buffer so the caller can restore it. When the rows outgrow
+   * `target`, ensure() moves them to a new, private buffer: check `writesInto(target)` afterwards.
+   */
+  attach(target: Uint8Array): Uint8Array {
+    const prev = this.buf;
+    this.buf = target;
+    this.pos = 0;
+    return prev;
+  }
+
+  writesInto(target: Uint8Array): boolean {
+    return this.buf === target;
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
   /** Copy of the bytes written since the last reset (own ArrayBuffer, transferable). */
   take(): Uint8Array {
     return this.buf.slice(0, this.pos);

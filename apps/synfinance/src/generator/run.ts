@@ -68,7 +68,8 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
     const world = buildWorld(params.seed, params.startDay, params.days);
     merchSink.writeRows(merchantValues(world));
 
-    const write = (res: TaskResult) => {
+    const write = (res: TaskResult, shared?: SharedArrayBuffer) => {
+      if (res.txnInTarget !== undefined) txnSink.writeText(new Uint8Array(shared!, 0, res.txnInTarget));
       if (res.txnText) txnSink.writeText(res.txnText);
       if (res.custText) custSink.writeText(res.custText);
       for (const cols of res.txnColumns ?? []) txnSink.writeColumns(cols);
@@ -100,10 +101,23 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
         };
         opts.signal?.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
         const idle: Worker[] = [];
+        // CSV: workers write each task's text into a shared buffer that the main thread writes to
+        // the file and then reuses (no per-shard copy, transfer or garbage). At most maxAhead tasks
+        // are between send and write, so maxAhead buffers suffice; a task that outgrows its buffer
+        // returns its text the ordinary way.
+        const sharedFree: SharedArrayBuffer[] = [];
+        const sharedOf = new Map<number, SharedArrayBuffer>();
+        const maxTaskRows = Math.max(...tasks.map((t) => t.reduce((s, x) => s + x.rows, 0)));
+        const sharedBytes = maxTaskRows * 400 + (1 << 16);
         const pump = () => {
           while (!failed && idle.length && nextToSend < tasks.length && nextToSend - nextToWrite < maxAhead) {
             const w = idle.pop()!;
-            w.postMessage({ task: nextToSend, specs: tasks[nextToSend] });
+            let target: SharedArrayBuffer | undefined;
+            if (format === 'csv') {
+              target = sharedFree.pop() ?? new SharedArrayBuffer(sharedBytes);
+              sharedOf.set(nextToSend, target);
+            }
+            w.postMessage({ task: nextToSend, specs: tasks[nextToSend], target });
             nextToSend++;
           }
           if (!failed && nextToWrite === tasks.length) resolve();
@@ -133,7 +147,12 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
               while (pending.has(nextToWrite)) {
                 const r = pending.get(nextToWrite)!;
                 pending.delete(nextToWrite);
-                write(r);
+                const shared = sharedOf.get(nextToWrite);
+                write(r, shared);
+                if (shared) {
+                  sharedOf.delete(nextToWrite);
+                  sharedFree.push(shared);
+                }
                 nextToWrite++;
               }
             } catch (e) {

@@ -15,6 +15,8 @@ export interface TaskResult {
   stats: ShardStats;
   /** csv/jsonl: encoded text; parquet: column arrays per shard */
   txnText?: Uint8Array;
+  /** csv with a target buffer: the transaction text is the first txnInTarget bytes of the target */
+  txnInTarget?: number;
   custText?: Uint8Array;
   txnColumns?: Value[][][]; // [shard][column][row]
   custColumns?: Value[][][];
@@ -34,7 +36,12 @@ export class TaskRunner {
     this.csvBytes = new ByteCsvWriter(this.world);
   }
 
-  run(task: number, specs: ShardSpec[]): TaskResult {
+  /**
+   * `target` (CSV only): write the transaction text straight into this buffer (a view on a
+   * SharedArrayBuffer the main thread writes to the file) instead of returning a copy; when it does
+   * not fit, the result carries txnText as usual.
+   */
+  run(task: number, specs: ShardSpec[], target?: Uint8Array): TaskResult {
     const stats: ShardStats = {
       rows: 0,
       fraudRows: 0,
@@ -43,6 +50,7 @@ export class TaskRunner {
       anomalyByType: {},
     };
     const txnBuf = new ByteBuf(this.format === 'csv' ? 16 : 1 << 22);
+    const own = target && this.format === 'csv' ? this.csvBytes.attach(target) : null;
     this.csvBytes.reset();
     const custBuf = new ByteBuf(1 << 16);
     const txnColumns: Value[][][] = [];
@@ -79,8 +87,17 @@ export class TaskRunner {
       }
     }
     if (this.format === 'parquet') return { task, rows: stats.rows, stats, txnColumns, custColumns };
+    const custText = custBuf.bytes();
+    if (own) {
+      const w = this.csvBytes;
+      const res: TaskResult = { task, rows: stats.rows, stats, custText };
+      if (w.writesInto(target!)) res.txnInTarget = w.length;
+      else res.txnText = w.take();
+      w.attach(own);
+      return res;
+    }
     const txnText = this.format === 'csv' ? this.csvBytes.take() : txnBuf.bytes();
-    return { task, rows: stats.rows, stats, txnText, custText: custBuf.bytes() };
+    return { task, rows: stats.rows, stats, txnText, custText };
   }
 }
 
