@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generate, readAll, tmpDir } from '../generator/test-helpers.ts';
 import { buildApi } from './app.ts';
@@ -11,6 +12,18 @@ const apps: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {
   for (const a of apps.splice(0)) await a.close();
 });
+
+/** An RFC 9457 problem response: status, content type, the five members, and the type. */
+function expectProblem(res: LightMyRequestResponse, status: number, type: string): Record<string, unknown> {
+  expect(res.statusCode).toBe(status);
+  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  const body = res.json() as Record<string, unknown>;
+  for (const key of ['type', 'title', 'status', 'detail', 'instance']) expect(body).toHaveProperty(key);
+  expect(body['type']).toBe(type);
+  expect(body['status']).toBe(status);
+  expect(res.body).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
+  return body;
+}
 
 async function start(opts: Parameters<typeof buildApi>[0] = {}) {
   const { app, state } = await buildApi(opts);
@@ -85,17 +98,69 @@ describe('SynFinance API', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
-  it('rejects a count above 1,000,000 and unknown formats with 400', async () => {
+  it('rejects a count above 1,000,000, unknown formats and impossible dates with a 400 problem naming the field', async () => {
     const { app } = await start();
-    for (const body of [
-      { count: 1_000_001 },
-      { count: 10, format: 'xml' },
-      { count: -1 },
-      { count: 10, start: '2025-02-30' },
-    ]) {
+    for (const [body, field] of [
+      [{ count: 1_000_001 }, 'body.count'],
+      [{ count: 10, format: 'xml' }, 'body.format'],
+      [{ count: -1 }, 'body.count'],
+      [{}, 'body.count'],
+      [{ count: 10, fraud_rat: 0.1 }, 'body.fraud_rat'],
+      [{ count: 10, start: '2025-02-30' }, 'body.start'],
+    ] as const) {
       const r = await app.inject({ method: 'POST', url: '/api/transactions/generate', payload: body });
-      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+      const p = expectProblem(r, 400, '/problems/validation-error');
+      expect(p['errors'], JSON.stringify(body)).toEqual([expect.objectContaining({ field })]);
+      expect(p['instance']).toBe('/api/transactions/generate');
     }
+  });
+
+  it('lists every bad field of one request', async () => {
+    const { app } = await start();
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/transactions/generate',
+      payload: { count: 0, format: 'xml', days: 0 },
+    });
+    const p = expectProblem(r, 400, '/problems/validation-error');
+    expect((p['errors'] as { field: string }[]).map((e) => e.field).sort()).toEqual([
+      'body.count',
+      'body.days',
+      'body.format',
+    ]);
+  });
+
+  it('malformed JSON is a 400 problem, wrong content type 415, over-limit body 413', async () => {
+    const { app } = await start();
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/api/transactions/generate',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"count": 10,',
+    });
+    expectProblem(malformed, 400, '/problems/malformed-json');
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/api/transactions/generate',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<count>10</count>',
+    });
+    expect(expectProblem(xml, 415, '/problems/unsupported-media-type')['detail']).toContain(
+      'application/xml',
+    );
+    const big = await app.inject({
+      method: 'POST',
+      url: '/api/transactions/generate',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ count: 10, pad: 'x'.repeat(1_100_000) }),
+    });
+    expectProblem(big, 413, '/problems/body-too-large');
+  });
+
+  it('an unknown route is a 404 problem', async () => {
+    const { app } = await start();
+    const r = await app.inject({ url: '/api/transactions/nope?x=1' });
+    expect(expectProblem(r, 404, '/problems/not-found')['instance']).toBe('/api/transactions/nope');
   });
 
   it('serves the schema, health, ready, openapi and docs', async () => {
@@ -113,10 +178,19 @@ describe('SynFinance API', () => {
 
   it('requires a valid API key when keys are configured, but not for health and metrics', async () => {
     const { app } = await start({ apiKeys: ['k1'] });
-    expect((await app.inject({ url: '/api/transactions/schema' })).statusCode).toBe(401);
-    expect(
-      (await app.inject({ url: '/api/transactions/schema', headers: { 'x-api-key': 'nope' } })).statusCode,
-    ).toBe(401);
+    const missing = await app.inject({ url: '/api/transactions/schema' });
+    expect(expectProblem(missing, 401, '/problems/unauthorized')['detail']).toMatch(/x-api-key/);
+    expectProblem(
+      await app.inject({ url: '/api/transactions/schema', headers: { 'x-api-key': 'nope' } }),
+      401,
+      '/problems/unauthorized',
+    );
+    // the fraud routes sit behind the same key check
+    expectProblem(
+      await app.inject({ method: 'POST', url: '/api/fraud/predict', payload: { transaction: {} } }),
+      401,
+      '/problems/unauthorized',
+    );
     expect(
       (await app.inject({ url: '/api/transactions/schema', headers: { 'x-api-key': 'k1' } })).statusCode,
     ).toBe(200);
@@ -127,9 +201,12 @@ describe('SynFinance API', () => {
   it('rate-limits per client', async () => {
     const { app } = await start({ rateLimit: 2, rateWindowMs: 60_000 });
     const codes: number[] = [];
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < 2; i++)
       codes.push((await app.inject({ url: '/api/transactions/schema' })).statusCode);
-    expect(codes).toEqual([200, 200, 429]);
+    expect(codes).toEqual([200, 200]);
+    const limited = await app.inject({ url: '/api/transactions/schema' });
+    expectProblem(limited, 429, '/problems/rate-limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('a client that disconnects mid-stream leaves no running generation behind', async () => {

@@ -1,8 +1,11 @@
 // SynFinance HTTP API (Fastify). Streams generated transactions; a client that disconnects stops
 // its generation. Optional API keys (SYNFINANCE_API_KEYS), a fixed-window rate limit, Prometheus
-// metrics through the shared observability plugin, OpenAPI at /openapi.json and /docs.
+// metrics through the shared observability plugin, OpenAPI at /openapi.json and /docs. Every error,
+// here and in the fraud routes, is RFC 9457 problem+json from @polymorph/http-problem (docs/api/problems.md).
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
+import { sendProblem, validationProblem } from '@polymorph/http-problem/problem';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
 import { buildReferenceProfile, type ReferenceProfile } from '@polymorph/observability/quality/profile';
 import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
@@ -43,7 +46,12 @@ export interface ApiState {
 }
 
 export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyInstance; state: ApiState }> {
-  const app = Fastify({ logger: opts.logger ?? false });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // every bad field is listed, and a field the schema does not allow is refused rather than dropped
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+  });
+  registerProblemHandlers(app);
   const registry = new Registry();
   await app.register(httpMetricsPlugin, { registry, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
   const qualityMetrics = qualityMetricsFor(registry);
@@ -138,7 +146,12 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
     if (isPublic(req)) return;
     const key = req.headers['x-api-key'];
     if (keys.size && (typeof key !== 'string' || !keys.has(key))) {
-      return reply.code(401).send({ error: 'unauthorized', message: 'missing or invalid x-api-key' });
+      return sendProblem(req, reply, {
+        slug: 'unauthorized',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'missing or invalid x-api-key',
+      });
     }
     const limit = opts.rateLimit ?? 0;
     if (limit > 0) {
@@ -155,9 +168,12 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
       }
       if (++w.n > limit) {
         reply.header('retry-after', Math.ceil((w.start + win - now) / 1000));
-        return reply
-          .code(429)
-          .send({ error: 'rate_limited', message: `more than ${limit} requests per window` });
+        return sendProblem(req, reply, {
+          slug: 'rate-limited',
+          title: 'Too many requests',
+          status: 429,
+          detail: `more than ${limit} requests in ${win / 1000} s; retry after the seconds in retry-after`,
+        });
       }
     }
   });
@@ -210,7 +226,7 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
       const b = req.body;
       const startDay = parseDay(b.start ?? '2025-01-01');
       if (startDay === null)
-        return reply.code(400).send({ error: 'bad_request', message: `impossible date ${b.start}` });
+        throw validationProblem([{ field: 'body.start', message: `is not a real date (${b.start})` }]);
       const format = b.format ?? 'csv';
       const params = {
         seed: b.seed ?? 42,

@@ -97,6 +97,31 @@ describe('POST /api/fraud/predict', () => {
   });
 });
 
+describe('problem+json from the shared mechanism on a bare Fastify with only these routes', () => {
+  it('malformed JSON 400, wrong content type 415, over-limit body 413, none with internals', async () => {
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/api/fraud/predict',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"transaction": ',
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(malformed.json().type).toBe('/problems/malformed-json');
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/api/fraud/predict',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<transaction/>',
+    });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json().type).toBe('/problems/unsupported-media-type');
+    const big = await post('/api/fraud/predict', { transaction: { pad: 'x'.repeat(1_100_000) } });
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ type: '/problems/body-too-large', instance: '/api/fraud/predict' });
+  });
+});
+
 describe('POST /api/fraud/predict/batch', () => {
   it('scores valid items and reports errors item by item', async () => {
     const items = [txns[2], { ...txns[3], channel: 'Fax' }, 'nope', txns[4]];
@@ -117,6 +142,7 @@ describe('POST /api/fraud/predict/batch', () => {
     });
     expect(res.statusCode).toBe(413);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.json().type).toBe('/problems/batch-too-large');
     expect(res.json().detail).toMatch(/10001 transactions; at most 10000/);
   });
 });
@@ -137,12 +163,16 @@ describe('feedback and the precision/recall/F1 gauges', () => {
       payload: { transaction_id: 'TXN-NOPE', is_fraud: true },
     });
     expect(unknown.statusCode).toBe(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(unknown.json().type).toBe('/problems/not-found');
     const bad = await a.inject({
       method: 'POST',
       url: '/api/fraud/feedback',
       payload: { transaction_id: ids[0], is_fraud: 'maybe' },
     });
     expect(bad.statusCode).toBe(400);
+    expect(bad.json().type).toBe('/problems/validation-error');
+    expect(bad.json().errors.map((e: { field: string }) => e.field)).toContain('body.is_fraud');
     for (let i = 0; i < 4; i++) {
       const r = await a.inject({
         method: 'POST',
@@ -166,6 +196,7 @@ describe('feedback and the precision/recall/F1 gauges', () => {
       payload: { transaction_id: ids[4], is_fraud: 1 },
     });
     expect(dup.statusCode).toBe(409);
+    expect(dup.json().type).toBe('/problems/conflict');
     const m = await metrics();
     expect(m).toMatch(/^synfinance_model_precision \d/m);
     expect(m).toMatch(/^synfinance_model_recall \d/m);
@@ -185,7 +216,10 @@ describe('model metadata and hot reload', () => {
   });
 
   it('reload needs the admin key (401), refuses a bad file (422, old model kept)', async () => {
-    expect((await post('/api/fraud/model/reload', { path: modelB })).statusCode).toBe(401);
+    const noKey = await post('/api/fraud/model/reload', { path: modelB });
+    expect(noKey.statusCode).toBe(401);
+    expect(noKey.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(noKey.json()).toMatchObject({ type: '/problems/unauthorized', status: 401 });
     expect(
       (await post('/api/fraud/model/reload', { path: modelB }, { 'x-admin-key': 'wrong' })).statusCode,
     ).toBe(401);
@@ -193,6 +227,7 @@ describe('model metadata and hot reload', () => {
     fs.writeFileSync(junk, '{"format":"polymorph-model","format_version":9}');
     const r = await post('/api/fraud/model/reload', { path: junk }, { 'x-admin-key': 'admin-secret' });
     expect(r.statusCode).toBe(422);
+    expect(r.json().type).toBe('/problems/invalid-model');
     expect(r.json().detail).toMatch(/format_version/);
     expect((await app.inject({ method: 'GET', url: '/api/fraud/model' })).json().model_version).toMatch(
       /^gbdt-20260101/,

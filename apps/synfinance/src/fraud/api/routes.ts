@@ -8,10 +8,12 @@
 // the metrics go on `app.metricsRegistry`.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { problemErrorHandler } from '@polymorph/http-problem/fastify-handlers';
+import { HttpProblem, validationProblem } from '@polymorph/http-problem/problem';
 import type { ReferenceProfile } from '@polymorph/observability/quality/profile';
 import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
 import { qualityReport } from '@polymorph/observability/quality/report';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
   DEFAULT_THRESHOLDS,
@@ -46,23 +48,6 @@ export interface FraudRoutesOptions {
   maxBatch?: number;
   /** Registry for the metrics (default app.metricsRegistry). */
   registry?: Registry;
-}
-
-const PROBLEM = 'application/problem+json';
-
-function problem(
-  reply: FastifyReply,
-  req: FastifyRequest,
-  status: number,
-  type: string,
-  title: string,
-  detail: string,
-  extra: Record<string, unknown> = {},
-) {
-  return reply
-    .code(status)
-    .type(PROBLEM)
-    .send({ type: `/problems/${type}`, title, status, detail, instance: req.url.split('?')[0], ...extra });
 }
 
 /** Fixed-size ring of booleans pairs, for rolling windows. */
@@ -260,61 +245,22 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
     }
   }
 
-  // problem+json for every error of these routes (validation, body too large, bad JSON)
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.validation) {
-      const errors = err.validation.map((v) => ({
-        field: `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}${v.keyword === 'required' ? `.${(v.params as { missingProperty: string }).missingProperty}` : ''}`,
-        message: v.message ?? 'invalid',
-      }));
-      return problem(
-        reply,
-        req,
-        400,
-        'validation-error',
-        'Invalid request',
-        `${errors.length} field(s) failed validation: ${errors.map((e) => e.field).join(', ')}`,
-        { errors },
-      );
-    }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return problem(reply, req, 413, 'body-too-large', 'Body too large', err.message);
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      return problem(
-        reply,
-        req,
-        415,
-        'unsupported-media-type',
-        'Unsupported media type',
-        'send application/json',
-      );
-    if (err.statusCode === 400)
-      return problem(reply, req, 400, 'malformed-json', 'Malformed JSON', err.message);
-    req.log.error(err);
-    return problem(reply, req, 500, 'internal-error', 'Internal error', `request ${req.id} failed`);
-  });
+  // problem+json for every error of these routes (validation, body too large, bad JSON), also when the
+  // plugin runs on a bare Fastify instance (tests, bench/fraud-server.ts)
+  app.setErrorHandler(problemErrorHandler);
 
-  const noModel = (req: FastifyRequest, reply: FastifyReply) =>
-    problem(
-      reply,
-      req,
+  const noModel = () =>
+    new HttpProblem(
       503,
       'model-unavailable',
       'No model loaded',
       'load one with POST /api/fraud/model/reload',
     );
 
-  const fieldProblem = (req: FastifyRequest, reply: FastifyReply, e: FieldError, prefix: string) =>
-    problem(
-      reply,
-      req,
-      400,
-      'validation-error',
+  const fieldProblem = (e: FieldError, prefix: string) =>
+    validationProblem(
+      [{ field: `${prefix}.${e.field}`, message: e.message.slice(e.field.length + 2) }],
       'Invalid transaction',
-      `${prefix}.${e.field}: ${e.message.slice(e.field.length + 2)}`,
-      {
-        errors: [{ field: `${prefix}.${e.field}`, message: e.message.slice(e.field.length + 2) }],
-      },
     );
 
   const txnSchema = {
@@ -330,15 +276,15 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         body: { type: 'object', required: ['transaction'], properties: { transaction: txnSchema } },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const lm = state.current;
-      if (!lm) return noModel(req, reply);
+      if (!lm) throw noModel();
       try {
         const t = scorer.score(lm, req.body.transaction, thresholdsOf(lm));
         record(lm, t);
         return t.prediction;
       } catch (e) {
-        if (e instanceof FieldError) return fieldProblem(req, reply, e, 'body.transaction');
+        if (e instanceof FieldError) throw fieldProblem(e, 'body.transaction');
         throw e;
       }
     },
@@ -357,12 +303,10 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const items = req.body.transactions;
       if (items.length > maxBatch) {
-        return problem(
-          reply,
-          req,
+        throw new HttpProblem(
           413,
           'batch-too-large',
           'Batch too large',
@@ -370,7 +314,7 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         );
       }
       const lm = state.current;
-      if (!lm) return noModel(req, reply);
+      if (!lm) throw noModel();
       const th = thresholdsOf(lm);
       const t0 = performance.now();
       let errors = 0;
@@ -405,30 +349,26 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
     },
   );
 
-  app.get(
-    '/api/fraud/model',
-    { schema: { description: 'Metadata of the model in use' } },
-    async (req, reply) => {
-      const lm = state.current;
-      if (!lm) return noModel(req, reply);
-      const f = lm.file;
-      return {
-        model_version: lm.version,
-        algo: f.algo,
-        feature_names: f.feature_names,
-        feature_spec: lm.spec.kind,
-        params: f.params,
-        training_data_hash: f.training_data_hash,
-        metrics: f.metrics,
-        created_at: f.created_at,
-        thresholds: thresholdsOf(lm),
-        split: f.fraud?.split ?? null,
-        loaded_at: state.loadedAt,
-        reloads: state.reloads,
-        cache: { customers: scorer.extractor.size, capacity: scorer.extractor.maxCustomers },
-      };
-    },
-  );
+  app.get('/api/fraud/model', { schema: { description: 'Metadata of the model in use' } }, async () => {
+    const lm = state.current;
+    if (!lm) throw noModel();
+    const f = lm.file;
+    return {
+      model_version: lm.version,
+      algo: f.algo,
+      feature_names: f.feature_names,
+      feature_spec: lm.spec.kind,
+      params: f.params,
+      training_data_hash: f.training_data_hash,
+      metrics: f.metrics,
+      created_at: f.created_at,
+      thresholds: thresholdsOf(lm),
+      split: f.fraud?.split ?? null,
+      loaded_at: state.loadedAt,
+      reloads: state.reloads,
+      cache: { customers: scorer.extractor.size, capacity: scorer.extractor.maxCustomers },
+    };
+  });
 
   app.get(
     '/api/fraud/drift',
@@ -438,14 +378,12 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
           "Drift of the features of the latest predictions against the model's training reference profile (PSI and KS per feature)",
       },
     },
-    async (req, reply) => {
+    async () => {
       const lm = state.current;
-      if (!lm) return noModel(req, reply);
+      if (!lm) throw noModel();
       const profile = lm.file.fraud?.reference_profile;
       if (!profile)
-        return problem(
-          reply,
-          req,
+        throw new HttpProblem(
           404,
           'not-found',
           'No reference profile',
@@ -488,18 +426,16 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       if (!adminHash)
-        return problem(reply, req, 403, 'forbidden', 'Reload disabled', 'no admin API key is configured');
+        throw new HttpProblem(403, 'forbidden', 'Reload disabled', 'no admin API key is configured');
       const key = req.headers['x-admin-key'];
       if (typeof key !== 'string' || !timingSafeEqual(sha(key), adminHash)) {
-        return problem(reply, req, 401, 'unauthorized', 'Unauthorized', 'missing or invalid x-admin-key');
+        throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'missing or invalid x-admin-key');
       }
       const path = req.body?.path ?? opts.modelPath;
       if (!path)
-        return problem(
-          reply,
-          req,
+        throw new HttpProblem(
           400,
           'bad-request',
           'No model path',
@@ -513,9 +449,7 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
           e instanceof ModelLoadError
             ? e.message
             : `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
-        return problem(
-          reply,
-          req,
+        throw new HttpProblem(
           422,
           'invalid-model',
           'Model not loaded',
@@ -546,14 +480,12 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const { transaction_id: id } = req.body;
       const actual = req.body.is_fraud === true || req.body.is_fraud === 1 ? 1 : 0;
       const flagged = recent.get(id);
       if (flagged === undefined) {
-        return problem(
-          reply,
-          req,
+        throw new HttpProblem(
           404,
           'not-found',
           'Unknown transaction',
@@ -561,9 +493,7 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         );
       }
       if (feedbackIds.has(id))
-        return problem(
-          reply,
-          req,
+        throw new HttpProblem(
           409,
           'conflict',
           'Duplicate feedback',

@@ -13,7 +13,16 @@ describe('fraud routes on the SynFinance service', () => {
   it('serves /api/fraud/* (503 problem without a model) and /metrics carries the fraud metrics', async () => {
     const r = await app.inject({ method: 'POST', url: '/api/fraud/predict', payload: { transaction: {} } });
     expect(r.statusCode).toBe(503);
-    expect(r.json().type).toBe('/problems/model-unavailable');
+    expect(r.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(r.json()).toMatchObject({
+      type: '/problems/model-unavailable',
+      status: 503,
+      instance: '/api/fraud/predict',
+    });
+    // a schema failure of a fraud route is the service's validation problem, naming the field
+    const bad = await app.inject({ method: 'POST', url: '/api/fraud/predict', payload: { tx: {} } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual([expect.objectContaining({ field: 'body.transaction' })]);
     const m = (await app.inject({ url: '/metrics' })).body;
     for (const name of [
       'synfinance_prediction_seconds',
