@@ -161,6 +161,7 @@ describe('SynFinance API', () => {
     const { app } = await start();
     const r = await app.inject({ url: '/api/transactions/nope?x=1' });
     expect(expectProblem(r, 404, '/problems/not-found')['instance']).toBe('/api/transactions/nope');
+    expect(r.headers['x-request-id']).toBeTruthy();
   });
 
   it('serves the schema, health, ready, openapi and docs', async () => {

@@ -52,6 +52,10 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
   });
   registerProblemHandlers(app);
+  // the id a 500 problem asks the client to quote, also on the server's log lines
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
   const registry = new Registry();
   await app.register(httpMetricsPlugin, { registry, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
   const qualityMetrics = qualityMetricsFor(registry);
