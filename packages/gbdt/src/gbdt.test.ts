@@ -3,7 +3,7 @@ import { binMatrix, binOf, fitBins } from './binning.ts';
 import { type GbdtModel, resolveGbdtParams, trainGbdt } from './gbdt.ts';
 import { trainLogReg } from './logreg.ts';
 import { getRow, matrixFromColumns, matrixFromRows, selectRows } from './matrix.ts';
-import { stringifyModel } from './model-io.ts';
+import { parseModel, stringifyModel } from './model-io.ts';
 import { Prng } from './prng.ts';
 import { aucForTests, makeClassification } from './synthetic.ts';
 
@@ -302,5 +302,105 @@ describe('GBDT input validation', () => {
     expect(() => trainGbdt(X, [0, 1], {}, { featureNames: ['a'] })).toThrow(/featureNames/);
     const m = trainGbdt(X, [0, 1], { nTrees: 1, minSamplesLeaf: 1 });
     expect(() => m.predictRaw(matrixFromRows([[1, 2, 3]]))).toThrow(/3 columns/);
+  });
+});
+
+describe('GBDT early stopping: known answers', () => {
+  /** Features from makeClassification, labels replaced by coin flips with P(1) = 0.1: nothing to learn. */
+  const noise = (n: number, seed: number) => {
+    const d = makeClassification(n, 8, seed);
+    const rng = new Prng(seed + 1000);
+    return { X: d.X, y: Uint8Array.from({ length: n }, () => (rng.next() < 0.1 ? 1 : 0)) };
+  };
+
+  it('keeps 0 trees on pure-noise labels: the model predicts the prior for every row', () => {
+    // Plain early stopping (min z 0) keeps the few first trees when they beat the prior on validation by
+    // chance (by ~1e-4 of log-loss); earlyStoppingMinZ 3 asks the improvement to be 3 standard errors
+    // of the paired per-row loss difference, which noise does not reach.
+    const plainKept: number[] = [];
+    for (const seed of [41, 43, 45, 47, 49, 51, 53, 55, 57, 59]) {
+      const tr = noise(5000, seed);
+      const va = noise(2000, seed + 1);
+      const p = { nTrees: 100, earlyStoppingRounds: 10 };
+      const plain = trainGbdt(tr.X, tr.y, p, { validation: va });
+      plainKept.push(plain.nTrees);
+      expect(plain.nTrees).toBeLessThanOrEqual(20);
+      const m = trainGbdt(tr.X, tr.y, { ...p, earlyStoppingMinZ: 3 }, { validation: va });
+      const info = m.trainInfo!;
+      expect(info.bestIteration, `seed ${seed}`).toBe(0);
+      expect(m.nTrees).toBe(0);
+      expect(info.bestLossIteration).toBe(plain.nTrees);
+      expect(info.bestImprovementZ === null || info.bestImprovementZ < 3).toBe(true);
+      expect(info.rejectedByMinZ).toBe(plain.nTrees > 0);
+      expect(info.treesTrained).toBe(plain.trainInfo!.treesTrained);
+      if (plain.nTrees === 0) {
+        // every tree made the validation loss worse than the prior
+        for (const l of info.validLoss) expect(l).toBeGreaterThan(info.validLossPrior!);
+      }
+      const pos = tr.y.reduce((a, b) => a + b, 0);
+      const prior = m.trees.baseScore;
+      expect(prior).toBeCloseTo(Math.log(pos / (5000 - pos)), 12);
+      const raw = m.predictRaw(va.X);
+      for (const z of raw) expect(z).toBe(prior);
+      expect(m.predictRawRow(getRow(va.X, 3))).toBe(prior);
+      expect(aucForTests(va.y, raw)).toBe(0.5);
+      const c = m.contributionsRow(getRow(va.X, 0));
+      expect(c.bias).toBe(prior);
+      expect([...c.values].every((v) => v === 0)).toBe(true);
+      expect([...m.featureImportance()].every((v) => v === 0)).toBe(true);
+      const json = JSON.parse(stringifyModel(m, { createdAt: '2026-01-01T00:00:00Z' }));
+      expect(json.model.trees).toEqual([]);
+      expect(json.training).toMatchObject({ best_iteration: 0, trees_kept: 0, early_stopping_min_z: 3 });
+      expect(parseModel(json).model.predictRaw(va.X)).toEqual(raw);
+    }
+    // without the z check some seeds keep a few noise trees (why earlyStoppingMinZ exists)
+    expect(plainKept.some((k) => k > 0)).toBe(true);
+  });
+
+  it('without early stopping the same noise is fitted: the kept trees raise the validation loss', () => {
+    const tr = noise(5000, 41);
+    const va = noise(2000, 42);
+    const m = trainGbdt(tr.X, tr.y, { nTrees: 100 }, { validation: va });
+    expect(m.nTrees).toBe(100);
+    expect(m.trainInfo!.validLoss[99]).toBeGreaterThan(m.trainInfo!.validLossPrior! + 0.01);
+  });
+
+  it('keeps many trees on a learnable function, and the validation loss falls well below the prior', () => {
+    const tr = makeClassification(5000, 8, 51);
+    const va = makeClassification(2000, 8, 52);
+    const te = makeClassification(3000, 8, 53);
+    const m = trainGbdt(
+      tr.X,
+      tr.y,
+      { nTrees: 500, maxDepth: 3, learningRate: 0.1, earlyStoppingRounds: 20, earlyStoppingMinZ: 3 },
+      { validation: va },
+    );
+    const info = m.trainInfo!;
+    expect(info.bestIteration).toBeGreaterThan(30);
+    expect(info.treesTrained).toBeLessThan(500); // it did stop
+    expect(info.bestImprovementZ).toBeGreaterThan(10);
+    expect(m.nTrees).toBe(info.bestIteration);
+    const v = info.validLoss;
+    // the curve falls: the first 10 trees each lower the loss, and the best is far below the prior
+    expect(v[0]!).toBeLessThan(info.validLossPrior!);
+    for (let t = 1; t < 10; t++) expect(v[t]!).toBeLessThan(v[t - 1]!);
+    expect(v[info.bestIteration! - 1]!).toBeLessThan(0.8 * info.validLossPrior!);
+    expect(aucForTests(te.y, m.predictRaw(te.X))).toBeGreaterThan(0.8);
+    const s = JSON.parse(stringifyModel(m, { createdAt: '2026-01-01T00:00:00Z' })).training;
+    expect(s.best_iteration).toBe(info.bestIteration);
+    expect(s.valid_loss_curve[0]).toEqual([0, info.validLossPrior]);
+    expect(s.valid_loss_curve).toContainEqual([info.bestIteration, s.valid_loss_best]);
+    expect(s.valid_loss_curve.at(-1)).toEqual([info.treesTrained, s.valid_loss_last]);
+  });
+
+  it('earlyStoppingMinDelta: a tree must improve the validation loss by more than it', () => {
+    const tr = makeClassification(3000, 8, 61);
+    const va = makeClassification(2000, 8, 62);
+    const p = { nTrees: 300, maxDepth: 3, earlyStoppingRounds: 10 };
+    const a = trainGbdt(tr.X, tr.y, p, { validation: va });
+    const b = trainGbdt(tr.X, tr.y, { ...p, earlyStoppingMinDelta: 1e-3 }, { validation: va });
+    expect(b.nTrees).toBeLessThan(a.nTrees);
+    expect(b.nTrees).toBeGreaterThan(0);
+    expect(() => resolveGbdtParams({ earlyStoppingMinDelta: -1 })).toThrow(/earlyStoppingMinDelta/);
   });
 });

@@ -39,8 +39,20 @@ export interface GbdtParams {
   seed: number;
   /** 'balanced' weights the classes to equal total weight (multiplied into sample weights if given). */
   classWeight: 'none' | 'balanced';
-  /** Stop after this many trees without validation improvement; 0 = off. Needs FitOptions.validation. */
+  /**
+   * Stop after this many trees without validation improvement and keep the trees up to the best
+   * iteration, which may be 0 (the prior alone); 0 = off. Needs FitOptions.validation.
+   */
   earlyStoppingRounds: number;
+  /** A tree counts as an improvement only if it lowers the validation log-loss by more than this. */
+  earlyStoppingMinDelta: number;
+  /**
+   * With early stopping: keep the trees only if, at the best iteration, they lower the validation
+   * log-loss below the prior's by at least this many standard errors (paired over validation rows:
+   * SE of the mean per-row loss difference); else keep 0 trees. Guards against keeping a few trees
+   * that beat the prior on validation by chance (noise labels). 0 = off.
+   */
+  earlyStoppingMinZ: number;
 }
 
 export const DEFAULT_GBDT_PARAMS: GbdtParams = {
@@ -56,6 +68,8 @@ export const DEFAULT_GBDT_PARAMS: GbdtParams = {
   seed: 0,
   classWeight: 'none',
   earlyStoppingRounds: 0,
+  earlyStoppingMinDelta: 0,
+  earlyStoppingMinZ: 0,
 };
 
 export function resolveGbdtParams(p: Partial<GbdtParams> = {}): GbdtParams {
@@ -83,6 +97,8 @@ export function resolveGbdtParams(p: Partial<GbdtParams> = {}): GbdtParams {
   num('lambda', (v) => v >= 0, 'must be >= 0');
   num('minSplitGain', (v) => v >= 0, 'must be >= 0');
   num('subsample', (v) => v > 0 && v <= 1, 'must be in (0, 1]');
+  num('earlyStoppingMinDelta', (v) => v >= 0, 'must be >= 0');
+  num('earlyStoppingMinZ', (v) => v >= 0, 'must be >= 0');
   if (q.classWeight !== 'none' && q.classWeight !== 'balanced')
     bad('classWeight', q.classWeight, "'none' or 'balanced'");
   for (const k of Object.keys(q)) {
@@ -385,10 +401,28 @@ export interface FitOptions {
 
 export interface GbdtTrainInfo {
   treesTrained: number;
-  /** Number of trees kept (best validation iteration when early stopping, else all). */
+  /** Number of trees kept (best validation iteration when early stopping, else all). May be 0. */
   treesKept: number;
+  /**
+   * Number of trees with the lowest validation log-loss (0 = the prior alone was best); null without
+   * validation data.
+   */
+  bestIteration: number | null;
+  /** Trees with the lowest validation log-loss, before the earlyStoppingMinZ check. */
+  bestLossIteration: number | null;
+  /**
+   * (prior loss - best loss) / SE of the mean per-row loss difference, at the best iteration by loss
+   * (before the earlyStoppingMinZ check); null without validation data or when no tree beat the prior.
+   */
+  bestImprovementZ: number | null;
+  /** True when the best iteration beat the prior by less than earlyStoppingMinZ standard errors (0 trees kept). */
+  rejectedByMinZ: boolean;
+  /** Validation log-loss of the prior alone (the constant base score), before any tree; null without validation. */
+  validLossPrior: number | null;
   /** Mean validation log-loss after each tree (empty without validation data). */
   validLoss: number[];
+  validRows: number;
+  validPositives: number;
 }
 
 interface SplitInfo {
@@ -469,7 +503,9 @@ export function trainGbdt(
     throw new RangeError('earlyStoppingRounds needs validation data (FitOptions.validation)');
   }
   const validLoss: number[] = [];
-  let bestLoss = Number.POSITIVE_INFINITY;
+  // Iteration 0 is the prior alone: a tree must beat it to be kept.
+  const validLossPrior = val ? val.priorLoss() : null;
+  let bestLoss = validLossPrior ?? Number.POSITIVE_INFINITY;
   let bestIter = 0;
   for (let t = 0; t < params.nTrees; t++) {
     for (let i = 0; i < n; i++) {
@@ -491,9 +527,10 @@ export function trainGbdt(
     if (val) {
       const loss = val.addTree(nodes);
       validLoss.push(loss);
-      if (loss < bestLoss) {
+      if (loss < bestLoss - params.earlyStoppingMinDelta) {
         bestLoss = loss;
         bestIter = t + 1;
+        val.markBest();
       } else if (params.earlyStoppingRounds > 0 && t + 1 - bestIter >= params.earlyStoppingRounds) {
         break;
       }
@@ -507,9 +544,87 @@ export function trainGbdt(
   }
 
   const treesTrained = treesNodes.length;
-  if (val && params.earlyStoppingRounds > 0) treesNodes.length = Math.max(1, bestIter);
-  const info: GbdtTrainInfo = { treesTrained, treesKept: treesNodes.length, validLoss };
+  // How far the best iteration is below the prior, in standard errors of the paired per-row difference.
+  const bestLossIter = bestIter;
+  const bestZ = val && bestIter > 0 ? val.improvementZ() : null;
+  let rejected = false;
+  if (val && params.earlyStoppingRounds > 0 && bestZ !== null && bestZ < params.earlyStoppingMinZ) {
+    bestIter = 0;
+    rejected = true;
+  }
+  // Early stopping keeps the best iteration, which can be 0 trees: on labels the features cannot
+  // predict, the prior (a constant score) is the right model.
+  if (val && params.earlyStoppingRounds > 0) treesNodes.length = bestIter;
+  const info: GbdtTrainInfo = {
+    treesTrained,
+    treesKept: treesNodes.length,
+    bestIteration: val ? bestIter : null,
+    bestLossIteration: val ? bestLossIter : null,
+    bestImprovementZ: bestZ,
+    rejectedByMinZ: rejected,
+    validLossPrior,
+    validLoss,
+    validRows: val ? val.nRows : 0,
+    validPositives: val ? val.positives : 0,
+  };
   return new GbdtModel(featureNames, params, flatten(baseScore, treesNodes), info);
+}
+
+/** What model files record about training (`training` in the JSON): trees, best iteration, validation curve. */
+export interface GbdtTrainingSummary {
+  trees_trained: number;
+  trees_kept: number;
+  /** Trees with the lowest validation log-loss; 0 = no tree beat the prior. Null without validation data. */
+  best_iteration: number | null;
+  early_stopping_rounds: number;
+  early_stopping_min_delta: number;
+  early_stopping_min_z: number;
+  /** Trees with the lowest validation log-loss (before the min-z check). */
+  best_loss_iteration: number | null;
+  /** Improvement of the best iteration over the prior in standard errors (null if none beat the prior). */
+  best_improvement_z: number | null;
+  /** The best iteration beat the prior by fewer than early_stopping_min_z standard errors: 0 trees kept. */
+  rejected_by_min_z: boolean;
+  valid_rows: number;
+  valid_positives: number;
+  /** Mean validation log-loss of the prior alone, at the best iteration, and after the last tree trained. */
+  valid_loss_prior: number | null;
+  valid_loss_best: number | null;
+  valid_loss_last: number | null;
+  /** [trees, validation log-loss] at up to 21 evenly spaced iterations (0 = prior), the best one included. */
+  valid_loss_curve: Array<[number, number]>;
+}
+
+export function summarizeTraining(info: GbdtTrainInfo, params: GbdtParams): GbdtTrainingSummary {
+  const curve: Array<[number, number]> = [];
+  const v = info.validLoss;
+  if (info.validLossPrior !== null) {
+    const n = v.length;
+    const its = new Set<number>([0, n]);
+    for (let k = 1; k < 20; k++) its.add(Math.round((k * n) / 20));
+    if (info.bestIteration !== null) its.add(info.bestIteration);
+    if (info.bestLossIteration !== null) its.add(info.bestLossIteration);
+    for (const it of [...its].sort((a, b) => a - b))
+      curve.push([it, it === 0 ? info.validLossPrior : v[it - 1]!]);
+  }
+  const best = info.bestIteration;
+  return {
+    trees_trained: info.treesTrained,
+    trees_kept: info.treesKept,
+    best_iteration: best,
+    early_stopping_rounds: params.earlyStoppingRounds,
+    early_stopping_min_delta: params.earlyStoppingMinDelta,
+    early_stopping_min_z: params.earlyStoppingMinZ,
+    best_loss_iteration: info.bestLossIteration,
+    best_improvement_z: info.bestImprovementZ,
+    rejected_by_min_z: info.rejectedByMinZ,
+    valid_rows: info.validRows,
+    valid_positives: info.validPositives,
+    valid_loss_prior: info.validLossPrior,
+    valid_loss_best: best === null ? null : best === 0 ? info.validLossPrior : v[best - 1]!,
+    valid_loss_last: v.length ? v[v.length - 1]! : null,
+    valid_loss_curve: curve,
+  };
 }
 
 /** Keeps running raw scores of validation rows (raw feature values) and reports mean log-loss. */
@@ -521,7 +636,53 @@ class ValidationScorer {
     private readonly y: Uint8Array,
     baseScore: number,
   ) {
+    if (X.nRows === 0) throw new RangeError('validation data has zero rows');
     this.F = new Float64Array(X.nRows).fill(baseScore);
+    this.F0 = baseScore;
+  }
+
+  private readonly F0: number;
+  private bestF: Float64Array | null = null;
+
+  get nRows(): number {
+    return this.X.nRows;
+  }
+
+  /** Remember the current scores as the best iteration's. */
+  markBest(): void {
+    if (!this.bestF) this.bestF = this.F.slice();
+    else this.bestF.set(this.F);
+  }
+
+  /** Mean per-row improvement of the best scores over the prior, in standard errors (paired). */
+  improvementZ(): number | null {
+    const b = this.bestF;
+    if (!b) return null;
+    const n = b.length;
+    let sum = 0;
+    let sum2 = 0;
+    for (let r = 0; r < n; r++) {
+      const d = logLoss(this.F0, this.y[r]!) - logLoss(b[r]!, this.y[r]!);
+      sum += d;
+      sum2 += d * d;
+    }
+    const mean = sum / n;
+    const varD = Math.max(0, sum2 / n - mean * mean) * (n / Math.max(1, n - 1));
+    const se = Math.sqrt(varD / n);
+    return se > 0 ? mean / se : mean > 0 ? Number.POSITIVE_INFINITY : 0;
+  }
+
+  get positives(): number {
+    let s = 0;
+    for (let i = 0; i < this.y.length; i++) s += this.y[i]!;
+    return s;
+  }
+
+  /** Mean log-loss of the current scores (before any tree: the prior). */
+  priorLoss(): number {
+    let loss = 0;
+    for (let r = 0; r < this.F.length; r++) loss += logLoss(this.F[r]!, this.y[r]!);
+    return loss / this.F.length;
   }
 
   addTree(nodes: TNode[]): number {
@@ -536,12 +697,16 @@ class ValidationScorer {
       }
       const z = this.F[r]! + nodes[k]!.value;
       this.F[r] = z;
-      // log-loss = softplus(z) - y*z, computed stably.
-      const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-      loss += sp - this.y[r]! * z;
+      loss += logLoss(z, this.y[r]!);
     }
     return loss / nRows;
   }
+}
+
+/** Log-loss of raw score z for label y: softplus(z) - y*z, computed stably. */
+function logLoss(z: number, y: number): number {
+  const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+  return sp - y * z;
 }
 
 function walkBinned(

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type GbdtArrays, GbdtModel, resolveGbdtParams } from './gbdt.ts';
+import { type GbdtArrays, GbdtModel, resolveGbdtParams, summarizeTraining } from './gbdt.ts';
 import { LogisticModel, type LogRegFitInfo, resolveLogRegParams } from './logreg.ts';
 import type { Matrix } from './matrix.ts';
 
@@ -11,8 +11,12 @@ import type { Matrix } from './matrix.ts';
  * {
  *   "format": "polymorph-model", "format_version": 1, "algo": "gbdt" | "logreg",
  *   "feature_names": [...], "params": {...}, "training_data_hash": "sha256:..." | null,
- *   "metrics": {...}, "created_at": "<ISO 8601, supplied by the caller>", "model": {...}
+ *   "metrics": {...}, "created_at": "<ISO 8601, supplied by the caller>", "model": {...},
+ *   "training": {...}   (optional: GBDT trees trained/kept, best iteration, validation curve)
  * }
+
+ * A GBDT may have zero trees (early stopping found no tree that beats the prior): it predicts the
+ * base score for every row. Files without `training` (written before it existed) load unchanged.
  *
  * The library never reads the clock: `createdAt` comes from the caller. Numbers are written with
  * JavaScript's shortest round-trip representation, so a loaded model predicts bit-identically.
@@ -28,6 +32,12 @@ export interface ModelMeta {
   createdAt: string;
   trainingDataHash?: string | null;
   metrics?: Record<string, unknown>;
+  /**
+   * Training summary written as `training`. Default for a GBDT freshly trained with validation data:
+   * `summarizeTraining(model.trainInfo, model.params)`. Models loaded from files carry no trainInfo:
+   * pass `file.training` here to keep it when writing them again.
+   */
+  training?: Record<string, unknown>;
 }
 
 export interface GbdtTreeJson {
@@ -51,6 +61,8 @@ export interface ModelFileV1 {
   metrics: Record<string, unknown>;
   created_at: string;
   model: Record<string, unknown>;
+  /** Optional (absent in older files): how training went, e.g. best iteration and validation curve. */
+  training?: Record<string, unknown>;
 }
 
 export class ModelFormatError extends Error {
@@ -71,6 +83,12 @@ export function modelToJson(model: Model, meta: ModelMeta): ModelFileV1 {
     metrics: meta.metrics ?? {},
     created_at: meta.createdAt,
   };
+  const training =
+    meta.training ??
+    (model instanceof GbdtModel && model.trainInfo && model.trainInfo.validLossPrior !== null
+      ? { ...summarizeTraining(model.trainInfo, model.params) }
+      : undefined);
+  if (training) head.training = training;
   if (model instanceof GbdtModel) {
     const a = model.trees;
     const trees: GbdtTreeJson[] = [];
@@ -186,6 +204,11 @@ export function parseModel(input: string | unknown): { model: Model; file: Model
     fail('created_at must be an ISO 8601 timestamp');
   }
   if (typeof f.model !== 'object' || f.model === null) fail('model must be an object');
+  if (
+    f.training !== undefined &&
+    (typeof f.training !== 'object' || f.training === null || Array.isArray(f.training))
+  )
+    fail('training must be an object when present');
   const body = f.model as Record<string, unknown>;
   const file = f as unknown as ModelFileV1;
   const nF = featureNames.length;
@@ -198,8 +221,8 @@ export function parseModel(input: string | unknown): { model: Model; file: Model
       return fail(`params: ${(e as Error).message}`);
     }
     const base = finiteNum(body.base_score, 'model.base_score');
-    if (!Array.isArray(body.trees) || body.trees.length === 0)
-      return fail('model.trees must be a non-empty array');
+    // Zero trees is valid: early stopping kept the prior alone.
+    if (!Array.isArray(body.trees)) return fail('model.trees must be an array');
     const trees = body.trees as unknown[];
     let total = 0;
     for (const t of trees) {
