@@ -14,6 +14,105 @@ const NL = 10;
 const enc = new TextEncoder();
 const bytes = (s: string) => enc.encode(s);
 
+// Module-level writers on (buffer, position) that return the new position: small monomorphic
+// functions that stay cheap even where the large row() function is not inlined into.
+
+/** Copy a cached fragment: a byte loop for short ones, memmove for long ones. */
+function put(buf: Uint8Array, p: number, x: Uint8Array): number {
+  const n = x.length;
+  if (n > 40) {
+    buf.set(x, p);
+    return p + n;
+  }
+  for (let i = 0; i < n; i++) buf[p++] = x[i]!;
+  return p;
+}
+
+/** A string: ASCII byte by byte, UTF-8 encoded from the first non-ASCII character on. */
+function putStr(buf: Uint8Array, p: number, x: string): number {
+  for (let i = 0; i < x.length; i++) {
+    const code = x.charCodeAt(i);
+    if (code > 127) return put(buf, p, bytes(x.slice(i)));
+    buf[p++] = code;
+  }
+  return p;
+}
+
+/** Decimal digits of a non-negative integer below 2^53. */
+function putUint(buf: Uint8Array, p: number, n: number): number {
+  if (n < 10) {
+    buf[p] = 48 + n;
+    return p + 1;
+  }
+  let digits = 0;
+  if (n < 2147483648) {
+    for (let x = n; x > 0; x = (x / 10) | 0) digits++;
+    let q = p + digits - 1;
+    for (let x = n; x > 0; x = (x / 10) | 0) buf[q--] = 48 + (x % 10);
+  } else {
+    for (let x = n; x >= 1; x = Math.floor(x / 10)) digits++;
+    let q = p + digits - 1;
+    for (let x = n; x >= 1; x = Math.floor(x / 10)) buf[q--] = 48 + (x % 10);
+  }
+  return p + digits;
+}
+
+/** Exactly `width` digits, zero-padded (n < 10^width). */
+function putPadded(buf: Uint8Array, p: number, n: number, width: number): number {
+  let q = p + width - 1;
+  let x = n;
+  for (let i = 0; i < width; i++) {
+    buf[q--] = 48 + (x % 10);
+    x = Math.floor(x / 10);
+  }
+  return p + width;
+}
+
+/** Two digits (0 <= n < 100). */
+function put2(buf: Uint8Array, p: number, n: number): number {
+  const t = (n / 10) | 0;
+  buf[p] = 48 + t;
+  buf[p + 1] = 48 + n - t * 10;
+  return p + 2;
+}
+
+/** k / 10^d with trailing zeros trimmed: the same text as String(k / 10 ** d) for |k| < 2^53. */
+function putFixed(buf: Uint8Array, p: number, k: number, d: number, scale: number): number {
+  if (k < 0) {
+    buf[p++] = 45;
+    k = -k;
+  }
+  const ip = Math.floor(k / scale);
+  let fp = k - ip * scale;
+  p = putUint(buf, p, ip);
+  if (fp === 0) return p;
+  let digits = d;
+  while (fp % 10 === 0) {
+    fp /= 10;
+    digits--;
+  }
+  buf[p++] = 46;
+  return putPadded(buf, p, fp, digits);
+}
+
+/** A JSON text as one quoted CSV cell (quotes doubled). */
+function putJson(buf: Uint8Array, p: number, x: string): number {
+  buf[p++] = 34;
+  for (let i = 0; i < x.length; i++) {
+    const code = x.charCodeAt(i);
+    if (code > 127) {
+      p = put(buf, p, bytes(x.slice(i).replaceAll('"', '""')));
+      break;
+    }
+    buf[p++] = code;
+    if (code === 34) buf[p++] = 34;
+  }
+  buf[p] = 34;
+  return p + 1;
+}
+
+const NO_LABEL = bytes('0,,,,');
+
 function merchantFrag(tx: Txn): Uint8Array {
   return bytes(
     `${tx.category},${tx.subcategory},${tx.merchantName},${tx.merchantIsChain},${tx.merchantReputation ?? ''},`,
@@ -29,11 +128,11 @@ export class ByteCsvWriter {
   private readonly dayC: Uint8Array[];
   private readonly modeB: Uint8Array[];
   private readonly chanB: Uint8Array[];
-  private readonly strB = new Map<string, Uint8Array>();
-  private readonly merchB = new Map<number, Uint8Array>();
-  private readonly merchIdB = new Map<number, Uint8Array>();
-  private readonly custB = new WeakMap<Customer, Uint8Array>();
-  private readonly custIdB = new WeakMap<Customer, Uint8Array>();
+  /** by merchant key (merchants, then ATMs); payee keys lie above and are not cached */
+  private readonly merchB: (Uint8Array | undefined)[];
+  private readonly merchIdB: (Uint8Array | undefined)[];
+  private readonly custOf: Customer[] = [];
+  private readonly custB: Uint8Array[][] = [];
 
   constructor(world: World, size = 1 << 23) {
     this.buf = new Uint8Array(size);
@@ -47,6 +146,9 @@ export class ByteCsvWriter {
     );
     this.modeB = PAYMENT_MODES.map((m, i) => bytes(`${m},${i === 2 ? 'Debit' : i === 3 ? 'Credit' : ''},`));
     this.chanB = CHANNELS.map((c) => bytes(`${c},`));
+    const keys = world.merchants.length + CITIES.length * 8;
+    this.merchB = new Array(keys).fill(undefined);
+    this.merchIdB = new Array(keys).fill(undefined);
   }
 
   reset(): void {
@@ -86,198 +188,144 @@ export class ByteCsvWriter {
     }
   }
 
-  private b(x: Uint8Array): void {
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < x.length; i++) buf[p++] = x[i]!;
-    this.pos = p;
-  }
-
-  /** A short string with a small vocabulary: cached as bytes. */
-  private s(x: string): void {
-    let v = this.strB.get(x);
+  private merchantId(tx: Txn): Uint8Array | null {
+    const k = tx.merchantKey;
+    if (k >= this.merchIdB.length) return null; // payees: written from the string
+    let v = this.merchIdB[k];
     if (v === undefined) {
-      v = bytes(x);
-      this.strB.set(x, v);
+      v = bytes(`${tx.merchantId},`);
+      this.merchIdB[k] = v;
     }
-    this.b(v);
+    return v;
   }
 
-  private c(ch: number): void {
-    this.buf[this.pos++] = ch;
-  }
-
-  private uint(n: number): void {
-    if (n < 10) {
-      this.buf[this.pos++] = 48 + n;
-      return;
-    }
-    let digits = 0;
-    for (let x = n; x >= 1; x = Math.floor(x / 10)) digits++;
-    let p = this.pos + digits - 1;
-    for (let x = n; x >= 1; x = Math.floor(x / 10)) this.buf[p--] = 48 + (x % 10);
-    this.pos += digits;
-  }
-
-  private padded(n: number, width: number): void {
-    let p = this.pos + width - 1;
-    let x = n;
-    for (let i = 0; i < width; i++) {
-      this.buf[p--] = 48 + (x % 10);
-      x = Math.floor(x / 10);
-    }
-    this.pos += width;
-  }
-
-  /** k / 10^d with trailing zeros trimmed: the same text as String(k / 10 ** d) for 0 <= k < 2^53. */
-  private fixed(k: number, d: number, scale: number): void {
-    if (k < 0) {
-      this.c(45);
-      k = -k;
-    }
-    const ip = Math.floor(k / scale);
-    let fp = k - ip * scale;
-    this.uint(ip);
-    if (fp === 0) return;
-    let digits = d;
-    while (fp % 10 === 0) {
-      fp /= 10;
-      digits--;
-    }
-    this.c(46);
-    this.padded(fp, digits);
-  }
-
-  private str(x: string): void {
-    // rare values (JSON evidence, device ids): check for non-ASCII and CSV specials
-    this.ensure(x.length * 3 + 2);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < x.length; i++) {
-      const code = x.charCodeAt(i);
-      if (code > 127) {
-        this.pos = p;
-        this.b(bytes(x.slice(i)));
-        return;
-      }
-      buf[p++] = code;
-    }
-    this.pos = p;
-  }
-
-  private json(x: string): void {
-    this.c(34);
-    this.str(x.replaceAll('"', '""'));
-    this.c(34);
-  }
-
-  private merchant(tx: Txn): Uint8Array {
+  private merchant(tx: Txn): Uint8Array | null {
     // transfers share a key per payee but differ in subcategory (UPI P2P / IMPS): not cached
-    if (tx.txnType === 'p2p_transfer') return merchantFrag(tx);
-    let v = this.merchB.get(tx.merchantKey);
+    if (tx.txnType === 'p2p_transfer') return null;
+    const k = tx.merchantKey;
+    if (k >= this.merchB.length) return merchantFrag(tx);
+    let v = this.merchB[k];
     if (v === undefined) {
       v = merchantFrag(tx);
-      this.merchB.set(tx.merchantKey, v);
+      this.merchB[k] = v;
     }
     return v;
   }
 
-  private customer(c: Customer): Uint8Array {
-    let v = this.custB.get(c);
-    if (v === undefined) {
-      v = bytes(
-        `${CITIES[c.homeCity]!.name},${SEGMENTS[c.segment]!.name},${c.age},${INCOME_BRACKETS[c.income]},${c.occupation},${SAVVINESS[c.savviness]},`,
-      );
-      this.custB.set(c, v);
+  /** Cached fragments of a customer: [customer_id + comma, home city ... savviness + comma]. */
+  private customer(c: Customer): Uint8Array[] {
+    // customers are new objects in every shard: the cache slot is keyed by index, checked by identity
+    const i = c.idx;
+    if (this.custOf[i] !== c) {
+      this.custOf[i] = c;
+      this.custB[i] = [
+        bytes(`${c.id},`),
+        bytes(
+          `${CITIES[c.homeCity]!.name},${SEGMENTS[c.segment]!.name},${c.age},${INCOME_BRACKETS[c.income]},${c.occupation},${SAVVINESS[c.savviness]},`,
+        ),
+      ];
     }
-    return v;
-  }
-
-  private custId(c: Customer): Uint8Array {
-    let v = this.custIdB.get(c);
-    if (v === undefined) {
-      v = bytes(`${c.id},`);
-      this.custIdB.set(c, v);
-    }
-    return v;
+    return this.custB[i]!;
   }
 
   row(tx: Txn, globalRow: number): void {
-    this.ensure(4096);
+    // room for the longest row: every cell is bounded except the JSON evidence (UTF-8 of a
+    // character <= 3 bytes, doubled quotes: <= 6 bytes per character)
+    let room = 4096;
+    if (tx.fraud) room += tx.fraud.evidence.length * 6;
+    if (tx.anomaly) room += tx.anomaly.evidence.length * 6;
+    this.ensure(room);
+    const buf = this.buf;
+    let p = this.pos;
     const day = Math.floor(tx.t / 86400);
     const sec = tx.t - day * 86400;
     const hour = Math.floor(sec / 3600);
     const min = Math.floor((sec % 3600) / 60);
-    this.c(84);
-    this.c(88);
-    this.c(78); // TXN
-    this.padded(globalRow + 1, 12);
-    this.c(COMMA);
-    this.b(this.custId(tx.cust));
-    let mid = this.merchIdB.get(tx.merchantKey);
-    if (mid === undefined) {
-      mid = bytes(`${tx.merchantId},`);
-      this.merchIdB.set(tx.merchantKey, mid);
+    const cust = this.customer(tx.cust);
+    buf[p] = 84; // TXN
+    buf[p + 1] = 88;
+    buf[p + 2] = 78;
+    p = putPadded(buf, p + 3, globalRow + 1, 12);
+    buf[p++] = COMMA;
+    p = put(buf, p, cust[0]!);
+    const mid = this.merchantId(tx);
+    if (mid !== null) p = put(buf, p, mid);
+    else {
+      p = putStr(buf, p, tx.merchantId);
+      buf[p++] = COMMA;
     }
-    this.b(mid);
-    this.b(this.dayA[day]!);
-    this.padded(hour, 2);
-    this.c(58);
-    this.padded(min, 2);
-    this.c(58);
-    this.padded(sec % 60, 2);
-    this.c(COMMA);
-    this.uint(hour);
-    this.b(this.dayB[day]!);
-    this.s(tx.txnType);
-    this.c(COMMA);
-    this.fixed(tx.amountPaise, 2, 100);
-    this.c(COMMA);
-    this.b(this.merchant(tx));
-    this.b(this.modeB[tx.mode]!);
-    this.b(this.chanB[tx.channel]!);
-    this.s(tx.deviceType);
-    this.c(COMMA);
-    if (tx.deviceId !== null) this.str(tx.deviceId);
-    this.c(COMMA);
-    if (tx.os !== null) this.s(tx.os);
-    this.c(COMMA);
-    if (tx.appVersion !== null) this.s(tx.appVersion);
-    this.c(COMMA);
-    this.s(tx.status);
-    this.c(COMMA);
-    this.b(this.cityB[tx.city]!);
-    this.fixed(Math.round(tx.lat * 1e5), 5, 1e5);
-    this.c(COMMA);
-    this.fixed(Math.round(tx.lon * 1e5), 5, 1e5);
-    this.c(COMMA);
-    this.fixed(Math.round(tx.distanceKm * 100), 2, 100);
-    this.c(COMMA);
-    this.b(this.customer(tx.cust));
-    this.b(this.dayC[day]!);
-    this.uint(tx.firstWithMerchant);
-    this.c(COMMA);
-    this.uint(tx.firstWithMerchant ? 0 : 1);
-    this.c(COMMA);
-    this.uint(tx.prevMerchantCount);
-    this.c(COMMA);
-    this.uint(tx.dailyCount);
-    this.c(COMMA);
-    this.fixed(tx.dailyAmountPaise, 2, 100);
-    this.c(COMMA);
-    this.uint(tx.sinceLast);
-    this.c(COMMA);
+    p = put(buf, p, this.dayA[day]!);
+    p = put2(buf, p, hour);
+    buf[p++] = 58;
+    p = put2(buf, p, min);
+    buf[p++] = 58;
+    p = put2(buf, p, sec % 60);
+    buf[p++] = COMMA;
+    p = putUint(buf, p, hour);
+    p = put(buf, p, this.dayB[day]!);
+    p = putStr(buf, p, tx.txnType);
+    buf[p++] = COMMA;
+    p = putFixed(buf, p, tx.amountPaise, 2, 100);
+    buf[p++] = COMMA;
+    const mer = this.merchant(tx);
+    if (mer !== null) p = put(buf, p, mer);
+    else {
+      p = putStr(buf, p, tx.category);
+      buf[p++] = COMMA;
+      p = putStr(buf, p, tx.subcategory);
+      buf[p++] = COMMA;
+      p = putStr(buf, p, tx.merchantName);
+      buf[p++] = COMMA;
+      p = putStr(buf, p, String(tx.merchantIsChain));
+      buf[p++] = COMMA;
+      if (tx.merchantReputation !== null) p = putStr(buf, p, String(tx.merchantReputation));
+      buf[p++] = COMMA;
+    }
+    p = put(buf, p, this.modeB[tx.mode]!);
+    p = put(buf, p, this.chanB[tx.channel]!);
+    p = putStr(buf, p, tx.deviceType);
+    buf[p++] = COMMA;
+    if (tx.deviceId !== null) p = putStr(buf, p, tx.deviceId);
+    buf[p++] = COMMA;
+    if (tx.os !== null) p = putStr(buf, p, tx.os);
+    buf[p++] = COMMA;
+    if (tx.appVersion !== null) p = putStr(buf, p, tx.appVersion);
+    buf[p++] = COMMA;
+    p = putStr(buf, p, tx.status);
+    buf[p++] = COMMA;
+    p = put(buf, p, this.cityB[tx.city]!);
+    p = putFixed(buf, p, Math.round(tx.lat * 1e5), 5, 1e5);
+    buf[p++] = COMMA;
+    p = putFixed(buf, p, Math.round(tx.lon * 1e5), 5, 1e5);
+    buf[p++] = COMMA;
+    p = putFixed(buf, p, Math.round(tx.distanceKm * 100), 2, 100);
+    buf[p++] = COMMA;
+    p = put(buf, p, cust[1]!);
+    p = put(buf, p, this.dayC[day]!);
+    buf[p] = 48 + tx.firstWithMerchant; // 0 or 1
+    buf[p + 1] = COMMA;
+    buf[p + 2] = tx.firstWithMerchant ? 48 : 49;
+    buf[p + 3] = COMMA;
+    p = putUint(buf, p + 4, tx.prevMerchantCount);
+    buf[p++] = COMMA;
+    p = putUint(buf, p, tx.dailyCount);
+    buf[p++] = COMMA;
+    p = putFixed(buf, p, tx.dailyAmountPaise, 2, 100);
+    buf[p++] = COMMA;
+    p = putUint(buf, p, tx.sinceLast);
+    buf[p++] = COMMA;
     const f = tx.fraud;
     if (f) {
-      this.str(`1,${f.type},${f.severity},${f.confidence},`);
-      this.json(f.evidence);
-    } else this.str('0,,,,');
-    this.c(COMMA);
+      p = putStr(buf, p, `1,${f.type},${f.severity},${f.confidence},`);
+      p = putJson(buf, p, f.evidence);
+    } else p = put(buf, p, NO_LABEL);
+    buf[p++] = COMMA;
     const a = tx.anomaly;
     if (a) {
-      this.str(`1,${a.type},${a.severity},${a.score},`);
-      this.json(a.evidence);
-    } else this.str('0,,,,');
-    this.c(NL);
+      p = putStr(buf, p, `1,${a.type},${a.severity},${a.score},`);
+      p = putJson(buf, p, a.evidence);
+    } else p = put(buf, p, NO_LABEL);
+    buf[p++] = NL;
+    this.pos = p;
   }
 }
