@@ -7,7 +7,7 @@ import { ModelLoadError, modelFileText, trainFromFile, writeFileAtomic } from '.
 import { UsageError } from './config.ts';
 
 export const TRAIN_USAGE = `usage: synfinance train --data FILE --model OUT.json [--algo gbdt|logreg] [--label COL] [--time-col COL] [--features a,b,c]
-         [--trees N --depth D --learning-rate R --min-leaf M --bins B] [--l2 X] [--test-days N --gap-days N]
+         [--trees N --depth D --learning-rate R --min-leaf M --bins B] [--early-stopping N --valid-days D --min-z Z] [--l2 X] [--test-days N --gap-days N]
          [--threshold P] [--cost-fn INR|amount --cost-fp INR] [--report OUT.json] [--shuffle-labels SEED] [--quiet]`;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -87,6 +87,9 @@ export async function runTrain(argv: string[]): Promise<number> {
       'learning-rate': { type: 'string' },
       'min-leaf': { type: 'string' },
       bins: { type: 'string' },
+      'early-stopping': { type: 'string' },
+      'valid-days': { type: 'string' },
+      'min-z': { type: 'string' },
       l2: { type: 'string' },
       'test-days': { type: 'string' },
       'gap-days': { type: 'string' },
@@ -125,6 +128,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   set('learningRate', numOpt(v, 'learning-rate', { gt: 0, max: 1 }));
   set('minSamplesLeaf', numOpt(v, 'min-leaf', { int: true, min: 1 }));
   set('maxBins', numOpt(v, 'bins', { int: true, min: 2, max: 65_534 }));
+  set('earlyStoppingMinZ', numOpt(v, 'min-z', { min: 0 }));
   const l2 = numOpt(v, 'l2', { min: 0 });
   const res = await asUsage(() =>
     trainFromFile({
@@ -135,6 +139,8 @@ export async function runTrain(argv: string[]): Promise<number> {
       algo,
       gbdt,
       logreg: l2 !== undefined ? { l2 } : {},
+      earlyStoppingRounds: numOpt(v, 'early-stopping', { int: true, min: 0, max: 10_000 }),
+      validDays: numOpt(v, 'valid-days', { int: true, min: 1 }),
       testDays: numOpt(v, 'test-days', { int: true, min: 1 }),
       gapDays: numOpt(v, 'gap-days', { int: true, min: 0 }),
       threshold: numOpt(v, 'threshold', { min: 0, max: 1 }),
@@ -152,8 +158,14 @@ export async function runTrain(argv: string[]): Promise<number> {
       s.kind === 'time'
         ? `days ${s.train_days!.join('-')} train, gap ${s.gap_days}, days ${s.test_days!.join('-')} test`
         : `row order, last ${s.test_fraction! * 100}% test`;
+    const tr = res.file.training as { best_iteration?: number | null; trees_trained?: number } | undefined;
+    const es =
+      s.valid_rows !== undefined && tr
+        ? `early stopping: fit on ${s.fit_rows} rows, validated on ${s.valid_rows} (${s.valid_days ? `days ${s.valid_days.join('-')}` : `last ${s.valid_fraction! * 100}%`}); kept ${tr.best_iteration} of ${tr.trees_trained} trees trained${tr.best_iteration === 0 ? ' (no tree beat the prior: constant score)' : ''}\n`
+        : '';
     process.stdout.write(
       `trained ${algo} on ${s.train_rows} rows (${period}; ${res.file.feature_names.length} features) in ${res.seconds.total.toFixed(1)} s (features ${res.seconds.features.toFixed(1)} s, fit ${res.seconds.fit.toFixed(1)} s)\n` +
+        es +
         `model ${out} (version ${res.file.fraud.model_version})\n\nTest period:\n${formatReport(res.report)}\n`,
     );
   }

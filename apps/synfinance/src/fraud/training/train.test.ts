@@ -5,8 +5,8 @@ import { columnMajor } from '@polymorph/gbdt/matrix';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, generate, REPO_ROOT, tmpDir } from '../../generator/test-helpers.ts';
 import { rocAuc } from '../evaluation/metrics.ts';
-import { loadDataset, selectColumnMajor } from '../features/dataset.ts';
-import { fitModel, loadModelFile, shuffledLabels, splitDataset } from './train.ts';
+import { type Dataset, loadDataset, selectColumnMajor } from '../features/dataset.ts';
+import { fitTrainingPeriod, loadModelFile, shuffledLabels, splitDataset } from './train.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -14,43 +14,90 @@ afterAll(() => {
 });
 
 describe('shuffled-label control', () => {
-  it('GBDT on the history features: mean ROC AUC over label permutations 0.50 ± 0.03, far above with real labels', async () => {
-    // 10% fraud so the test period holds ~2,000 frauds (test-sampling SE of one AUC ~0.007). One
-    // shuffled model's AUC still varies a lot from permutation to permutation (fraud rows are outliers,
-    // and a noise-fitted model ranks outliers high or low at random; see docs/synfinance/fraud-model.md),
-    // so the control is the mean over 4 permutations. Leakage would push every one of them up.
+  // 10% fraud so the test period holds ~2,000 frauds (test-sampling SE of one AUC ~0.007).
+  const setup = async () => {
     const g = await generate(60_000, 'csv', { seed: 21, days: 60, fraudRate: 0.1 });
     dirs.push(g.dir);
     const ds = await loadDataset(g.file);
     const { train, test } = splitDataset(ds, { testDays: 18, gapDays: 2 });
-    const Xtr = selectColumnMajor(ds, train);
-    const Xte = columnMajor(selectColumnMajor(ds, test), test.length, ds.nCols);
     const ytr = Uint8Array.from(train, (r) => ds.y[r]!);
     const yte = Uint8Array.from(test, (r) => ds.y[r]!);
-    expect(yte.reduce((a, b) => a + b, 0)).toBeGreaterThan(1000);
-    const params = { gbdt: { nTrees: 40, maxDepth: 5, minSamplesLeaf: 100 } };
-    const real = fitModel(Xtr, train.length, ds.nCols, ytr, ds.featureNames, 'gbdt', params);
-    const aucReal = rocAuc(yte, real.predictProba(Xte));
-    const aucs = [1, 2, 3, 4].map((seed) =>
-      rocAuc(
-        yte,
-        fitModel(
-          Xtr,
-          train.length,
-          ds.nCols,
-          shuffledLabels(ytr, seed),
-          ds.featureNames,
-          'gbdt',
-          params,
-        ).predictProba(Xte),
-      ),
-    );
-    const mean = aucs.reduce((a, b) => a + b, 0) / aucs.length;
+    return { ds, train, test, ytr, yte };
+  };
+  let data: Awaited<ReturnType<typeof setup>>;
+  const opts = { gbdt: { nTrees: 60, maxDepth: 5, minSamplesLeaf: 100 } };
+  /** ROC AUC on the test rows of a model fitted as `train` fits it (early stopping on, defaults). */
+  const controlAuc = (ds: Dataset, ytrain: Uint8Array) => {
+    const { model, training } = fitTrainingPeriod(ds, data.train, ytrain, 'gbdt', opts);
+    const Xte = columnMajor(selectColumnMajor(ds, data.test), data.test.length, ds.nCols);
+    return { auc: rocAuc(data.yte, model.predictProba(Xte)), training: training! };
+  };
+  /** The dataset with one more feature column whose value in row r is `col[r]`. */
+  const withColumn = (ds: Dataset, name: string, col: ArrayLike<number>): Dataset => {
+    const p = ds.nCols;
+    const X = new Float64Array(ds.nRows * (p + 1));
+    for (let r = 0; r < ds.nRows; r++) {
+      X.set(ds.X.subarray(r * p, r * p + p), r * (p + 1));
+      X[r * (p + 1) + p] = col[r]!;
+    }
+    return { ...ds, X, nCols: p + 1, featureNames: [...ds.featureNames, name] };
+  };
+
+  it('GBDT with early stopping: every shuffled-label run has ROC AUC 0.50 ± 0.03, real labels > 0.9', async () => {
+    data = await setup();
+    expect(data.yte.reduce((a, b) => a + b, 0)).toBeGreaterThan(1000);
+    const real = controlAuc(data.ds, data.ytr);
+    expect(real.auc).toBeGreaterThan(0.9);
+    expect(real.training.best_iteration).toBeGreaterThan(10);
+    const runs = [1, 2, 3, 4, 5].map((seed) => controlAuc(data.ds, shuffledLabels(data.ytr, seed)));
     console.log(
-      `shuffled-label control: real ${aucReal.toFixed(4)}, shuffled ${aucs.map((a) => a.toFixed(4)).join(' ')}, mean ${mean.toFixed(4)}`,
+      `shuffled-label control: real ${real.auc.toFixed(4)} (${real.training.best_iteration} trees), shuffled ${runs.map((r) => `${r.auc.toFixed(4)} (${r.training.best_iteration} trees)`).join(' ')}`,
     );
-    expect(aucReal).toBeGreaterThan(0.9);
-    expect(Math.abs(mean - 0.5)).toBeLessThanOrEqual(0.03);
+    // The criterion holds for each run, not only on average: the validation days' labels are permuted
+    // too, no tree beats the prior on them by 3 standard errors, and the constant score ranks nothing.
+    for (const r of runs) expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
+  }, 90_000);
+
+  it("catches a feature computed from the row's own label, when labels are permuted at the source", () => {
+    // The leak: a feature derived from the label column (here the label itself, 20% of values flipped),
+    // computed by the pipeline for training and test rows alike. Permuting the training labels before
+    // the features are built, the leaky feature follows the permuted labels in training and the real
+    // ones in the test period, so the control's ROC AUC is far above 0.53: the criterion fails.
+    const { ds, train } = data;
+    const flip = shuffledLabels(
+      Uint8Array.from({ length: ds.nRows }, (_, i) => (i % 5 === 0 ? 1 : 0)),
+      9,
+    );
+    const leakFrom = (y: ArrayLike<number>) =>
+      Float64Array.from({ length: ds.nRows }, (_, r) => y[r]! ^ flip[r]!);
+    for (const seed of [1, 2]) {
+      const permuted = Float64Array.from(ds.y);
+      shuffledLabels(data.ytr, seed).forEach((v, i) => {
+        permuted[train[i]!] = v;
+      });
+      const r = controlAuc(withColumn(ds, 'label_leak', leakFrom(permuted)), shuffledLabels(data.ytr, seed));
+      expect(r.auc).toBeGreaterThan(0.7);
+    }
+  }, 60_000);
+
+  it('does not see a leaky column that is not rebuilt from the permuted labels (features.test.ts does)', () => {
+    // A copy of the real label in the table (20% flipped): with real labels the model finds it (ROC AUC
+    // ~1, suspicious in itself); with permuted training labels it is unrelated to what the model is fitted
+    // to, so the control stays at 0.5 and passes. The control cannot detect this kind of leak.
+    const { ds } = data;
+    const flip = shuffledLabels(
+      Uint8Array.from({ length: ds.nRows }, (_, i) => (i % 5 === 0 ? 1 : 0)),
+      9,
+    );
+    const leaky = withColumn(
+      ds,
+      'label_copy',
+      Float64Array.from({ length: ds.nRows }, (_, r) => ds.y[r]! ^ flip[r]!),
+    );
+    expect(controlAuc(leaky, data.ytr).auc).toBeGreaterThan(0.95);
+    for (const seed of [1, 2]) {
+      expect(Math.abs(controlAuc(leaky, shuffledLabels(data.ytr, seed)).auc - 0.5)).toBeLessThanOrEqual(0.03);
+    }
   }, 60_000);
 
   it('shuffledLabels is a permutation (same label counts) and depends on the seed', () => {
@@ -131,6 +178,7 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
     expect(tr.stderr).toBe('');
     expect(tr.code).toBe(0);
     expect(tr.stdout).toMatch(/trained gbdt on \d+ rows/);
+    expect(tr.stdout).toMatch(/early stopping: fit on \d+ rows, validated on \d+ \(days/);
     // rename, not an in-place rewrite: the path now points at a new inode; no temp file left behind
     expect(fs.statSync(model).ino).not.toBe(inodeBefore);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -143,6 +191,10 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
     });
     expect(lm.file.training_data_hash).toMatch(/^sha256:/);
     expect(lm.file.fraud.split).toMatchObject({ kind: 'time', gap_days: 1 });
+    // default early stopping: validation on the last 15% of the 14 training days, then a refit
+    expect(lm.file.fraud.split.valid_rows).toBeGreaterThan(0);
+    expect(lm.file.training).toMatchObject({ early_stopping_rounds: 20, early_stopping_min_z: 3 });
+    expect(Number(lm.file.training!.best_iteration)).toBeGreaterThan(0);
     expect(lm.file.fraud.reference_profile.fields.x1).toBeDefined();
     expect(Number(lm.file.metrics.roc_auc)).toBeGreaterThan(0.95);
 
