@@ -68,6 +68,15 @@ const CAT_PAY_ADJ: Record<string, number[]> = {
   Transportation: [1.3, 1.2, 0.5, 0.6, 1.5, 0, 0],
 };
 const ONES = [1, 1, 1, 1, 1, 1, 1];
+/** CAT_PAY_ADJ by category index (looked up per row) */
+const PAY_ADJ_BY_CAT: readonly number[][] = CATEGORIES.map((c) => CAT_PAY_ADJ[c.name] ?? ONES);
+/** per festival, per category: 2 for the festival's boosted categories, else 1 */
+const FESTIVAL_BOOST: readonly Float64Array[] = FESTIVALS.map(
+  (f) => new Float64Array(CATEGORIES.map((c) => (f.boost.includes(c.name) ? 2 : 1))),
+);
+const CAT_SHOPPING = CAT('Shopping');
+const CAT_FASHION = CAT('Fashion');
+const CAT_ELECTRONICS = CAT('Electronics');
 
 export class ShardGenerator {
   readonly params: GenParams;
@@ -351,9 +360,15 @@ export class ShardGenerator {
       lastOnline: null,
     };
     const n = times.length;
+    // the episode starting at slot j, if any: slots in ascending order instead of a lookup per row
+    const slots = eps ? [...eps.keys()].sort((a, b) => a - b) : [];
+    let nextEp = 0;
+    let nextSlot = slots.length ? slots[0]! : n;
     for (let j = 0; j < n; ) {
-      const ep = eps?.get(j);
-      if (ep) {
+      while (nextSlot < j) nextSlot = ++nextEp < slots.length ? slots[nextEp]! : n; // (episodes never overlap)
+      if (j === nextSlot) {
+        const ep = eps!.get(j)!;
+        nextSlot = ++nextEp < slots.length ? slots[nextEp]! : n;
         const rowsBefore = this.rows.length;
         ep.pattern.build(this, ep, ep.times.slice(0, ep.kFirst));
         if (ep.chain) ep.chain.build(this, ep, ep.times.slice(ep.kFirst));
@@ -401,10 +416,10 @@ export class ShardGenerator {
     const c = this.cust;
     const info = this.world.calendar[Math.floor(t / DAY)];
     if (!info || info.festival < 0) return this.rng.weighted(c.catCum);
-    const boost = FESTIVALS[info.festival]!.boost;
+    const boost = FESTIVAL_BOOST[info.festival]!;
     let s = 0;
     for (let k = 0; k < CATEGORIES.length; k++) {
-      s += c.catWeights[k]! * (boost.includes(CATEGORIES[k]!.name) ? 2 : 1);
+      s += c.catWeights[k]! * boost[k]!;
       this.catW[k] = s;
     }
     return this.rng.weighted(this.catW);
@@ -424,7 +439,7 @@ export class ShardGenerator {
   pickMode(ch: number, cat: number, amount: number): number {
     const c = this.cust;
     const allow = CHANNEL_MODES[ch]!;
-    const adj = CAT_PAY_ADJ[CATEGORIES[cat]?.name ?? ''] ?? ONES;
+    const adj = PAY_ADJ_BY_CAT[cat] ?? ONES;
     let s = 0;
     for (let m = 0; m < 7; m++) {
       let w = c.payWeights[m]! * allow[m]! * adj[m]!;
@@ -649,8 +664,7 @@ export class ShardGenerator {
       this.setMerchant(tx, rng.chance(c.loyalty) ? rng.pick(fav) : this.randomOnlineMerchant(k));
       // gifts shipped to family elsewhere: legitimate far deliveries overlap shipping fraud
       const far =
-        (k === CAT('Shopping') || k === CAT('Fashion') || k === CAT('Electronics')) &&
-        rng.chance(0.03 * this.ov);
+        (k === CAT_SHOPPING || k === CAT_FASHION || k === CAT_ELECTRONICS) && rng.chance(0.03 * this.ov);
       this.setRemoteLocation(tx, far ? farCity(rng, c.homeCity, 200) : -1);
     }
     let amount = rng.lognormal(cat.median * c.spend, cat.sigma * 0.85);
