@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, type LabDb, type LabTx, queryRows } from '../../db/client.ts';
 import type { LabMetrics } from '../lab-metrics.ts';
 import type { ServerKeyPair } from '../signatures/server-key.ts';
-import { type AuditEvent, GENESIS_HASH, type JsonValue, sealAuditEvent } from './canonical-hash.ts';
+import { type AuditEvent, auditHashTemplate, type JsonValue, sealAuditEvent } from './canonical-hash.ts';
 import { type ChainVerification, verifyChain } from './chain-verification.ts';
 import { isCheckpointDue, type SignedCheckpoint, signCheckpoint } from './checkpoints.ts';
 
@@ -24,7 +24,8 @@ export interface AuditEntry {
   reason?: string | null;
 }
 
-// Serialises appends across every connection and process, so the chain never forks.
+// Serialises appends across every connection and process, so the chain never forks. Also hard-coded in
+// the SQL function audit_append (migration 0005).
 const AUDIT_APPEND_LOCK_KEY = 7_245_190_113;
 /** The stored timestamp as fixed text (microseconds, UTC): what the hash covers and what readers get back. */
 export const TS_TEXT = sql.raw(`to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
@@ -79,38 +80,35 @@ export class AuditTrail {
     return result;
   }
 
-  /** Appends one event inside `tx`. The time is the database's now(), never the client's. */
+  /**
+   * Appends one event inside `tx` in one round trip (`audit_append`, migration 0005): the lock, the chain
+   * head, the time (the database's now(), never the client's), the hash and the insert. The hash is
+   * recomputed here from what the database used; a difference fails the transaction rather than writing
+   * an event the verifier would reject.
+   */
   async append(tx: LabTx, ctx: AuditContext, entry: AuditEntry): Promise<AuditEvent> {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`);
-    const [last] = await queryRows<{ seq: string; hash: string }>(
+    const content = {
+      actor: ctx.actor,
+      action: entry.action,
+      entity_type: entry.entityType,
+      entity_id: entry.entityId,
+      before: asJson(entry.before),
+      after: asJson(entry.after),
+      reason: entry.reason ?? null,
+      request_id: ctx.requestId,
+      ip: ctx.ip,
+    };
+    const template = auditHashTemplate(content);
+    const [row] = await queryRows<{ seq: string; ts: string; prev_hash: string; hash: string }>(
       tx,
-      sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`,
+      sql`SELECT seq, ts, prev_hash, hash FROM audit_append(${template.prefix}, ${template.middle},
+            ${content.actor}, ${content.action}, ${content.entity_type}, ${content.entity_id},
+            ${jsonParam(content.before)}::jsonb, ${jsonParam(content.after)}::jsonb, ${content.reason},
+            ${content.request_id}, ${content.ip})`,
     );
-    const [now] = await queryRows<{ ts: string }>(
-      tx,
-      sql`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts`,
-    );
-    const event = sealAuditEvent(
-      {
-        seq: last ? Number(last.seq) + 1 : 1,
-        ts: now!.ts,
-        actor: ctx.actor,
-        action: entry.action,
-        entity_type: entry.entityType,
-        entity_id: entry.entityId,
-        before: asJson(entry.before),
-        after: asJson(entry.after),
-        reason: entry.reason ?? null,
-        request_id: ctx.requestId,
-        ip: ctx.ip,
-      },
-      last?.hash ?? GENESIS_HASH,
-    );
-    await tx.execute(sql`
-      INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, before, after, reason, request_id, ip, prev_hash, hash)
-      VALUES (${event.seq}, ${event.ts}::timestamptz, ${event.actor}, ${event.action}, ${event.entity_type},
-              ${event.entity_id}, ${jsonParam(event.before)}::jsonb, ${jsonParam(event.after)}::jsonb, ${event.reason},
-              ${event.request_id}, ${event.ip}, ${event.prev_hash}, ${event.hash})`);
+    const event = sealAuditEvent({ ...content, seq: Number(row!.seq), ts: row!.ts }, row!.prev_hash);
+    if (event.hash !== row!.hash)
+      throw new Error(`audit_append hashed event ${event.seq} differently from the verifier`);
     if (isCheckpointDue(event.seq, this.checkpointInterval)) await this.insertCheckpoint(tx, event);
     return event;
   }

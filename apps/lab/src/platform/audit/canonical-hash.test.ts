@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   type AuditEventFields,
+  auditHashTemplate,
   canonicalJson,
+  completeAuditHashTemplate,
   GENESIS_HASH,
   hashAuditEvent,
   sealAuditEvent,
@@ -123,5 +125,29 @@ describe('audit event hash', () => {
     expect(hashAuditEvent(withId, GENESIS_HASH)).toBe(hashAuditEvent(base, GENESIS_HASH));
     const sealed = sealAuditEvent(withId, GENESIS_HASH);
     expect(Object.keys(sealed).sort()).toEqual([...Object.keys(base), 'hash', 'prev_hash'].sort());
+  });
+
+  it("the split template that audit_append completes in SQL gives the verifier's hash, golden vectors included", () => {
+    const events = [
+      ...golden.vectors.map((v) => ({ event: v.event, prev: v.prev_hash })),
+      {
+        event: {
+          ...base,
+          seq: 123_456_789,
+          actor: 'ü@例え.jp',
+          before: { z: [1, 2.5, null], a: 'é"\\\n' },
+          reason: 'tab\there',
+          request_id: 'req-1',
+          ip: '::1',
+        },
+        prev: 'a'.repeat(64),
+      },
+    ];
+    for (const { event, prev } of events) {
+      const { seq, ts, ...content } = event;
+      expect(completeAuditHashTemplate(auditHashTemplate(content), prev, seq, ts)).toBe(
+        hashAuditEvent(event, prev),
+      );
+    }
   });
 });

@@ -95,3 +95,35 @@ export function sealAuditEvent(event: AuditEventFields, prevHash: string): Audit
   const fields = Object.fromEntries(HASHED_FIELDS.map((f) => [f, event[f]])) as unknown as AuditEventFields;
   return { ...fields, prev_hash: prevHash, hash: hashAuditEvent(event, prevHash) };
 }
+
+/** The fields of an event that the writer knows before it holds the append lock. */
+export type AuditEventContent = Omit<AuditEventFields, 'seq' | 'ts'>;
+
+/**
+ * The canonical JSON that `hashAuditEvent` hashes, split around the three values only the database knows
+ * when it appends: `prefix + prev_hash + middle + seq + ',"ts":"' + ts + '"}'`. RFC 8785 sorts the keys,
+ * and prev_hash, seq and ts fall after "ip", after "request_id" and last. The database function
+ * `audit_append` (migration 0005) completes and hashes the text in one round trip.
+ */
+export function auditHashTemplate(content: AuditEventContent): { prefix: string; middle: string } {
+  const entry = (key: keyof AuditEventContent) => {
+    const value = content[key];
+    if (value === undefined) throw new TypeError(`audit event field ${key} is missing`);
+    return `"${key}":${canonicalJson(value)}`;
+  };
+  const beforePrev = ['action', 'actor', 'after', 'before', 'entity_id', 'entity_type', 'ip'] as const;
+  return {
+    prefix: `{${beforePrev.map(entry).join(',')},"prev_hash":"`,
+    middle: `",${entry('reason')},${entry('request_id')},"seq":`,
+  };
+}
+
+/** Completes a template the way `audit_append` does in SQL; tests check it against `hashAuditEvent`. */
+export function completeAuditHashTemplate(
+  template: { prefix: string; middle: string },
+  prevHash: string,
+  seq: number,
+  ts: string,
+): string {
+  return sha256Hex(`${template.prefix}${prevHash}${template.middle}${seq},"ts":"${ts}"}`);
+}
