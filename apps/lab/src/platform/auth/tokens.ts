@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -99,7 +99,7 @@ export async function signAccessToken(
     .setNotBefore(iat)
     .setExpirationTime(iat + ttl)
     .setJti(tokenId)
-    .sign(config.key);
+    .sign(await hmacKey(config.key));
   return { token, tokenId, expiresIn: ttl, expiresAt: new Date((iat + ttl) * 1000) };
 }
 
@@ -119,13 +119,27 @@ export type AccessTokenVerification =
   | { ok: true; claims: AccessTokenClaims & { tokenId: string; expiresAt: Date } }
   | { ok: false; kind: AccessTokenErrorKind; detail: string };
 
+// jose imports raw key bytes into WebCrypto on every call; import each key once instead.
+const importedKeys = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>();
+function hmacKey(raw: Uint8Array): Promise<webcrypto.CryptoKey> {
+  let key = importedKeys.get(raw);
+  if (!key) {
+    key = webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    importedKeys.set(raw, key);
+  }
+  return key;
+}
+
 export async function verifyAccessToken(
   token: string,
   config: AccessTokenConfig,
   now: Date,
 ): Promise<AccessTokenVerification> {
   try {
-    const { payload } = await jwtVerify(token, config.key, {
+    const { payload } = await jwtVerify(token, await hmacKey(config.key), {
       algorithms: ['HS256'],
       issuer: config.issuer,
       audience: config.audience,
