@@ -42,7 +42,8 @@ try {
   // --- HTTP: the whole request path ---
   const signingKey = generateServerKeyPair();
   const child = fork(new URL('./lims-server.ts', import.meta.url), [url.toString(), String(PORT)], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_SERVER_NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server.
+    execArgv: ['--import', 'tsx', ...(process.env['BENCH_SERVER_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, BENCH_SIGNING_KEY_PEM: exportServerKeyPair(signingKey).privateKeyPem },
   });
   const token = await new Promise<string>((resolve, reject) => {

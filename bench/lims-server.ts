@@ -3,6 +3,7 @@
 // checkpoints and the parent can verify the chain). Sends { token } to the parent once listening.
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '../apps/lab/src/app.ts';
+import { DEFAULT_DB_POOL_MAX } from '../apps/lab/src/config.ts';
 import { openDatabase } from '../apps/lab/src/db/client.ts';
 import { ensureDefaultSite } from '../apps/lab/src/modules/sites/service.ts';
 import { syncRolePermissions } from '../apps/lab/src/modules/users/service.ts';
@@ -13,7 +14,7 @@ const [url, port] = process.argv.slice(2);
 const database = await openDatabase({
   kind: 'postgres',
   url: url!,
-  poolMax: Number(process.env['BENCH_POOL_MAX'] ?? 10),
+  poolMax: Number(process.env['BENCH_POOL_MAX'] ?? DEFAULT_DB_POOL_MAX),
 });
 const app = await buildApp({
   config: { ...TEST_CONFIG, env: 'production', logLevel: 'silent' },

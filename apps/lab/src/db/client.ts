@@ -77,6 +77,7 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
   });
   // An idle client losing its server emits here; without a listener the process would crash.
   pool.on('error', (err) => target.onPoolError?.(err));
+  pool.on('connect', (client) => prepareRepeatedStatements(client));
   const db = drizzleNodePg({ client: pool, schema }) as unknown as LabDb;
   return {
     kind: 'postgres',
@@ -102,4 +103,41 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
       await pool.end();
     },
   };
+}
+
+/** Distinct statements kept prepared per connection; beyond this, statements are planned each time. */
+export const PREPARED_STATEMENTS_PER_CONNECTION = 500;
+
+/**
+ * Gives every parameterised statement a name on this connection, so PostgreSQL parses and plans it once
+ * and later executions reuse the plan (after five runs the server may switch to a generic plan). Planning
+ * was most of the database's CPU per request: the session check and the sample view join five to seven
+ * tables. Names are per connection and per statement text, so the same text always maps to one name.
+ */
+function prepareRepeatedStatements(client: pg.PoolClient): void {
+  const names = new Map<string, string>();
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const prepared = (config: unknown, ...rest: unknown[]) => {
+    const parameterised = Array.isArray(rest[0]) && rest[0].length > 0;
+    const text =
+      typeof config === 'string'
+        ? config
+        : typeof config === 'object' &&
+            config !== null &&
+            'text' in config &&
+            !('name' in config && config.name)
+          ? config.text
+          : undefined;
+    if (parameterised && typeof text === 'string') {
+      let name = names.get(text);
+      if (name === undefined && names.size < PREPARED_STATEMENTS_PER_CONNECTION) {
+        name = `s${names.size}`;
+        names.set(text, name);
+      }
+      if (name !== undefined)
+        return query(typeof config === 'string' ? { text, name } : { ...(config as object), name }, ...rest);
+    }
+    return query(config, ...rest);
+  };
+  (client as unknown as { query: typeof prepared }).query = prepared;
 }
