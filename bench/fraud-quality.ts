@@ -2,15 +2,20 @@
  * Fraud model quality on SynFinance data (issue 6, section 4), default difficulty.
  *
  *   npx tsx bench/fraud-quality.ts        env: BENCH_ROWS (300000), BENCH_DAYS (180), BENCH_TEST_DAYS (54),
- *                                              BENCH_GAP_DAYS (7), BENCH_SEED_A (101), BENCH_SEED_B (202)
+ *                                              BENCH_GAP_DAYS (7), BENCH_SEED_A (101), BENCH_SEED_B (202),
+ *                                              BENCH_PERMS (5: permutation seeds 1..N)
  *
- * Generates two datasets with different seeds (fraud rate 0.02). Trains on seed A's earlier days
- * (the last TEST_DAYS + GAP_DAYS days are held out), evaluates on seed B's last TEST_DAYS days (B's
- * earlier days serve only as customer history for the features). Models: GBDT 100 trees depth 6,
- * logistic regression (L2, class-weighted) as the baseline, the prevalence (AP of a constant score),
- * and shuffled-label controls (training labels permuted with seeds 1-5; ROC AUC should be 0.50 ± 0.03)
- * for GBDT 100×6, GBDT with min leaf 200, GBDT 50×3 and logistic regression.
+ * Generates two datasets with different seeds (fraud rate 0.02; regenerated when a generator source is
+ * newer than the cached file). Trains on seed A's earlier days (the last TEST_DAYS + GAP_DAYS days are
+ * held out), evaluates on seed B's last TEST_DAYS days (B's earlier days serve only as customer history
+ * for the features). Models: GBDT as `synfinance train` fits it by default (early stopping on the last
+ * 15% of the training days, min z 3, refit with the best number of trees), GBDT 100×6 without early
+ * stopping (the previous default), logistic regression (L2, class-weighted) as the baseline, and the
+ * prevalence (AP of a constant score). Then shuffled-label controls (training labels, validation days
+ * included, permuted with seeds 1..BENCH_PERMS; criterion: every run's ROC AUC within 0.50 ± 0.03) for
+ * the same GBDT variants and three logistic-regression settings.
  */
+import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +24,7 @@ import { reportToJson } from '../apps/synfinance/src/fraud/evaluation/report.ts'
 import { loadDataset, selectColumnMajor } from '../apps/synfinance/src/fraud/features/dataset.ts';
 import {
   evaluateFile,
-  fitModel,
+  fitTrainingPeriod,
   modelFileText,
   shuffledLabels,
   splitDataset,
@@ -37,12 +42,17 @@ const TEST_DAYS = n('BENCH_TEST_DAYS', 54);
 const GAP = n('BENCH_GAP_DAYS', 7);
 const SEED_A = n('BENCH_SEED_A', 101);
 const SEED_B = n('BENCH_SEED_B', 202);
+const PERMS = n('BENCH_PERMS', 5);
 const OUT = path.resolve('bench/out/fraud');
 fs.mkdirSync(OUT, { recursive: true });
 
 async function data(seed: number): Promise<string> {
   const file = path.join(OUT, `txns-s${seed}-${ROWS}-${DAYS}d.csv`);
-  if (!fs.existsSync(file)) {
+  const genDir = path.resolve('apps/synfinance/src/generator');
+  const newestSource = Math.max(
+    ...fs.readdirSync(genDir).map((f) => fs.statSync(path.join(genDir, f)).mtimeMs),
+  );
+  if (!fs.existsSync(file) || fs.statSync(file).mtimeMs < newestSource) {
     await generateDataset({
       params: {
         seed,
@@ -72,15 +82,27 @@ const f4 = (x: number) => x.toFixed(4);
 let prevalence = 0;
 // 1. the real models, through the same functions as `synfinance train` / `synfinance evaluate`
 for (const v of [
-  { name: 'GBDT 100×6', algo: 'gbdt' as const },
-  { name: 'baseline: logistic regression (L2, class-weighted)', algo: 'logreg' as const },
+  { name: 'GBDT, train defaults (early stopping)', algo: 'gbdt' as const, o: {} },
+  {
+    name: 'GBDT 100×6 without early stopping (previous default)',
+    algo: 'gbdt' as const,
+    o: { earlyStoppingRounds: 0, gbdt: { nTrees: 100 } },
+  },
+  { name: 'baseline: logistic regression (L2, class-weighted)', algo: 'logreg' as const, o: {} },
 ]) {
-  const t = await trainFromFile({ data: a, algo: v.algo, testDays: TEST_DAYS, gapDays: GAP });
-  const model = path.join(OUT, `model-${v.algo}.json`);
+  const t = await trainFromFile({ data: a, algo: v.algo, testDays: TEST_DAYS, gapDays: GAP, ...v.o });
+  const tag = v.algo === 'gbdt' && v.o.earlyStoppingRounds === 0 ? 'gbdt-noes' : v.algo;
+  const model = path.join(OUT, `model-${tag}.json`);
   writeFileAtomic(model, modelFileText(t.file));
   const e = await evaluateFile({ model, data: b, testDays: TEST_DAYS });
   prevalence = e.report.fraud_rate;
-  fs.writeFileSync(path.join(OUT, `report-${v.algo}.json`), reportToJson(e.report));
+  fs.writeFileSync(path.join(OUT, `report-${tag}.json`), reportToJson(e.report));
+  const tr = t.file.training as Record<string, unknown> | undefined;
+  if (tr) {
+    process.stdout.write(
+      `${v.name}: fit ${t.split.fit_rows} rows, validation ${t.split.valid_rows} rows (days ${t.split.valid_days?.join('-')}), best iteration ${tr.best_iteration} (z ${Number(tr.best_improvement_z).toFixed(1)}), ${tr.trees_trained} trees trained, validation log-loss prior ${Number(tr.valid_loss_prior).toFixed(5)} best ${Number(tr.valid_loss_best).toFixed(5)}; refit ${JSON.stringify(tr.refit)}\n`,
+    );
+  }
   const r = e.report;
   rows.push(
     `| ${v.name} | ${f4(t.report.average_precision)} / ${f4(t.report.roc_auc)} | **${f4(r.average_precision)}** / ${f4(r.roc_auc)} | ${f4(r.at_threshold.precision)} / ${f4(r.at_threshold.recall)} | ${t.seconds.fit.toFixed(1)} s |`,
@@ -88,7 +110,7 @@ for (const v of [
   process.stdout.write(
     `${v.name}: seed-B test AP ${f4(r.average_precision)} ROC AUC ${f4(r.roc_auc)} (train rows ${t.split.train_rows}, test rows ${e.rows})\n`,
   );
-  if (v.algo === 'gbdt') {
+  if (v.algo === 'gbdt' && tr) {
     process.stdout.write(
       `recall by type at 0.5: ${(r.recall_by_fraud_type ?? []).map((x) => `${x.fraudType} ${x.recall.toFixed(2)}`).join(', ')}\n`,
     );
@@ -101,32 +123,67 @@ const { train } = splitDataset(dsA, { testDays: TEST_DAYS, gapDays: GAP });
 let maxB = 0;
 for (const d of dsB.days!) maxB = Math.max(maxB, d);
 const testB = Uint32Array.from(dsB.days!.keys()).filter((i) => dsB.days![i]! > maxB - TEST_DAYS);
-const Xa = selectColumnMajor(dsA, train);
 const ya = Uint8Array.from(train, (r) => dsA.y[r]!);
 const Xb = columnMajor(selectColumnMajor(dsB, testB), testB.length, dsB.nCols);
 const yb = Uint8Array.from(testB, (r) => dsB.y[r]!);
 const controls: string[] = [];
+const seeds = Array.from({ length: PERMS }, (_, i) => i + 1);
+let failing = 0;
 for (const c of [
-  { name: 'GBDT 100×6', algo: 'gbdt' as const, p: {} },
-  { name: 'GBDT 100×6, min leaf 200', algo: 'gbdt' as const, p: { gbdt: { minSamplesLeaf: 200 } } },
-  { name: 'GBDT 50×3', algo: 'gbdt' as const, p: { gbdt: { nTrees: 50, maxDepth: 3 } } },
-  { name: 'logistic regression', algo: 'logreg' as const, p: {} },
+  { name: 'GBDT, train defaults (early stopping 20, min z 3)', algo: 'gbdt' as const, o: {} },
+  {
+    name: 'GBDT, plain early stopping (20 rounds, min z 0)',
+    algo: 'gbdt' as const,
+    o: { gbdt: { earlyStoppingMinZ: 0 } },
+  },
+  {
+    name: 'GBDT 100×6 without early stopping',
+    algo: 'gbdt' as const,
+    o: { earlyStoppingRounds: 0, gbdt: { nTrees: 100 } },
+  },
+  { name: 'logistic regression, L2 1e-4, class-weighted (train default)', algo: 'logreg' as const, o: {} },
+  { name: 'logistic regression, L2 1, class-weighted', algo: 'logreg' as const, o: { logreg: { l2: 1 } } },
+  {
+    name: 'logistic regression, L2 1e-4, unweighted',
+    algo: 'logreg' as const,
+    o: { logreg: { classWeight: 'none' as const } },
+  },
 ]) {
   const aucs: number[] = [];
-  for (const seed of [1, 2, 3, 4, 5]) {
-    const m = fitModel(Xa, train.length, dsA.nCols, shuffledLabels(ya, seed), dsA.featureNames, c.algo, c.p);
-    aucs.push(rocAuc(yb, m.predictProba(Xb)));
+  const kept: string[] = [];
+  for (const seed of seeds) {
+    const { model, training } = fitTrainingPeriod(dsA, train, shuffledLabels(ya, seed), c.algo, c.o);
+    aucs.push(rocAuc(yb, model.predictProba(Xb)));
+    if (training)
+      kept.push(`${training.best_iteration} (z ${Number(training.best_improvement_z ?? 0).toFixed(1)})`);
   }
   const mean = aucs.reduce((x, y) => x + y, 0) / aucs.length;
-  controls.push(`| ${c.name} | ${aucs.map(f4).join(', ')} | ${f4(mean)} |`);
-  process.stdout.write(`control ${c.name}: ${aucs.map(f4).join(' ')} mean ${f4(mean)}\n`);
+  const out = aucs.filter((x) => Math.abs(x - 0.5) > 0.03).length;
+  if (c.name.startsWith('GBDT, train defaults')) failing = out;
+  controls.push(
+    `| ${c.name} | ${aucs.map(f4).join(', ')} | ${f4(mean)} | ${out} of ${aucs.length} | ${kept.join(', ')} |`,
+  );
+  process.stdout.write(
+    `control ${c.name}: ${aucs.map(f4).join(' ')} mean ${f4(mean)}, outside 0.50±0.03: ${out}${kept.length ? `; trees kept (z): ${kept.join(', ')}` : ''}\n`,
+  );
 }
 process.stdout.write(
   `\n| model | seed A later days: AP / ROC AUC | seed B later days: AP / ROC AUC | B: precision / recall at 0.5 | fit time |\n|---|---|---|---|---|\n${rows.join('\n')}\n| constant score (prevalence) | | ${f4(prevalence)} / 0.5000 | | |\n`,
 );
 process.stdout.write(
-  `\nShuffled training labels, seed-B later days, ROC AUC for permutation seeds 1-5:\n\n| control model | ROC AUC per seed | mean |\n|---|---|---|\n${controls.join('\n')}\n`,
+  `\nShuffled training labels, seed-B later days, ROC AUC for permutation seeds 1-${PERMS}:\n\n| control model | ROC AUC per seed | mean | outside 0.50 ± 0.03 | trees kept (z) |\n|---|---|---|---|---|\n${controls.join('\n')}\n`,
 );
+const cpu = (() => {
+  try {
+    return execSync("lscpu | sed -n 's/^Model name: *//p'", { encoding: 'utf8' }).trim();
+  } catch {
+    return os.cpus()[0]?.model ?? '?';
+  }
+})();
+process.stdout.write(
+  `\ncriterion (default GBDT, every run within 0.50 ± 0.03): ${failing === 0 ? 'holds' : `FAILS for ${failing} run(s)`}\n`,
+);
+process.stdout.write(`date ${new Date().toISOString()}, nproc ${os.availableParallelism()}, CPU ${cpu}\n`);
 process.stdout.write(
   `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, load ${os
     .loadavg()
