@@ -58,7 +58,27 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
     anomalyByType: {},
   };
   const workers: Worker[] = [];
+  // failures of a worker before the scheduler below listens to it
+  let earlyFailure: Error | null = null;
   try {
+    // start the workers first: loading tsx and building the world in each takes about half a second,
+    // which overlaps with the main thread's own world and merchant table
+    const nWorkers = opts.workers > 0 ? Math.min(opts.workers, tasks.length) : 0;
+    for (let i = 0; i < nWorkers; i++) {
+      // worker-entry.mjs registers tsx itself: workers do not inherit the loader on Node 20
+      const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+        workerData: { params, format },
+        // a larger young generation halves GC time for this allocation-heavy loop
+        resourceLimits: { maxYoungGenerationSizeMb: 96 },
+      });
+      w.on('error', (e) => {
+        earlyFailure ??= e;
+      });
+      w.on('exit', (code) => {
+        if (code !== 0) earlyFailure ??= new Error(`worker exited with code ${code}`);
+      });
+      workers.push(w);
+    }
     const txnSink = openSink(opts.out, TXN_COLUMNS, format);
     sinks.push(txnSink);
     const custSink = openSink(sidecarPath(opts.out, 'customers'), CUSTOMER_COLUMNS, format);
@@ -88,7 +108,7 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
       }
     } else {
       await new Promise<void>((resolve, reject) => {
-        const n = Math.min(opts.workers, tasks.length);
+        const n = workers.length;
         const pending = new Map<number, TaskResult>();
         let nextToSend = 0;
         let nextToWrite = 0;
@@ -126,14 +146,11 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
           resolve();
           return;
         }
-        for (let i = 0; i < n; i++) {
-          // worker-entry.mjs registers tsx itself: workers do not inherit the loader on Node 20
-          const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-            workerData: { params, format },
-            // a larger young generation halves GC time for this allocation-heavy loop
-            resourceLimits: { maxYoungGenerationSizeMb: 96 },
-          });
-          workers.push(w);
+        if (earlyFailure) {
+          fail(earlyFailure);
+          return;
+        }
+        for (const w of workers) {
           w.on('error', fail);
           w.on('exit', (code) => {
             if (code !== 0 && nextToWrite < tasks.length) fail(new Error(`worker exited with code ${code}`));
