@@ -13,3 +13,6 @@ app.get('/health', { config: { public: true } }, async () => ({
 }));
 await app.listen({ port, host: '127.0.0.1' });
 process.send?.('listening');
+process.on('message', (m) => {
+  if (m === 'cpu') process.send?.(process.cpuUsage());
+});

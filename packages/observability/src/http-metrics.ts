@@ -20,6 +20,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     metricsRegistry: Registry;
   }
+  interface FastifyRequest {
+    /** Set while the request counts in http_server_requests_in_flight. */
+    httpMetricsInFlight: boolean;
+  }
   interface FastifyContextConfig {
     /** The route needs no authentication (see the lab's access guard). */
     public?: boolean;
@@ -28,9 +32,7 @@ declare module 'fastify' {
 
 // Requests matching no route share one label value, so clients cannot grow the series count.
 export const UNMATCHED_ROUTE = 'unmatched';
-const counted = Symbol('httpMetricsInFlight');
-
-type CountedRequest = FastifyRequest & { [counted]?: boolean };
+const inFlightFlag = 'httpMetricsInFlight';
 
 /** The route template (`/api/samples/:sampleId`), never the raw URL. */
 export function routeLabel(request: FastifyRequest): string {
@@ -63,17 +65,21 @@ async function httpMetrics(app: FastifyInstance, options: HttpMetricsOptions): P
 
   app.decorate('metricsRegistry', registry);
 
-  app.addHook('onRequest', async (request: CountedRequest) => {
-    request[counted] = true;
+  // Declared up front so every request object keeps one shape (Fastify's advice for per-request state).
+  app.decorateRequest(inFlightFlag, false);
+  // Callback hooks: no promise per hook on the hot path.
+  app.addHook('onRequest', (request: FastifyRequest, _reply, done) => {
+    request[inFlightFlag] = true;
     inFlight.inc();
+    done();
   });
-  const leave = (request: CountedRequest) => {
-    if (request[counted]) {
-      request[counted] = false;
+  const leave = (request: FastifyRequest) => {
+    if (request[inFlightFlag]) {
+      request[inFlightFlag] = false;
       inFlight.dec();
     }
   };
-  app.addHook('onResponse', async (request: CountedRequest, reply: FastifyReply) => {
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     leave(request);
     const labels = {
       method: request.method,
@@ -82,8 +88,12 @@ async function httpMetrics(app: FastifyInstance, options: HttpMetricsOptions): P
     };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
-  app.addHook('onRequestAbort', async (request: CountedRequest) => leave(request));
+  app.addHook('onRequestAbort', (request: FastifyRequest, done) => {
+    leave(request);
+    done();
+  });
 
   app.get(
     options.metricsPath ?? '/metrics',
