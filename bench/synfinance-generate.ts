@@ -93,6 +93,8 @@ const results: { name: string; rps: number[]; mbps: number[] }[] = [
 ];
 const cores: number[] = [];
 let fraudRate = 0;
+const loadStart = os.loadavg()[0]!.toFixed(1);
+const started = new Date().toISOString();
 for (let round = 0; round < ROUNDS; round++) {
   cores.push(await cpuAvailability());
   const b = baseline(path.join(OUT, 'baseline.csv'));
@@ -111,16 +113,23 @@ for (let round = 0; round < ROUNDS; round++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load = os.loadavg()[0]!.toFixed(1);
 console.log(
-  `rows ${fmt(ROWS)}, rounds ${ROUNDS}, nproc ${os.cpus().length}, node ${process.version}, load ${load}`,
+  `rows ${fmt(ROWS)}, rounds ${ROUNDS}, nproc ${os.cpus().length} (${os.cpus()[0]?.model}), node ${process.version}`,
+);
+console.log(
+  `started ${started}, ended ${new Date().toISOString()}, load average (1 min) ${loadStart} -> ${load}`,
 );
 console.log(`effective cores available (per round): ${cores.map((c) => c.toFixed(2)).join(', ')}`);
 console.log(`realised fraud rate ${(fraudRate * 100).toFixed(3)}%`);
-console.log('| variant | rows/s (median) | MB/s (median) | rows/s per round | ratio to baseline |');
-console.log('|---|---|---|---|---|');
+console.log(
+  '| variant | rows/s per round | rows/s median | rows/s best | MB/s median | MB/s best | ratio to baseline (medians) | ratio (bests) |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
 const base = median(results[0]!.rps);
+const baseBest = Math.max(...results[0]!.rps);
 for (const r of results) {
+  const best = Math.max(...r.rps);
   console.log(
-    `| ${r.name} | ${fmt(median(r.rps))} | ${median(r.mbps).toFixed(1)} | ${r.rps.map(fmt).join(' / ')} | ${(median(r.rps) / base).toFixed(2)} |`,
+    `| ${r.name} | ${r.rps.map(fmt).join(' / ')} | ${fmt(median(r.rps))} | ${fmt(best)} | ${median(r.mbps).toFixed(1)} | ${Math.max(...r.mbps).toFixed(1)} | ${(median(r.rps) / base).toFixed(2)} | ${(best / baseBest).toFixed(2)} |`,
   );
 }
 for (const f of fs.readdirSync(OUT)) if (f.endsWith('.csv')) fs.rmSync(path.join(OUT, f));
