@@ -22,15 +22,22 @@ if (!ADMIN_URL) {
   process.exit(2);
 }
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
-const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 10);
+const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 5);
 const DB_ROWS = Number(process.env['BENCH_DB_ROWS'] ?? 2000);
 const DB_ROUNDS = Number(process.env['BENCH_DB_ROUNDS'] ?? 3);
+const HTTP_ROUNDS = Number(process.env['BENCH_HTTP_ROUNDS'] ?? 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const PORT = 18_400 + Math.floor(Math.random() * 500);
 
 const name = `bench_lims_${randomBytes(5).toString('hex')}`;
 const admin = new pg.Client({ connectionString: ADMIN_URL });
 await admin.connect();
 await admin.query(`CREATE DATABASE ${name}`);
+// Durability settings change what COMMIT costs while the audit lock is held; the figures carry them.
+const durability = {
+  fsync: (await admin.query('SHOW fsync')).rows[0].fsync as string,
+  synchronous_commit: (await admin.query('SHOW synchronous_commit')).rows[0].synchronous_commit as string,
+};
 await admin.end();
 const url = new URL(ADMIN_URL);
 url.pathname = `/${name}`;
@@ -43,7 +50,11 @@ try {
   const signingKey = generateServerKeyPair();
   const child = fork(new URL('./lims-server.ts', import.meta.url), [url.toString(), String(PORT)], {
     // BENCH_SERVER_NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server.
-    execArgv: ['--import', 'tsx', ...(process.env['BENCH_SERVER_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean)],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env['BENCH_SERVER_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean),
+    ],
     env: { ...process.env, BENCH_SIGNING_KEY_PEM: exportServerKeyPair(signingKey).privateKeyPem },
   });
   const token = await new Promise<string>((resolve, reject) => {
@@ -74,38 +85,47 @@ try {
   } as unknown as autocannon.Options;
   await autocannon({ ...base, duration: 3 }); // warm-up: JIT, pool, plan caches
   const load = loadavg()[0];
-  const r = await autocannon({ ...base, duration: DURATION_S });
   // Baseline in the same run: an authenticated read of one sample (same auth, scoping and pool; no write).
   const one = await fetch(`http://127.0.0.1:${PORT}/api/samples?limit=1`, {
     headers: { authorization: `Bearer ${token}` },
   });
   const someId = ((await one.json()) as { items: { sample_id: string }[] }).items[0]!.sample_id;
-  const read = await autocannon({
+  const readOptions = {
     url: `http://127.0.0.1:${PORT}/api/samples/${someId}`,
     connections: CONNECTIONS,
-    duration: DURATION_S,
     headers: { authorization: `Bearer ${token}` },
-  });
+  };
+  // Writes and reads alternate over HTTP_ROUNDS rounds so both see the same machine noise; medians reported.
+  const writes: autocannon.Result[] = [];
+  const reads: autocannon.Result[] = [];
+  for (let round = 0; round < HTTP_ROUNDS; round++) {
+    for (const kind of round % 2 ? ['read', 'write'] : ['write', 'read']) {
+      if (kind === 'write') writes.push(await autocannon({ ...base, duration: DURATION_S }));
+      else reads.push(await autocannon({ ...readOptions, duration: DURATION_S }));
+      const last = kind === 'write' ? writes.at(-1)! : reads.at(-1)!;
+      console.log(
+        `round ${round + 1} ${kind === 'write' ? 'POST /api/samples    ' : 'GET /api/samples/:id'} ${Math.round(last.requests.average)} req/s, p50 ${last.latency.p50} ms, p99 ${last.latency.p99} ms`,
+      );
+    }
+  }
   child.kill('SIGTERM');
-  const baseline = {
-    rps: Math.round(read.requests.average),
-    p50_ms: read.latency.p50,
-    p99_ms: read.latency.p99,
-    non2xx: read.non2xx,
-  };
+  const medianBy = (rs: autocannon.Result[], f: (r: autocannon.Result) => number) => median(rs.map(f));
+  const summarise = (rs: autocannon.Result[]) => ({
+    rps: Math.round(medianBy(rs, (x) => x.requests.average)),
+    p50_ms: medianBy(rs, (x) => x.latency.p50),
+    p99_ms: medianBy(rs, (x) => x.latency.p99),
+    per_round_rps: rs.map((x) => Math.round(x.requests.average)),
+    non2xx: rs.reduce((sum, x) => sum + x.non2xx, 0),
+    errors: rs.reduce((sum, x) => sum + x.errors, 0),
+    total: rs.reduce((sum, x) => sum + x.requests.total, 0),
+  });
+  const baseline = summarise(reads);
+  const http = summarise(writes);
   console.log(
-    `baseline GET /api/samples/:id: ${baseline.rps} req/s, p50 ${baseline.p50_ms} ms, p99 ${baseline.p99_ms} ms`,
+    `baseline GET /api/samples/:id: ${baseline.rps} req/s, p50 ${baseline.p50_ms} ms, p99 ${baseline.p99_ms} ms (median of ${HTTP_ROUNDS})`,
   );
-  const http = {
-    rps: Math.round(r.requests.average),
-    p50_ms: r.latency.p50,
-    p99_ms: r.latency.p99,
-    non2xx: r.non2xx,
-    errors: r.errors,
-    total: r.requests.total,
-  };
   console.log(
-    `HTTP POST /api/samples: ${http.rps} req/s, p50 ${http.p50_ms} ms, p99 ${http.p99_ms} ms (${http.total} requests, ${http.non2xx} non-2xx)`,
+    `HTTP POST /api/samples: ${http.rps} req/s, p50 ${http.p50_ms} ms, p99 ${http.p99_ms} ms (median of ${HTTP_ROUNDS}; ${http.total} requests, ${http.non2xx} non-2xx)`,
   );
 
   // --- Database only: the same INSERT, with and without the audit append, interleaved ---
@@ -151,7 +171,6 @@ try {
     for (const v of round % 2 ? ['audited', 'plain'] : ['plain', 'audited'])
       rates[v]!.push(await run(v === 'audited'));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const verify = await audit.verify();
   const db = {
     plain_rows_s: Math.round(median(rates['plain']!)),
@@ -168,6 +187,9 @@ try {
         machine: `${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load avg ${load?.toFixed(1)}`,
         connections: CONNECTIONS,
         duration_s: DURATION_S,
+        http_rounds: HTTP_ROUNDS,
+        postgres: durability,
+        ratio_post_over_get: Number((http.rps / baseline.rps).toFixed(3)),
         http,
         baseline_get_one: baseline,
         db: { ...db, rows_per_round: DB_ROWS, rounds: DB_ROUNDS, writers: 4 },
