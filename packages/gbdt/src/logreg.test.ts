@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveLogRegParams, trainLogReg } from './logreg.ts';
+import { resolveLogRegParams, summarizeLogRegValidation, trainLogReg } from './logreg.ts';
 import { matrixFromColumns, matrixFromRows } from './matrix.ts';
+import { modelToJson, parseModel } from './model-io.ts';
 import { Prng } from './prng.ts';
 import { aucForTests, normal } from './synthetic.ts';
 
@@ -107,6 +108,109 @@ describe('logistic regression', () => {
     [{ lambda: 1 } as never, /unknown parameter/],
   ])('rejects invalid params %o', (p, re) => {
     expect(() => resolveLogRegParams(p)).toThrow(re);
+  });
+
+  describe('validation check against the intercept-only model', () => {
+    /** 12 features of mixed scales; outliers on the first two; labels from `label(x0, x1, rng)`. */
+    const table = (n: number, seed: number, label: (x0: number, x1: number, rng: Prng) => number) => {
+      const rng = new Prng(seed);
+      const cols = Array.from({ length: 12 }, () => new Float64Array(n));
+      const y = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < 12; j++) cols[j]![i] = (j + 1) * normal(rng) + j;
+        if (rng.next() < 0.02) cols[0]![i]! += 8;
+        y[i] = label(cols[0]![i]!, cols[1]![i]!, rng);
+      }
+      return { X: matrixFromColumns(cols), y };
+    };
+    const noise = (_a: number, _b: number, rng: Prng) => (rng.next() < 0.03 ? 1 : 0);
+    const linear = (a: number, b: number, rng: Prng) =>
+      rng.next() < 1 / (1 + Math.exp(-(-4 + 0.9 * a - 0.3 * (b - 1)))) ? 1 : 0;
+
+    it.each(['balanced', 'none'] as const)(
+      'pure-noise labels -> intercept-only (seeds 1-6, class weight %s)',
+      (cw) => {
+        for (let seed = 1; seed <= 6; seed++) {
+          const fit = table(6000, seed, noise);
+          const valid = table(2000, seed + 100, noise);
+          const m = trainLogReg(fit.X, fit.y, { classWeight: cw }, { validation: valid, validationMinZ: 3 });
+          const v = m.validation!;
+          expect(v.kept, `seed ${seed} z ${v.z}`).toBe(false);
+          expect(v.z).toBeLessThan(3);
+          expect(m.interceptOnly).toBe(true);
+          // the constant is the training positive rate (calibrated), not the class-weighted 0.5
+          const rate = fit.y.reduce((a, b) => a + b, 0) / fit.y.length;
+          const pr = m.predictProba(valid.X);
+          expect(pr.every((q) => q === pr[0])).toBe(true);
+          expect(pr[0]).toBeCloseTo(rate, 10);
+          expect(aucForTests(valid.y, pr)).toBe(0.5);
+        }
+      },
+    );
+
+    it('a learnable linear function -> weights kept, and the file records the decision', () => {
+      const fit = table(6000, 7, linear);
+      const valid = table(2000, 8, linear);
+      const plain = trainLogReg(fit.X, fit.y, { classWeight: 'balanced' });
+      const m = trainLogReg(
+        fit.X,
+        fit.y,
+        { classWeight: 'balanced' },
+        { validation: valid, validationMinZ: 3 },
+      );
+      expect(m.validation!.kept).toBe(true);
+      expect(m.validation!.z).toBeGreaterThan(5);
+      expect(m.validation!.validLossFitted).toBeLessThan(m.validation!.validLossPrior);
+      expect(m.interceptOnly).toBe(false);
+      // the kept model is the fitted one, bit for bit
+      expect([...m.coef]).toEqual([...plain.coef]);
+      expect(m.intercept).toBe(plain.intercept);
+      expect(aucForTests(valid.y, m.predictProba(valid.X))).toBeGreaterThan(0.8);
+      const file = modelToJson(m, { createdAt: '2026-01-01T00:00:00Z' });
+      expect(file.training).toEqual({ ...summarizeLogRegValidation(m.validation!) });
+      expect(file.training).toMatchObject({
+        kept: true,
+        intercept_only: false,
+        min_z: 3,
+        class_weighted: true,
+      });
+      const back = parseModel(JSON.stringify(file)).model;
+      expect([...back.predictRaw(valid.X)]).toEqual([...m.predictRaw(valid.X)]);
+    });
+
+    it('a gain below minZ standard errors is rejected; minZ 0 keeps any gain', () => {
+      // weak signal on little validation data: beats the intercept, but not by many standard errors
+      const weak = (a: number, _b: number, rng: Prng) =>
+        rng.next() < 1 / (1 + Math.exp(-(-3.5 + 0.15 * a))) ? 1 : 0;
+      const fit = table(20_000, 11, weak);
+      const valid = table(1500, 12, weak);
+      const loose = trainLogReg(fit.X, fit.y, {}, { validation: valid, validationMinZ: 0 });
+      const z = loose.validation!.z;
+      expect(z).toBeGreaterThan(0);
+      expect(loose.validation!.kept).toBe(true);
+      const strict = trainLogReg(fit.X, fit.y, {}, { validation: valid, validationMinZ: z + 0.01 });
+      expect(strict.validation!.kept).toBe(false);
+      expect(summarizeLogRegValidation(strict.validation!)).toMatchObject({
+        intercept_only: true,
+        rejected_by_min_z: true,
+      });
+      expect(strict.interceptOnly).toBe(true);
+      expect(() => trainLogReg(fit.X, fit.y, {}, { validation: valid, validationMinZ: -1 })).toThrow(
+        /validationMinZ/,
+      );
+    });
+
+    it('an intercept-only file and an older file without training load', () => {
+      const fit = table(3000, 1, noise);
+      const m = trainLogReg(fit.X, fit.y, {}, { validation: table(1000, 2, noise), validationMinZ: 3 });
+      const file = modelToJson(m, { createdAt: '2026-01-01T00:00:00Z' });
+      const back = parseModel(JSON.stringify(file)).model;
+      expect(back.predictRawRow(new Float64Array(12))).toBe(m.intercept);
+      const { training: _t, ...old } = modelToJson(trainLogReg(fit.X, fit.y), {
+        createdAt: '2026-01-01T00:00:00Z',
+      });
+      expect(parseModel(JSON.stringify(old)).file.training).toBeUndefined();
+    });
   });
 
   it('rejects non-binary labels', () => {

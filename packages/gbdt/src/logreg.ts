@@ -65,7 +65,14 @@ export class LogisticModel {
     readonly coef: Float64Array,
     readonly intercept: number,
     readonly fitInfo: LogRegFitInfo,
+    /** Set by trainLogReg with `validation`: the comparison with the intercept-only model. */
+    readonly validation?: LogRegValidation,
   ) {}
+
+  /** True when every coefficient is 0: the model scores every row the same (the intercept). */
+  get interceptOnly(): boolean {
+    return this.coef.every((c) => c === 0);
+  }
 
   get nFeatures(): number {
     return this.featureNames.length;
@@ -143,6 +150,38 @@ function softplus(z: number): number {
 export interface LogRegFitOptions {
   featureNames?: readonly string[];
   sampleWeight?: ArrayLike<number>;
+  /**
+   * Held-out rows (e.g. the latest days of the training period). After fitting, the model's validation
+   * log-loss is compared with the intercept-only model's, paired per row (see LogRegValidation): the
+   * coefficients are kept only if they beat it by at least `validationMinZ` standard errors, else the
+   * returned model is intercept-only and predicts the training positive rate for every row.
+   */
+  validation?: { X: Matrix; y: ArrayLike<number> };
+  /** Standard errors the fitted model must gain over the intercept-only model on `validation` (default 0). */
+  validationMinZ?: number;
+}
+
+/**
+ * Outcome of the validation check of trainLogReg. Losses are the fitting objective's log-loss without
+ * the penalty, so with class weights 'balanced' each validation row is weighted by the training class
+ * weight of its label (n / (2 n_class) of the training rows), and the intercept-only model compared
+ * against is the objective's own (the weighted log-odds of the training labels: 0 when balanced).
+ */
+export interface LogRegValidation {
+  /** The fitted coefficients were kept (false: the model returned is intercept-only). */
+  kept: boolean;
+  minZ: number;
+  /**
+   * (intercept-only loss - fitted loss) / its standard error, from the per-row differences over the
+   * validation rows (paired). +Infinity when every difference is equal and positive.
+   */
+  z: number;
+  validRows: number;
+  validPositives: number;
+  /** Mean (class-weighted when balanced) validation log-loss of the intercept-only model and of the fitted one. */
+  validLossPrior: number;
+  validLossFitted: number;
+  classWeighted: boolean;
 }
 
 export function trainLogReg(
@@ -309,12 +348,133 @@ export function trainLogReg(
       break;
     }
   }
-  return new LogisticModel(featureNames, params, mean, scale, theta.slice(1), theta[0]!, {
-    iterations,
-    converged,
-    objective: obj,
-    gradMax,
-  });
+  const fitInfo: LogRegFitInfo = { iterations, converged, objective: obj, gradMax };
+  const fitted = new LogisticModel(featureNames, params, mean, scale, theta.slice(1), theta[0]!, fitInfo);
+  if (!opts.validation) return fitted;
+
+  // Compare with the intercept-only model on the held-out rows, in the objective's own weighting.
+  const minZ = opts.validationMinZ ?? 0;
+  if (typeof minZ !== 'number' || !Number.isFinite(minZ) || minZ < 0)
+    throw new RangeError(`invalid validationMinZ=${String(minZ)}: must be finite and >= 0`);
+  const vX = opts.validation.X;
+  if (vX.nCols !== p) throw new RangeError(`validation has ${vX.nCols} columns, training has ${p}`);
+  if (vX.nRows === 0) throw new RangeError('validation data has zero rows');
+  const vy = checkLabels(vX, opts.validation.y);
+  let nPos = 0;
+  for (let i = 0; i < n; i++) nPos += y[i]!;
+  const balanced = params.classWeight === 'balanced';
+  const wPos = balanced ? n / (2 * nPos) : 1;
+  const wNeg = balanced ? n / (2 * (n - nPos)) : 1;
+  // The objective's intercept-only optimum: the weighted log-odds of the training labels.
+  let sw = 0;
+  let swy = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w ? w[i]! : 1;
+    sw += wi;
+    swy += wi * y[i]!;
+  }
+  const pw = Math.min(1 - 1e-12, Math.max(1e-12, swy / sw));
+  const priorRaw = Math.log(pw / (1 - pw));
+  const raw = fitted.predictRaw(vX);
+  const m = vX.nRows;
+  let sumD = 0;
+  let sumD2 = 0;
+  let lossPrior = 0;
+  let lossFit = 0;
+  let sumW = 0;
+  let vPos = 0;
+  for (let r = 0; r < m; r++) {
+    const yr = vy[r]!;
+    vPos += yr;
+    const wr = yr === 1 ? wPos : wNeg;
+    const l0 = wr * (softplus(priorRaw) - yr * priorRaw);
+    const l1 = wr * (softplus(raw[r]!) - yr * raw[r]!);
+    lossPrior += l0;
+    lossFit += l1;
+    sumW += wr;
+    const dr = l0 - l1;
+    sumD += dr;
+    sumD2 += dr * dr;
+  }
+  const meanD = sumD / m;
+  const varD = Math.max(0, sumD2 / m - meanD * meanD) * (m / Math.max(1, m - 1));
+  const se = Math.sqrt(varD / m);
+  const z = se > 0 ? meanD / se : meanD > 0 ? Number.POSITIVE_INFINITY : 0;
+  const validation: LogRegValidation = {
+    kept: lossFit < lossPrior && z >= minZ,
+    minZ,
+    z,
+    validRows: m,
+    validPositives: vPos,
+    validLossPrior: lossPrior / sumW,
+    validLossFitted: lossFit / sumW,
+    classWeighted: balanced,
+  };
+  if (validation.kept)
+    return new LogisticModel(
+      featureNames,
+      params,
+      mean,
+      scale,
+      fitted.coef,
+      fitted.intercept,
+      fitInfo,
+      validation,
+    );
+  // Intercept-only: the training positive rate (sample weights, no class weights) for every row, so its
+  // probabilities are calibrated and, like a GBDT with 0 trees, it flags nothing at the usual thresholds.
+  const s = opts.sampleWeight;
+  let s0 = 0;
+  let s1 = 0;
+  for (let i = 0; i < n; i++) {
+    const si = s ? s[i]! : 1;
+    s0 += si;
+    s1 += si * y[i]!;
+  }
+  const p0 = Math.min(1 - 1e-12, Math.max(1e-12, s1 / s0));
+  return new LogisticModel(
+    featureNames,
+    params,
+    mean,
+    scale,
+    new Float64Array(p),
+    Math.log(p0 / (1 - p0)),
+    fitInfo,
+    validation,
+  );
+}
+
+/** What model files record about a logistic regression's validation check (`training` in the JSON). */
+export interface LogRegTrainingSummary {
+  /** Which check ran: the fitted model against the intercept-only model on the validation rows. */
+  selection: 'validation-vs-intercept';
+  kept: boolean;
+  /** True when the intercept-only model replaced the fitted one (constant score). */
+  intercept_only: boolean;
+  min_z: number;
+  improvement_z: number;
+  rejected_by_min_z: boolean;
+  valid_rows: number;
+  valid_positives: number;
+  valid_loss_prior: number;
+  valid_loss_fitted: number;
+  class_weighted: boolean;
+}
+
+export function summarizeLogRegValidation(v: LogRegValidation): LogRegTrainingSummary {
+  return {
+    selection: 'validation-vs-intercept',
+    kept: v.kept,
+    intercept_only: !v.kept,
+    min_z: v.minZ,
+    improvement_z: v.z,
+    rejected_by_min_z: !v.kept && v.validLossFitted < v.validLossPrior,
+    valid_rows: v.validRows,
+    valid_positives: v.validPositives,
+    valid_loss_prior: v.validLossPrior,
+    valid_loss_fitted: v.validLossFitted,
+    class_weighted: v.classWeighted,
+  };
 }
 
 /** Solve A x = b for symmetric positive (semi)definite A by Cholesky, adding jitter if needed. */

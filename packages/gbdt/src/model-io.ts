@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type GbdtArrays, GbdtModel, resolveGbdtParams, summarizeTraining } from './gbdt.ts';
-import { LogisticModel, type LogRegFitInfo, resolveLogRegParams } from './logreg.ts';
+import {
+  LogisticModel,
+  type LogRegFitInfo,
+  resolveLogRegParams,
+  summarizeLogRegValidation,
+} from './logreg.ts';
 import type { Matrix } from './matrix.ts';
 
 /**
@@ -12,11 +17,13 @@ import type { Matrix } from './matrix.ts';
  *   "format": "polymorph-model", "format_version": 1, "algo": "gbdt" | "logreg",
  *   "feature_names": [...], "params": {...}, "training_data_hash": "sha256:..." | null,
  *   "metrics": {...}, "created_at": "<ISO 8601, supplied by the caller>", "model": {...},
- *   "training": {...}   (optional: GBDT trees trained/kept, best iteration, validation curve)
+ *   "training": {...}   (optional: GBDT trees trained/kept, best iteration, validation curve;
+ *                         logistic regression: kept or intercept-only after the validation check, z)
  * }
 
  * A GBDT may have zero trees (early stopping found no tree that beats the prior): it predicts the
- * base score for every row. Files without `training` (written before it existed) load unchanged.
+ * base score for every row; a logistic regression may be intercept-only (all coefficients 0). Files
+ * without `training` (written before it existed) load unchanged.
  *
  * The library never reads the clock: `createdAt` comes from the caller. Numbers are written with
  * JavaScript's shortest round-trip representation, so a loaded model predicts bit-identically.
@@ -87,7 +94,9 @@ export function modelToJson(model: Model, meta: ModelMeta): ModelFileV1 {
     meta.training ??
     (model instanceof GbdtModel && model.trainInfo && model.trainInfo.validLossPrior !== null
       ? { ...summarizeTraining(model.trainInfo, model.params) }
-      : undefined);
+      : model instanceof LogisticModel && model.validation
+        ? { ...summarizeLogRegValidation(model.validation) }
+        : undefined);
   if (training) head.training = training;
   if (model instanceof GbdtModel) {
     const a = model.trees;
