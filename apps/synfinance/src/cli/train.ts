@@ -128,7 +128,8 @@ export async function runTrain(argv: string[]): Promise<number> {
   set('learningRate', numOpt(v, 'learning-rate', { gt: 0, max: 1 }));
   set('minSamplesLeaf', numOpt(v, 'min-leaf', { int: true, min: 1 }));
   set('maxBins', numOpt(v, 'bins', { int: true, min: 2, max: 65_534 }));
-  set('earlyStoppingMinZ', numOpt(v, 'min-z', { min: 0 }));
+  const minZ = numOpt(v, 'min-z', { min: 0 });
+  set('earlyStoppingMinZ', minZ);
   const l2 = numOpt(v, 'l2', { min: 0 });
   const res = await asUsage(() =>
     trainFromFile({
@@ -139,6 +140,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       algo,
       gbdt,
       logreg: l2 !== undefined ? { l2 } : {},
+      logregMinZ: minZ,
       earlyStoppingRounds: numOpt(v, 'early-stopping', { int: true, min: 0, max: 10_000 }),
       validDays: numOpt(v, 'valid-days', { int: true, min: 1 }),
       testDays: numOpt(v, 'test-days', { int: true, min: 1 }),
@@ -158,11 +160,23 @@ export async function runTrain(argv: string[]): Promise<number> {
       s.kind === 'time'
         ? `days ${s.train_days!.join('-')} train, gap ${s.gap_days}, days ${s.test_days!.join('-')} test`
         : `row order, last ${s.test_fraction! * 100}% test`;
-    const tr = res.file.training as { best_iteration?: number | null; trees_trained?: number } | undefined;
+    const tr = res.file.training as
+      | {
+          best_iteration?: number | null;
+          trees_trained?: number;
+          kept?: boolean;
+          improvement_z?: number;
+          min_z?: number;
+        }
+      | undefined;
+    const where = `fit on ${s.fit_rows} rows, validated on ${s.valid_rows} (${s.valid_days ? `days ${s.valid_days.join('-')}` : `last ${s.valid_fraction! * 100}%`})`;
+    const z = (x: number | undefined) => (x === undefined || x === null ? '-' : x.toFixed(1));
     const es =
-      s.valid_rows !== undefined && tr
-        ? `early stopping: fit on ${s.fit_rows} rows, validated on ${s.valid_rows} (${s.valid_days ? `days ${s.valid_days.join('-')}` : `last ${s.valid_fraction! * 100}%`}); kept ${tr.best_iteration} of ${tr.trees_trained} trees trained${tr.best_iteration === 0 ? ' (no tree beat the prior: constant score)' : ''}\n`
-        : '';
+      s.valid_rows === undefined || !tr
+        ? ''
+        : algo === 'logreg'
+          ? `validation: ${where}; ${tr.kept ? `weights kept (z ${z(tr.improvement_z)} >= ${tr.min_z} over the intercept-only model), refitted on all training rows` : `intercept only (z ${z(tr.improvement_z)} < ${tr.min_z} over the intercept-only model: constant score)`}\n`
+          : `early stopping: ${where}; kept ${tr.best_iteration} of ${tr.trees_trained} trees trained${tr.best_iteration === 0 ? ' (no tree beat the prior: constant score)' : ''}\n`;
     process.stdout.write(
       `trained ${algo} on ${s.train_rows} rows (${period}; ${res.file.feature_names.length} features) in ${res.seconds.total.toFixed(1)} s (features ${res.seconds.features.toFixed(1)} s, fit ${res.seconds.fit.toFixed(1)} s)\n` +
         es +

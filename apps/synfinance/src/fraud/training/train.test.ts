@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { columnMajor } from '@polymorph/gbdt/matrix';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, generate, REPO_ROOT, tmpDir } from '../../generator/test-helpers.ts';
 import { rocAuc } from '../evaluation/metrics.ts';
 import { type Dataset, loadDataset, selectColumnMajor } from '../features/dataset.ts';
@@ -14,9 +14,11 @@ afterAll(() => {
 });
 
 describe('shuffled-label control', () => {
-  // 10% fraud so the test period holds ~2,000 frauds (test-sampling SE of one AUC ~0.007).
+  // One generated table for every control test (beforeAll). 10% fraud so the test period holds
+  // > 1,000 frauds (test-sampling SE of one AUC ~0.01); small trees and 63 bins keep each fit cheap:
+  // a noise fit still trains 20 trees (the early-stopping patience) before it falls back to the prior.
   const setup = async () => {
-    const g = await generate(60_000, 'csv', { seed: 21, days: 60, fraudRate: 0.1 });
+    const g = await generate(40_000, 'csv', { seed: 21, days: 60, fraudRate: 0.1 });
     dirs.push(g.dir);
     const ds = await loadDataset(g.file);
     const { train, test } = splitDataset(ds, { testDays: 18, gapDays: 2 });
@@ -25,12 +27,17 @@ describe('shuffled-label control', () => {
     return { ds, train, test, ytr, yte };
   };
   let data: Awaited<ReturnType<typeof setup>>;
-  const opts = { gbdt: { nTrees: 60, maxDepth: 5, minSamplesLeaf: 100 } };
-  /** ROC AUC on the test rows of a model fitted as `train` fits it (early stopping on, defaults). */
-  const controlAuc = (ds: Dataset, ytrain: Uint8Array) => {
-    const { model, training } = fitTrainingPeriod(ds, data.train, ytrain, 'gbdt', opts);
+  beforeAll(async () => {
+    data = await setup();
+  }, 60_000);
+  const opts = { gbdt: { nTrees: 30, maxDepth: 4, minSamplesLeaf: 100, maxBins: 63 } };
+  /** Fewer trees where they suffice: the leaky column is the first split, and noise fits keep 0 trees. */
+  const leakOpts = { gbdt: { ...opts.gbdt, nTrees: 10 } };
+  /** ROC AUC on the test rows of a model fitted as `train` fits it (validation on, defaults). */
+  const controlAuc = (ds: Dataset, ytrain: Uint8Array, algo: 'gbdt' | 'logreg' = 'gbdt', o = opts) => {
+    const { model, training } = fitTrainingPeriod(ds, data.train, ytrain, algo, o);
     const Xte = columnMajor(selectColumnMajor(ds, data.test), data.test.length, ds.nCols);
-    return { auc: rocAuc(data.yte, model.predictProba(Xte)), training: training! };
+    return { auc: rocAuc(data.yte, model.predictProba(Xte)), training: training!, model };
   };
   /** The dataset with one more feature column whose value in row r is `col[r]`. */
   const withColumn = (ds: Dataset, name: string, col: ArrayLike<number>): Dataset => {
@@ -42,9 +49,16 @@ describe('shuffled-label control', () => {
     }
     return { ...ds, X, nCols: p + 1, featureNames: [...ds.featureNames, name] };
   };
+  /** A copy of the label (the real one, or permuted training labels) with 20% of values flipped. */
+  const leakFrom = (y: ArrayLike<number>) => {
+    const flip = shuffledLabels(
+      Uint8Array.from({ length: data.ds.nRows }, (_, i) => (i % 5 === 0 ? 1 : 0)),
+      9,
+    );
+    return Float64Array.from({ length: data.ds.nRows }, (_, r) => y[r]! ^ flip[r]!);
+  };
 
-  it('GBDT with early stopping: every shuffled-label run has ROC AUC 0.50 ± 0.03, real labels > 0.9', async () => {
-    data = await setup();
+  it('GBDT with early stopping: every shuffled-label run has ROC AUC 0.50 ± 0.03, real labels > 0.9', () => {
     expect(data.yte.reduce((a, b) => a + b, 0)).toBeGreaterThan(1000);
     const real = controlAuc(data.ds, data.ytr);
     expect(real.auc).toBeGreaterThan(0.9);
@@ -55,8 +69,28 @@ describe('shuffled-label control', () => {
     );
     // The criterion holds for each run, not only on average: the validation days' labels are permuted
     // too, no tree beats the prior on them by 3 standard errors, and the constant score ranks nothing.
-    for (const r of runs) expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
+    for (const r of runs) {
+      expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
+      expect(r.training.best_iteration).toBe(0);
+    }
   }, 90_000);
+
+  it('logistic regression with the validation check: every shuffled-label run is intercept-only (ROC AUC 0.5), real labels keep their weights', () => {
+    const real = controlAuc(data.ds, data.ytr, 'logreg');
+    expect(real.training).toMatchObject({ kept: true, min_z: 3, refit: { rows: data.train.length } });
+    expect(real.auc).toBeGreaterThan(0.85);
+    const runs = [1, 2, 3, 4, 5].map((seed) => controlAuc(data.ds, shuffledLabels(data.ytr, seed), 'logreg'));
+    console.log(
+      `logreg shuffled-label control: real ${real.auc.toFixed(4)} (z ${Number(real.training.improvement_z).toFixed(1)}), shuffled ${runs.map((r) => `${r.auc.toFixed(4)} (z ${Number(r.training.improvement_z).toFixed(1)})`).join(' ')}`,
+    );
+    for (const r of runs) {
+      expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
+      expect(r.training).toMatchObject({ kept: false, intercept_only: true, refit: null });
+      // the constant is the permuted labels' rate (= the real rate), not the class-weighted 0.5
+      const rate = data.ytr.reduce((a, b) => a + b, 0) / data.ytr.length;
+      expect(r.model.predictProbaRow(new Float64Array(data.ds.nCols))).toBeCloseTo(rate, 2);
+    }
+  }, 60_000);
 
   it("catches a feature computed from the row's own label, when labels are permuted at the source", () => {
     // The leak: a feature derived from the label column (here the label itself, 20% of values flipped),
@@ -64,19 +98,14 @@ describe('shuffled-label control', () => {
     // the features are built, the leaky feature follows the permuted labels in training and the real
     // ones in the test period, so the control's ROC AUC is far above 0.53: the criterion fails.
     const { ds, train } = data;
-    const flip = shuffledLabels(
-      Uint8Array.from({ length: ds.nRows }, (_, i) => (i % 5 === 0 ? 1 : 0)),
-      9,
-    );
-    const leakFrom = (y: ArrayLike<number>) =>
-      Float64Array.from({ length: ds.nRows }, (_, r) => y[r]! ^ flip[r]!);
     for (const seed of [1, 2]) {
       const permuted = Float64Array.from(ds.y);
       shuffledLabels(data.ytr, seed).forEach((v, i) => {
         permuted[train[i]!] = v;
       });
-      const r = controlAuc(withColumn(ds, 'label_leak', leakFrom(permuted)), shuffledLabels(data.ytr, seed));
-      expect(r.auc).toBeGreaterThan(0.7);
+      const leaky = withColumn(ds, 'label_leak', leakFrom(permuted));
+      expect(controlAuc(leaky, shuffledLabels(data.ytr, seed), 'gbdt', leakOpts).auc).toBeGreaterThan(0.7);
+      expect(controlAuc(leaky, shuffledLabels(data.ytr, seed), 'logreg').auc).toBeGreaterThan(0.7);
     }
   }, 60_000);
 
@@ -84,19 +113,11 @@ describe('shuffled-label control', () => {
     // A copy of the real label in the table (20% flipped): with real labels the model finds it (ROC AUC
     // ~1, suspicious in itself); with permuted training labels it is unrelated to what the model is fitted
     // to, so the control stays at 0.5 and passes. The control cannot detect this kind of leak.
-    const { ds } = data;
-    const flip = shuffledLabels(
-      Uint8Array.from({ length: ds.nRows }, (_, i) => (i % 5 === 0 ? 1 : 0)),
-      9,
-    );
-    const leaky = withColumn(
-      ds,
-      'label_copy',
-      Float64Array.from({ length: ds.nRows }, (_, r) => ds.y[r]! ^ flip[r]!),
-    );
+    const leaky = withColumn(data.ds, 'label_copy', leakFrom(data.ds.y));
     expect(controlAuc(leaky, data.ytr).auc).toBeGreaterThan(0.95);
     for (const seed of [1, 2]) {
-      expect(Math.abs(controlAuc(leaky, shuffledLabels(data.ytr, seed)).auc - 0.5)).toBeLessThanOrEqual(0.03);
+      const r = controlAuc(leaky, shuffledLabels(data.ytr, seed), 'gbdt', leakOpts);
+      expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
     }
   }, 60_000);
 
@@ -223,7 +244,12 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
       '--quiet',
     ]);
     expect(lr.code).toBe(0);
-    expect(loadModelFile(path.join(dir, 'lr.json')).file.algo).toBe('logreg');
+    const lrFile = loadModelFile(path.join(dir, 'lr.json')).file;
+    expect(lrFile.algo).toBe('logreg');
+    // validation check on the last training day(s): x1 predicts the label, so the weights are kept
+    expect(lrFile.training).toMatchObject({ selection: 'validation-vs-intercept', kept: true, min_z: 3 });
+    expect(lrFile.fraud.split.valid_rows).toBeGreaterThan(0);
+    expect(Number(lrFile.metrics.roc_auc)).toBeGreaterThan(0.8);
   }, 60_000);
 
   it('bad input: one clear line on stderr, exit 2', async () => {

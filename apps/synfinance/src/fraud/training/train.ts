@@ -4,7 +4,12 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type GbdtModel, type GbdtParams, summarizeTraining, trainGbdt } from '@polymorph/gbdt/gbdt';
-import { type LogRegParams, trainLogReg } from '@polymorph/gbdt/logreg';
+import {
+  type LogisticModel,
+  type LogRegParams,
+  summarizeLogRegValidation,
+  trainLogReg,
+} from '@polymorph/gbdt/logreg';
 import { columnMajor } from '@polymorph/gbdt/matrix';
 import {
   hashTrainingData,
@@ -70,10 +75,18 @@ export interface TrainOptions {
   earlyStoppingRounds?: number;
   /**
    * After early stopping found the best number of trees (> 0), fit again on the whole training period
-   * (fit + validation days) with that many trees, so the latest days are not lost to validation.
-   * Default true.
+   * (fit + validation days) with that many trees, so the latest days are not lost to validation; for
+   * logistic regression, when the validation check kept the weights. Default true.
    */
   refit?: boolean;
+  /**
+   * Logistic regression: fit on the training period without its validation days and keep the fitted
+   * weights only if their validation log-loss beats the intercept-only model's by this many standard
+   * errors (paired per row), else the model is intercept-only (the training fraud rate for every row);
+   * kept weights are then refitted on the whole period. Default DEFAULT_LOGREG_MIN_Z.
+   * `earlyStoppingRounds: 0` turns the check off (no validation period, as for the GBDT).
+   */
+  logregMinZ?: number;
   /** Validation period: the last N days of the training period (default 15% of them, at least 1). */
   validDays?: number;
   /** Row-order validation share of the training rows when the table has no time column (default 0.15). */
@@ -92,7 +105,7 @@ export interface SplitInfo {
   test_days?: [number, number];
   gap_days?: number;
   test_fraction?: number;
-  /** With early stopping: the training period's rows that fit the trees and the held-out validation rows. */
+  /** With validation (GBDT early stopping, logistic regression's check): the rows that fit the model and the held-out validation rows. */
   fit_rows?: number;
   valid_rows?: number;
   valid_days?: [number, number];
@@ -101,6 +114,8 @@ export interface SplitInfo {
 
 /** Defaults of the fraud trainer's GBDT early stopping (see docs/synfinance/fraud-model.md). */
 export const DEFAULT_EARLY_STOPPING_ROUNDS = 20;
+/** Logistic regression's validation check: standard errors over the intercept-only model (as GBDT's min z). */
+export const DEFAULT_LOGREG_MIN_Z = 3;
 export const DEFAULT_VALID_SHARE = 0.15;
 /**
  * The fraud trainer's GBDT defaults. nTrees is a cap: with early stopping (on by default) the
@@ -255,7 +270,8 @@ export function featureProfile(ds: Dataset, rows: ArrayLike<number>): ReferenceP
 
 /**
  * Fit GBDT or logistic regression on a column-major feature buffer. With `validation` (a
- * column-major buffer and labels) the GBDT scores it after every tree; early stopping needs it.
+ * column-major buffer and labels) the GBDT scores it after every tree (early stopping needs it), and
+ * logistic regression is compared with the intercept-only model on it (`logregMinZ` standard errors).
  */
 export function fitModel(
   X: Float64Array,
@@ -266,36 +282,49 @@ export function fitModel(
   algo: 'gbdt' | 'logreg',
   params: { gbdt?: Partial<GbdtParams>; logreg?: Partial<LogRegParams> },
   validation?: { X: Float64Array; y: Uint8Array },
+  logregMinZ = DEFAULT_LOGREG_MIN_Z,
 ): Model {
   const m = columnMajor(X, nRows, nCols);
-  if (algo === 'logreg')
-    return trainLogReg(m, y, { classWeight: 'balanced', ...params.logreg }, { featureNames });
   const v = validation
     ? { X: columnMajor(validation.X, validation.y.length, nCols), y: validation.y }
     : undefined;
+  if (algo === 'logreg')
+    return trainLogReg(
+      m,
+      y,
+      { classWeight: 'balanced', ...params.logreg },
+      { featureNames, validation: v, validationMinZ: logregMinZ },
+    );
   return trainGbdt(m, y, { ...DEFAULT_FRAUD_GBDT, ...params.gbdt }, { featureNames, validation: v });
 }
 
 /**
  * Fit the model of `train` (the training period's rows, labels `ytrain` in the same order) as `train`
- * does: GBDT with early stopping holds out the last days as validation (labels taken from `ytrain`, so
- * a control run's permutation covers them too), then refits on the whole period with the best number
- * of trees; without early stopping (or for logistic regression) every row fits. Adds the fit/validation
- * sizes to `info` when given.
+ * does. A validation period (the last days of the training period, labels taken from `ytrain`, so a
+ * control run's permutation covers them too) selects the model: GBDT early stopping picks the number
+ * of trees (possibly 0), logistic regression keeps its weights only if they beat the intercept-only
+ * model; then the model is refitted on the whole period with the chosen trees / when the weights were
+ * kept. `earlyStoppingRounds: 0` turns validation off for both: every row fits. Adds the
+ * fit/validation sizes to `info` when given.
  */
 export function fitTrainingPeriod(
   ds: Dataset,
   train: Uint32Array,
   ytrain: Uint8Array,
   algo: 'gbdt' | 'logreg',
-  o: Pick<TrainOptions, 'gbdt' | 'logreg' | 'earlyStoppingRounds' | 'validDays' | 'validFraction' | 'refit'>,
+  o: Pick<
+    TrainOptions,
+    'gbdt' | 'logreg' | 'earlyStoppingRounds' | 'validDays' | 'validFraction' | 'refit' | 'logregMinZ'
+  >,
   info?: SplitInfo,
 ): { model: Model; training?: Record<string, unknown> } {
   const Xtrain = selectColumnMajor(ds, train);
   const esRounds =
     algo === 'gbdt'
       ? (o.gbdt?.earlyStoppingRounds ?? o.earlyStoppingRounds ?? DEFAULT_EARLY_STOPPING_ROUNDS)
-      : 0;
+      : o.earlyStoppingRounds === 0
+        ? 0
+        : 1;
   if (esRounds === 0) {
     const model = fitModel(Xtrain, train.length, ds.nCols, ytrain, ds.featureNames, algo, {
       ...o,
@@ -319,7 +348,17 @@ export function fitTrainingPeriod(
     algo,
     { ...o, gbdt: { ...o.gbdt, earlyStoppingRounds: esRounds } },
     { X: selectColumnMajor(ds, vs.valid), y: yOf(vs.valid) },
+    o.logregMinZ ?? DEFAULT_LOGREG_MIN_Z,
   );
+  if (algo === 'logreg') {
+    const lr = model as LogisticModel;
+    const training: Record<string, unknown> = { ...summarizeLogRegValidation(lr.validation!) };
+    if (lr.validation!.kept && o.refit !== false) {
+      model = fitModel(Xtrain, train.length, ds.nCols, ytrain, ds.featureNames, algo, o);
+      training.refit = { rows: train.length };
+    } else training.refit = null;
+    return { model, training };
+  }
   const es = model as GbdtModel;
   const training: Record<string, unknown> = { ...summarizeTraining(es.trainInfo!, es.params) };
   const best = es.trainInfo!.bestIteration ?? 0;
