@@ -120,7 +120,9 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
           reject(e instanceof Error ? e : new Error(String(e)));
         };
         opts.signal?.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
-        const idle: Worker[] = [];
+        // up to two tasks queued per worker: a worker starts its next task while the main thread
+        // writes the previous result, instead of waiting for that write and a new message
+        const inFlight = new Map<Worker, number>(workers.map((w) => [w, 0]));
         // CSV: workers write each task's text into a shared buffer that the main thread writes to
         // the file and then reuses (no per-shard copy, transfer or garbage). At most maxAhead tasks
         // are between send and write, so maxAhead buffers suffice; a task that outgrows its buffer
@@ -130,8 +132,18 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
         const maxTaskRows = Math.max(...tasks.map((t) => t.reduce((s, x) => s + x.rows, 0)));
         const sharedBytes = maxTaskRows * 400 + (1 << 16);
         const pump = () => {
-          while (!failed && idle.length && nextToSend < tasks.length && nextToSend - nextToWrite < maxAhead) {
-            const w = idle.pop()!;
+          while (!failed && nextToSend < tasks.length && nextToSend - nextToWrite < maxAhead) {
+            let w: Worker | null = null;
+            let least = 2;
+            for (const x of workers) {
+              const k = inFlight.get(x)!;
+              if (k < least) {
+                least = k;
+                w = x;
+              }
+            }
+            if (!w) break;
+            inFlight.set(w, least + 1);
             let target: SharedArrayBuffer | undefined;
             if (format === 'csv') {
               target = sharedFree.pop() ?? new SharedArrayBuffer(sharedBytes);
@@ -159,7 +171,8 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
             if (!msg.ok) return fail(new Error(msg.error));
             const res = msg.res!;
             pending.set(res.task, res);
-            idle.push(w);
+            inFlight.set(w, inFlight.get(w)! - 1);
+            pump(); // keep the worker busy before writing
             try {
               while (pending.has(nextToWrite)) {
                 const r = pending.get(nextToWrite)!;
@@ -177,7 +190,6 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
             }
             pump();
           });
-          idle.push(w);
         }
         pump();
       });
