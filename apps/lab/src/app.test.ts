@@ -201,6 +201,23 @@ describe('metrics', () => {
     expect(res.body).toContain('process_cpu_seconds_total');
   });
 
+  it('http_server_requests_total counts each request once and keeps counting across scrapes', async () => {
+    const count = async () => {
+      const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const line = body
+        .split('\n')
+        .find((l) =>
+          l.startsWith('http_server_requests_total{method="GET",route="/ready",status_code="200"}'),
+        );
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const before = await count();
+    for (let i = 0; i < 7; i++) await app.inject({ method: 'GET', url: '/ready' });
+    expect(await count()).toBe(before + 7);
+    await app.inject({ method: 'GET', url: '/ready' });
+    expect(await count()).toBe(before + 8);
+  });
+
   it('1,000 random unknown paths make one unmatched series per method and status', async () => {
     for (let i = 0; i < 1000; i++) {
       await app.inject({ method: 'GET', url: `/random/${i}/${Math.random().toString(36).slice(2)}` });

@@ -44,18 +44,29 @@ async function httpMetrics(app: FastifyInstance, options: HttpMetricsOptions): P
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   if (options.dataDir) registerDataDirUsage(registry, options.dataDir);
   const labelNames = ['method', 'route', 'status_code'] as const;
-  const requests = new Counter({
-    name: 'http_server_requests_total',
-    help: 'HTTP requests completed, by method, route template and status code',
-    labelNames,
-    registers: [registry],
-  });
   const duration = new Histogram({
     name: 'http_server_request_duration_seconds',
     help: 'HTTP request duration in seconds, by method, route template and status code',
     labelNames,
     buckets: options.buckets ?? [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  const durationCount = 'http_server_request_duration_seconds_count';
+  new Counter({
+    name: 'http_server_requests_total',
+    help: 'HTTP requests completed, by method, route template and status code',
+    labelNames,
+    registers: [registry],
+    // The histogram already counts every request per label set (its monotonic _count); copying that at
+    // scrape time halves the metric updates on each request's path.
+    async collect() {
+      const { values } = await duration.get();
+      this.reset();
+      for (const v of values) {
+        if (v.metricName === durationCount)
+          this.inc(v.labels as Partial<Record<(typeof labelNames)[number], string>>, v.value);
+      }
+    },
   });
   const inFlight = new Gauge({
     name: 'http_server_requests_in_flight',
@@ -86,7 +97,6 @@ async function httpMetrics(app: FastifyInstance, options: HttpMetricsOptions): P
       route: routeLabel(request),
       status_code: String(reply.statusCode),
     };
-    requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
     done();
   });
