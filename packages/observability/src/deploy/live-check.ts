@@ -1,6 +1,8 @@
 // The real-Prometheus check (issue 7 §7): start the lab OS and SynFinance on loopback, a real Prometheus
 // scraping them every second with the project's rules, drive a scripted workload, then ask Prometheus
-// whether every rule and panel query returns data and whether the expected alerts fire.
+// whether every rule and panel query returns data and whether the expected alerts fire. Last, the raw
+// /metrics text of every scraped target is checked against deploy/metrics-catalogue.json: a `verified`
+// metric missing from its job's output fails the check, a `planned` one that is there is reported.
 //
 //   npx tsx packages/observability/src/deploy/live-check.ts [--report FILE]
 //
@@ -13,8 +15,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type CatalogueCheck, checkCatalogue } from './catalogue-check.ts';
 import {
   DEPLOY_DIR,
+  loadCatalogue,
   loadDashboards,
   loadRuleGroups,
   REPO_ROOT,
@@ -298,7 +302,15 @@ export async function liveCheck(reportFile?: string): Promise<boolean> {
         `debug ${q} => ${JSON.stringify((await json(`${prom}/api/v1/query?query=${encodeURIComponent(q)}`)).body).slice(0, 400)}`,
       );
     }
-    return await assess(prom, allow, reportFile);
+    // The raw text of every target's /metrics after the workload, for the catalogue check.
+    const expositions: Record<string, string> = {};
+    for (const sc of config.scrape_configs) {
+      const url = `http://${sc.static_configs[0]!.targets[0]}/metrics`;
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`${sc.job_name}: GET ${url} answered ${res.status}`);
+      expositions[sc.job_name] = await res.text();
+    }
+    return await assess(prom, allow, expositions, reportFile);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await sleep(500);
@@ -330,7 +342,12 @@ function operand(expr: string): string {
   return expr.trim().replace(/\s*(==|!=|>=|<=|>|<)\s*[-0-9.e+*/\s()]+$/i, '');
 }
 
-async function assess(prom: string, allow: Allowlist, reportFile?: string): Promise<boolean> {
+async function assess(
+  prom: string,
+  allow: Allowlist,
+  expositions: Record<string, string>,
+  reportFile?: string,
+): Promise<boolean> {
   const results: {
     id: string;
     expr: string;
@@ -376,6 +393,8 @@ async function assess(prom: string, allow: Allowlist, reportFile?: string): Prom
     (n) => !exposed.has(n) && !recorded.has(n) && n !== 'ALERTS' && !allow.no_data[`metric:${n}`],
   );
 
+  const catalogue = checkCatalogue(loadCatalogue(), expositions);
+
   const report = {
     queries: results.length,
     with_data: results.filter((r) => r.samples > 0).length,
@@ -384,6 +403,8 @@ async function assess(prom: string, allow: Allowlist, reportFile?: string): Prom
     firing: [...firingNames].sort(),
     missing_alerts: missingAlerts,
     unexposed_metrics: unexposed.sort(),
+    catalogue: catalogueSummary(catalogue),
+    catalogue_findings: catalogue,
   };
   if (reportFile) await writeFile(reportFile, `${JSON.stringify({ ...report, results }, null, 2)}\n`);
   log(
@@ -393,7 +414,49 @@ async function assess(prom: string, allow: Allowlist, reportFile?: string): Prom
     log(`FAIL ${f.id}: ${f.error} :: ${f.expr.replace(/\s+/g, ' ').slice(0, 160)}`);
   for (const a of missingAlerts) log(`FAIL expected alert not firing: ${a}`);
   for (const n of report.unexposed_metrics) log(`FAIL metric not exposed by any app: ${n}`);
-  return report.failures.length === 0 && missingAlerts.length === 0 && unexposed.length === 0;
+  const c = report.catalogue;
+  log(
+    `catalogue against /metrics of ${Object.keys(expositions).join(', ')}: ${c.checked} metrics checked, ` +
+      `${c.verified_seen} verified and seen, ${c.verified_missing.length} verified but missing, ` +
+      `${c.planned_seen.length} planned but seen, ${c.planned_not_seen.length} planned and not seen` +
+      (c.unchecked.length ? `; not checked here: ${c.unchecked.join(', ')}` : ''),
+  );
+  for (const f of catalogue.missing)
+    log(
+      `FAIL catalogue metric ${f.name} is "verified" but job ${f.job}'s /metrics has no ${f.expected} sample` +
+        (f.declaredOnly ? ' (only its # TYPE line: declared, never set)' : ''),
+    );
+  for (const f of catalogue.unexpected)
+    log(
+      `NOTE catalogue metric ${f.name} is "planned" but job ${f.job} exposes it: set "status": "verified" in deploy/metrics-catalogue.json`,
+    );
+  for (const f of catalogue.stillPlanned)
+    log(
+      `note: planned metric ${f.name} not on job ${f.job}'s /metrics` +
+        (f.declaredOnly ? ' (declared with # TYPE, no sample yet)' : ''),
+    );
+  return (
+    report.failures.length === 0 &&
+    missingAlerts.length === 0 &&
+    unexposed.length === 0 &&
+    catalogue.missing.length === 0
+  );
+}
+
+/** Per metric rather than per (metric, job): a metric counts as seen when every checked job exposes it. */
+function catalogueSummary(c: CatalogueCheck) {
+  const names = (fs: { name: string }[]) => new Set(fs.map((f) => f.name));
+  const missing = names(c.missing);
+  const notSeen = names(c.stillPlanned);
+  const checked = new Set([...names(c.confirmed), ...missing, ...names(c.unexpected), ...notSeen]);
+  return {
+    checked: checked.size,
+    verified_seen: [...names(c.confirmed)].filter((n) => !missing.has(n)).length,
+    verified_missing: [...missing].sort(),
+    planned_seen: [...names(c.unexpected)].filter((n) => !notSeen.has(n)).sort(),
+    planned_not_seen: [...notSeen].sort(),
+    unchecked: [...new Set(c.unchecked.filter((u) => !checked.has(u.name)).map((u) => u.name))].sort(),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
