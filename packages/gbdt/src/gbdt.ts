@@ -1,4 +1,5 @@
 import { type BinMapper, binMatrix, fitBins } from './binning.ts';
+import { logLoss, pairedZ, weightedLogOdds } from './loss.ts';
 import { balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
 import { Prng } from './prng.ts';
 
@@ -475,15 +476,7 @@ export function trainGbdt(
   const binned = binMatrix(X, mapper);
 
   // Base score: weighted log-odds of the positive rate, clamped away from 0/1.
-  let sw = 0;
-  let swy = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w ? w[i]! : 1;
-    sw += wi;
-    swy += wi * y[i]!;
-  }
-  const p0 = Math.min(1 - 1e-12, Math.max(1e-12, swy / sw));
-  const baseScore = Math.log(p0 / (1 - p0));
+  const baseScore = weightedLogOdds(y, w, 1e-12);
 
   const F = new Float64Array(n).fill(baseScore);
   const grad = new Float64Array(n);
@@ -666,10 +659,7 @@ class ValidationScorer {
       sum += d;
       sum2 += d * d;
     }
-    const mean = sum / n;
-    const varD = Math.max(0, sum2 / n - mean * mean) * (n / Math.max(1, n - 1));
-    const se = Math.sqrt(varD / n);
-    return se > 0 ? mean / se : mean > 0 ? Number.POSITIVE_INFINITY : 0;
+    return pairedZ(sum, sum2, n);
   }
 
   get positives(): number {
@@ -701,12 +691,6 @@ class ValidationScorer {
     }
     return loss / nRows;
   }
-}
-
-/** Log-loss of raw score z for label y: softplus(z) - y*z, computed stably. */
-function logLoss(z: number, y: number): number {
-  const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-  return sp - y * z;
 }
 
 function walkBinned(

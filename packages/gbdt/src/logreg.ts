@@ -1,4 +1,5 @@
 import type { Contributions } from './gbdt.ts';
+import { logLoss, pairedZ, weightedLogOdds } from './loss.ts';
 import { balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
 
 /**
@@ -142,11 +143,6 @@ function sigmoidLR(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** log(1 + exp(z)) without overflow. */
-function softplus(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}
-
 export interface LogRegFitOptions {
   featureNames?: readonly string[];
   sampleWeight?: ArrayLike<number>;
@@ -235,17 +231,7 @@ export function trainLogReg(
   const d = p + 1; // theta[0] = intercept
   const theta = new Float64Array(d);
   // Start the intercept at the weighted log-odds.
-  {
-    let sw = 0;
-    let swy = 0;
-    for (let i = 0; i < n; i++) {
-      const wi = w ? w[i]! : 1;
-      sw += wi;
-      swy += wi * y[i]!;
-    }
-    const p0 = Math.min(1 - 1e-9, Math.max(1e-9, swy / sw));
-    theta[0] = Math.log(p0 / (1 - p0));
-  }
+  theta[0] = weightedLogOdds(y, w, 1e-9);
   const eta = new Float64Array(n);
   const computeEta = (th: Float64Array) => {
     eta.fill(th[0]!);
@@ -261,8 +247,7 @@ export function trainLogReg(
     let loss = 0;
     for (let r = 0; r < n; r++) {
       const e = eta[r]!;
-      // logloss = softplus(e) - y*e
-      loss += (w ? w[r]! : 1) * (softplus(e) - y[r]! * e);
+      loss += (w ? w[r]! : 1) * logLoss(e, y[r]!);
     }
     let pen = 0;
     for (let j = 1; j < d; j++) pen += th[j]! * th[j]!;
@@ -366,15 +351,7 @@ export function trainLogReg(
   const wPos = balanced ? n / (2 * nPos) : 1;
   const wNeg = balanced ? n / (2 * (n - nPos)) : 1;
   // The objective's intercept-only optimum: the weighted log-odds of the training labels.
-  let sw = 0;
-  let swy = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w ? w[i]! : 1;
-    sw += wi;
-    swy += wi * y[i]!;
-  }
-  const pw = Math.min(1 - 1e-12, Math.max(1e-12, swy / sw));
-  const priorRaw = Math.log(pw / (1 - pw));
+  const priorRaw = weightedLogOdds(y, w, 1e-12);
   const raw = fitted.predictRaw(vX);
   const m = vX.nRows;
   let sumD = 0;
@@ -387,8 +364,8 @@ export function trainLogReg(
     const yr = vy[r]!;
     vPos += yr;
     const wr = yr === 1 ? wPos : wNeg;
-    const l0 = wr * (softplus(priorRaw) - yr * priorRaw);
-    const l1 = wr * (softplus(raw[r]!) - yr * raw[r]!);
+    const l0 = wr * logLoss(priorRaw, yr);
+    const l1 = wr * logLoss(raw[r]!, yr);
     lossPrior += l0;
     lossFit += l1;
     sumW += wr;
@@ -396,10 +373,7 @@ export function trainLogReg(
     sumD += dr;
     sumD2 += dr * dr;
   }
-  const meanD = sumD / m;
-  const varD = Math.max(0, sumD2 / m - meanD * meanD) * (m / Math.max(1, m - 1));
-  const se = Math.sqrt(varD / m);
-  const z = se > 0 ? meanD / se : meanD > 0 ? Number.POSITIVE_INFINITY : 0;
+  const z = pairedZ(sumD, sumD2, m);
   const validation: LogRegValidation = {
     kept: lossFit < lossPrior && z >= minZ,
     minZ,
@@ -423,22 +397,14 @@ export function trainLogReg(
     );
   // Intercept-only: the training positive rate (sample weights, no class weights) for every row, so its
   // probabilities are calibrated and, like a GBDT with 0 trees, it flags nothing at the usual thresholds.
-  const s = opts.sampleWeight;
-  let s0 = 0;
-  let s1 = 0;
-  for (let i = 0; i < n; i++) {
-    const si = s ? s[i]! : 1;
-    s0 += si;
-    s1 += si * y[i]!;
-  }
-  const p0 = Math.min(1 - 1e-12, Math.max(1e-12, s1 / s0));
+  const prior = weightedLogOdds(y, opts.sampleWeight, 1e-12);
   return new LogisticModel(
     featureNames,
     params,
     mean,
     scale,
     new Float64Array(p),
-    Math.log(p0 / (1 - p0)),
+    prior,
     fitInfo,
     validation,
   );
