@@ -33,7 +33,7 @@ import {
   writeFileAtomic,
 } from '../apps/synfinance/src/fraud/training/train.ts';
 import { generateDataset } from '../apps/synfinance/src/generator/run.ts';
-import { FRAUD_TYPES } from '../apps/synfinance/src/generator/types.ts';
+import { defaultGenParams } from '../apps/synfinance/src/generator/types.ts';
 import { columnMajor } from '../packages/gbdt/src/matrix.ts';
 
 const n = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -55,17 +55,7 @@ async function data(seed: number): Promise<string> {
   );
   if (!fs.existsSync(file) || fs.statSync(file).mtimeMs < newestSource) {
     await generateDataset({
-      params: {
-        seed,
-        startDay: Date.UTC(2025, 0, 1) / 86_400_000,
-        days: DAYS,
-        fraudRate: 0.02,
-        anomalyRate: 0.01,
-        difficulty: 'default',
-        fraudMix: FRAUD_TYPES.map(() => 1),
-        chainProbability: 0,
-        shardRows: 20_000,
-      },
+      params: defaultGenParams({ seed, days: DAYS }),
       count: ROWS,
       format: 'csv',
       out: file,

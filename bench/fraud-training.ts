@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { trainFromFile } from '../apps/synfinance/src/fraud/training/train.ts';
 import { generateDataset } from '../apps/synfinance/src/generator/run.ts';
-import { FRAUD_TYPES } from '../apps/synfinance/src/generator/types.ts';
+import { defaultGenParams } from '../apps/synfinance/src/generator/types.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
@@ -23,17 +23,7 @@ fs.mkdirSync(OUT, { recursive: true });
 const file = path.join(OUT, `txns-s303-${ROWS}-${DAYS}d.csv`);
 if (!fs.existsSync(file)) {
   await generateDataset({
-    params: {
-      seed: 303,
-      startDay: Date.UTC(2025, 0, 1) / 86_400_000,
-      days: DAYS,
-      fraudRate: 0.02,
-      anomalyRate: 0.01,
-      difficulty: 'default',
-      fraudMix: FRAUD_TYPES.map(() => 1),
-      chainProbability: 0,
-      shardRows: 20_000,
-    },
+    params: defaultGenParams({ seed: 303, days: DAYS }),
     count: ROWS,
     format: 'csv',
     out: file,

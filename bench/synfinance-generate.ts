@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { Rng } from '../apps/synfinance/src/generator/prng.ts';
 import { generateDataset } from '../apps/synfinance/src/generator/run.ts';
 import { TXN_COLUMNS } from '../apps/synfinance/src/generator/schema.ts';
-import { FRAUD_TYPES } from '../apps/synfinance/src/generator/types.ts';
+import { defaultGenParams } from '../apps/synfinance/src/generator/types.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -49,17 +49,7 @@ async function synfinance(
   workers: number,
 ): Promise<{ seconds: number; bytes: number; fraudRate: number }> {
   const s = await generateDataset({
-    params: {
-      seed: 42,
-      startDay: Date.UTC(2025, 0, 1) / 86_400_000,
-      days: 365,
-      fraudRate: 0.02,
-      anomalyRate: 0.01,
-      difficulty: 'default',
-      fraudMix: FRAUD_TYPES.map(() => 1),
-      chainProbability: 0,
-      shardRows: 20_000,
-    },
+    params: defaultGenParams(),
     count: ROWS,
     format: 'csv',
     out: file,

@@ -17,8 +17,7 @@ import { planShards } from '../generator/plan.ts';
 import { TXN_COLUMNS } from '../generator/schema.ts';
 import { generateStream } from '../generator/stream.ts';
 import { TaskRunner } from '../generator/task.ts';
-import type { GenParams } from '../generator/types.ts';
-import { ANOMALY_TYPES, FRAUD_TYPES } from '../generator/types.ts';
+import { ANOMALY_TYPES, defaultGenParams, type GenParams } from '../generator/types.ts';
 import { parseDay } from '../generator/world/calendar.ts';
 import { TRANSACTION_QUALITY_SCHEMA, typedTransaction } from '../quality/transaction-quality-schema.ts';
 
@@ -80,10 +79,7 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
   function monitorGeneratedBatch(params: GenParams, count: number): void {
     try {
       generatedBaseline ??= buildReferenceProfile(
-        firstShardRecords(
-          { ...params, seed: 42, fraudRate: 0.02, startDay: parseDay('2025-01-01')!, days: 365 },
-          20_000,
-        ),
+        firstShardRecords(defaultGenParams(), 20_000),
         TRANSACTION_QUALITY_SCHEMA,
       );
       const records = firstShardRecords(params, count);
@@ -232,17 +228,12 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
       if (startDay === null)
         throw validationProblem([{ field: 'body.start', message: `is not a real date (${b.start})` }]);
       const format = b.format ?? 'csv';
-      const params = {
-        seed: b.seed ?? 42,
+      const params = defaultGenParams({
         startDay,
-        days: b.days ?? 365,
-        fraudRate: b.fraud_rate ?? 0.02,
-        anomalyRate: 0.01,
-        difficulty: 'default' as const,
-        fraudMix: FRAUD_TYPES.map(() => 1),
-        chainProbability: 0,
-        shardRows: 20_000,
-      };
+        ...(b.seed !== undefined && { seed: b.seed }),
+        ...(b.days !== undefined && { days: b.days }),
+        ...(b.fraud_rate !== undefined && { fraudRate: b.fraud_rate }),
+      });
       const ac = new AbortController();
       // the response's 'close' before it finished = the client went away (the request's own
       // 'close' fires as soon as its body has been read, so it cannot be used for this)

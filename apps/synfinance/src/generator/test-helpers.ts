@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type Row, readRows } from '../cli/read.ts';
 import { generateDataset, type RunSummary } from './run.ts';
 import type { Format } from './task.ts';
-import { FRAUD_TYPES, type GenParams } from './types.ts';
+import { defaultGenParams, type GenParams } from './types.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const CLI = path.join(REPO_ROOT, 'apps/synfinance/src/cli.ts');
@@ -17,20 +17,7 @@ export function tmpDir(prefix = 'synfinance-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function params(over: Partial<GenParams> = {}): GenParams {
-  return {
-    seed: 42,
-    startDay: Date.UTC(2025, 0, 1) / 86_400_000,
-    days: 365,
-    fraudRate: 0.02,
-    anomalyRate: 0.01,
-    difficulty: 'default',
-    fraudMix: FRAUD_TYPES.map(() => 1),
-    chainProbability: 0,
-    shardRows: 20_000,
-    ...over,
-  };
-}
+export const params = defaultGenParams;
 
 export async function generate(
   count: number,

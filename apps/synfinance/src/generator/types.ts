@@ -176,3 +176,19 @@ export interface ShardStats {
   fraudByTypeSeverity: Record<string, number>;
   anomalyByType: Record<string, number>;
 }
+
+/** The defaults of a run (the `default` profile's generation settings), with `over` applied. */
+export function defaultGenParams(over: Partial<GenParams> = {}): GenParams {
+  return {
+    seed: 42,
+    startDay: Date.UTC(2025, 0, 1) / 86_400_000,
+    days: 365,
+    fraudRate: 0.02,
+    anomalyRate: 0.01,
+    difficulty: 'default',
+    fraudMix: FRAUD_TYPES.map(() => 1),
+    chainProbability: 0,
+    shardRows: 20_000,
+    ...over,
+  };
+}
