@@ -118,17 +118,9 @@ function prepareRepeatedStatements(client: pg.PoolClient): void {
   const names = new Map<string, string>();
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const prepared = (config: unknown, ...rest: unknown[]) => {
+    const text = unnamedStatementText(config);
     const parameterised = Array.isArray(rest[0]) && rest[0].length > 0;
-    const text =
-      typeof config === 'string'
-        ? config
-        : typeof config === 'object' &&
-            config !== null &&
-            'text' in config &&
-            !('name' in config && config.name)
-          ? config.text
-          : undefined;
-    if (parameterised && typeof text === 'string') {
+    if (parameterised && text !== undefined) {
       let name = names.get(text);
       if (name === undefined && names.size < PREPARED_STATEMENTS_PER_CONNECTION) {
         name = `s${names.size}`;
@@ -140,4 +132,11 @@ function prepareRepeatedStatements(client: pg.PoolClient): void {
     return query(config, ...rest);
   };
   (client as unknown as { query: typeof prepared }).query = prepared;
+}
+
+/** The SQL text of a `query()` call that did not name its statement itself. */
+function unnamedStatementText(config: unknown): string | undefined {
+  if (typeof config === 'string') return config;
+  const c = config as { text?: unknown; name?: unknown } | null;
+  return typeof c?.text === 'string' && !c.name ? c.text : undefined;
 }

@@ -5,11 +5,21 @@ import {
   type AuditEventFields,
   auditHashTemplate,
   canonicalJson,
-  completeAuditHashTemplate,
   GENESIS_HASH,
   hashAuditEvent,
   sealAuditEvent,
+  sha256Hex,
 } from './canonical-hash.ts';
+
+/** Completes a template exactly as `audit_append` (migration 0005) does in SQL. */
+function completeAuditHashTemplate(
+  template: { prefix: string; middle: string },
+  prevHash: string,
+  seq: number,
+  ts: string,
+): string {
+  return sha256Hex(`${template.prefix}${prevHash}${template.middle}${seq},"ts":"${ts}"}`);
+}
 
 const golden = JSON.parse(
   readFileSync(new URL('./audit-hash-golden-vectors.json', import.meta.url), 'utf8'),

@@ -117,13 +117,3 @@ export function auditHashTemplate(content: AuditEventContent): { prefix: string;
     middle: `",${entry('reason')},${entry('request_id')},"seq":`,
   };
 }
-
-/** Completes a template the way `audit_append` does in SQL; tests check it against `hashAuditEvent`. */
-export function completeAuditHashTemplate(
-  template: { prefix: string; middle: string },
-  prevHash: string,
-  seq: number,
-  ts: string,
-): string {
-  return sha256Hex(`${template.prefix}${prevHash}${template.middle}${seq},"ts":"${ts}"}`);
-}
