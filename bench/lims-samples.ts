@@ -96,31 +96,29 @@ try {
     headers: { authorization: `Bearer ${token}` },
   };
   // Writes and reads alternate over HTTP_ROUNDS rounds so both see the same machine noise; medians reported.
-  const writes: autocannon.Result[] = [];
-  const reads: autocannon.Result[] = [];
+  const runs = { write: [] as autocannon.Result[], read: [] as autocannon.Result[] };
+  const label = { write: 'POST /api/samples    ', read: 'GET /api/samples/:id' };
   for (let round = 0; round < HTTP_ROUNDS; round++) {
-    for (const kind of round % 2 ? ['read', 'write'] : ['write', 'read']) {
-      if (kind === 'write') writes.push(await autocannon({ ...base, duration: DURATION_S }));
-      else reads.push(await autocannon({ ...readOptions, duration: DURATION_S }));
-      const last = kind === 'write' ? writes.at(-1)! : reads.at(-1)!;
+    for (const kind of round % 2 ? (['read', 'write'] as const) : (['write', 'read'] as const)) {
+      const r = await autocannon({ ...(kind === 'write' ? base : readOptions), duration: DURATION_S });
+      runs[kind].push(r);
       console.log(
-        `round ${round + 1} ${kind === 'write' ? 'POST /api/samples    ' : 'GET /api/samples/:id'} ${Math.round(last.requests.average)} req/s, p50 ${last.latency.p50} ms, p99 ${last.latency.p99} ms`,
+        `round ${round + 1} ${label[kind]} ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`,
       );
     }
   }
   child.kill('SIGTERM');
-  const medianBy = (rs: autocannon.Result[], f: (r: autocannon.Result) => number) => median(rs.map(f));
   const summarise = (rs: autocannon.Result[]) => ({
-    rps: Math.round(medianBy(rs, (x) => x.requests.average)),
-    p50_ms: medianBy(rs, (x) => x.latency.p50),
-    p99_ms: medianBy(rs, (x) => x.latency.p99),
+    rps: Math.round(median(rs.map((x) => x.requests.average))),
+    p50_ms: median(rs.map((x) => x.latency.p50)),
+    p99_ms: median(rs.map((x) => x.latency.p99)),
     per_round_rps: rs.map((x) => Math.round(x.requests.average)),
     non2xx: rs.reduce((sum, x) => sum + x.non2xx, 0),
     errors: rs.reduce((sum, x) => sum + x.errors, 0),
     total: rs.reduce((sum, x) => sum + x.requests.total, 0),
   });
-  const baseline = summarise(reads);
-  const http = summarise(writes);
+  const baseline = summarise(runs.read);
+  const http = summarise(runs.write);
   console.log(
     `baseline GET /api/samples/:id: ${baseline.rps} req/s, p50 ${baseline.p50_ms} ms, p99 ${baseline.p99_ms} ms (median of ${HTTP_ROUNDS})`,
   );
