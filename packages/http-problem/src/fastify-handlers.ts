@@ -1,35 +1,25 @@
 // One error mechanism for a Fastify app: every failure leaves as problem+json, never a stack trace.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type AjvError, fieldErrors, HttpProblem, sendProblem, validationProblem } from './problem.ts';
+import {
+  type AjvError,
+  fieldErrors,
+  HttpProblem,
+  instanceOf,
+  kindOfStatus,
+  type ProblemKind,
+  STATUS_KINDS,
+  sendProblem,
+  validationProblem,
+} from './problem.ts';
 
-interface Kind {
-  status: number;
-  slug: string;
-  title: string;
-}
+type Kind = ProblemKind & { status: number };
 
 const FRAMEWORK_ERRORS: Record<string, Kind> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, slug: 'malformed-json', title: 'Malformed JSON body' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, slug: 'malformed-json', title: 'Empty JSON body' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, slug: 'body-too-large', title: 'Request body too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    status: 415,
-    slug: 'unsupported-media-type',
-    title: 'Unsupported content type',
-  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, ...STATUS_KINDS[413] },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, ...STATUS_KINDS[415] },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, slug: 'bad-request', title: 'Invalid content length' },
-};
-
-// Other 4xx errors thrown by plugins (for example @fastify/rate-limit's 429) keep their status and
-// get the type of that status.
-const BY_STATUS: Record<number, Omit<Kind, 'status'>> = {
-  401: { slug: 'unauthorized', title: 'Unauthorized' },
-  403: { slug: 'forbidden', title: 'Forbidden' },
-  404: { slug: 'not-found', title: 'Not found' },
-  409: { slug: 'conflict', title: 'Conflict' },
-  413: { slug: 'body-too-large', title: 'Request body too large' },
-  415: { slug: 'unsupported-media-type', title: 'Unsupported content type' },
-  429: { slug: 'rate-limited', title: 'Too many requests' },
 };
 
 const sendHttpProblem = (request: FastifyRequest, reply: FastifyReply, p: HttpProblem) =>
@@ -69,16 +59,17 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
       detail: `Unexpected error; quote request id ${request.id} to support`,
     });
   }
-  const kind = BY_STATUS[status] ?? { slug: 'bad-request', title: 'Bad request' };
+  // Other 4xx errors thrown by plugins (for example a rate limiter's 429) keep their status and get
+  // the type of that status.
+  const kind = kindOfStatus(status) ?? { slug: 'bad-request', title: 'Bad request' };
   return sendProblem(request, reply, { ...kind, status, detail: error.message });
 }
 
-export function problemNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+function problemNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   return sendProblem(request, reply, {
-    slug: 'not-found',
-    title: 'Not found',
+    ...STATUS_KINDS[404],
     status: 404,
-    detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+    detail: `No route ${request.method} ${instanceOf(request)}`,
   });
 }
 

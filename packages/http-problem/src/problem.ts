@@ -46,6 +46,33 @@ export class HttpProblem extends Error {
   }
 }
 
+/** The type and title of a problem kind. */
+export interface ProblemKind {
+  slug: string;
+  title: string;
+}
+
+/** The kind of problem each common error status stands for, when nothing more specific is known. */
+export const STATUS_KINDS = {
+  401: { slug: 'unauthorized', title: 'Unauthorized' },
+  403: { slug: 'forbidden', title: 'Forbidden' },
+  404: { slug: 'not-found', title: 'Not found' },
+  409: { slug: 'conflict', title: 'Conflict' },
+  413: { slug: 'body-too-large', title: 'Request body too large' },
+  415: { slug: 'unsupported-media-type', title: 'Unsupported content type' },
+  429: { slug: 'rate-limited', title: 'Too many requests' },
+} as const satisfies Record<number, ProblemKind>;
+
+/** The kind a status stands for, if it is one of STATUS_KINDS. */
+export const kindOfStatus = (status: number): ProblemKind | undefined =>
+  (STATUS_KINDS as Record<number, ProblemKind>)[status];
+
+/** An HttpProblem of the kind its status stands for (STATUS_KINDS), with its own detail. */
+export function statusProblem(status: keyof typeof STATUS_KINDS, detail: string): HttpProblem {
+  const { slug, title } = STATUS_KINDS[status];
+  return new HttpProblem(status, slug, title, detail);
+}
+
 /** The path without the query string: a query may carry what should not be echoed back. */
 export const instanceOf = (request: FastifyRequest) => request.url.split('?')[0] ?? request.url;
 

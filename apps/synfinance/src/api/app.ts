@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
-import { sendProblem, validationProblem } from '@polymorph/http-problem/problem';
+import { statusProblem, validationProblem } from '@polymorph/http-problem/problem';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
 import { buildReferenceProfile, type ReferenceProfile } from '@polymorph/observability/quality/profile';
 import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
@@ -137,7 +137,10 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
 
   // API keys and rate limit for everything but the operational endpoints
   const keys = new Set((opts.apiKeys ?? []).filter(Boolean));
+  const limit = opts.rateLimit ?? 0;
+  const windowMs = opts.rateWindowMs ?? 60_000;
   const windows = new Map<string, { start: number; n: number }>();
+  let lastSweep = 0;
   const isPublic = (req: FastifyRequest) => {
     const url = req.routeOptions.url ?? req.url;
     return PUBLIC.has(url) || url.startsWith('/docs');
@@ -146,34 +149,27 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
     if (isPublic(req)) return;
     const key = req.headers['x-api-key'];
     if (keys.size && (typeof key !== 'string' || !keys.has(key))) {
-      return sendProblem(req, reply, {
-        slug: 'unauthorized',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'missing or invalid x-api-key',
-      });
+      throw statusProblem(401, 'missing or invalid x-api-key');
     }
-    const limit = opts.rateLimit ?? 0;
     if (limit > 0) {
       const who = typeof key === 'string' && key ? `k:${key}` : `ip:${req.ip}`;
       const now = Date.now();
-      const win = opts.rateWindowMs ?? 60_000;
-      if (windows.size > 10_000) {
-        for (const [k, v] of windows) if (now - v.start >= win) windows.delete(k);
+      // expired windows are dropped once the map is large, at most once per window (not per request)
+      if (windows.size > 10_000 && now - lastSweep >= windowMs) {
+        lastSweep = now;
+        for (const [k, v] of windows) if (now - v.start >= windowMs) windows.delete(k);
       }
       let w = windows.get(who);
-      if (!w || now - w.start >= win) {
+      if (!w || now - w.start >= windowMs) {
         w = { start: now, n: 0 };
         windows.set(who, w);
       }
       if (++w.n > limit) {
-        reply.header('retry-after', Math.ceil((w.start + win - now) / 1000));
-        return sendProblem(req, reply, {
-          slug: 'rate-limited',
-          title: 'Too many requests',
-          status: 429,
-          detail: `more than ${limit} requests in ${win / 1000} s; retry after the seconds in retry-after`,
-        });
+        reply.header('retry-after', Math.ceil((w.start + windowMs - now) / 1000));
+        throw statusProblem(
+          429,
+          `more than ${limit} requests in ${windowMs / 1000} s; retry after the seconds in retry-after`,
+        );
       }
     }
   });

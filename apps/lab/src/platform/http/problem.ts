@@ -2,13 +2,4 @@
 // this module keeps the import path the lab's modules use, so there is one implementation for both apps.
 
 export { registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
-export {
-  type FieldError,
-  fieldErrors,
-  HttpProblem,
-  PROBLEM_CONTENT_TYPE,
-  type Problem,
-  type ProblemInput,
-  problemType,
-  sendProblem,
-} from '@polymorph/http-problem/problem';
+export { type FieldError, HttpProblem, sendProblem } from '@polymorph/http-problem/problem';

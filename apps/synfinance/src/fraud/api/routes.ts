@@ -9,7 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { problemErrorHandler } from '@polymorph/http-problem/fastify-handlers';
-import { HttpProblem, validationProblem } from '@polymorph/http-problem/problem';
+import { HttpProblem, statusProblem, validationProblem } from '@polymorph/http-problem/problem';
 import type { ReferenceProfile } from '@polymorph/observability/quality/profile';
 import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
 import { qualityReport } from '@polymorph/observability/quality/report';
@@ -182,10 +182,13 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
     if (win.n < driftCap) win.n++;
   }
 
+  /** Feature rows kept for this model (none once another model's rows fill the window). */
+  const rowsKeptFor = (lm: LoadedModel) => (win.version === lm.version ? win.n : 0);
+
   /** The window of recent feature rows against the model's training profile: drift endpoint and metrics. */
   function scoringQualityReport(lm: LoadedModel, profile: ReferenceProfile) {
     const names = lm.file.feature_names;
-    const n = win.version === lm.version ? win.n : 0;
+    const n = rowsKeptFor(lm);
     const records: Record<string, number | null>[] = [];
     for (let r = 0; r < n; r++) {
       const rec: Record<string, number | null> = {};
@@ -257,11 +260,11 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
       'load one with POST /api/fraud/model/reload',
     );
 
-  const fieldProblem = (e: FieldError, prefix: string) =>
-    validationProblem(
-      [{ field: `${prefix}.${e.field}`, message: e.message.slice(e.field.length + 2) }],
-      'Invalid transaction',
-    );
+  /** A scorer's FieldError as a problem field error, its field under `prefix` (FieldError's message is `field: message`). */
+  const fieldErrorAt = (e: FieldError, prefix: string) => ({
+    field: `${prefix}.${e.field}`,
+    message: e.message.slice(e.field.length + 2),
+  });
 
   const txnSchema = {
     type: 'object',
@@ -284,7 +287,8 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         record(lm, t);
         return t.prediction;
       } catch (e) {
-        if (e instanceof FieldError) throw fieldProblem(e, 'body.transaction');
+        if (e instanceof FieldError)
+          throw validationProblem([fieldErrorAt(e, 'body.transaction')], 'Invalid transaction');
         throw e;
       }
     },
@@ -330,13 +334,7 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         } catch (e) {
           if (!(e instanceof FieldError)) throw e;
           errors++;
-          return {
-            index,
-            error: {
-              field: `body.transactions.${index}.${e.field}`,
-              message: e.message.slice(e.field.length + 2),
-            },
-          };
+          return { index, error: fieldErrorAt(e, `body.transactions.${index}`) };
         }
       });
       return {
@@ -389,7 +387,7 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
           'No reference profile',
           'this model file carries no reference profile',
         );
-      const n = win.version === lm.version ? win.n : 0;
+      const n = rowsKeptFor(lm);
       const rep = scoringQualityReport(lm, profile);
       const fields = rep.fields.map((f) => ({
         name: f.name,
@@ -431,7 +429,7 @@ export async function fraudRoutes(app: FastifyInstance, opts: FraudRoutesOptions
         throw new HttpProblem(403, 'forbidden', 'Reload disabled', 'no admin API key is configured');
       const key = req.headers['x-admin-key'];
       if (typeof key !== 'string' || !timingSafeEqual(sha(key), adminHash)) {
-        throw new HttpProblem(401, 'unauthorized', 'Unauthorized', 'missing or invalid x-admin-key');
+        throw statusProblem(401, 'missing or invalid x-admin-key');
       }
       const path = req.body?.path ?? opts.modelPath;
       if (!path)
