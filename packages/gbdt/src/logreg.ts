@@ -384,27 +384,17 @@ export function trainLogReg(
     validLossFitted: lossFit / sumW,
     classWeighted: balanced,
   };
-  if (validation.kept)
-    return new LogisticModel(
-      featureNames,
-      params,
-      mean,
-      scale,
-      fitted.coef,
-      fitted.intercept,
-      fitInfo,
-      validation,
-    );
-  // Intercept-only: the training positive rate (sample weights, no class weights) for every row, so its
-  // probabilities are calibrated and, like a GBDT with 0 trees, it flags nothing at the usual thresholds.
-  const prior = weightedLogOdds(y, opts.sampleWeight, 1e-12);
+  // Rejected: intercept-only, the training positive rate (sample weights, no class weights) for every
+  // row, so its probabilities are calibrated and, like a GBDT with 0 trees, it flags nothing at the
+  // usual thresholds.
+  const { kept } = validation;
   return new LogisticModel(
     featureNames,
     params,
     mean,
     scale,
-    new Float64Array(p),
-    prior,
+    kept ? fitted.coef : new Float64Array(p),
+    kept ? fitted.intercept : weightedLogOdds(y, opts.sampleWeight, 1e-12),
     fitInfo,
     validation,
   );

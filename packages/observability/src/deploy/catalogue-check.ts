@@ -4,7 +4,7 @@
 import type { CatalogueEntry } from './promql.ts';
 
 /** Series Prometheus adds per scrape target itself; they are never on a target's /metrics. */
-export const PROMETHEUS_SYNTHETIC = new Set([
+const PROMETHEUS_SYNTHETIC = new Set([
   'up',
   'scrape_duration_seconds',
   'scrape_samples_scraped',
@@ -38,7 +38,7 @@ export function parseExposition(text: string): Exposition {
 }
 
 /** The sample name that shows a catalogue metric is exposed. */
-export function sampleName(entry: Pick<CatalogueEntry, 'name' | 'type'>): string {
+function sampleName(entry: Pick<CatalogueEntry, 'name' | 'type'>): string {
   if (entry.type === 'histogram') return `${entry.name}_bucket`;
   if (entry.type === 'summary') return `${entry.name}_count`;
   return entry.name; // counters are catalogued with their _total, as exposed

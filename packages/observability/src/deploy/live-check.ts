@@ -96,6 +96,9 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
   return { status: res.status, body };
 }
 
+/** A Prometheus instant query. */
+const query = (prom: string, expr: string) => json(`${prom}/api/v1/query?query=${encodeURIComponent(expr)}`);
+
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   json(url, {
     method: 'POST',
@@ -279,9 +282,7 @@ export async function liveCheck(reportFile?: string): Promise<boolean> {
     const jobs = config.scrape_configs.length;
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const { body } = await json(
-        `${prom}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m]) >= 3')}`,
-      );
+      const { body } = await query(prom, 'count_over_time(up[1m]) >= 3');
       if (((body as { data?: { result: unknown[] } }).data?.result.length ?? 0) >= jobs) break;
       if (Date.now() > deadline)
         throw new Error('Prometheus did not scrape every target three times within 60 s');
@@ -298,9 +299,7 @@ export async function liveCheck(reportFile?: string): Promise<boolean> {
       await sleep(1000);
     }
     for (const q of (process.env['LIVE_CHECK_DEBUG'] ?? '').split(';').filter(Boolean)) {
-      log(
-        `debug ${q} => ${JSON.stringify((await json(`${prom}/api/v1/query?query=${encodeURIComponent(q)}`)).body).slice(0, 400)}`,
-      );
+      log(`debug ${q} => ${JSON.stringify((await query(prom, q)).body).slice(0, 400)}`);
     }
     // The raw text of every target's /metrics after the workload, for the catalogue check.
     const expositions: Record<string, string> = {};
@@ -328,7 +327,7 @@ async function instantQuery(
   prom: string,
   expr: string,
 ): Promise<{ ok: boolean; samples: number; error?: string }> {
-  const { body } = await json(`${prom}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const { body } = await query(prom, expr);
   const b = body as { status: string; error?: string; data?: { result: unknown[] } };
   if (b.status !== 'success') return { ok: false, samples: 0, error: b.error ?? 'query failed' };
   return { ok: true, samples: b.data?.result.length ?? 0 };
@@ -374,9 +373,7 @@ async function assess(
   const failures = results.filter((r) => !r.ok || (r.samples === 0 && !allow.no_data[r.id]));
   for (const r of results) if (r.samples === 0 && allow.no_data[r.id]) r.allowed = allow.no_data[r.id];
 
-  const firing = await json(
-    `${prom}/api/v1/query?query=${encodeURIComponent('ALERTS{alertstate="firing"}')}`,
-  );
+  const firing = await query(prom, 'ALERTS{alertstate="firing"}');
   const firingNames = new Set(
     ((firing.body as { data?: { result: { metric: { alertname: string } }[] } }).data?.result ?? []).map(
       (r) => r.metric.alertname,

@@ -135,7 +135,7 @@ export const DEFAULT_FRAUD_GBDT: Partial<GbdtParams> = {
  * of the training period (default 15% of its days), or the last share of rows without days. Labels
  * are not looked at. Both parts are non-empty or this throws.
  */
-export function validationSplit(
+function validationSplit(
   ds: Dataset,
   train: Uint32Array,
   opts: { validDays?: number; validFraction?: number },
@@ -226,7 +226,7 @@ const pick = <T>(a: ArrayLike<T> | null, rows: ArrayLike<number>): T[] | null =>
   a ? Array.from(rows as ArrayLike<number>, (r) => a[r]!) : null;
 
 /** Evaluation report of `probs` for the given rows of a dataset. */
-export function evaluateRows(
+function evaluateRows(
   ds: Dataset,
   rows: ArrayLike<number>,
   probs: ArrayLike<number>,
@@ -249,7 +249,7 @@ export function evaluateRows(
 }
 
 /** Reference profile of the training features (evenly spaced sample of at most 20,000 rows). */
-export function featureProfile(ds: Dataset, rows: ArrayLike<number>): ReferenceProfile {
+function featureProfile(ds: Dataset, rows: ArrayLike<number>): ReferenceProfile {
   const step = Math.max(1, Math.floor(rows.length / 20_000));
   const records: Record<string, number | null>[] = [];
   for (let i = 0; i < rows.length; i += step) {
@@ -273,7 +273,7 @@ export function featureProfile(ds: Dataset, rows: ArrayLike<number>): ReferenceP
  * column-major buffer and labels) the GBDT scores it after every tree (early stopping needs it), and
  * logistic regression is compared with the intercept-only model on it (`logregMinZ` standard errors).
  */
-export function fitModel(
+function fitModel(
   X: Float64Array,
   nRows: number,
   nCols: number,
@@ -305,7 +305,8 @@ export function fitModel(
  * of trees (possibly 0), logistic regression keeps its weights only if they beat the intercept-only
  * model; then the model is refitted on the whole period with the chosen trees / when the weights were
  * kept. `earlyStoppingRounds: 0` turns validation off for both: every row fits. Adds the
- * fit/validation sizes to `info` when given.
+ * fit/validation sizes to `info` when given. Also returns the training rows' column-major features
+ * (`Xtrain`), so the caller can hash them without selecting them again.
  */
 export function fitTrainingPeriod(
   ds: Dataset,
@@ -317,21 +318,13 @@ export function fitTrainingPeriod(
     'gbdt' | 'logreg' | 'earlyStoppingRounds' | 'validDays' | 'validFraction' | 'refit' | 'logregMinZ'
   >,
   info?: SplitInfo,
-): { model: Model; training?: Record<string, unknown> } {
+): { model: Model; training?: Record<string, unknown>; Xtrain: Float64Array } {
   const Xtrain = selectColumnMajor(ds, train);
-  const esRounds =
-    algo === 'gbdt'
-      ? (o.gbdt?.earlyStoppingRounds ?? o.earlyStoppingRounds ?? DEFAULT_EARLY_STOPPING_ROUNDS)
-      : o.earlyStoppingRounds === 0
-        ? 0
-        : 1;
-  if (esRounds === 0) {
-    const model = fitModel(Xtrain, train.length, ds.nCols, ytrain, ds.featureNames, algo, {
-      ...o,
-      gbdt: { ...o.gbdt, earlyStoppingRounds: 0 },
-    });
-    return { model };
-  }
+  const fitAll = (params: Parameters<typeof fitModel>[6]) =>
+    fitModel(Xtrain, train.length, ds.nCols, ytrain, ds.featureNames, algo, params);
+  const esRounds = o.gbdt?.earlyStoppingRounds ?? o.earlyStoppingRounds ?? DEFAULT_EARLY_STOPPING_ROUNDS;
+  if (algo === 'gbdt' ? esRounds === 0 : o.earlyStoppingRounds === 0)
+    return { model: fitAll({ ...o, gbdt: { ...o.gbdt, earlyStoppingRounds: 0 } }), Xtrain };
   const vs = validationSplit(ds, train, o);
   if (info) Object.assign(info, vs.info);
   const yByRow = new Uint8Array(ds.nRows);
@@ -339,7 +332,7 @@ export function fitTrainingPeriod(
     yByRow[r] = ytrain[i]!;
   });
   const yOf = (rows: Uint32Array) => Uint8Array.from(rows, (r) => yByRow[r]!);
-  let model: Model = fitModel(
+  const selected = fitModel(
     selectColumnMajor(ds, vs.fit),
     vs.fit.length,
     ds.nCols,
@@ -350,26 +343,28 @@ export function fitTrainingPeriod(
     { X: selectColumnMajor(ds, vs.valid), y: yOf(vs.valid) },
     o.logregMinZ ?? DEFAULT_LOGREG_MIN_Z,
   );
+  // What validation chose, and how to refit it on the whole period (null: nothing worth refitting).
+  let training: Record<string, unknown>;
+  let refit: { params: Parameters<typeof fitAll>[0]; trees?: number } | null;
   if (algo === 'logreg') {
-    const lr = model as LogisticModel;
-    const training: Record<string, unknown> = { ...summarizeLogRegValidation(lr.validation!) };
-    if (lr.validation!.kept && o.refit !== false) {
-      model = fitModel(Xtrain, train.length, ds.nCols, ytrain, ds.featureNames, algo, o);
-      training.refit = { rows: train.length };
-    } else training.refit = null;
-    return { model, training };
+    const v = (selected as LogisticModel).validation!;
+    training = { ...summarizeLogRegValidation(v) };
+    refit = v.kept ? { params: o } : null;
+  } else {
+    const es = selected as GbdtModel;
+    training = { ...summarizeTraining(es.trainInfo!, es.params) };
+    const best = es.trainInfo!.bestIteration ?? 0;
+    refit =
+      best > 0
+        ? { params: { ...o, gbdt: { ...o.gbdt, nTrees: best, earlyStoppingRounds: 0 } }, trees: best }
+        : null;
   }
-  const es = model as GbdtModel;
-  const training: Record<string, unknown> = { ...summarizeTraining(es.trainInfo!, es.params) };
-  const best = es.trainInfo!.bestIteration ?? 0;
-  if (best > 0 && o.refit !== false) {
-    model = fitModel(Xtrain, train.length, ds.nCols, ytrain, ds.featureNames, algo, {
-      ...o,
-      gbdt: { ...o.gbdt, nTrees: best, earlyStoppingRounds: 0 },
-    });
-    training.refit = { rows: train.length, trees: best };
-  } else training.refit = null;
-  return { model, training };
+  if (!refit || o.refit === false) {
+    training.refit = null;
+    return { model: selected, training, Xtrain };
+  }
+  training.refit = { rows: train.length, ...(refit.trees !== undefined && { trees: refit.trees }) };
+  return { model: fitAll(refit.params), training, Xtrain };
 }
 
 export interface TrainResult {
@@ -398,9 +393,8 @@ export async function trainFromFile(o: TrainOptions): Promise<TrainResult> {
     throw new DatasetError(
       `the training period has only one class (${pos} positives in ${ytrain.length} rows)`,
     );
-  const Xtrain = selectColumnMajor(ds, train);
   const algo = o.algo ?? 'gbdt';
-  const { model, training } = fitTrainingPeriod(ds, train, ytrain, algo, o, info);
+  const { model, training, Xtrain } = fitTrainingPeriod(ds, train, ytrain, algo, o, info);
   const t2 = performance.now();
   const probs = model.predictProba(columnMajor(selectColumnMajor(ds, test), test.length, ds.nCols));
   const report = evaluateRows(ds, test, probs, o);
