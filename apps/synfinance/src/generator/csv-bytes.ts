@@ -2,6 +2,7 @@
 // checks this row for row) without building a string per row. Cached fragments are stored as
 // bytes; integers and fixed-point decimals are written digit by digit. All generated text is
 // ASCII; any non-ASCII fragment falls back to UTF-8 encoding.
+import { ATM_SLOTS } from './shard.ts';
 import type { Customer, Txn } from './types.ts';
 import { DOW_NAMES, FESTIVALS } from './world/calendar.ts';
 import { CITIES } from './world/cities.ts';
@@ -113,13 +114,9 @@ function putJson(buf: Uint8Array, p: number, x: string): number {
 
 const NO_LABEL = bytes('0,,,,');
 
-function merchantFrag(tx: Txn): Uint8Array {
-  return bytes(
-    `${tx.category},${tx.subcategory},${tx.merchantName},${tx.merchantIsChain},${tx.merchantReputation ?? ''},`,
-  );
-}
-
 export class ByteCsvWriter {
+  /** the writer's own buffer (grown as needed); `buf` is it or a caller's target */
+  private own: Uint8Array;
   private buf: Uint8Array;
   private pos = 0;
   private readonly cityB: Uint8Array[];
@@ -129,13 +126,13 @@ export class ByteCsvWriter {
   private readonly modeB: Uint8Array[];
   private readonly chanB: Uint8Array[];
   /** by merchant key (merchants, then ATMs); payee keys lie above and are not cached */
-  private readonly merchB: (Uint8Array | undefined)[];
-  private readonly merchIdB: (Uint8Array | undefined)[];
+  private readonly merchB: (Uint8Array[] | undefined)[];
   private readonly custOf: Customer[] = [];
   private readonly custB: Uint8Array[][] = [];
 
   constructor(world: World, size = 1 << 23) {
-    this.buf = new Uint8Array(size);
+    this.own = new Uint8Array(size);
+    this.buf = this.own;
     this.cityB = CITIES.map((c) => bytes(`${c.name},${c.state},${c.region},${c.tier},`));
     this.dayA = world.calendar.map((d) => bytes(`${d.iso} `));
     this.dayB = world.calendar.map((d) => bytes(`,${DOW_NAMES[d.dow]},${d.weekend ? 1 : 0},`));
@@ -146,25 +143,17 @@ export class ByteCsvWriter {
     );
     this.modeB = PAYMENT_MODES.map((m, i) => bytes(`${m},${i === 2 ? 'Debit' : i === 3 ? 'Credit' : ''},`));
     this.chanB = CHANNELS.map((c) => bytes(`${c},`));
-    const keys = world.merchants.length + CITIES.length * 8;
-    this.merchB = new Array(keys).fill(undefined);
-    this.merchIdB = new Array(keys).fill(undefined);
-  }
-
-  reset(): void {
-    this.pos = 0;
+    this.merchB = new Array(world.merchants.length + CITIES.length * ATM_SLOTS).fill(undefined);
   }
 
   /**
-   * Write the next rows straight into `target` (e.g. a view on a SharedArrayBuffer the main thread
-   * reads). Returns the previous buffer so the caller can restore it. When the rows outgrow
-   * `target`, ensure() moves them to a new, private buffer: check `writesInto(target)` afterwards.
+   * Start over, writing into `target` if given (e.g. a view on a SharedArrayBuffer the main thread
+   * reads), else into the writer's own buffer. When the rows outgrow `target`, ensure() moves them to
+   * a new, private buffer: check `writesInto(target)` afterwards.
    */
-  attach(target: Uint8Array): Uint8Array {
-    const prev = this.buf;
-    this.buf = target;
+  reset(target?: Uint8Array): void {
+    this.buf = target ?? this.own;
     this.pos = 0;
-    return prev;
   }
 
   writesInto(target: Uint8Array): boolean {
@@ -184,29 +173,27 @@ export class ByteCsvWriter {
     if (this.pos + n > this.buf.length) {
       const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
       next.set(this.buf.subarray(0, this.pos));
+      if (this.buf === this.own) this.own = next;
       this.buf = next;
     }
   }
 
-  private merchantId(tx: Txn): Uint8Array | null {
+  /**
+   * Cached fragments of a merchant or ATM: [merchant_id + comma, category ... reputation + comma].
+   * null for transfers: their keys (one per payee) lie above the cache, and the subcategory (UPI P2P /
+   * IMPS) differs between transfers to the same payee.
+   */
+  private merchant(tx: Txn): Uint8Array[] | null {
     const k = tx.merchantKey;
-    if (k >= this.merchIdB.length) return null; // payees: written from the string
-    let v = this.merchIdB[k];
-    if (v === undefined) {
-      v = bytes(`${tx.merchantId},`);
-      this.merchIdB[k] = v;
-    }
-    return v;
-  }
-
-  private merchant(tx: Txn): Uint8Array | null {
-    // transfers share a key per payee but differ in subcategory (UPI P2P / IMPS): not cached
-    if (tx.txnType === 'p2p_transfer') return null;
-    const k = tx.merchantKey;
-    if (k >= this.merchB.length) return merchantFrag(tx);
+    if (k >= this.merchB.length) return null;
     let v = this.merchB[k];
     if (v === undefined) {
-      v = merchantFrag(tx);
+      v = [
+        bytes(`${tx.merchantId},`),
+        bytes(
+          `${tx.category},${tx.subcategory},${tx.merchantName},${tx.merchantIsChain},${tx.merchantReputation ?? ''},`,
+        ),
+      ];
       this.merchB[k] = v;
     }
     return v;
@@ -248,8 +235,8 @@ export class ByteCsvWriter {
     p = putPadded(buf, p + 3, globalRow + 1, 12);
     buf[p++] = COMMA;
     p = put(buf, p, cust[0]!);
-    const mid = this.merchantId(tx);
-    if (mid !== null) p = put(buf, p, mid);
+    const mer = this.merchant(tx);
+    if (mer !== null) p = put(buf, p, mer[0]!);
     else {
       p = putStr(buf, p, tx.merchantId);
       buf[p++] = COMMA;
@@ -267,8 +254,7 @@ export class ByteCsvWriter {
     buf[p++] = COMMA;
     p = putFixed(buf, p, tx.amountPaise, 2, 100);
     buf[p++] = COMMA;
-    const mer = this.merchant(tx);
-    if (mer !== null) p = put(buf, p, mer);
+    if (mer !== null) p = put(buf, p, mer[1]!);
     else {
       p = putStr(buf, p, tx.category);
       buf[p++] = COMMA;

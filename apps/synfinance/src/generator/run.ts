@@ -133,17 +133,10 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
         const sharedBytes = maxTaskRows * 400 + (1 << 16);
         const pump = () => {
           while (!failed && nextToSend < tasks.length && nextToSend - nextToWrite < maxAhead) {
-            let w: Worker | null = null;
-            let least = 2;
-            for (const x of workers) {
-              const k = inFlight.get(x)!;
-              if (k < least) {
-                least = k;
-                w = x;
-              }
-            }
-            if (!w) break;
-            inFlight.set(w, least + 1);
+            // the least busy worker (fewer than two tasks: the window above holds at most 2 per worker)
+            let w = workers[0]!;
+            for (const x of workers) if (inFlight.get(x)! < inFlight.get(w)!) w = x;
+            inFlight.set(w, inFlight.get(w)! + 1);
             let target: SharedArrayBuffer | undefined;
             if (format === 'csv') {
               target = sharedFree.pop() ?? new SharedArrayBuffer(sharedBytes);

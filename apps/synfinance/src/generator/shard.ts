@@ -78,6 +78,9 @@ const CAT_SHOPPING = CAT('Shopping');
 const CAT_FASHION = CAT('Fashion');
 const CAT_ELECTRONICS = CAT('Electronics');
 
+/** ATMs per city: their merchant keys follow the merchants' (payee keys start 1,000,000 above those) */
+export const ATM_SLOTS = 8;
+
 export class ShardGenerator {
   readonly params: GenParams;
   readonly world: World;
@@ -360,15 +363,14 @@ export class ShardGenerator {
       lastOnline: null,
     };
     const n = times.length;
-    // the episode starting at slot j, if any: slots in ascending order instead of a lookup per row
-    const slots = eps ? [...eps.keys()].sort((a, b) => a - b) : [];
+    // episodes in slot order (they never overlap): a cursor instead of a lookup per row
+    const order = eps ? [...eps.values()].sort((a, b) => a.slot - b.slot) : [];
     let nextEp = 0;
-    let nextSlot = slots.length ? slots[0]! : n;
+    let nextSlot = order.length ? order[0]!.slot : n;
     for (let j = 0; j < n; ) {
-      while (nextSlot < j) nextSlot = ++nextEp < slots.length ? slots[nextEp]! : n; // (episodes never overlap)
       if (j === nextSlot) {
-        const ep = eps!.get(j)!;
-        nextSlot = ++nextEp < slots.length ? slots[nextEp]! : n;
+        const ep = order[nextEp++]!;
+        nextSlot = nextEp < order.length ? order[nextEp]!.slot : n;
         const rowsBefore = this.rows.length;
         ep.pattern.build(this, ep, ep.times.slice(0, ep.kFirst));
         if (ep.chain) ep.chain.build(this, ep, ep.times.slice(ep.kFirst));
@@ -536,10 +538,10 @@ export class ShardGenerator {
   }
 
   setAtm(tx: Txn, city: number): void {
-    const slot = this.rng.int(8);
+    const slot = this.rng.int(ATM_SLOTS);
     const cityInfo = CITIES[city]!;
     tx.txnType = 'atm_withdrawal';
-    tx.merchantKey = this.nMerch + city * 8 + slot;
+    tx.merchantKey = this.nMerch + city * ATM_SLOTS + slot;
     tx.merchantId = `ATM${String(city).padStart(3, '0')}${slot}`;
     tx.merchantName = `Bank ATM ${cityInfo.name}`;
     tx.merchantIsChain = 1;

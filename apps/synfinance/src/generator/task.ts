@@ -50,8 +50,7 @@ export class TaskRunner {
       anomalyByType: {},
     };
     const txnBuf = new ByteBuf(this.format === 'csv' ? 16 : 1 << 22);
-    const own = target && this.format === 'csv' ? this.csvBytes.attach(target) : null;
-    this.csvBytes.reset();
+    this.csvBytes.reset(target);
     const custBuf = new ByteBuf(1 << 16);
     const txnColumns: Value[][][] = [];
     const custColumns: Value[][][] = [];
@@ -87,17 +86,12 @@ export class TaskRunner {
       }
     }
     if (this.format === 'parquet') return { task, rows: stats.rows, stats, txnColumns, custColumns };
-    const custText = custBuf.bytes();
-    if (own) {
-      const w = this.csvBytes;
-      const res: TaskResult = { task, rows: stats.rows, stats, custText };
-      if (w.writesInto(target!)) res.txnInTarget = w.length;
-      else res.txnText = w.take();
-      w.attach(own);
-      return res;
-    }
-    const txnText = this.format === 'csv' ? this.csvBytes.take() : txnBuf.bytes();
-    return { task, rows: stats.rows, stats, txnText, custText };
+    const res: TaskResult = { task, rows: stats.rows, stats, custText: custBuf.bytes() };
+    const w = this.csvBytes;
+    if (this.format !== 'csv') res.txnText = txnBuf.bytes();
+    else if (target && w.writesInto(target)) res.txnInTarget = w.length;
+    else res.txnText = w.take();
+    return res;
   }
 }
 
