@@ -1,39 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ByteCsvWriter } from './csv-bytes.ts';
-import { CsvTxnWriter } from './csv-fast.ts';
 import { planShards } from './plan.ts';
 import { csvTxnLine, txnValues } from './serialize.ts';
 import { ShardGenerator } from './shard.ts';
 import { TaskRunner } from './task.ts';
 import { params } from './test-helpers.ts';
 import { buildWorld } from './world.ts';
-
-describe('fast CSV writer', () => {
-  it('produces exactly csvTxnLine(txnValues(row)) for every row, fraud and anomaly rows included', () => {
-    const p = params({ fraudRate: 0.08, anomalyRate: 0.03, chainProbability: 0.3, shardRows: 15_000 });
-    const world = buildWorld(p.seed, p.startDay, p.days);
-    const gen = new ShardGenerator(p, world);
-    const fast = new CsvTxnWriter(world);
-    let checked = 0;
-    let mismatches = 0;
-    let first = '';
-    for (const spec of planShards(30_000, p.days, p.shardRows)) {
-      const { rows } = gen.generate(spec);
-      rows.forEach((r, i) => {
-        const a = fast.line(r, spec.rowOffset + i);
-        const b = csvTxnLine(txnValues(r, spec.rowOffset + i, world));
-        if (a !== b) {
-          mismatches++;
-          first ||= `${a}\n${b}`;
-        }
-        checked++;
-      });
-    }
-    expect(checked).toBe(30_000);
-    expect(first).toBe('');
-    expect(mismatches).toBe(0);
-  });
-});
 
 describe('byte-level CSV writer', () => {
   it('produces exactly the bytes of csvTxnLine(txnValues(row)) for every row', () => {
