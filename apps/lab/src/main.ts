@@ -49,6 +49,12 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
   );
   await syncRolePermissions(app.lab.audit);
   await ensureDefaultSite(app.lab.audit, { organization: config.defaultOrgName, lab: config.defaultLabName });
+  const lateCheckpoints = await app.lab.audit.signMissingCheckpoints();
+  if (lateCheckpoints.length)
+    app.log.warn(
+      { seqs: lateCheckpoints },
+      'signed audit checkpoints missing since a stop between an event and its checkpoint',
+    );
   await prepareDummyHash();
   if ((await app.lab.users.count()) === 0) {
     app.log.warn(

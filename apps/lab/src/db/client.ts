@@ -1,13 +1,20 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { type Schema, schema } from './schema.ts';
 
 export type LabDb = PgDatabase<PgQueryResultHKT, Schema>;
-export type LabTx = Parameters<Parameters<LabDb['transaction']>[0]>[0];
+/** What a unit of work may do inside `Database.transaction`: everything but open another transaction. */
+export type LabTx = Omit<LabDb, 'transaction'>;
+
+/** What `Database.transaction` returns: the work's value and the rows of each final statement, in order. */
+export interface TransactionOutcome<T> {
+  value: T;
+  finalRows: Record<string, unknown>[][];
+}
 
 /** Rows of a parameterised `sql` query, on PGlite and node-postgres alike. */
 export async function queryRows<T>(db: Pick<LabDb, 'execute'>, query: SQL): Promise<T[]> {
@@ -28,6 +35,17 @@ export interface Database {
   /** A round trip to the server; rejects when it is unreachable. */
   ping(): Promise<void>;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction, then the statements `finalStatements()` returns, then COMMIT. On
+   * PostgreSQL the final statements and COMMIT are written to the server together (node-postgres pipeline
+   * mode), so it runs them back to back with no round trip to this process in between: a lock they take
+   * (the audit append's) is held for their execution and the commit only, however busy this event loop
+   * is. If a final statement fails, the COMMIT behind it becomes a rollback and its error is thrown.
+   */
+  transaction<T>(
+    work: (tx: LabTx) => Promise<T>,
+    finalStatements?: () => SQL[],
+  ): Promise<TransactionOutcome<T>>;
   close(): Promise<void>;
 }
 
@@ -61,6 +79,14 @@ async function openPglite(dataDir: string): Promise<Database> {
       tail = run.catch(() => undefined);
       return run;
     },
+    // In-process: no round trips to save, so the final statements simply run last inside the transaction.
+    transaction: <T>(work: (tx: LabTx) => Promise<T>, finalStatements?: () => SQL[]) =>
+      db.transaction(async (tx) => {
+        const value = await work(tx);
+        const finalRows: Record<string, unknown>[][] = [];
+        for (const statement of finalStatements?.() ?? []) finalRows.push(await queryRows(tx, statement));
+        return { value, finalRows };
+      }),
     close: async () => {
       await tail;
       await client.close();
@@ -74,11 +100,25 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
     max: target.poolMax ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // Queries issued without awaiting the previous one go out at once (Database.transaction relies on it);
+    // awaited queries behave exactly as without it.
+    pipeline: true,
   });
   // An idle client losing its server emits here; without a listener the process would crash.
   pool.on('error', (err) => target.onPoolError?.(err));
   pool.on('connect', (client) => prepareRepeatedStatements(client));
   const db = drizzleNodePg({ client: pool, schema }) as unknown as LabDb;
+  const dialect = new PgDialect();
+  // One drizzle instance per pooled connection, made once: a transaction's statements must all use it.
+  const connectionDbs = new WeakMap<pg.PoolClient, LabDb>();
+  const dbOf = (client: pg.PoolClient) => {
+    let bound = connectionDbs.get(client);
+    if (!bound) {
+      bound = drizzleNodePg({ client, schema }) as unknown as LabDb;
+      connectionDbs.set(client, bound);
+    }
+    return bound;
+  };
   return {
     kind: 'postgres',
     db,
@@ -97,6 +137,46 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
         });
       } finally {
         client.release();
+      }
+    },
+    transaction: async <T>(work: (tx: LabTx) => Promise<T>, finalStatements?: () => SQL[]) => {
+      const client = await pool.connect();
+      // Only a connection whose transaction is known to have ended goes back to the pool.
+      let idle = false;
+      try {
+        await client.query('BEGIN');
+        let value: T;
+        let final: Promise<pg.QueryResult>[];
+        try {
+          value = await work(dbOf(client));
+          final = (finalStatements?.() ?? []).map((statement) => {
+            const q = dialect.sqlToQuery(statement);
+            return client.query(q.sql, q.params);
+          });
+        } catch (err) {
+          await client.query('ROLLBACK');
+          idle = true;
+          throw err;
+        }
+        // Not awaited one by one: the final statements and COMMIT leave together and run back to back.
+        const settled = await Promise.allSettled([...final, client.query('COMMIT')]);
+        const commit = settled[settled.length - 1]!;
+        idle = commit.status === 'fulfilled' || commit.reason instanceof pg.DatabaseError;
+        // After a failed statement PostgreSQL answers the COMMIT with ROLLBACK: nothing was written.
+        const failure = settled.find((r) => r.status === 'rejected');
+        if (failure) throw failure.reason;
+        const tag = (commit as PromiseFulfilledResult<pg.QueryResult>).value.command;
+        if (tag !== 'COMMIT') throw new Error(`transaction ended in ${tag} instead of COMMIT`);
+        return {
+          value,
+          finalRows: settled
+            .slice(0, -1)
+            .map(
+              (r) => (r as PromiseFulfilledResult<pg.QueryResult>).value.rows as Record<string, unknown>[],
+            ),
+        };
+      } finally {
+        client.release(idle ? undefined : new Error('transaction state unknown; connection discarded'));
       }
     },
     close: async () => {

@@ -135,14 +135,14 @@ export class AuthService {
       UPDATE users SET failed_login_attempts = ${locks ? 0 : attempts},
              locked_until = CASE WHEN ${locks} THEN now() + make_interval(mins => ${this.settings.lockoutMinutes}) ELSE locked_until END
        WHERE email = ${user.email}`);
-    await append(ctx, {
+    append(ctx, {
       action: 'auth.login_failed',
       entityType: 'user',
       entityId: user.email,
       after: { reason: why, consecutive_failures: attempts },
     });
     if (locks) {
-      await append(ctx, {
+      append(ctx, {
         action: 'auth.account_locked',
         entityType: 'user',
         entityId: user.email,
@@ -163,7 +163,7 @@ export class AuthService {
     const user = await lockUser(tx, email);
     if (!user || !user.is_active) {
       await verifyAgainstDummy(credentials.password);
-      await append(ctx, {
+      append(ctx, {
         action: 'auth.login_failed',
         entityType: 'user',
         entityId: email,
@@ -172,7 +172,7 @@ export class AuthService {
       return { ok: false, problem: INVALID_CREDENTIALS(), result: 'failure' };
     }
     if (user.locked) {
-      await append(ctx, { action: 'auth.login_refused_locked', entityType: 'user', entityId: email });
+      append(ctx, { action: 'auth.login_refused_locked', entityType: 'user', entityId: email });
       return {
         ok: false,
         result: 'locked',
@@ -220,7 +220,7 @@ export class AuthService {
         sql`UPDATE users SET failed_login_attempts = 0, locked_until = NULL, last_login_at = now() WHERE email = ${email}`,
       );
       const tokens = await this.openSession(tx, email, check.user.name, ctx, input.user_agent);
-      await append(
+      append(
         { ...ctx, actor: email },
         {
           action: 'auth.login',
@@ -308,7 +308,7 @@ export class AuthService {
         await tx.execute(
           sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'refresh_token_reuse' WHERE id = ${row.session_id}`,
         );
-        await append(
+        append(
           { ...ctx, actor: row.user_email },
           {
             action: 'auth.refresh_token_reuse',
@@ -362,7 +362,7 @@ export class AuthService {
       await tx.execute(
         sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'logout' WHERE id = ${sessionId} AND revoked_at IS NULL`,
       );
-      await append(ctx, { action: 'auth.logout', entityType: 'session', entityId: sessionId });
+      append(ctx, { action: 'auth.logout', entityType: 'session', entityId: sessionId });
     });
   }
 
@@ -385,7 +385,7 @@ export class AuthService {
       await tx.execute(sql`
         UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'password_changed'
          WHERE user_email = ${email} AND id <> ${sessionId} AND revoked_at IS NULL`);
-      await append(ctx, { action: 'user.password_changed', entityType: 'user', entityId: email });
+      append(ctx, { action: 'user.password_changed', entityType: 'user', entityId: email });
       return { ok: true as const };
     });
     if (!outcome.ok) throw outcome.problem;
@@ -439,7 +439,7 @@ export class AuthService {
       await tx.execute(
         sql`UPDATE users SET mfa_pending_secret = ${enrollment.secret} WHERE email = ${email}`,
       );
-      await append(ctx, { action: 'user.mfa_enrollment_started', entityType: 'user', entityId: email });
+      append(ctx, { action: 'user.mfa_enrollment_started', entityType: 'user', entityId: email });
       return { otpauth_uri: enrollment.uri, qr_code: enrollment.qrPngDataUrl };
     });
   }
@@ -460,7 +460,7 @@ export class AuthService {
       }
       const result = verifyTotp({ secret: user.mfa_pending_secret, code, now: new Date() });
       if (!result.ok) {
-        await append(ctx, { action: 'user.mfa_confirmation_failed', entityType: 'user', entityId: email });
+        append(ctx, { action: 'user.mfa_confirmation_failed', entityType: 'user', entityId: email });
         return {
           ok: false as const,
           problem: new HttpProblem(
@@ -483,7 +483,7 @@ export class AuthService {
           sql`INSERT INTO mfa_recovery_codes (code_hash, user_email) VALUES (${hash}, ${email})`,
         );
       }
-      await append(ctx, {
+      append(ctx, {
         action: 'user.mfa_enabled',
         entityType: 'user',
         entityId: email,
@@ -514,7 +514,7 @@ export class AuthService {
         sql`UPDATE users SET mfa_enabled = false, mfa_secret = NULL, mfa_last_used_step = NULL, updated_at = now() WHERE email = ${email}`,
       );
       await tx.execute(sql`DELETE FROM mfa_recovery_codes WHERE user_email = ${email}`);
-      await append(ctx, { action: 'user.mfa_disabled', entityType: 'user', entityId: email });
+      append(ctx, { action: 'user.mfa_disabled', entityType: 'user', entityId: email });
       return { ok: true as const };
     });
     if (!outcome.ok) throw outcome.problem;

@@ -140,7 +140,7 @@ export class BatchService {
         await tx.execute(sql`INSERT INTO batches (batch_id, project_id, description, lab_id, created_by)
           VALUES (${input.batch_id}, ${project.id}, ${input.description ?? null}, ${project.lab_id}, ${caller.email})`);
         const view = toView(await this.row(tx, input.batch_id, { ...caller, allLabs: true }));
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'batch.created',
           entityType: 'batch',
           entityId: input.batch_id,
@@ -210,7 +210,7 @@ export class BatchService {
       await tx.execute(sql`UPDATE batches SET description = ${patch.description === undefined ? sql`description` : sql`${patch.description}`},
           updated_at = now() WHERE id = ${before.id}`);
       const after = toView(await this.row(tx, code, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'batch.updated',
         entityType: 'batch',
         entityId: code,
@@ -274,7 +274,7 @@ export class BatchService {
       await tx.execute(sql`UPDATE batches SET status = ${status}, decided_by = ${caller.email}, decided_at = now(),
           decision_signature_id = ${signed.signatureId}, updated_at = now() WHERE id = ${before.id}`);
       const after = toView(await this.row(tx, code, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: decision === 'release' ? 'batch.released' : 'batch.rejected',
         entityType: 'batch',
         entityId: code,

@@ -102,13 +102,13 @@ export class CalibrationService {
       });
       const afterStatus = statusPart(deviceView(await deviceRow(tx, input.device_id, caller)));
       const view = toView(await this.row(tx, entry!.id, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'calibration.recorded',
         entityType: 'calibration_entry',
         entityId: entry!.id,
         after: view,
       });
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'device_status.calibration_updated',
         entityType: 'device',
         entityId: input.device_id,
@@ -162,7 +162,7 @@ export class CalibrationService {
           RETURNING d.device_id, ds.next_calibration_due::text AS next_calibration_due`,
       );
       for (const c of changed) {
-        await append(
+        append(
           { ...caller.ctx, actor: 'system' },
           {
             action: 'device_status.calibration_overdue',
@@ -237,7 +237,7 @@ export class CalibrationService {
           certificate_content_type = ${stored.contentType}, certificate_size = ${stored.size}, certificate_filename = ${filename}
         WHERE id = ${id}`);
       const after = toView(await this.row(tx, id, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'calibration.certificate_attached',
         entityType: 'calibration_entry',
         entityId: id,

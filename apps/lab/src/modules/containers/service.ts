@@ -109,7 +109,7 @@ export class ContainerService {
         await tx.execute(sql`INSERT INTO containers (container_id, container_type, location, capacity, lab_id)
           VALUES (${input.container_id}, ${input.container_type}, ${input.location}, ${input.capacity}, ${labId})`);
         const view = toView(await this.row(tx, input.container_id, { ...caller, allLabs: true }));
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'container.created',
           entityType: 'container',
           entityId: input.container_id,
@@ -187,7 +187,7 @@ export class ContainerService {
           location = coalesce(${patch.location ?? null}, location), capacity = coalesce(${patch.capacity ?? null}::int, capacity),
           updated_at = now() WHERE id = ${before.id}`);
       const after = toView(await this.row(tx, code, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'container.updated',
         entityType: 'container',
         entityId: code,

@@ -81,7 +81,7 @@ export class DeviceService {
           sql`INSERT INTO device_status (device_id, status, health_score) VALUES (${d!.id}, 'operational', 1)`,
         );
         const view = deviceView(await deviceRow(tx, input.device_id, { ...caller, allLabs: true }));
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'device.created',
           entityType: 'device',
           entityId: input.device_id,
@@ -152,7 +152,7 @@ export class DeviceService {
           capabilities = coalesce(${patch.capabilities ? JSON.stringify(patch.capabilities) : null}::jsonb, capabilities),
           updated_at = now() WHERE id = ${before.id}`);
       const after = deviceView(await deviceRow(tx, deviceId, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'device.updated',
         entityType: 'device',
         entityId: deviceId,
@@ -194,7 +194,7 @@ export class DeviceService {
         notes: input.notes,
       });
       const after = deviceView(await deviceRow(tx, deviceId, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'device_status.changed',
         entityType: 'device',
         entityId: deviceId,

@@ -79,7 +79,7 @@ export class InventoryService {
           VALUES (${input.vendor_id}, ${input.name}, ${input.contact_email ?? null}, ${input.phone ?? null})`);
         const [row] = await queryRows<Row>(tx, sql`${VENDOR_VIEW} WHERE vendor_id = ${input.vendor_id}`);
         const view = clean(row!);
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'vendor.created',
           entityType: 'vendor',
           entityId: input.vendor_id,
@@ -134,7 +134,7 @@ export class InventoryService {
           VALUES (${input.item_code}, ${input.name}, ${input.category}, ${input.unit}, ${qty(input.min_stock ?? 0)}::numeric,
                   ${qty(input.reorder_point ?? 0)}::numeric, ${vendor}, ${labId})`);
         const view = clean(await this.itemRow(tx, input.item_code, { ...caller, allLabs: true }));
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'inventory_item.created',
           entityType: 'inventory_item',
           entityId: input.item_code,
@@ -224,7 +224,7 @@ export class InventoryService {
           reorder_point = coalesce(${patch.reorder_point === undefined ? null : qty(patch.reorder_point)}::numeric, reorder_point),
           updated_at = now() WHERE id = ${before.id}`);
       const after = clean(await this.itemRow(tx, code, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'inventory_item.updated',
         entityType: 'inventory_item',
         entityId: code,
@@ -279,7 +279,7 @@ export class InventoryService {
         await tx.execute(sql`UPDATE inventory_items SET current_stock = current_stock + ${qty(input.quantity)}::numeric, updated_at = now()
           WHERE id = ${item.id}`);
         const view = clean(await this.lotRow(tx, input.lot_number, caller));
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'stock_lot.received',
           entityType: 'stock_lot',
           entityId: input.lot_number,
@@ -355,7 +355,7 @@ export class InventoryService {
       await tx.execute(sql`UPDATE inventory_items SET current_stock = greatest(current_stock - ${qty(input.quantity)}::numeric, 0), updated_at = now()
         WHERE id = ${before['item_id']}`);
       const after = clean(await this.lotRow(tx, lotNumber, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'stock_lot.consumed',
         entityType: 'stock_lot',
         entityId: lotNumber,
@@ -395,7 +395,7 @@ export class InventoryService {
       await tx.execute(sql`UPDATE inventory_items SET current_stock = greatest(current_stock + ${qty(input.delta)}::numeric, 0), updated_at = now()
         WHERE id = ${before['item_id']}`);
       const after = clean(await this.lotRow(tx, lotNumber, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'stock_lot.adjusted',
         entityType: 'stock_lot',
         entityId: lotNumber,
@@ -427,7 +427,7 @@ export class InventoryService {
         sql`UPDATE stock_lots SET status = ${input.status}, updated_at = now() WHERE id = ${before.id}`,
       );
       const after = clean(await this.lotRow(tx, lotNumber, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'stock_lot.status_changed',
         entityType: 'stock_lot',
         entityId: lotNumber,

@@ -68,7 +68,7 @@ export class ProjectService {
         await tx.execute(sql`INSERT INTO projects (project_id, name, description, lab_id, created_by)
           VALUES (${input.project_id}, ${input.name}, ${input.description ?? null}, ${labId}, ${caller.email})`);
         const view = toView(await this.row(tx, input.project_id, { ...caller, allLabs: true }));
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'project.created',
           entityType: 'project',
           entityId: input.project_id,
@@ -153,7 +153,7 @@ export class ProjectService {
       const before = await this.row(tx, code, caller, true);
       await work(tx, before);
       const after = toView(await this.row(tx, code, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action,
         entityType: 'project',
         entityId: code,

@@ -284,7 +284,7 @@ export class SampleService {
       const row = await this.insert(tx, input, caller, 'body', errors);
       if (!row) throw duplicateOrInvalid(errors);
       const view = toSampleView(row);
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'sample.created',
         entityType: 'sample',
         entityId: view.sample_id,
@@ -326,7 +326,7 @@ export class SampleService {
       if (errors.length) throw invalid(errors);
       const out = rows.map(toSampleView);
       for (const view of out) {
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'sample.created',
           entityType: 'sample',
           entityId: view.sample_id,
@@ -493,7 +493,7 @@ export class SampleService {
       );
       const after = toSampleView(await this.row(tx, sampleId, { ...caller, allLabs: true }));
       const prev = toSampleView(before);
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: moving && sets.length === 1 ? 'sample.moved' : 'sample.updated',
         entityType: 'sample',
         entityId: sampleId,
@@ -520,7 +520,7 @@ export class SampleService {
         sql`UPDATE samples SET deleted_at = now(), container_id = NULL, updated_at = now() WHERE id = ${before.id}`,
       );
       const after = toSampleView(await this.row(tx, sampleId, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'sample.deleted',
         entityType: 'sample',
         entityId: sampleId,
@@ -614,7 +614,7 @@ export class SampleService {
           status = CASE WHEN ${check!.remaining}::numeric = 0 THEN 'consumed' ELSE status END, updated_at = now()
         WHERE id = ${parent.id}`);
       const after = toSampleView(await this.row(tx, sampleId, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'sample.split',
         entityType: 'sample',
         entityId: sampleId,
@@ -626,7 +626,7 @@ export class SampleService {
         reason: input.reason ?? null,
       });
       for (const child of children) {
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'sample.created',
           entityType: 'sample',
           entityId: child.sample_id,
@@ -769,7 +769,7 @@ export class SampleService {
           `Sample ${sampleId} is already assigned to run ${input.run_id}`,
         );
       const assignment = { sample_id: sampleId, run_id: input.run_id, assigned_by: caller.email };
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'sample.workflow_assigned',
         entityType: 'sample',
         entityId: sampleId,

@@ -130,7 +130,7 @@ export class SignatureService {
       authorEmails: record.authors,
     });
     if (!duties.ok) {
-      await append(ctx, {
+      append(ctx, {
         action: 'signature.refused',
         entityType: input.record_type,
         entityId: input.record_id,
@@ -164,7 +164,7 @@ export class SignatureService {
                   ${signed.meaning}, ${signed.reason}, ${signed.signed_at}::timestamptz, ${signed.key_id}, ${signed.server_signature})
           RETURNING id`,
     );
-    await append(ctx, {
+    append(ctx, {
       action: 'signature.applied',
       entityType: input.record_type,
       entityId: input.record_id,

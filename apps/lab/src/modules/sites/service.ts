@@ -51,7 +51,7 @@ export async function ensureDefaultSite(
     );
     // Another instance starting at the same moment won the race; use its rows.
     if (!lab) return ensureAgain(tx);
-    await append(system, {
+    append(system, {
       action: 'site.default_created',
       entityType: 'lab',
       entityId: DEFAULT_LAB_CODE,
@@ -145,7 +145,7 @@ export class SiteService {
           );
           const [row] = await queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${input.org_id}`);
           const view = dates(row!);
-          await append(caller.ctx, {
+          append(caller.ctx, {
             action: 'organization.created',
             entityType: 'organization',
             entityId: input.org_id,
@@ -165,7 +165,7 @@ export class SiteService {
         sql`UPDATE organizations SET name = coalesce(${patch.name ?? null}, name) WHERE org_id = ${orgId}`,
       );
       const [after] = await queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId}`);
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'organization.updated',
         entityType: 'organization',
         entityId: orgId,
@@ -189,7 +189,7 @@ export class SiteService {
       );
       if (member) throw conflict(`Organization ${orgId} still has members`);
       await tx.execute(sql`DELETE FROM organizations WHERE org_id = ${orgId}`);
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'organization.deleted',
         entityType: 'organization',
         entityId: orgId,
@@ -242,7 +242,7 @@ export class SiteService {
             VALUES (${input.lab_id}, ${org.id}, ${input.name}, ${input.location ?? null}, ${input.timezone ?? 'UTC'})`);
           const [row] = await queryRows<Row>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${input.lab_id}`);
           const view = dates(row!);
-          await append(caller.ctx, {
+          append(caller.ctx, {
             action: 'lab.created',
             entityType: 'lab',
             entityId: input.lab_id,
@@ -276,7 +276,7 @@ export class SiteService {
           is_active = coalesce(${patch.is_active ?? null}::boolean, is_active)
         WHERE lab_id = ${labCode}`);
       const [after] = await queryRows<Row>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${labCode}`);
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: patch.is_active === false ? 'lab.deactivated' : 'lab.updated',
         entityType: 'lab',
         entityId: labCode,
@@ -305,7 +305,7 @@ export class SiteService {
       await tx.execute(
         sql`UPDATE users SET lab_id = ${lab.id}, organization_id = ${lab.organization_id}, updated_at = now() WHERE email = ${email.toLowerCase()}`,
       );
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'user.lab_assigned',
         entityType: 'user',
         entityId: email.toLowerCase(),
@@ -373,7 +373,7 @@ export class SiteService {
           await tx.execute(sql`INSERT INTO nodes (node_id, lab_id, hostname, capabilities)
             VALUES (${input.node_id}, ${labId}, ${input.hostname}, ${JSON.stringify(input.capabilities ?? {})}::jsonb)`);
           const view = dates(await this.nodeRow(tx, input.node_id, caller));
-          await append(caller.ctx, {
+          append(caller.ctx, {
             action: 'node.created',
             entityType: 'node',
             entityId: input.node_id,
@@ -400,7 +400,7 @@ export class SiteService {
         capabilities = coalesce(${patch.capabilities ? JSON.stringify(patch.capabilities) : null}::jsonb, capabilities)
         WHERE node_id = ${nodeId}`);
       const after = dates(await this.nodeRow(tx, nodeId, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'node.updated',
         entityType: 'node',
         entityId: nodeId,
@@ -424,7 +424,7 @@ export class SiteService {
       );
       const after = dates(await this.nodeRow(tx, nodeId, caller));
       if (before['status'] !== 'online') {
-        await append(caller.ctx, {
+        append(caller.ctx, {
           action: 'node.online',
           entityType: 'node',
           entityId: nodeId,
@@ -445,7 +445,7 @@ export class SiteService {
       );
       if (hub) throw conflict(`Node ${nodeId} still hosts device hubs`);
       await tx.execute(sql`DELETE FROM nodes WHERE node_id = ${nodeId}`);
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'node.deleted',
         entityType: 'node',
         entityId: nodeId,
@@ -499,7 +499,7 @@ export class SiteService {
           await tx.execute(sql`INSERT INTO device_hubs (hub_id, node_id, hub_type, config)
             VALUES (${input.hub_id}, ${node['id']}, ${input.hub_type}, ${JSON.stringify(input.config ?? {})}::jsonb)`);
           const view = dates(await this.hubRow(tx, input.hub_id, caller));
-          await append(caller.ctx, {
+          append(caller.ctx, {
             action: 'device_hub.created',
             entityType: 'device_hub',
             entityId: input.hub_id,
@@ -528,7 +528,7 @@ export class SiteService {
         status = coalesce(${patch.status ?? null}, status)
         WHERE hub_id = ${hubId}`);
       const after = dates(await this.hubRow(tx, hubId, caller));
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'device_hub.updated',
         entityType: 'device_hub',
         entityId: hubId,
@@ -546,7 +546,7 @@ export class SiteService {
       const [device] = await queryRows(tx, sql`SELECT 1 FROM devices WHERE hub_id = ${before['id']} LIMIT 1`);
       if (device) throw conflict(`Device hub ${hubId} still has devices`);
       await tx.execute(sql`DELETE FROM device_hubs WHERE hub_id = ${hubId}`);
-      await append(caller.ctx, {
+      append(caller.ctx, {
         action: 'device_hub.deleted',
         entityType: 'device_hub',
         entityId: hubId,

@@ -50,7 +50,7 @@ export async function syncRolePermissions(audit: AuditTrail): Promise<void> {
       await tx.execute(sql`
         INSERT INTO roles (name, permissions) VALUES (${role}, ${JSON.stringify(permissions)}::jsonb)
         ON CONFLICT (name) DO UPDATE SET permissions = EXCLUDED.permissions`);
-      await append(
+      append(
         { actor: 'system', requestId: null, ip: null },
         {
           action: 'role.permissions_synced',
@@ -133,7 +133,7 @@ export class UserService {
         );
       }
       const user = (await this.view(tx, email))!;
-      await append(ctx, { action: 'user.created', entityType: 'user', entityId: email, after: user });
+      append(ctx, { action: 'user.created', entityType: 'user', entityId: email, after: user });
       return user;
     });
   }
@@ -158,7 +158,7 @@ export class UserService {
         );
       }
       const after = (await this.view(tx, id))!;
-      await append(ctx, {
+      append(ctx, {
         action: 'user.updated',
         entityType: 'user',
         entityId: id,
@@ -185,7 +185,7 @@ export class UserService {
       if (!before) throw notFound(email);
       await change(tx, id, before);
       const after = (await this.view(tx, id))!;
-      await append(ctx, {
+      append(ctx, {
         action,
         entityType: 'user',
         entityId: id,
@@ -254,7 +254,7 @@ export class UserService {
       );
       if (!before) throw new HttpProblem(404, 'not-found', 'Role not found', `No role ${role}`);
       await tx.execute(sql`UPDATE roles SET mfa_required = ${required} WHERE name = ${role}`);
-      await append(ctx, {
+      append(ctx, {
         action: 'role.mfa_policy_changed',
         entityType: 'role',
         entityId: role,

@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
+import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.ts';
 import { migratedDatabase, TEST_APP_ROLE } from '../../testing/test-database.ts';
+import { createLabMetrics } from '../lab-metrics.ts';
 import { generateServerKeyPair } from '../signatures/server-key.ts';
-import { AuditTrail } from './audit-trail.ts';
+import { AuditIntegrityError, AuditTrail } from './audit-trail.ts';
 
 let database: Database;
 let superuser: Database;
@@ -18,7 +20,7 @@ afterEach(async () => cleanup());
 
 async function writeEvents(trail: AuditTrail, n: number) {
   for (let i = 0; i < n; i++) {
-    await trail.transaction((_tx, audit) =>
+    await trail.transaction(async (_tx, audit) =>
       audit(ctx, {
         action: 'sample.updated',
         entityType: 'sample',
@@ -56,7 +58,7 @@ describe('audit trail on the real database', () => {
     const trail = new AuditTrail(database, key, 50);
     await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        trail.transaction((_tx, audit) =>
+        trail.transaction(async (_tx, audit) =>
           audit(ctx, { action: 'sample.created', entityType: 'sample', entityId: `S-${i}`, after: { i } }),
         ),
       ),
@@ -75,7 +77,7 @@ describe('audit trail on the real database', () => {
     await expect(
       trail.transaction(async (tx, audit) => {
         await tx.execute(sql`UPDATE users SET name = 'B' WHERE email = 'a@lab.test'`);
-        await audit(ctx, { action: 'user.updated', entityType: 'user', entityId: 'a@lab.test' });
+        audit(ctx, { action: 'user.updated', entityType: 'user', entityId: 'a@lab.test' });
         throw new Error('business rule failed after the audit append');
       }),
     ).rejects.toThrow('business rule');
@@ -84,6 +86,46 @@ describe('audit trail on the real database', () => {
     };
     expect(res.rows[0]?.name).toBe('A');
     expect(await trail.verify()).toMatchObject({ valid: true, checked: 0 });
+  });
+
+  it('a checkpoint missing after a stop is reported by verify and signed by signMissingCheckpoints', async () => {
+    const trail = new AuditTrail(database, key, 4);
+    await writeEvents(trail, 9);
+    // What a stop between event 4's commit and its checkpoint leaves behind.
+    await superuser.withSession(async (s) => {
+      await s.exec('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
+      try {
+        await s.exec('DELETE FROM audit_checkpoints WHERE seq = 4');
+      } finally {
+        await s.exec('ALTER TABLE audit_checkpoints ENABLE TRIGGER USER');
+      }
+    });
+    expect(await trail.verify()).toMatchObject({ valid: false, reason: 'checkpoint_missing' });
+    expect(await trail.signMissingCheckpoints()).toEqual([4]);
+    expect(await trail.signMissingCheckpoints()).toEqual([]);
+    expect((await trail.checkpoints()).map((c) => c.seq)).toEqual([4, 8]);
+    expect(await trail.verify()).toMatchObject({ valid: true, checked: 9 });
+  });
+
+  it('a database that hashes differently from the verifier fails the request and drops the chain-valid gauge', async () => {
+    const registry = new Registry();
+    const metrics = createLabMetrics(registry);
+    const trail = new AuditTrail(database, key, 1000, metrics);
+    metrics.auditChainValid.set(1);
+    // A broken audit_append: the same function, but the hash it stores is reversed.
+    await superuser.withSession(async (s) => {
+      const [fn] = await s.query<{ def: string }>(
+        "SELECT pg_get_functiondef('audit_append'::regproc) AS def",
+      );
+      const broken = fn!.def
+        .replace('v_hash := encode(', 'v_hash := reverse(encode(')
+        .replace("'hex');", "'hex'));");
+      expect(broken).not.toBe(fn!.def);
+      await s.exec(broken);
+    });
+    await expect(writeEvents(trail, 1)).rejects.toThrow(AuditIntegrityError);
+    expect((await registry.getSingleMetric('polymorph_audit_chain_valid')?.get())?.values[0]?.value).toBe(0);
+    expect(await trail.verify()).toMatchObject({ valid: false, first_invalid_seq: 1 });
   });
 
   it.skipIf(!TEST_APP_ROLE)(

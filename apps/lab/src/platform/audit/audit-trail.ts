@@ -1,8 +1,14 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Database, type LabDb, type LabTx, queryRows } from '../../db/client.ts';
 import type { LabMetrics } from '../lab-metrics.ts';
 import type { ServerKeyPair } from '../signatures/server-key.ts';
-import { type AuditEvent, auditHashTemplate, type JsonValue, sealAuditEvent } from './canonical-hash.ts';
+import {
+  type AuditEvent,
+  type AuditEventContent,
+  auditHashTemplate,
+  type JsonValue,
+  sealAuditEvent,
+} from './canonical-hash.ts';
 import { type ChainVerification, verifyChain } from './chain-verification.ts';
 import { isCheckpointDue, type SignedCheckpoint, signCheckpoint } from './checkpoints.ts';
 
@@ -49,12 +55,28 @@ export function toAuditEvent(row: EventRow): AuditEvent {
 
 type CheckpointRow = { seq: string; hash: string; ts: string; key_id: string; signature: string };
 
-/** Appends one event within the current unit of work. */
-export type AppendAudit = (ctx: AuditContext, entry: AuditEntry) => Promise<AuditEvent>;
+/**
+ * Records one event in the current unit of work. The event is written when the work is done, in the same
+ * transaction, just before COMMIT (see `AuditTrail.transaction`).
+ */
+export type AppendAudit = (ctx: AuditContext, entry: AuditEntry) => void;
+
+/** An event whose content is fixed; the database gives it seq, ts and prev_hash when it appends it. */
+interface PendingEvent {
+  content: AuditEventContent;
+  template: { prefix: string; middle: string };
+}
+
+type AppendedRow = { seq: string; ts: string; prev_hash: string; hash: string };
+
+/** The chain no longer verifies: the database hashed an event differently from the verifier. */
+export class AuditIntegrityError extends Error {
+  override readonly name = 'AuditIntegrityError';
+}
 
 /**
- * The one way to write the audit trail. `append` must be called with the transaction that makes the
- * change, so the record and its event commit together or not at all.
+ * The one way to write the audit trail: `transaction` gives the unit of work an `audit` function, and the
+ * record and its events commit together or not at all.
  */
 export class AuditTrail {
   constructor(
@@ -64,53 +86,64 @@ export class AuditTrail {
     private readonly metrics?: LabMetrics,
   ) {}
 
-  /** Runs `work` in one transaction and counts the audit events it committed. */
-  async transaction<T>(
-    work: (tx: LabTx, audit: (ctx: AuditContext, entry: AuditEntry) => Promise<AuditEvent>) => Promise<T>,
-  ): Promise<T> {
-    let appended = 0;
-    const result = await this.database.db.transaction(async (tx) =>
-      work(tx, async (ctx, entry) => {
-        const event = await this.append(tx, ctx, entry);
-        appended++;
-        return event;
-      }),
+  /**
+   * Runs `work` in one transaction. Its events are appended after it, by `audit_append` (migration 0005:
+   * the append lock, the chain head, the database's now(), the RFC 8785 hash and the insert in one
+   * statement), sent to the server together with COMMIT. The lock that keeps the chain from forking is
+   * therefore held only while the server appends and commits, never while this process is busy elsewhere.
+   *
+   * After the commit, each event's hash is recomputed here from the values the database used; a
+   * difference sets the chain-valid gauge to 0 and throws `AuditIntegrityError` (the data is committed, and
+   * verification will name the event). When an event reaches the checkpoint interval, the new head is
+   * signed in its own transaction; a process that dies in between leaves it to `signMissingCheckpoints`.
+   */
+  async transaction<T>(work: (tx: LabTx, audit: AppendAudit) => Promise<T>): Promise<T> {
+    const pending: PendingEvent[] = [];
+    const outcome = await this.database.transaction(
+      (tx) => work(tx, (ctx, entry) => pending.push(pendingEvent(ctx, entry))),
+      () => pending.map(appendStatement),
     );
-    this.metrics?.auditEvents.inc(appended);
-    return result;
+    if (pending.length === 0) return outcome.value;
+    this.metrics?.auditEvents.inc(pending.length);
+    const events = pending.map((event, i) => {
+      const row = outcome.finalRows[i]![0] as AppendedRow;
+      const sealed = sealAuditEvent({ ...event.content, seq: Number(row.seq), ts: row.ts }, row.prev_hash);
+      if (sealed.hash !== row.hash) {
+        this.metrics?.auditChainValid.set(0);
+        throw new AuditIntegrityError(
+          `audit_append hashed event ${sealed.seq} differently from the verifier`,
+        );
+      }
+      return sealed;
+    });
+    for (const event of events)
+      if (isCheckpointDue(event.seq, this.checkpointInterval)) await this.signCheckpointAt(event);
+    return outcome.value;
   }
 
   /**
-   * Appends one event inside `tx` in one round trip (`audit_append`, migration 0005): the lock, the chain
-   * head, the time (the database's now(), never the client's), the hash and the insert. The hash is
-   * recomputed here from what the database used; a difference fails the transaction rather than writing
-   * an event the verifier would reject.
+   * Signs every checkpoint the interval calls for that is missing (a process stopped between an event's
+   * commit and its checkpoint). Run at start-up; returns the seqs it signed.
    */
-  async append(tx: LabTx, ctx: AuditContext, entry: AuditEntry): Promise<AuditEvent> {
-    const content = {
-      actor: ctx.actor,
-      action: entry.action,
-      entity_type: entry.entityType,
-      entity_id: entry.entityId,
-      before: asJson(entry.before),
-      after: asJson(entry.after),
-      reason: entry.reason ?? null,
-      request_id: ctx.requestId,
-      ip: ctx.ip,
-    };
-    const template = auditHashTemplate(content);
-    const [row] = await queryRows<{ seq: string; ts: string; prev_hash: string; hash: string }>(
-      tx,
-      sql`SELECT seq, ts, prev_hash, hash FROM audit_append(${template.prefix}, ${template.middle},
-            ${content.actor}, ${content.action}, ${content.entity_type}, ${content.entity_id},
-            ${jsonParam(content.before)}::jsonb, ${jsonParam(content.after)}::jsonb, ${content.reason},
-            ${content.request_id}, ${content.ip})`,
+  async signMissingCheckpoints(): Promise<number[]> {
+    if (this.checkpointInterval <= 0) return [];
+    const due = await queryRows<EventRow>(
+      this.database.db,
+      sql`SELECT ${EVENT_COLUMNS} FROM audit_events
+           WHERE seq IN (SELECT generate_series(${this.checkpointInterval}::bigint,
+                                                (SELECT coalesce(max(seq), 0) FROM audit_events),
+                                                ${this.checkpointInterval}::bigint))
+             AND NOT EXISTS (SELECT 1 FROM audit_checkpoints c WHERE c.seq = audit_events.seq)
+           ORDER BY seq`,
     );
-    const event = sealAuditEvent({ ...content, seq: Number(row!.seq), ts: row!.ts }, row!.prev_hash);
-    if (event.hash !== row!.hash)
-      throw new Error(`audit_append hashed event ${event.seq} differently from the verifier`);
-    if (isCheckpointDue(event.seq, this.checkpointInterval)) await this.insertCheckpoint(tx, event);
-    return event;
+    for (const row of due) await this.signCheckpointAt(toAuditEvent(row));
+    return due.map((row) => Number(row.seq));
+  }
+
+  private async signCheckpointAt(event: AuditEvent): Promise<void> {
+    await this.database.db.transaction(async (tx) => {
+      await this.insertCheckpoint(tx, event);
+    });
   }
 
   /** Signs the current head on demand (e.g. before an export or an inspection). */
@@ -141,7 +174,8 @@ export class AuditTrail {
     );
     await tx.execute(sql`
       INSERT INTO audit_checkpoints (seq, hash, ts, key_id, signature)
-      VALUES (${cp.seq}, ${cp.hash}, ${cp.ts}, ${cp.key_id}, ${cp.signature})`);
+      VALUES (${cp.seq}, ${cp.hash}, ${cp.ts}, ${cp.key_id}, ${cp.signature})
+      ON CONFLICT (seq) DO NOTHING`);
     return cp;
   }
 
@@ -181,6 +215,29 @@ export class AuditTrail {
 
 function jsonParam(value: JsonValue | null): string | null {
   return value === null ? null : JSON.stringify(value);
+}
+
+/** Fixes an event's content and its canonical text now, while the caller's values are at hand. */
+function pendingEvent(ctx: AuditContext, entry: AuditEntry): PendingEvent {
+  const content: AuditEventContent = {
+    actor: ctx.actor,
+    action: entry.action,
+    entity_type: entry.entityType,
+    entity_id: entry.entityId,
+    before: asJson(entry.before),
+    after: asJson(entry.after),
+    reason: entry.reason ?? null,
+    request_id: ctx.requestId,
+    ip: ctx.ip,
+  };
+  return { content, template: auditHashTemplate(content) };
+}
+
+function appendStatement({ content, template }: PendingEvent): SQL {
+  return sql`SELECT seq, ts, prev_hash, hash FROM audit_append(${template.prefix}, ${template.middle},
+    ${content.actor}, ${content.action}, ${content.entity_type}, ${content.entity_id},
+    ${jsonParam(content.before)}::jsonb, ${jsonParam(content.after)}::jsonb, ${content.reason},
+    ${content.request_id}, ${content.ip})`;
 }
 
 /** Keeps the public half of the server key in the database so verifiers can find it by key_id. */
