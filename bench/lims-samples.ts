@@ -4,6 +4,7 @@
 // TEST_DATABASE_URL (e.g. `source .ci/postgres.sh && pg_up`); a fresh database is created and dropped.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
@@ -28,6 +29,33 @@ const DB_ROUNDS = Number(process.env['BENCH_DB_ROUNDS'] ?? 3);
 const HTTP_ROUNDS = Number(process.env['BENCH_HTTP_ROUNDS'] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const PORT = 18_400 + Math.floor(Math.random() * 500);
+
+// CPU time per request is steadier than req/s on a shared VM: read from /proc (Linux) for the server and
+// for every local `postgres` process. Clock ticks are 10 ms; a 5 s round has thousands of requests.
+const TICK_US = 10_000;
+function cpuUsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime + stime
+  } catch {
+    return 0; // the process ended or /proc is absent
+  }
+}
+function postgresCpuUs(): number | null {
+  let total = 0;
+  let found = false;
+  for (const entry of readdirSync('/proc', { withFileTypes: true })) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      if (readFileSync(`/proc/${entry.name}/comm`, 'utf8').trim() !== 'postgres') continue;
+    } catch {
+      continue;
+    }
+    found = true;
+    total += cpuUsOf(Number(entry.name));
+  }
+  return found ? total : null;
+}
 
 const name = `bench_lims_${randomBytes(5).toString('hex')}`;
 const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -96,20 +124,32 @@ try {
     headers: { authorization: `Bearer ${token}` },
   };
   // Writes and reads alternate over HTTP_ROUNDS rounds so both see the same machine noise; medians reported.
-  const runs = { write: [] as autocannon.Result[], read: [] as autocannon.Result[] };
+  type Round = autocannon.Result & { cpu: { server: number; postgres: number | null } };
+  const runs = { write: [] as Round[], read: [] as Round[] };
   const label = { write: 'POST /api/samples    ', read: 'GET /api/samples/:id' };
   for (let round = 0; round < HTTP_ROUNDS; round++) {
     for (const kind of round % 2 ? (['read', 'write'] as const) : (['write', 'read'] as const)) {
+      const serverBefore = cpuUsOf(child.pid!);
+      const pgBefore = postgresCpuUs();
       const r = await autocannon({ ...(kind === 'write' ? base : readOptions), duration: DURATION_S });
-      runs[kind].push(r);
+      const pgAfter = postgresCpuUs();
+      const cpu = {
+        server: (cpuUsOf(child.pid!) - serverBefore) / r.requests.total,
+        postgres: pgAfter === null || pgBefore === null ? null : (pgAfter - pgBefore) / r.requests.total,
+      };
+      runs[kind].push({ ...r, cpu });
       console.log(
-        `round ${round + 1} ${label[kind]} ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`,
+        `round ${round + 1} ${label[kind]} ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, CPU/request: server ${Math.round(cpu.server)} µs, PostgreSQL ${cpu.postgres === null ? 'n/a' : `${Math.round(cpu.postgres)} µs`}`,
       );
     }
   }
   child.kill('SIGTERM');
-  const summarise = (rs: autocannon.Result[]) => ({
+  const summarise = (rs: Round[]) => ({
     rps: Math.round(median(rs.map((x) => x.requests.average))),
+    server_cpu_us_per_request: Math.round(median(rs.map((x) => x.cpu.server))),
+    postgres_cpu_us_per_request: rs.some((x) => x.cpu.postgres === null)
+      ? null
+      : Math.round(median(rs.map((x) => x.cpu.postgres!))),
     p50_ms: median(rs.map((x) => x.latency.p50)),
     p99_ms: median(rs.map((x) => x.latency.p99)),
     per_round_rps: rs.map((x) => Math.round(x.requests.average)),
@@ -147,7 +187,7 @@ try {
           if (withAudit) {
             await audit.transaction(async (tx, append) => {
               const id = await insert(tx);
-              await append(ctx, {
+              append(ctx, {
                 action: 'sample.created',
                 entityType: 'sample',
                 entityId: id,
