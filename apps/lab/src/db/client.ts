@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -141,25 +142,47 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
     },
     transaction: async <T>(work: (tx: LabTx) => Promise<T>, finalStatements?: () => SQL[]) => {
       const client = await pool.connect();
+      const socket = socketOf(client);
       // Only a connection whose transaction is known to have ended goes back to the pool.
       let idle = false;
       try {
-        await client.query('BEGIN');
+        // BEGIN is not awaited: it leaves in the same write as the work's first statement, which saves a
+        // round trip and a wake-up of the server process. BEGIN on a healthy idle connection cannot fail;
+        // if the connection is lost, the statements behind it fail too, so nothing runs outside the
+        // transaction. Its outcome is still checked before COMMIT.
+        socket.cork();
+        const begin = client.query('BEGIN');
+        const sendBegin = onceFn(() => socket.uncork());
+        sendWithNextQuery.set(client, sendBegin);
+        const fallback = setImmediate(sendBegin); // work that waits on something else first
         let value: T;
         let final: Promise<pg.QueryResult>[];
         try {
-          value = await work(dbOf(client));
-          final = (finalStatements?.() ?? []).map((statement) => {
-            const q = dialect.sqlToQuery(statement);
-            return client.query(q.sql, q.params);
-          });
+          try {
+            value = await work(dbOf(client));
+          } finally {
+            sendBegin();
+            clearImmediate(fallback);
+            sendWithNextQuery.delete(client);
+          }
+          await begin;
+          // The final statements and COMMIT leave in one write and run back to back.
+          socket.cork();
+          try {
+            final = (finalStatements?.() ?? []).map((statement) => {
+              const q = dialect.sqlToQuery(statement);
+              return client.query(q.sql, q.params);
+            });
+            final.push(client.query('COMMIT'));
+          } finally {
+            socket.uncork();
+          }
         } catch (err) {
           await client.query('ROLLBACK');
           idle = true;
           throw err;
         }
-        // Not awaited one by one: the final statements and COMMIT leave together and run back to back.
-        const settled = await Promise.allSettled([...final, client.query('COMMIT')]);
+        const settled = await Promise.allSettled(final);
         const commit = settled[settled.length - 1]!;
         idle = commit.status === 'fulfilled' || commit.reason instanceof pg.DatabaseError;
         // After a failed statement PostgreSQL answers the COMMIT with ROLLBACK: nothing was written.
@@ -185,6 +208,23 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
   };
 }
 
+/** The socket under a pooled connection: corking it turns several protocol messages into one write. */
+function socketOf(client: pg.PoolClient): Writable {
+  return (client as unknown as { connection: { stream: Writable } }).connection.stream;
+}
+
+/** Called once the next query on that connection has been queued (see Database.transaction's BEGIN). */
+const sendWithNextQuery = new WeakMap<pg.PoolClient, () => void>();
+
+function onceFn(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}
+
 /** Distinct statements kept prepared per connection; beyond this, statements are planned each time. */
 export const PREPARED_STATEMENTS_PER_CONNECTION = 500;
 
@@ -198,6 +238,11 @@ function prepareRepeatedStatements(client: pg.PoolClient): void {
   const names = new Map<string, string>();
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const prepared = (config: unknown, ...rest: unknown[]) => {
+    const result = namedQuery(config, ...rest);
+    sendWithNextQuery.get(client)?.();
+    return result;
+  };
+  const namedQuery = (config: unknown, ...rest: unknown[]) => {
     const text = unnamedStatementText(config);
     const parameterised = Array.isArray(rest[0]) && rest[0].length > 0;
     if (parameterised && text !== undefined) {
