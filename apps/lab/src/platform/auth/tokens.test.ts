@@ -69,6 +69,20 @@ describe('access tokens (JWT, HS256)', () => {
     expect(none.ok === false && none.kind).toBe('invalid_signature');
   });
 
+  it('a token verified once is still checked for its time window and its key on every later call', async () => {
+    const issued = await signAccessToken(claims, config, t0);
+    expect((await verifyAccessToken(issued.token, config, at(60))).ok).toBe(true);
+    expect((await verifyAccessToken(issued.token, config, at(61))).ok).toBe(true);
+    const early = await verifyAccessToken(issued.token, config, at(-1));
+    expect(early.ok === false && early.kind).toBe('not_yet_valid');
+    const otherKey = { ...config, key: new Uint8Array(randomBytes(32)) };
+    const forged = await verifyAccessToken(issued.token, otherKey, at(60));
+    expect(forged.ok === false && forged.kind).toBe('invalid_signature');
+    const late = await verifyAccessToken(issued.token, config, at(ACCESS_TOKEN_TTL_SECONDS));
+    expect(late.ok === false && late.kind).toBe('expired');
+    expect((await verifyAccessToken(issued.token, config, at(62))).ok).toBe(true);
+  });
+
   it('refuses the wrong issuer or audience, and tokens missing our claims', async () => {
     const otherAudience = await signAccessToken(claims, { ...config, audience: 'someone-else' }, t0);
     const a = await verifyAccessToken(otherAudience.token, config, t0);
