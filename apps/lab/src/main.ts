@@ -49,11 +49,11 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
   );
   await syncRolePermissions(app.lab.audit);
   await ensureDefaultSite(app.lab.audit, { organization: config.defaultOrgName, lab: config.defaultLabName });
-  const lateCheckpoints = await app.lab.audit.signMissingCheckpoints();
-  if (lateCheckpoints.length)
+  const missingCheckpoints = await app.lab.audit.missingCheckpoints();
+  if (missingCheckpoints.length)
     app.log.warn(
-      { seqs: lateCheckpoints },
-      'signed audit checkpoints missing since a stop between an event and its checkpoint',
+      { seqs: missingCheckpoints.map((e) => e.seq) },
+      'audit checkpoints missing (a stop between an event and its checkpoint, or deleted): verify the chain, then POST /api/compliance/audit/checkpoints/missing',
     );
   await prepareDummyHash();
   if ((await app.lab.users.count()) === 0) {

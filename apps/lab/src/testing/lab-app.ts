@@ -25,6 +25,8 @@ export const TEST_CONFIG: AppConfig = {
 export interface TestLab {
   app: FastifyInstance;
   database: Database;
+  /** Full rights over the same database, for tests that play someone who bypasses the application. */
+  superuser: Database;
   /** A fresh temporary data directory (calibration certificates), removed by close(). */
   dataDir: string;
   close(): Promise<void>;
@@ -32,7 +34,7 @@ export interface TestLab {
 
 /** The real app on a fresh migrated database, with fresh keys. Routes may be added before `ready()`. */
 export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Writable): Promise<TestLab> {
-  const { database, cleanup } = await migratedDatabase();
+  const { database, superuser, cleanup } = await migratedDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'polymorph-lab-test-'));
   const app = await buildApp({
     dataDir,
@@ -46,6 +48,7 @@ export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Wr
   return {
     app,
     database,
+    superuser,
     dataDir,
     close: async () => {
       await app.close();

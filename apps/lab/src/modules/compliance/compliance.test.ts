@@ -94,6 +94,37 @@ describe('audit trail API', () => {
     expect(counted).toBeGreaterThan(5);
   });
 
+  it('signs a missing checkpoint late on request: audited, compliance only, and verification passes again', async () => {
+    const qa = await userWithRole(lab, 'compliance');
+    const scientist = await userWithRole(lab, 'scientist');
+    // What a stop between event 5's commit and its checkpoint leaves behind.
+    await lab.superuser.withSession(async (s) => {
+      await s.exec('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
+      await s.exec('DELETE FROM audit_checkpoints WHERE seq = 5');
+      await s.exec('ALTER TABLE audit_checkpoints ENABLE TRIGGER USER');
+    });
+    const get = (url: string, auth = qa.auth) => lab.app.inject({ method: 'GET', url, headers: auth });
+    expect((await get('/api/compliance/audit/verify')).json()).toMatchObject({
+      valid: false,
+      first_invalid_seq: 5,
+      reason: 'checkpoint_missing',
+    });
+    const url = '/api/compliance/audit/checkpoints/missing';
+    expect((await lab.app.inject({ method: 'POST', url, headers: scientist.auth })).statusCode).toBe(403);
+    const signed = await lab.app.inject({ method: 'POST', url, headers: qa.auth });
+    expect(signed.statusCode).toBe(200);
+    expect(signed.json()).toEqual({ signed: [5] });
+    expect((await get('/api/compliance/audit/verify')).json()).toMatchObject({ valid: true });
+    const events = (await get('/api/compliance/audit?action=audit.checkpoints_signed_late')).json().items;
+    expect(events).toEqual([
+      expect.objectContaining({
+        actor: qa.email,
+        after: { seqs: [5] },
+        request_id: signed.headers['x-request-id'],
+      }),
+    ]);
+  });
+
   it('exports CSV and JSON lines', async () => {
     const qa = await userWithRole(lab, 'compliance');
     const csv = await lab.app.inject({

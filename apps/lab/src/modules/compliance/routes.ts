@@ -5,6 +5,8 @@ import { Type } from 'typebox';
 import { type LabDb, queryRows } from '../../db/client.ts';
 import { type AuditTrail, TS_TEXT, toAuditEvent } from '../../platform/audit/audit-trail.ts';
 import { type AuditEvent, HASHED_FIELDS } from '../../platform/audit/canonical-hash.ts';
+import { HttpProblem } from '../../platform/http/problem.ts';
+import { auditContext } from '../../platform/http/request-context.ts';
 
 const AuditEventSchema = Type.Object({
   seq: Type.Integer(),
@@ -152,6 +154,34 @@ export async function complianceRoutes(app: FastifyInstance, opts: { audit: Audi
       const cp = await audit.checkpointNow();
       if (!cp) return reply.code(204).send();
       return reply.code(201).send(cp);
+    },
+  );
+
+  app.post(
+    '/api/compliance/audit/checkpoints/missing',
+    {
+      config: { permission: 'audit:verify' },
+      schema: {
+        tags,
+        summary:
+          'Sign the checkpoints the interval calls for that are missing (after a stop between an event and its checkpoint); audited, and refused with 409 unless the chain verifies against the checkpoints that exist',
+        response: { 200: Type.Object({ signed: Type.Array(Type.Integer()) }) },
+      },
+    },
+    async (request) => {
+      const outcome = await audit.signMissingCheckpoints(auditContext(request));
+      if ('refused' in outcome) {
+        const r = outcome.refused;
+        throw new HttpProblem(
+          409,
+          'audit-chain-invalid',
+          'Audit chain does not verify',
+          `Not signing: the chain fails verification at seq ${r.first_invalid_seq} (${r.reason})`,
+          undefined,
+          { first_invalid_seq: r.first_invalid_seq, reason: r.reason },
+        );
+      }
+      return outcome;
     },
   );
 

@@ -88,23 +88,46 @@ describe('audit trail on the real database', () => {
     expect(await trail.verify()).toMatchObject({ valid: true, checked: 0 });
   });
 
-  it('a checkpoint missing after a stop is reported by verify and signed by signMissingCheckpoints', async () => {
-    const trail = new AuditTrail(database, key, 4);
-    await writeEvents(trail, 9);
-    // What a stop between event 4's commit and its checkpoint leaves behind.
+  async function deleteCheckpointsAsSuperuser(where: string) {
     await superuser.withSession(async (s) => {
       await s.exec('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
       try {
-        await s.exec('DELETE FROM audit_checkpoints WHERE seq = 4');
+        await s.exec(`DELETE FROM audit_checkpoints WHERE ${where}`);
       } finally {
         await s.exec('ALTER TABLE audit_checkpoints ENABLE TRIGGER USER');
       }
     });
+  }
+
+  it('a checkpoint missing after a stop is reported, and signed late only on request, with an audit event', async () => {
+    const trail = new AuditTrail(database, key, 4);
+    await writeEvents(trail, 9);
+    await deleteCheckpointsAsSuperuser('seq = 4'); // what a stop between event 4's commit and its checkpoint leaves
     expect(await trail.verify()).toMatchObject({ valid: false, reason: 'checkpoint_missing' });
-    expect(await trail.signMissingCheckpoints()).toEqual([4]);
-    expect(await trail.signMissingCheckpoints()).toEqual([]);
+    expect((await trail.missingCheckpoints()).map((e) => e.seq)).toEqual([4]);
+    const admin = { ...ctx, actor: 'admin@lab.test' };
+    expect(await trail.signMissingCheckpoints(admin)).toEqual({ signed: [4] });
+    expect(await trail.signMissingCheckpoints(admin)).toEqual({ signed: [] });
     expect((await trail.checkpoints()).map((c) => c.seq)).toEqual([4, 8]);
-    expect(await trail.verify()).toMatchObject({ valid: true, checked: 9 });
+    const events = [];
+    for await (const e of trail.events()) events.push(e);
+    expect(events.at(-1)).toMatchObject({
+      seq: 10,
+      actor: 'admin@lab.test',
+      action: 'audit.checkpoints_signed_late',
+      after: { seqs: [4] },
+    });
+    expect(await trail.verify()).toMatchObject({ valid: true, checked: 10 });
+  });
+
+  it('refuses to sign missing checkpoints over a chain that does not verify', async () => {
+    const trail = new AuditTrail(database, key, 4);
+    await writeEvents(trail, 9);
+    await deleteCheckpointsAsSuperuser('seq = 4');
+    await asSuperuserWithoutTriggers(`UPDATE audit_events SET actor = 'mallory' WHERE seq = 2`);
+    const outcome = await trail.signMissingCheckpoints(ctx);
+    expect(outcome).toMatchObject({ refused: { valid: false, first_invalid_seq: 2 } });
+    expect((await trail.checkpoints()).map((c) => c.seq)).toEqual([8]);
   });
 
   it('a database that hashes differently from the verifier fails the request and drops the chain-valid gauge', async () => {

@@ -95,7 +95,7 @@ export class AuditTrail {
    * After the commit, each event's hash is recomputed here from the values the database used; a
    * difference sets the chain-valid gauge to 0 and throws `AuditIntegrityError` (the data is committed, and
    * verification will name the event). When an event reaches the checkpoint interval, the new head is
-   * signed in its own transaction; a process that dies in between leaves it to `signMissingCheckpoints`.
+   * signed in its own transaction; a process that dies in between leaves it missing (`missingCheckpoints`).
    */
   async transaction<T>(work: (tx: LabTx, audit: AppendAudit) => Promise<T>): Promise<T> {
     const pending: PendingEvent[] = [];
@@ -122,12 +122,13 @@ export class AuditTrail {
   }
 
   /**
-   * Signs every checkpoint the interval calls for that is missing (a process stopped between an event's
-   * commit and its checkpoint). Run at start-up; returns the seqs it signed.
+   * Events at which the interval calls for a checkpoint that does not exist, oldest first: a process that
+   * stopped between an event's commit and its checkpoint, or checkpoints deleted by someone with rights
+   * over the database. Verification reports them as `checkpoint_missing`.
    */
-  async signMissingCheckpoints(): Promise<number[]> {
+  async missingCheckpoints(): Promise<AuditEvent[]> {
     if (this.checkpointInterval <= 0) return [];
-    const due = await queryRows<EventRow>(
+    const rows = await queryRows<EventRow>(
       this.database.db,
       sql`SELECT ${EVENT_COLUMNS} FROM audit_events
            WHERE seq IN (SELECT generate_series(${this.checkpointInterval}::bigint,
@@ -136,8 +137,35 @@ export class AuditTrail {
              AND NOT EXISTS (SELECT 1 FROM audit_checkpoints c WHERE c.seq = audit_events.seq)
            ORDER BY seq`,
     );
-    for (const row of due) await this.signCheckpointAt(toAuditEvent(row));
-    return due.map((row) => Number(row.seq));
+    return rows.map(toAuditEvent);
+  }
+
+  /**
+   * Signs the missing checkpoints, as a decision someone takes and the trail records
+   * (`audit.checkpoints_signed_late`). Refused unless the chain verifies against the checkpoints that do
+   * exist: signing blindly would bless a chain rewritten after its checkpoints were deleted.
+   */
+  async signMissingCheckpoints(
+    ctx: AuditContext,
+  ): Promise<{ signed: number[] } | { refused: ChainVerification }> {
+    const missing = await this.missingCheckpoints();
+    if (missing.length === 0) return { signed: [] };
+    const chain = await verifyChain(this.events(), {
+      checkpoints: await this.checkpoints(),
+      publicKey: this.signingKey.publicKey,
+    });
+    if (!chain.valid) return { refused: chain };
+    for (const event of missing) await this.signCheckpointAt(event);
+    const signed = missing.map((e) => e.seq);
+    await this.transaction(async (_tx, audit) =>
+      audit(ctx, {
+        action: 'audit.checkpoints_signed_late',
+        entityType: 'audit_trail',
+        entityId: null,
+        after: { seqs: signed },
+      }),
+    );
+    return { signed };
   }
 
   private async signCheckpointAt(event: AuditEvent): Promise<void> {
