@@ -152,6 +152,7 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
         // transaction. Its outcome is still checked before COMMIT.
         socket.cork();
         const begin = client.query('BEGIN');
+        begin.catch(() => undefined); // awaited below; this keeps it handled if the work fails first
         const sendBegin = onceFn(() => socket.uncork());
         sendWithNextQuery.set(client, sendBegin);
         const fallback = setImmediate(sendBegin); // work that waits on something else first
