@@ -161,7 +161,7 @@ export class AuthService {
     credentials: { password: string; mfa_code?: string | undefined; recovery_code?: string | undefined },
   ): Promise<{ ok: true; user: UserRow } | { ok: false; problem: HttpProblem; result: string }> {
     const user = await lockUser(tx, email);
-    if (!user || !user.is_active) {
+    if (!user?.is_active) {
       await verifyAgainstDummy(credentials.password);
       append(ctx, {
         action: 'auth.login_failed',
