@@ -1,6 +1,6 @@
 import type { Contributions } from './gbdt.ts';
 import { logLoss, pairedZ, weightedLogOdds } from './loss.ts';
-import { balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
+import { balancedClassWeights, balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
 
 /**
  * L2-regularised, optionally class-weighted logistic regression.
@@ -345,11 +345,8 @@ export function trainLogReg(
   if (vX.nCols !== p) throw new RangeError(`validation has ${vX.nCols} columns, training has ${p}`);
   if (vX.nRows === 0) throw new RangeError('validation data has zero rows');
   const vy = checkLabels(vX, opts.validation.y);
-  let nPos = 0;
-  for (let i = 0; i < n; i++) nPos += y[i]!;
   const balanced = params.classWeight === 'balanced';
-  const wPos = balanced ? n / (2 * nPos) : 1;
-  const wNeg = balanced ? n / (2 * (n - nPos)) : 1;
+  const { wPos, wNeg } = balanced ? balancedClassWeights(y) : { wPos: 1, wNeg: 1 };
   // The objective's intercept-only optimum: the weighted log-odds of the training labels.
   const priorRaw = weightedLogOdds(y, w, 1e-12);
   const raw = fitted.predictRaw(vX);

@@ -100,17 +100,22 @@ export function checkWeights(m: Matrix, w: ArrayLike<number> | undefined): Float
 }
 
 /**
- * Per-row weights that give both classes the same total weight, as scikit-learn's
- * class_weight='balanced': w = n / (2 * n_class). Multiplies into existing weights if given.
+ * The weights of each class that give both the same total weight, as scikit-learn's
+ * class_weight='balanced': w = n / (2 * n_class).
  */
-export function balancedWeights(y: ArrayLike<number>, base?: ArrayLike<number>): Float64Array {
+export function balancedClassWeights(y: ArrayLike<number>): { wPos: number; wNeg: number } {
   let nPos = 0;
   for (let i = 0; i < y.length; i++) nPos += y[i] === 1 ? 1 : 0;
   const n = y.length;
   const nNeg = n - nPos;
   if (nPos === 0 || nNeg === 0) throw new RangeError('balanced class weights need both classes present');
-  const wPos = n / (2 * nPos);
-  const wNeg = n / (2 * nNeg);
+  return { wPos: n / (2 * nPos), wNeg: n / (2 * nNeg) };
+}
+
+/** Per-row `balancedClassWeights`, multiplied into existing weights if given. */
+export function balancedWeights(y: ArrayLike<number>, base?: ArrayLike<number>): Float64Array {
+  const { wPos, wNeg } = balancedClassWeights(y);
+  const n = y.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = (y[i] === 1 ? wPos : wNeg) * (base ? base[i]! : 1);
   return out;
