@@ -115,8 +115,11 @@ export type AccessTokenErrorKind =
   /** Signed by us but with the wrong issuer or audience, or missing sub/roles/sid. */
   | 'invalid_claims';
 
+/** The claims of a token that verified. */
+export type VerifiedAccessClaims = AccessTokenClaims & { tokenId: string; expiresAt: Date };
+
 export type AccessTokenVerification =
-  | { ok: true; claims: AccessTokenClaims & { tokenId: string; expiresAt: Date } }
+  | { ok: true; claims: VerifiedAccessClaims }
   | { ok: false; kind: AccessTokenErrorKind; detail: string };
 
 // jose imports raw key bytes into WebCrypto on every call; import each key once instead.
@@ -140,11 +143,7 @@ function hmacKey(raw: Uint8Array): Promise<webcrypto.CryptoKey> {
  * jose, which gives the exact error. Bounded: the oldest entry makes room.
  */
 const VERIFIED_TOKENS_MAX = 10_000;
-type VerifiedToken = {
-  claims: AccessTokenClaims & { tokenId: string; expiresAt: Date };
-  nbf: number;
-  exp: number;
-};
+type VerifiedToken = { claims: VerifiedAccessClaims; nbfMs: number };
 const verifiedTokens = new WeakMap<Uint8Array, Map<string, VerifiedToken>>();
 
 export async function verifyAccessToken(
@@ -157,18 +156,17 @@ export async function verifyAccessToken(
     cache = new Map();
     verifiedTokens.set(config.key, cache);
   }
-  const seconds = now.getTime() / 1000;
+  const nowMs = now.getTime();
   const hit = cache.get(token);
   // jose's rules: expired when exp <= now, not yet valid when nbf > now.
-  if (hit && hit.nbf <= seconds && seconds < hit.exp) return { ok: true, claims: hit.claims };
+  if (hit && hit.nbfMs <= nowMs && nowMs < hit.claims.expiresAt.getTime())
+    return { ok: true, claims: hit.claims };
   if (hit) cache.delete(token);
   const verification = await verifyWithJose(token, config, now);
-  if (verification.ok) {
-    if (cache.size >= VERIFIED_TOKENS_MAX) cache.delete(cache.keys().next().value!);
-    const exp = verification.claims.expiresAt.getTime() / 1000;
-    cache.set(token, { claims: verification.claims, nbf: verification.nbf, exp });
-  }
-  return verification.ok ? { ok: true, claims: verification.claims } : verification;
+  if (!verification.ok) return verification;
+  if (cache.size >= VERIFIED_TOKENS_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(token, { claims: verification.claims, nbfMs: verification.nbfMs });
+  return { ok: true, claims: verification.claims };
 }
 
 async function verifyWithJose(
@@ -176,7 +174,7 @@ async function verifyWithJose(
   config: AccessTokenConfig,
   now: Date,
 ): Promise<
-  | { ok: true; claims: AccessTokenClaims & { tokenId: string; expiresAt: Date }; nbf: number }
+  | { ok: true; claims: VerifiedAccessClaims; nbfMs: number }
   | { ok: false; kind: AccessTokenErrorKind; detail: string }
 > {
   try {
@@ -208,7 +206,7 @@ async function verifyWithJose(
         tokenId: payload.jti,
         expiresAt: new Date(payload.exp * 1000),
       },
-      nbf: typeof payload.nbf === 'number' ? payload.nbf : Number.NEGATIVE_INFINITY,
+      nbfMs: typeof payload.nbf === 'number' ? payload.nbf * 1000 : Number.NEGATIVE_INFINITY,
     };
   } catch (error) {
     return { ok: false, ...classifyJoseError(error) };
