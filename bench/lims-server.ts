@@ -24,8 +24,8 @@ const app = await buildApp({
     signingKey: loadServerKeyPair(process.env['BENCH_SIGNING_KEY_PEM']!),
   },
 });
-await syncRolePermissions(app.lab.audit);
-await ensureDefaultSite(app.lab.audit);
+await syncRolePermissions(app.lab.uow);
+await ensureDefaultSite(app.lab.uow);
 const email = 'bench-scientist@lab.test';
 const password = `Quartz-Lantern-${randomBytes(6).toString('hex')}`;
 await app.lab.users.create(

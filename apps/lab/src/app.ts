@@ -6,17 +6,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { LabConfig } from './config.ts';
 import type { Database } from './db/client.ts';
-import { authRoutes } from './modules/auth/routes.ts';
-import { AuthService } from './modules/auth/service.ts';
-import { connectBatchSignatures } from './modules/batches/signature-adapter.ts';
-import { complianceRoutes } from './modules/compliance/routes.ts';
 import { limsGaugeSource } from './modules/inventory/lims-gauges.ts';
-import { signatureRoutes } from './modules/signatures/routes.ts';
-import { SignatureService, userRecordLoader } from './modules/signatures/service.ts';
-import { createLimsServices, type LimsServices, registerLimsRoutes } from './modules/sites/lims-modules.ts';
-import { systemRoutes } from './modules/system/routes.ts';
-import { userRoutes } from './modules/users/routes.ts';
-import { UserService } from './modules/users/service.ts';
+import {
+  createModuleServices,
+  type ModuleKernel,
+  type ModuleServices,
+  registerModuleRoutes,
+} from './modules.ts';
 import { type DeclaredRoute, registerRouteGuard } from './platform/access/route-guard.ts';
 import { AuditTrail } from './platform/audit/audit-trail.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
@@ -25,6 +21,7 @@ import { registerProblemHandlers } from './platform/http/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.ts';
 import { createLabMetrics, type LabMetrics } from './platform/lab-metrics.ts';
 import type { ServerSecrets } from './platform/secrets.ts';
+import { UnitOfWork } from './platform/unit-of-work.ts';
 
 export const LAB_VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -54,14 +51,10 @@ export interface AppDeps {
 }
 
 /** What the modules share; decorated on the app so the CLI and tests reach the same instances. */
-export interface LabServices {
+export interface LabServices extends ModuleServices {
   audit: AuditTrail;
-  auth: AuthService;
-  users: UserService;
-  signatures: SignatureService;
+  uow: UnitOfWork;
   metrics: LabMetrics;
-  /** Samples, inventory, devices, calibration, sites (issue 4). */
-  lims: LimsServices;
   /** Every route with its access declaration (public, authenticated or a permission). */
   routes: DeclaredRoute[];
 }
@@ -96,32 +89,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const registry = new Registry();
   const metrics = createLabMetrics(registry, limsGaugeSource(database.db));
   const audit = new AuditTrail(database, secrets.signingKey, config.auditCheckpointInterval, metrics);
+  const uow = new UnitOfWork(database, audit);
   const tokens = { key: secrets.tokenKey, issuer: TOKEN_ISSUER, audience: TOKEN_ISSUER };
-  const passwordPolicy = {
-    ...DEFAULT_PASSWORD_POLICY,
-    maxAgeDays: config.passwordMaxAgeDays > 0 ? config.passwordMaxAgeDays : null,
-  };
-  const auth = new AuthService(
+  const kernel: ModuleKernel = {
+    database,
+    uow,
     audit,
-    {
+    metrics,
+    signingKey: secrets.signingKey,
+    auth: {
       tokens,
       lockoutThreshold: config.lockoutThreshold,
       lockoutMinutes: config.lockoutMinutes,
-      passwordPolicy,
+      passwordPolicy: {
+        ...DEFAULT_PASSWORD_POLICY,
+        maxAgeDays: config.passwordMaxAgeDays > 0 ? config.passwordMaxAgeDays : null,
+      },
       totpIssuer: 'POLYMORPH-LITE',
     },
-    metrics,
-  );
-  const users = new UserService(audit, auth);
-  const signatures = new SignatureService(audit, auth, secrets.signingKey, metrics);
-  signatures.registerRecordType('user', userRecordLoader);
-  const routes: DeclaredRoute[] = [];
-  const lims = createLimsServices(audit, metrics, {
     dataDir: deps.dataDir,
     sampleIdPattern: deps.sampleIdPattern,
-  });
-  connectBatchSignatures(lims.batches, signatures);
-  app.decorate('lab', { audit, auth, users, signatures, metrics, lims, routes });
+    version: LAB_VERSION,
+  };
+  const services = createModuleServices(kernel);
+  const routes: DeclaredRoute[] = [];
+  app.decorate('lab', { audit, uow, metrics, ...services, routes });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -155,11 +147,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(systemRoutes, { database, version: LAB_VERSION });
-  await app.register(authRoutes, { auth });
-  await app.register(userRoutes, { users });
-  await registerLimsRoutes(app, lims);
-  await app.register(signatureRoutes, { signatures });
-  await app.register(complianceRoutes, { audit, db: database.db });
+  await registerModuleRoutes(app, kernel, services);
   return app;
 }

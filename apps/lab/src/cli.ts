@@ -50,7 +50,7 @@ async function withLab<T>(config: LabConfig, work: (app: FastifyInstance) => Pro
       secrets: await loadServerSecrets(config),
     });
     try {
-      await syncRolePermissions(app.lab.audit);
+      await syncRolePermissions(app.lab.uow);
       return await work(app);
     } finally {
       await app.close();

@@ -47,8 +47,8 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
     { database: database.kind, applied_migrations: applied },
     applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date',
   );
-  await syncRolePermissions(app.lab.audit);
-  await ensureDefaultSite(app.lab.audit, { organization: config.defaultOrgName, lab: config.defaultLabName });
+  await syncRolePermissions(app.lab.uow);
+  await ensureDefaultSite(app.lab.uow, { organization: config.defaultOrgName, lab: config.defaultLabName });
   const missingCheckpoints = await app.lab.audit.missingCheckpoints();
   if (missingCheckpoints.length)
     app.log.warn(

@@ -30,6 +30,9 @@ export interface SqlSession {
   exec(script: string): Promise<void>;
 }
 
+/** A read-only transaction refuses every write: a read cannot change a record behind the audit trail. */
+export type TransactionAccess = 'read write' | 'read only';
+
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly db: LabDb;
@@ -46,6 +49,7 @@ export interface Database {
   transaction<T>(
     work: (tx: LabTx) => Promise<T>,
     finalStatements?: () => SQL[],
+    access?: TransactionAccess,
   ): Promise<TransactionOutcome<T>>;
   close(): Promise<void>;
 }
@@ -81,13 +85,20 @@ async function openPglite(dataDir: string): Promise<Database> {
       return run;
     },
     // In-process: no round trips to save, so the final statements simply run last inside the transaction.
-    transaction: <T>(work: (tx: LabTx) => Promise<T>, finalStatements?: () => SQL[]) =>
-      db.transaction(async (tx) => {
-        const value = await work(tx);
-        const finalRows: Record<string, unknown>[][] = [];
-        for (const statement of finalStatements?.() ?? []) finalRows.push(await queryRows(tx, statement));
-        return { value, finalRows };
-      }),
+    transaction: <T>(
+      work: (tx: LabTx) => Promise<T>,
+      finalStatements?: () => SQL[],
+      access: TransactionAccess = 'read write',
+    ) =>
+      db.transaction(
+        async (tx) => {
+          const value = await work(tx);
+          const finalRows: Record<string, unknown>[][] = [];
+          for (const statement of finalStatements?.() ?? []) finalRows.push(await queryRows(tx, statement));
+          return { value, finalRows };
+        },
+        { accessMode: access },
+      ),
     close: async () => {
       await tail;
       await client.close();
@@ -140,7 +151,11 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
         client.release();
       }
     },
-    transaction: async <T>(work: (tx: LabTx) => Promise<T>, finalStatements?: () => SQL[]) => {
+    transaction: async <T>(
+      work: (tx: LabTx) => Promise<T>,
+      finalStatements?: () => SQL[],
+      access: TransactionAccess = 'read write',
+    ) => {
       const client = await pool.connect();
       const socket = socketOf(client);
       // Only a connection whose transaction is known to have ended goes back to the pool.
@@ -151,7 +166,7 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
         // if the connection is lost, the statements behind it fail too, so nothing runs outside the
         // transaction. Its outcome is still checked before COMMIT.
         socket.cork();
-        const begin = client.query('BEGIN');
+        const begin = client.query(access === 'read only' ? 'BEGIN READ ONLY' : 'BEGIN');
         begin.catch(() => undefined); // awaited below; this keeps it handled if the work fails first
         const sendBegin = onceFn(() => socket.uncork());
         sendWithNextQuery.set(client, sendBegin);

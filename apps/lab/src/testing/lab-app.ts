@@ -43,8 +43,8 @@ export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Wr
     secrets: { tokenKey: new Uint8Array(randomBytes(32)), signingKey: generateServerKeyPair() },
     ...(logStream ? { logStream } : {}),
   });
-  await syncRolePermissions(app.lab.audit);
-  await ensureDefaultSite(app.lab.audit);
+  await syncRolePermissions(app.lab.uow);
+  await ensureDefaultSite(app.lab.uow);
   return {
     app,
     database,

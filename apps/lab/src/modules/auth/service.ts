@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AppendAudit, AuditContext, AuditTrail } from '../../platform/audit/audit-trail.ts';
+import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../../platform/auth/password-hashing.ts';
 import { type PasswordPolicy, validateNewPassword } from '../../platform/auth/password-policy.ts';
 import { consumeRecoveryCode, generateRecoveryCodes } from '../../platform/auth/recovery-codes.ts';
@@ -14,6 +14,7 @@ import {
 import { createTotpEnrollment, verifyTotp } from '../../platform/auth/totp.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { LabMetrics } from '../../platform/lab-metrics.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 
 export interface AuthSettings {
   tokens: AccessTokenConfig;
@@ -116,7 +117,7 @@ async function checkSecondFactor(
 
 export class AuthService {
   constructor(
-    private readonly audit: AuditTrail,
+    private readonly uow: UnitOfWork,
     private readonly settings: AuthSettings,
     private readonly metrics: LabMetrics,
   ) {}
@@ -213,7 +214,7 @@ export class AuthService {
 
   async login(input: LoginInput, ctx: AuditContext): Promise<TokenResponse> {
     const email = normalizeEmail(input.email);
-    const outcome = await this.audit.transaction(async (tx, append) => {
+    const outcome = await this.uow.write(async (tx, append) => {
       const check = await this.reauthenticate(tx, append, { ...ctx, actor: email }, email, input);
       if (!check.ok) return check;
       await tx.execute(
@@ -275,7 +276,7 @@ export class AuthService {
   /** Rotates the refresh token. A token presented twice means it leaked: the whole session is revoked. */
   async refresh(refreshToken: string, ctx: AuditContext): Promise<TokenResponse> {
     const hash = hashRefreshToken(refreshToken);
-    const outcome = await this.audit.transaction(async (tx, append) => {
+    const outcome = await this.uow.write(async (tx, append) => {
       const [row] = await queryRows<{
         session_id: string;
         user_email: string;
@@ -358,7 +359,7 @@ export class AuthService {
   }
 
   async logout(sessionId: string, ctx: AuditContext): Promise<void> {
-    await this.audit.transaction(async (tx, append) => {
+    await this.uow.write(async (tx, append) => {
       await tx.execute(
         sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'logout' WHERE id = ${sessionId} AND revoked_at IS NULL`,
       );
@@ -373,7 +374,7 @@ export class AuthService {
     input: { current_password: string; new_password: string },
     ctx: AuditContext,
   ): Promise<void> {
-    const outcome = await this.audit.transaction(async (tx, append) => {
+    const outcome = await this.uow.write(async (tx, append) => {
       const user = await lockUser(tx, email);
       if (!user) return { ok: false as const, problem: INVALID_CREDENTIALS() };
       if (!(await verifyPassword(user.password_hash, input.current_password))) {
@@ -424,7 +425,7 @@ export class AuthService {
   }
 
   async startMfaEnrollment(email: string, ctx: AuditContext) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const user = await lockUser(tx, email);
       if (!user) throw INVALID_CREDENTIALS();
       if (user.mfa_enabled) {
@@ -445,7 +446,7 @@ export class AuthService {
   }
 
   async confirmMfa(email: string, code: string, ctx: AuditContext): Promise<{ recovery_codes: string[] }> {
-    const outcome = await this.audit.transaction(async (tx, append) => {
+    const outcome = await this.uow.write(async (tx, append) => {
       const user = await lockUser(tx, email);
       if (!user?.mfa_pending_secret) {
         return {
@@ -500,7 +501,7 @@ export class AuthService {
     input: { password: string; mfa_code: string },
     ctx: AuditContext,
   ): Promise<void> {
-    const outcome = await this.audit.transaction(async (tx, append) => {
+    const outcome = await this.uow.write(async (tx, append) => {
       const check = await this.reauthenticate(tx, append, ctx, email, input);
       if (!check.ok) return check;
       if (!check.user.mfa_enabled) {

@@ -1,9 +1,11 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AppendAudit, AuditContext, AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { iso } from '../../db/sql-values.ts';
+import { type Caller, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
+import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
-import { type Caller, iso, notFound, visibleTo } from '../sites/scope.ts';
-import { isUniqueViolation } from '../sites/service.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
@@ -94,7 +96,7 @@ export interface BatchDecisionSigner {
 export class BatchService {
   private signer: BatchDecisionSigner | undefined;
 
-  constructor(private readonly audit: AuditTrail) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   /** Wired by app.ts once the signature service exists. */
   useSigner(signer: BatchDecisionSigner) {
@@ -115,7 +117,7 @@ export class BatchService {
     caller: Caller,
   ) {
     try {
-      return await this.audit.transaction(async (tx, append) => {
+      return await this.uow.write(async (tx, append) => {
         const [project] = await queryRows<{ id: string; lab_id: string | null; status: string }>(
           tx,
           sql`SELECT id, lab_id, status FROM projects WHERE project_id = ${input.project_id} AND ${visibleTo(caller, sql`lab_id`)}`,
@@ -156,7 +158,7 @@ export class BatchService {
   }
 
   async get(code: string, caller: Caller) {
-    return this.audit.transaction(async (tx) => {
+    return this.uow.read(async (tx) => {
       const row = await this.row(tx, code, caller);
       const [n] = await queryRows<{ n: number }>(
         tx,
@@ -176,7 +178,7 @@ export class BatchService {
     },
     caller: Caller,
   ) {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${VIEW} WHERE ${visibleTo(caller, sql`b.lab_id`)}
@@ -197,7 +199,7 @@ export class BatchService {
     patch: { description?: string | null | undefined; reason: string },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.row(tx, code, caller, true);
       if (before.status !== 'active') {
         throw new HttpProblem(
@@ -242,7 +244,7 @@ export class BatchService {
       );
     }
     let refused: HttpProblem | undefined;
-    const result = await this.audit.transaction(async (tx, append) => {
+    const result = await this.uow.write(async (tx, append) => {
       const before = await this.row(tx, code, caller, true);
       if (before.status !== 'active') {
         throw new HttpProblem(

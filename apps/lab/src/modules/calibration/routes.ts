@@ -1,11 +1,11 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { callerOf } from '../../platform/access/lab-scope.ts';
+import { Code, Json } from '../../platform/http/common-schemas.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import { StatusBody } from '../devices/routes.ts';
 import type { DeviceService } from '../devices/service.ts';
-import { Code, Json } from '../sites/common-schemas.ts';
-import { callerOf } from '../sites/scope.ts';
 import { CERTIFICATE_MAX_BYTES } from './certificate-store.ts';
 import type { CalibrationService } from './service.ts';
 

@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { iso } from '../../db/sql-values.ts';
+import { type Caller, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import { DEVICE_VIEW, deviceRow, deviceView, statusPart, writeStatus } from '../devices/service.ts';
-import { type Caller, iso, notFound, visibleTo } from '../sites/scope.ts';
 import { CertificateStore, CertificateTooLargeError, CertificateTypeError } from './certificate-store.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
@@ -30,7 +31,7 @@ export class CalibrationService {
   private readonly store: CertificateStore | undefined;
 
   constructor(
-    private readonly audit: AuditTrail,
+    private readonly uow: UnitOfWork,
     dataDir: string | undefined,
   ) {
     this.store = dataDir ? new CertificateStore(dataDir) : undefined;
@@ -58,7 +59,7 @@ export class CalibrationService {
     },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const device = await deviceRow(tx, input.device_id, caller, true).catch(() => {
         throw new HttpProblem(400, 'validation-error', 'Invalid request', `No device ${input.device_id}`, [
           { field: 'body.device_id', message: 'does not name a device you can see' },
@@ -121,11 +122,11 @@ export class CalibrationService {
   }
 
   async get(id: string, caller: Caller) {
-    return toView(await this.audit.transaction((tx) => this.row(tx, id, caller)));
+    return toView(await this.uow.read((tx) => this.row(tx, id, caller)));
   }
 
   async forDevice(deviceId: string, caller: Caller) {
-    return this.audit.transaction(async (tx) => {
+    return this.uow.read(async (tx) => {
       await deviceRow(tx, deviceId, caller);
       const rows = await queryRows<Row>(
         tx,
@@ -137,7 +138,7 @@ export class CalibrationService {
 
   /** Devices due within `days` days (today included), not yet overdue. */
   async upcoming(days: number, caller: Caller) {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${DEVICE_VIEW} WHERE ${visibleTo(caller, sql`d.lab_id`)} AND ds.next_calibration_due >= current_date
@@ -152,7 +153,7 @@ export class CalibrationService {
    * stored as operational is set to maintenance, audited as the system's action.
    */
   async overdue(caller: Caller) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const changed = await queryRows<{ device_id: string; next_calibration_due: string }>(
         tx,
         sql`UPDATE device_status ds SET status = 'maintenance', updated_at = now()
@@ -184,7 +185,7 @@ export class CalibrationService {
   }
 
   async statuses(caller: Caller) {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(tx, sql`${DEVICE_VIEW} WHERE ${visibleTo(caller, sql`d.lab_id`)} ORDER BY d.device_id`),
     );
     return { items: rows.map((r) => statusPart(deviceView(r))) };
@@ -197,7 +198,7 @@ export class CalibrationService {
     caller: Caller,
   ) {
     const store = this.requireStore();
-    await this.audit.transaction((tx) => this.row(tx, id, caller));
+    await this.uow.read((tx) => this.row(tx, id, caller));
     let stored: Awaited<ReturnType<CertificateStore['put']>>;
     try {
       stored = await store.put(file.stream);
@@ -223,7 +224,7 @@ export class CalibrationService {
       throw err;
     }
     const filename = file.filename.replace(/[^\w .()-]/g, '_').slice(0, 200) || 'certificate';
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.row(tx, id, caller, true);
       if (before['certificate_sha256']) {
         throw new HttpProblem(
@@ -249,7 +250,7 @@ export class CalibrationService {
 
   async certificate(id: string, caller: Caller) {
     const store = this.requireStore();
-    const row = await this.audit.transaction((tx) => this.row(tx, id, caller));
+    const row = await this.uow.read((tx) => this.row(tx, id, caller));
     if (!row['certificate_sha256']) throw notFound('Certificate of calibration', id);
     const bytes = await store.read(row['certificate_path'] as string, row['certificate_sha256'] as string);
     return {

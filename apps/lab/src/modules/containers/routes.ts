@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { callerOf } from '../../platform/access/lab-scope.ts';
+import { Code, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
+import { registerCreateAndList } from '../../platform/http/create-and-list-routes.ts';
 import type { SampleService } from '../samples/service.ts';
-import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
-import { registerCreateAndList } from '../sites/create-and-list-routes.ts';
-import { callerOf } from '../sites/scope.ts';
 import { CONTAINER_SORTS, type ContainerService } from './service.ts';
 
 const tags = ['containers'];

@@ -1,9 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { iso, likePattern } from '../../db/sql-values.ts';
+import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
-import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } from '../sites/scope.ts';
-import { isUniqueViolation } from '../sites/service.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
@@ -82,7 +83,7 @@ export async function containerRef(
 }
 
 export class ContainerService {
-  constructor(private readonly audit: AuditTrail) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   private async row(tx: Tx, code: string, caller: Caller, lock = false): Promise<Row> {
     const [row] = await queryRows<Row>(
@@ -104,7 +105,7 @@ export class ContainerService {
     caller: Caller,
   ): Promise<ContainerView> {
     try {
-      return await this.audit.transaction(async (tx, append) => {
+      return await this.uow.write(async (tx, append) => {
         const labId = await labForNewRecord(tx, caller, input.lab_id);
         await tx.execute(sql`INSERT INTO containers (container_id, container_type, location, capacity, lab_id)
           VALUES (${input.container_id}, ${input.container_type}, ${input.location}, ${input.capacity}, ${labId})`);
@@ -125,7 +126,7 @@ export class ContainerService {
   }
 
   async get(code: string, caller: Caller) {
-    return this.audit.transaction(async (tx) => {
+    return this.uow.read(async (tx) => {
       const row = await this.row(tx, code, caller);
       const samples = await queryRows<{ sample_id: string; status: string }>(
         tx,
@@ -146,7 +147,7 @@ export class ContainerService {
     },
     caller: Caller,
   ) {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`SELECT * FROM (${VIEW} WHERE ${visibleTo(caller, sql`c.lab_id`)}
@@ -173,7 +174,7 @@ export class ContainerService {
     },
     caller: Caller,
   ): Promise<ContainerView> {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.row(tx, code, caller, true);
       if (patch.capacity !== undefined && patch.capacity < before.occupancy) {
         throw new HttpProblem(

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { queryRows } from '../../db/client.ts';
+import { type Caller, systemCaller } from '../../platform/access/lab-scope.ts';
 import type { Role } from '../../platform/access/permissions.ts';
 import type { SampleInput } from '../samples/service.ts';
-import { type Caller, systemCaller } from '../sites/scope.ts';
 import { DEFAULT_LAB_CODE, ensureDefaultSite } from '../sites/service.ts';
 
 export const DEMO_ACTOR = 'system:seed-demo';
@@ -34,8 +34,8 @@ export async function seedDemo(
   app: FastifyInstance,
   passwordFor: (email: string) => string = demoPassword,
 ): Promise<DemoSummary> {
-  const { lims, users, audit } = app.lab;
-  const site = await ensureDefaultSite(audit);
+  const { lims, users, uow } = app.lab;
+  const site = await ensureDefaultSite(uow);
   const empty: DemoSummary = {
     alreadySeeded: true,
     labs: [],
@@ -242,7 +242,7 @@ export async function seedDemo(
 }
 
 async function labUuid(app: FastifyInstance, labCode: string): Promise<string> {
-  const rows = await app.lab.audit.transaction((tx) =>
+  const rows = await app.lab.uow.read((tx) =>
     queryRows<{ id: string }>(tx, sql`SELECT id FROM labs WHERE lab_id = ${labCode}`),
   );
   return rows[0]!.id;

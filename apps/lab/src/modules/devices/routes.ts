@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Code, Json, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
-import { callerOf } from '../sites/scope.ts';
+import { callerOf } from '../../platform/access/lab-scope.ts';
+import { Code, Json, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
 import { DEVICE_SORTS, DEVICE_STATUSES, type DeviceService } from './service.ts';
 
 const tags = ['devices'];

@@ -1,9 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { iso } from '../../db/sql-values.ts';
+import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
-import { type Caller, iso, labForNewRecord, notFound, visibleTo } from '../sites/scope.ts';
-import { isUniqueViolation } from '../sites/service.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
@@ -53,7 +54,7 @@ export async function deviceRow(tx: Tx, deviceId: string, caller: Caller, lock =
 
 /** Device registry and device status (operational, maintenance, offline, error; health 0..1). */
 export class DeviceService {
-  constructor(private readonly audit: AuditTrail) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   async create(
     input: {
@@ -69,7 +70,7 @@ export class DeviceService {
     caller: Caller,
   ) {
     try {
-      return await this.audit.transaction(async (tx, append) => {
+      return await this.uow.write(async (tx, append) => {
         const labId = await labForNewRecord(tx, caller, input.lab_id);
         const [d] = await queryRows<{ id: string }>(
           tx,
@@ -103,7 +104,7 @@ export class DeviceService {
   }
 
   async get(deviceId: string, caller: Caller) {
-    return deviceView(await this.audit.transaction((tx) => deviceRow(tx, deviceId, caller)));
+    return deviceView(await this.uow.read((tx) => deviceRow(tx, deviceId, caller)));
   }
 
   async list(
@@ -121,7 +122,7 @@ export class DeviceService {
     if (q.device_type) where.push(sql`d.device_type = ${q.device_type}`);
     if (q.status) where.push(sql`${EFFECTIVE_STATUS} = ${q.status}`);
     if (q.lab_id) where.push(sql`l.lab_id = ${q.lab_id}`);
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${DEVICE_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${SORTS[q.sort ?? 'device_id'] ?? SORTS['device_id']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
@@ -144,7 +145,7 @@ export class DeviceService {
     },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await deviceRow(tx, deviceId, caller, true);
       await tx.execute(sql`UPDATE devices SET model = coalesce(${patch.model ?? null}, model),
           device_type = coalesce(${patch.device_type ?? null}, device_type),
@@ -178,7 +179,7 @@ export class DeviceService {
     },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await deviceRow(tx, deviceId, caller, true);
       if (input.status === 'operational' && before['calibration_overdue']) {
         throw new HttpProblem(

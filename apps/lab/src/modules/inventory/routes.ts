@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
-import { callerOf } from '../sites/scope.ts';
+import { callerOf } from '../../platform/access/lab-scope.ts';
+import { Code, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
 import { type InventoryService, ITEM_SORTS, LOT_SORTS } from './service.ts';
 
 const tags = ['inventory'];

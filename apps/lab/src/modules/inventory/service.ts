@@ -1,9 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { iso, likePattern } from '../../db/sql-values.ts';
+import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
-import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } from '../sites/scope.ts';
-import { isUniqueViolation } from '../sites/service.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
@@ -60,7 +61,7 @@ const qty = (n: number) => n.toFixed(6);
  * Items (and their lots) belong to a lab and are scoped like samples; vendors are shared.
  */
 export class InventoryService {
-  constructor(private readonly audit: AuditTrail) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   // --- vendors ---
 
@@ -74,7 +75,7 @@ export class InventoryService {
     caller: Caller,
   ) {
     try {
-      return await this.audit.transaction(async (tx, append) => {
+      return await this.uow.write(async (tx, append) => {
         await tx.execute(sql`INSERT INTO vendors (vendor_id, name, contact_email, phone)
           VALUES (${input.vendor_id}, ${input.name}, ${input.contact_email ?? null}, ${input.phone ?? null})`);
         const [row] = await queryRows<Row>(tx, sql`${VENDOR_VIEW} WHERE vendor_id = ${input.vendor_id}`);
@@ -94,7 +95,7 @@ export class InventoryService {
   }
 
   async listVendors(q: { limit: number; offset: number }) {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(tx, sql`${VENDOR_VIEW} ORDER BY vendor_id LIMIT ${q.limit + 1} OFFSET ${q.offset}`),
     );
     return {
@@ -104,7 +105,7 @@ export class InventoryService {
   }
 
   async getVendor(vendorId: string) {
-    const [row] = await this.audit.transaction((tx) =>
+    const [row] = await this.uow.read((tx) =>
       queryRows<Row>(tx, sql`${VENDOR_VIEW} WHERE vendor_id = ${vendorId}`),
     );
     if (!row) throw notFound('Vendor', vendorId);
@@ -127,7 +128,7 @@ export class InventoryService {
     caller: Caller,
   ) {
     try {
-      return await this.audit.transaction(async (tx, append) => {
+      return await this.uow.write(async (tx, append) => {
         const vendor = await this.vendorRef(tx, input.vendor_id);
         const labId = await labForNewRecord(tx, caller, input.lab_id);
         await tx.execute(sql`INSERT INTO inventory_items (item_code, name, category, unit, min_stock, reorder_point, vendor_id, lab_id)
@@ -182,7 +183,7 @@ export class InventoryService {
     if (q.category) where.push(sql`i.category = ${q.category}`);
     if (q.low_stock !== undefined) where.push(sql`(i.current_stock < i.reorder_point) = ${q.low_stock}`);
     if (q.q) where.push(sql`(i.item_code ILIKE ${likePattern(q.q)} OR i.name ILIKE ${likePattern(q.q)})`);
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${ITEM_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${ITEM_SORTS_SQL[q.sort ?? 'item_code'] ?? ITEM_SORTS_SQL['item_code']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
@@ -195,7 +196,7 @@ export class InventoryService {
   }
 
   async getItem(code: string, caller: Caller) {
-    return this.audit.transaction(async (tx) => {
+    return this.uow.read(async (tx) => {
       const item = await this.itemRow(tx, code, caller);
       const lots = await queryRows<Row>(
         tx,
@@ -216,7 +217,7 @@ export class InventoryService {
     },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.itemRow(tx, code, caller, true);
       await tx.execute(sql`UPDATE inventory_items SET name = coalesce(${patch.name ?? null}, name),
           category = coalesce(${patch.category ?? null}, category),
@@ -261,7 +262,7 @@ export class InventoryService {
     caller: Caller,
   ) {
     try {
-      return await this.audit.transaction(async (tx, append) => {
+      return await this.uow.write(async (tx, append) => {
         const [item] = await queryRows<{ id: string }>(
           tx,
           sql`SELECT id FROM inventory_items WHERE item_code = ${input.item_code}`,
@@ -306,7 +307,7 @@ export class InventoryService {
     const where: SQL[] = [visibleTo(caller, sql`i.lab_id`)];
     if (q.item_code) where.push(sql`i.item_code = ${q.item_code}`);
     if (q.status) where.push(sql`${LOT_STATUS} = ${q.status}`);
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${LOT_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${LOT_SORTS_SQL[q.sort ?? 'expiration_date'] ?? LOT_SORTS_SQL['expiration_date']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
@@ -319,7 +320,7 @@ export class InventoryService {
   }
 
   async getLot(lotNumber: string, caller: Caller) {
-    return clean(await this.audit.transaction((tx) => this.lotRow(tx, lotNumber, caller)));
+    return clean(await this.uow.read((tx) => this.lotRow(tx, lotNumber, caller)));
   }
 
   /**
@@ -328,7 +329,7 @@ export class InventoryService {
    * than is left, get 409. A lot that reaches 0 becomes `depleted`.
    */
   async consume(lotNumber: string, input: { quantity: number; reason?: string | undefined }, caller: Caller) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.lotRow(tx, lotNumber, caller, true);
       if (before['status'] !== 'available') {
         throw conflict(
@@ -373,7 +374,7 @@ export class InventoryService {
 
   /** A counted correction (+ or -), with a reason; never below 0. */
   async adjust(lotNumber: string, input: { delta: number; reason: string }, caller: Caller) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.lotRow(tx, lotNumber, caller, true);
       const [next] = await queryRows<{ remaining: string; ok: boolean }>(
         tx,
@@ -413,7 +414,7 @@ export class InventoryService {
     input: { status: 'available' | 'quarantined'; reason: string },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.lotRow(tx, lotNumber, caller, true);
       const from = before['status'] as string;
       if (from !== 'available' && from !== 'quarantined') {
@@ -442,7 +443,7 @@ export class InventoryService {
   // --- alerts ---
 
   async lowStock(caller: Caller) {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${ITEM_VIEW} WHERE i.current_stock < i.reorder_point AND ${visibleTo(caller, sql`i.lab_id`)} ORDER BY i.item_code`,
@@ -453,7 +454,7 @@ export class InventoryService {
 
   /** Lots still usable that expire within `days` (today included), soonest first. */
   async expiring(days: number, caller: Caller) {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${LOT_VIEW} WHERE ${visibleTo(caller, sql`i.lab_id`)} AND sl.status = 'available' AND sl.quantity_remaining > 0

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Code, Limit, Offset, Reason, Sort } from '../sites/common-schemas.ts';
-import { registerCreateAndList } from '../sites/create-and-list-routes.ts';
-import { callerOf } from '../sites/scope.ts';
+import { callerOf } from '../../platform/access/lab-scope.ts';
+import { Code, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
+import { registerCreateAndList } from '../../platform/http/create-and-list-routes.ts';
 import { PROJECT_SORTS, type ProjectService } from './service.ts';
 
 const tags = ['projects'];

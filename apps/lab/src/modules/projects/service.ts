@@ -1,9 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { iso, likePattern } from '../../db/sql-values.ts';
+import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
-import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } from '../sites/scope.ts';
-import { isUniqueViolation } from '../sites/service.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
@@ -42,7 +43,7 @@ const toView = (r: Row): ProjectView => ({
 
 /** Projects: create, list, get, update, archive (archived projects take no new batches). */
 export class ProjectService {
-  constructor(private readonly audit: AuditTrail) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   private async row(tx: Tx, code: string, caller: Caller, lock = false): Promise<Row> {
     const [row] = await queryRows<Row>(
@@ -63,7 +64,7 @@ export class ProjectService {
     caller: Caller,
   ): Promise<ProjectView> {
     try {
-      return await this.audit.transaction(async (tx, append) => {
+      return await this.uow.write(async (tx, append) => {
         const labId = await labForNewRecord(tx, caller, input.lab_id);
         await tx.execute(sql`INSERT INTO projects (project_id, name, description, lab_id, created_by)
           VALUES (${input.project_id}, ${input.name}, ${input.description ?? null}, ${labId}, ${caller.email})`);
@@ -84,7 +85,7 @@ export class ProjectService {
   }
 
   async get(code: string, caller: Caller) {
-    return this.audit.transaction(async (tx) => {
+    return this.uow.read(async (tx) => {
       const row = await this.row(tx, code, caller);
       const [counts] = await queryRows<{ batches: number; samples: number }>(
         tx,
@@ -105,7 +106,7 @@ export class ProjectService {
     },
     caller: Caller,
   ) {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${VIEW} WHERE ${visibleTo(caller, sql`p.lab_id`)}
@@ -149,7 +150,7 @@ export class ProjectService {
     action: string,
     work: (tx: Tx, before: Row) => Promise<void>,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.row(tx, code, caller, true);
       await work(tx, before);
       const after = toView(await this.row(tx, code, caller));

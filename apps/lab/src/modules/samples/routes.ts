@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Code, Json, Limit, Offset, Reason, ReasonQuery } from '../sites/common-schemas.ts';
-import { callerOf } from '../sites/scope.ts';
+import { callerOf } from '../../platform/access/lab-scope.ts';
+import { Code, Json, Limit, Offset, Reason, ReasonQuery } from '../../platform/http/common-schemas.ts';
 import { SAMPLE_STATUSES } from './sample-status.ts';
 import {
   BULK_LIMIT,

@@ -15,8 +15,8 @@ describe('sample id pattern', () => {
     const lab = await testLab();
     try {
       const { SampleService } = await import('./service.ts');
-      const { systemCaller } = await import('../sites/scope.ts');
-      const service = new SampleService(lab.app.lab.audit, lab.app.lab.metrics, 'QC{YY}{MM}-{SEQ:1}');
+      const { systemCaller } = await import('../../platform/access/lab-scope.ts');
+      const service = new SampleService(lab.app.lab.uow, lab.app.lab.metrics, 'QC{YY}{MM}-{SEQ:1}');
       const users = await lab.app.lab.users.create(
         { email: 'idgen@lab.test', name: 'P', password: 'Quartz-Lantern-seq-77', roles: ['scientist'] },
         { actor: 'system:test', requestId: null, ip: null },

@@ -1,10 +1,11 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { iso, likePattern } from '../../db/sql-values.ts';
+import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { type FieldError, HttpProblem } from '../../platform/http/problem.ts';
 import type { LabMetrics } from '../../platform/lab-metrics.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import { containerRef, reserveContainerSlot } from '../containers/service.ts';
-import { type Caller, iso, labForNewRecord, likePattern, notFound, visibleTo } from '../sites/scope.ts';
 import { DEFAULT_SAMPLE_ID_PATTERN, sampleIdSql } from './sample-id.ts';
 import { canTransition, SAMPLE_TRANSITIONS, type SampleStatus } from './sample-status.ts';
 
@@ -189,7 +190,7 @@ export class SampleService {
   private readonly generatedId: SQL;
 
   constructor(
-    private readonly audit: AuditTrail,
+    private readonly uow: UnitOfWork,
     private readonly metrics: LabMetrics,
     idPattern: string = DEFAULT_SAMPLE_ID_PATTERN,
   ) {
@@ -279,7 +280,7 @@ export class SampleService {
   }
 
   async create(input: SampleInput, caller: Caller): Promise<SampleView> {
-    const view = await this.audit.transaction(async (tx, append) => {
+    const view = await this.uow.write(async (tx, append) => {
       const errors: FieldError[] = [];
       const row = await this.insert(tx, input, caller, 'body', errors);
       if (!row) throw duplicateOrInvalid(errors);
@@ -315,7 +316,7 @@ export class SampleService {
       else seen.set(it.sample_id, i);
     });
     if (dupes.length) throw invalid(dupes);
-    const views = await this.audit.transaction(async (tx, append) => {
+    const views = await this.uow.write(async (tx, append) => {
       const errors: FieldError[] = [];
       const rows: Row[] = [];
       for (const [i, item] of items.entries()) {
@@ -341,7 +342,7 @@ export class SampleService {
 
   /** One sample with its parent chain (nearest first) and direct children. */
   async get(sampleId: string, caller: Caller) {
-    return this.audit.transaction(async (tx) => {
+    return this.uow.read(async (tx) => {
       const row = await this.row(tx, sampleId, caller);
       const chain = await queryRows<{ sample_id: string; status: string; depth: number }>(
         tx,
@@ -372,7 +373,7 @@ export class SampleService {
       throw invalid([{ field: 'querystring.cursor', message: 'cannot be combined with offset' }]);
     }
     const after = q.cursor === undefined ? undefined : decodeCursor(sort, q.cursor);
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row & { sort_key: string | null }>(
         tx,
         sql`${this.listQuery(q, caller, after)} LIMIT ${q.limit + 1} OFFSET ${after ? 0 : q.offset}`,
@@ -425,7 +426,7 @@ export class SampleService {
     caller: Caller,
     max = 50_000,
   ): Promise<string> {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<Row>(tx, sql`${this.listQuery(q, caller)} LIMIT ${max}`),
     );
     const columns: (keyof SampleView)[] = [
@@ -455,7 +456,7 @@ export class SampleService {
   }
 
   async update(sampleId: string, patch: SamplePatch, caller: Caller): Promise<SampleView> {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.row(tx, sampleId, caller, true);
       if (before.deleted_at)
         throw conflict('sample-deleted', 'Sample deleted', `Sample ${sampleId} was deleted`);
@@ -512,7 +513,7 @@ export class SampleService {
 
   /** Soft delete (admin): the row stays for the record, hidden from lists, and leaves its container. */
   async softDelete(sampleId: string, reason: string, caller: Caller): Promise<SampleView> {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.row(tx, sampleId, caller, true);
       if (before.deleted_at)
         throw conflict('sample-deleted', 'Sample deleted', `Sample ${sampleId} was already deleted`);
@@ -551,7 +552,7 @@ export class SampleService {
     },
     caller: Caller,
   ) {
-    const result = await this.audit.transaction(async (tx, append) => {
+    const result = await this.uow.write(async (tx, append) => {
       const parent = await this.row(tx, sampleId, caller, true);
       if (parent.deleted_at || parent.status !== 'active') {
         throw conflict(
@@ -642,7 +643,7 @@ export class SampleService {
 
   /** Ancestors and descendants up to `depth` generations, as two trees rooted at the sample. */
   async lineage(sampleId: string, depth: number, caller: Caller) {
-    return this.audit.transaction(async (tx) => {
+    return this.uow.read(async (tx) => {
       const root = await this.row(tx, sampleId, caller);
       const walk = (direction: 'down' | 'up') =>
         queryRows<{
@@ -707,7 +708,7 @@ export class SampleService {
 
   /** The sample's audit events, read through the (entity_type, entity_id, seq) index. */
   async history(sampleId: string, caller: Caller, q: { limit: number; after_seq?: number | undefined }) {
-    return this.audit.transaction(async (tx) => {
+    return this.uow.read(async (tx) => {
       await this.row(tx, sampleId, caller);
       const rows = await queryRows<{
         seq: string;
@@ -739,7 +740,7 @@ export class SampleService {
     input: { run_id: string; reason?: string | undefined },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const sample = await this.row(tx, sampleId, caller, true);
       if (sample.deleted_at || sample.status === 'disposed' || sample.status === 'consumed') {
         throw conflict(

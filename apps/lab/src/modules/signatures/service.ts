@@ -15,6 +15,7 @@ import {
   verifyManifestSignature,
 } from '../../platform/signatures/manifest.ts';
 import type { ServerKeyPair } from '../../platform/signatures/server-key.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import type { AuthService } from '../auth/service.ts';
 
 /** What a record type gives the signature service: its regulated content and who authored it. */
@@ -72,7 +73,7 @@ export class SignatureService {
   private readonly loaders = new Map<string, SignableLoader>();
 
   constructor(
-    private readonly audit: AuditTrail,
+    private readonly uow: UnitOfWork,
     private readonly auth: AuthService,
     private readonly key: ServerKeyPair,
     private readonly metrics: LabMetrics,
@@ -184,7 +185,7 @@ export class SignatureService {
   }
 
   async sign(signer: string, input: SignInput, ctx: AuditContext): Promise<SignatureView> {
-    const outcome = await this.audit.transaction((tx, append) =>
+    const outcome = await this.uow.write((tx, append) =>
       this.signInTransaction(tx, append, signer, input, ctx),
     );
     if (!outcome.ok) {
@@ -197,7 +198,7 @@ export class SignatureService {
 
   async list(recordType: string, recordId: string): Promise<SignatureView[]> {
     const loader = this.loaderFor(recordType);
-    return this.audit.transaction(async (tx) => {
+    return this.uow.read(async (tx) => {
       const rows = await queryRows<SignatureRow>(
         tx,
         sql`SELECT ${SIGNATURE_COLUMNS} FROM electronic_signatures
@@ -220,7 +221,7 @@ export class SignatureService {
 
   /** Every signature, for the offline export. */
   async all(): Promise<SignedManifest[]> {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<SignatureRow>(
         tx,
         sql`SELECT ${SIGNATURE_COLUMNS} FROM electronic_signatures ORDER BY signed_at, id`,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Code, Json, Reason, ReasonQuery } from './common-schemas.ts';
-import { callerOf } from './scope.ts';
+import { callerOf } from '../../platform/access/lab-scope.ts';
+import { Code, Json, Reason, ReasonQuery } from '../../platform/http/common-schemas.ts';
 import type { SiteService } from './service.ts';
 
 const tags = ['sites'];

@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AuditTrail } from '../../platform/audit/audit-trail.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { iso } from '../../db/sql-values.ts';
+import { type Caller, notFound } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
-import { type Caller, iso, notFound } from './scope.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
@@ -22,10 +24,10 @@ export interface DefaultSite {
  * there, and `create-admin` places the first admin there. Idempotent; audited as `system` when it creates.
  */
 export async function ensureDefaultSite(
-  audit: AuditTrail,
+  uow: UnitOfWork,
   names: { organization?: string | undefined; lab?: string | undefined } = {},
 ): Promise<DefaultSite> {
-  return audit.transaction(async (tx, append) => {
+  return uow.write(async (tx, append) => {
     const [existing] = await queryRows<{ id: string; organization_id: string }>(
       tx,
       sql`SELECT id, organization_id FROM labs WHERE lab_id = ${DEFAULT_LAB_CODE}`,
@@ -85,16 +87,6 @@ async function uniqueViolation<T>(work: () => Promise<T>, detail: string): Promi
   }
 }
 
-/** PostgreSQL 23505, from node-postgres or PGlite, possibly wrapped by drizzle. */
-export function isUniqueViolation(err: unknown): boolean {
-  let e = err as { code?: string; cause?: unknown } | undefined;
-  for (let i = 0; e && i < 4; i++) {
-    if (e.code === '23505') return true;
-    e = e.cause as typeof e;
-  }
-  return false;
-}
-
 const ORG_VIEW = sql`SELECT o.id, o.org_id, o.name, o.created_at,
   (SELECT count(*)::int FROM labs l WHERE l.organization_id = o.id) AS lab_count FROM organizations o`;
 const LAB_VIEW = sql`SELECT l.id, l.lab_id, o.org_id, l.name, l.location, l.timezone, l.is_active, l.created_at
@@ -118,20 +110,18 @@ const dates = (r: Row) => {
 
 /** Organizations, labs, nodes (with heartbeat), device hubs, and lab membership. */
 export class SiteService {
-  constructor(private readonly audit: AuditTrail) {}
+  constructor(private readonly uow: UnitOfWork) {}
 
   // --- organizations (admin: sites:create/update; reading is open to sites:read) ---
 
   listOrganizations() {
-    return this.audit.transaction(async (tx) => ({
+    return this.uow.read(async (tx) => ({
       items: (await queryRows<Row>(tx, sql`${ORG_VIEW} ORDER BY o.org_id`)).map(dates),
     }));
   }
 
   async getOrganization(orgId: string) {
-    const [row] = await this.audit.transaction((tx) =>
-      queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId}`),
-    );
+    const [row] = await this.uow.read((tx) => queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId}`));
     if (!row) throw notFound('Organization', orgId);
     return dates(row);
   }
@@ -139,7 +129,7 @@ export class SiteService {
   createOrganization(input: { org_id: string; name: string }, caller: Caller) {
     return uniqueViolation(
       () =>
-        this.audit.transaction(async (tx, append) => {
+        this.uow.write(async (tx, append) => {
           await tx.execute(
             sql`INSERT INTO organizations (org_id, name) VALUES (${input.org_id}, ${input.name})`,
           );
@@ -158,7 +148,7 @@ export class SiteService {
   }
 
   updateOrganization(orgId: string, patch: { name?: string | undefined; reason: string }, caller: Caller) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const [before] = await queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId} FOR UPDATE OF o`);
       if (!before) throw notFound('Organization', orgId);
       await tx.execute(
@@ -179,7 +169,7 @@ export class SiteService {
 
   /** Only an organization without labs can go; labs are deactivated, never deleted. */
   deleteOrganization(orgId: string, reason: string, caller: Caller) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const [before] = await queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId} FOR UPDATE OF o`);
       if (!before) throw notFound('Organization', orgId);
       if ((before['lab_count'] as number) > 0) throw conflict(`Organization ${orgId} still has labs`);
@@ -202,7 +192,7 @@ export class SiteService {
   // --- labs ---
 
   listLabs(caller: Caller) {
-    return this.audit.transaction(async (tx) => ({
+    return this.uow.read(async (tx) => ({
       items: (
         await queryRows<Row>(
           tx,
@@ -213,7 +203,7 @@ export class SiteService {
   }
 
   async getLab(labCode: string, caller: Caller) {
-    const [row] = await this.audit.transaction((tx) =>
+    const [row] = await this.uow.read((tx) =>
       queryRows<Row>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${labCode}`),
     );
     if (!row || (!caller.allLabs && row['id'] !== caller.labId)) throw notFound('Lab', labCode);
@@ -232,7 +222,7 @@ export class SiteService {
   ) {
     return uniqueViolation(
       () =>
-        this.audit.transaction(async (tx, append) => {
+        this.uow.write(async (tx, append) => {
           const [org] = await queryRows<{ id: string }>(
             tx,
             sql`SELECT id FROM organizations WHERE org_id = ${input.org_id}`,
@@ -266,7 +256,7 @@ export class SiteService {
     },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const [before] = await queryRows<Row>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${labCode} FOR UPDATE OF l`);
       if (!before) throw notFound('Lab', labCode);
       if (patch.is_active === false && labCode === DEFAULT_LAB_CODE)
@@ -290,7 +280,7 @@ export class SiteService {
 
   /** Membership: places a user in a lab (and its organization). */
   setMembership(labCode: string, email: string, reason: string, caller: Caller) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const [lab] = await queryRows<{ id: string; organization_id: string; is_active: boolean }>(
         tx,
         sql`SELECT id, organization_id, is_active FROM labs WHERE lab_id = ${labCode}`,
@@ -319,7 +309,7 @@ export class SiteService {
 
   async listMembers(labCode: string, caller: Caller) {
     const lab = await this.getLab(labCode, caller);
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<{ email: string; name: string }>(
         tx,
         sql`SELECT u.email, u.name FROM users u
@@ -334,7 +324,7 @@ export class SiteService {
   // --- nodes ---
 
   listNodes(caller: Caller) {
-    return this.audit.transaction(async (tx) => ({
+    return this.uow.read(async (tx) => ({
       items: (
         await queryRows<Row>(
           tx,
@@ -354,7 +344,7 @@ export class SiteService {
   }
 
   async getNode(nodeId: string, caller: Caller) {
-    return dates(await this.audit.transaction((tx) => this.nodeRow(tx, nodeId, caller)));
+    return dates(await this.uow.read((tx) => this.nodeRow(tx, nodeId, caller)));
   }
 
   createNode(
@@ -368,7 +358,7 @@ export class SiteService {
   ) {
     return uniqueViolation(
       () =>
-        this.audit.transaction(async (tx, append) => {
+        this.uow.write(async (tx, append) => {
           const labId = await this.labUuid(tx, input.lab_id, caller);
           await tx.execute(sql`INSERT INTO nodes (node_id, lab_id, hostname, capabilities)
             VALUES (${input.node_id}, ${labId}, ${input.hostname}, ${JSON.stringify(input.capabilities ?? {})}::jsonb)`);
@@ -394,7 +384,7 @@ export class SiteService {
     },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = dates(await this.nodeRow(tx, nodeId, caller, true));
       await tx.execute(sql`UPDATE nodes SET hostname = coalesce(${patch.hostname ?? null}, hostname),
         capabilities = coalesce(${patch.capabilities ? JSON.stringify(patch.capabilities) : null}::jsonb, capabilities)
@@ -417,7 +407,7 @@ export class SiteService {
    * node beating every few seconds does not flood the audit trail with telemetry.
    */
   heartbeat(nodeId: string, caller: Caller) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.nodeRow(tx, nodeId, caller, true);
       await tx.execute(
         sql`UPDATE nodes SET last_heartbeat_at = now(), status = 'online' WHERE node_id = ${nodeId}`,
@@ -437,7 +427,7 @@ export class SiteService {
   }
 
   deleteNode(nodeId: string, reason: string, caller: Caller) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.nodeRow(tx, nodeId, caller, true);
       const [hub] = await queryRows(
         tx,
@@ -458,7 +448,7 @@ export class SiteService {
   // --- device hubs ---
 
   listHubs(caller: Caller) {
-    return this.audit.transaction(async (tx) => ({
+    return this.uow.read(async (tx) => ({
       items: (
         await queryRows<Row>(
           tx,
@@ -478,7 +468,7 @@ export class SiteService {
   }
 
   async getHub(hubId: string, caller: Caller) {
-    return dates(await this.audit.transaction((tx) => this.hubRow(tx, hubId, caller)));
+    return dates(await this.uow.read((tx) => this.hubRow(tx, hubId, caller)));
   }
 
   createHub(
@@ -492,7 +482,7 @@ export class SiteService {
   ) {
     return uniqueViolation(
       () =>
-        this.audit.transaction(async (tx, append) => {
+        this.uow.write(async (tx, append) => {
           const node = await this.nodeRow(tx, input.node_id, caller).catch(() => {
             throw badRef('body.node_id', `No node ${input.node_id}`);
           });
@@ -521,7 +511,7 @@ export class SiteService {
     },
     caller: Caller,
   ) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = dates(await this.hubRow(tx, hubId, caller, true));
       await tx.execute(sql`UPDATE device_hubs SET hub_type = coalesce(${patch.hub_type ?? null}, hub_type),
         config = coalesce(${patch.config ? JSON.stringify(patch.config) : null}::jsonb, config),
@@ -541,7 +531,7 @@ export class SiteService {
   }
 
   deleteHub(hubId: string, reason: string, caller: Caller) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.hubRow(tx, hubId, caller, true);
       const [device] = await queryRows(tx, sql`SELECT 1 FROM devices WHERE hub_id = ${before['id']} LIMIT 1`);
       if (device) throw conflict(`Device hub ${hubId} still has devices`);

@@ -30,7 +30,7 @@ const call = (
 
 describe('multi-site', () => {
   it('an empty database starts with one default organization and lab; ensureDefaultSite is idempotent', async () => {
-    const again = await ensureDefaultSite(lab.app.lab.audit);
+    const again = await ensureDefaultSite(lab.app.lab.uow);
     const labs = (await call('GET', '/api/labs')).json().items;
     expect(labs).toEqual([
       expect.objectContaining({ lab_id: 'default', org_id: 'default', is_active: true }),

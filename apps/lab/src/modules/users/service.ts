@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import { isRole, ROLE_PERMISSIONS, ROLES } from '../../platform/access/permissions.ts';
-import type { AuditContext, AuditTrail } from '../../platform/audit/audit-trail.ts';
+import type { AuditContext } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import { type AuthService, normalizeEmail } from '../auth/service.ts';
 
 export interface UserView {
@@ -38,8 +39,8 @@ function toView(row: UserView & { last_login_at: unknown; created_at: unknown })
 const notFound = (email: string) => new HttpProblem(404, 'not-found', 'User not found', `No user ${email}`);
 
 /** Writes the role matrix of the code into the roles table, so the permissions are reviewable data. */
-export async function syncRolePermissions(audit: AuditTrail): Promise<void> {
-  await audit.transaction(async (tx, append) => {
+export async function syncRolePermissions(uow: UnitOfWork): Promise<void> {
+  await uow.write(async (tx, append) => {
     for (const role of ROLES) {
       const permissions = [...ROLE_PERMISSIONS[role]].sort();
       const [row] = await queryRows<{ permissions: string[] }>(
@@ -66,7 +67,7 @@ export async function syncRolePermissions(audit: AuditTrail): Promise<void> {
 
 export class UserService {
   constructor(
-    private readonly audit: AuditTrail,
+    private readonly uow: UnitOfWork,
     private readonly auth: AuthService,
   ) {}
 
@@ -76,13 +77,13 @@ export class UserService {
   }
 
   async get(email: string): Promise<UserView> {
-    const user = await this.audit.transaction((tx) => this.view(tx, normalizeEmail(email)));
+    const user = await this.uow.read((tx) => this.view(tx, normalizeEmail(email)));
     if (!user) throw notFound(email);
     return user;
   }
 
   async list(query: { limit: number; cursor?: string | undefined; active?: boolean | undefined }) {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<UserView>(
         tx,
         sql`${USER_VIEW}
@@ -114,7 +115,7 @@ export class UserService {
         [{ field: 'body.roles', message: `must be among ${ROLES.join(', ')}` }],
       );
     }
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const [exists] = await queryRows(tx, sql`SELECT 1 FROM users WHERE email = ${email} FOR UPDATE`);
       if (exists)
         throw new HttpProblem(
@@ -145,7 +146,7 @@ export class UserService {
     ctx: AuditContext,
   ) {
     const id = normalizeEmail(email);
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.view(tx, id);
       if (!before) throw notFound(email);
       await tx.execute(sql`
@@ -180,7 +181,7 @@ export class UserService {
     audited: (view: UserView) => unknown = (v) => ({ roles: v.roles }),
   ): Promise<UserView> {
     const id = normalizeEmail(email);
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const before = await this.view(tx, id);
       if (!before) throw notFound(email);
       await change(tx, id, before);
@@ -236,7 +237,7 @@ export class UserService {
   }
 
   async listRoles() {
-    const rows = await this.audit.transaction((tx) =>
+    const rows = await this.uow.read((tx) =>
       queryRows<{ name: string; description: string; permissions: string[]; mfa_required: boolean }>(
         tx,
         sql`SELECT name, description, permissions, mfa_required FROM roles ORDER BY name`,
@@ -247,7 +248,7 @@ export class UserService {
 
   /** An admin can require MFA for a role: its holders cannot use the system until they enrol. */
   async setRoleMfaRequired(role: string, required: boolean, reason: string, ctx: AuditContext) {
-    return this.audit.transaction(async (tx, append) => {
+    return this.uow.write(async (tx, append) => {
       const [before] = await queryRows<{ mfa_required: boolean }>(
         tx,
         sql`SELECT mfa_required FROM roles WHERE name = ${role} FOR UPDATE`,
@@ -267,7 +268,7 @@ export class UserService {
   }
 
   async count(): Promise<number> {
-    const [row] = await this.audit.transaction((tx) =>
+    const [row] = await this.uow.read((tx) =>
       queryRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM users`),
     );
     return row?.n ?? 0;

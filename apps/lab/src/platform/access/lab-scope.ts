@@ -1,8 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
-import type { AuditContext } from '../../platform/audit/audit-trail.ts';
-import { HttpProblem } from '../../platform/http/problem.ts';
-import { auditContext } from '../../platform/http/request-context.ts';
+import type { AuditContext } from '../audit/audit-trail.ts';
+import { HttpProblem } from '../http/problem.ts';
+import { auditContext } from '../http/request-context.ts';
 
 /**
  * Who calls a LIMS service and which labs they may see. Admins see every lab; everyone else sees
@@ -60,17 +60,3 @@ export async function labForNewRecord(
   }
   return id;
 }
-
-/** Escapes LIKE wildcards so user text matches literally. */
-export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-/** Dates from either driver as ISO text. */
-export const iso = (v: unknown): string | null =>
-  v === null || v === undefined ? null : new Date(v as string).toISOString();
-/** `date` columns as YYYY-MM-DD. */
-export const day = (v: unknown): string | null => {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v.slice(0, 10);
-  const d = v as Date;
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-};

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { type Caller, callerOf } from './scope.ts';
+import { type Caller, callerOf } from '../access/lab-scope.ts';
 
 /**
  * POST (create, 201) and GET (list) for a LIMS resource under its own URL and the seed's alias under

@@ -1,0 +1,110 @@
+// The composition root of the lab's modules. Each module under modules/ publishes a service and a
+// routes plugin; this file builds the services once per app and registers every module's routes.
+// A module reaches a sibling only through the port the sibling publishes (docs/architecture.md).
+import type { FastifyInstance } from 'fastify';
+import type { Database } from './db/client.ts';
+import { authRoutes } from './modules/auth/routes.ts';
+import { AuthService, type AuthSettings } from './modules/auth/service.ts';
+import { batchRoutes } from './modules/batches/routes.ts';
+import { BatchService } from './modules/batches/service.ts';
+import { connectBatchSignatures } from './modules/batches/signature-adapter.ts';
+import { calibrationRoutes } from './modules/calibration/routes.ts';
+import { CalibrationService } from './modules/calibration/service.ts';
+import { complianceRoutes } from './modules/compliance/routes.ts';
+import { containerRoutes } from './modules/containers/routes.ts';
+import { ContainerService } from './modules/containers/service.ts';
+import { deviceRoutes } from './modules/devices/routes.ts';
+import { DeviceService } from './modules/devices/service.ts';
+import { inventoryRoutes } from './modules/inventory/routes.ts';
+import { InventoryService } from './modules/inventory/service.ts';
+import { projectRoutes } from './modules/projects/routes.ts';
+import { ProjectService } from './modules/projects/service.ts';
+import { sampleRoutes } from './modules/samples/routes.ts';
+import { DEFAULT_SAMPLE_ID_PATTERN } from './modules/samples/sample-id.ts';
+import { SampleService } from './modules/samples/service.ts';
+import { signatureRoutes } from './modules/signatures/routes.ts';
+import { SignatureService, userRecordLoader } from './modules/signatures/service.ts';
+import { siteRoutes } from './modules/sites/routes.ts';
+import { SiteService } from './modules/sites/service.ts';
+import { systemRoutes } from './modules/system/routes.ts';
+import { userRoutes } from './modules/users/routes.ts';
+import { UserService } from './modules/users/service.ts';
+import type { AuditTrail } from './platform/audit/audit-trail.ts';
+import type { LabMetrics } from './platform/lab-metrics.ts';
+import type { ServerKeyPair } from './platform/signatures/server-key.ts';
+import type { UnitOfWork } from './platform/unit-of-work.ts';
+
+/** The mechanisms every module may use: the database's units of work, the audit trail, metrics. */
+export interface ModuleKernel {
+  database: Database;
+  uow: UnitOfWork;
+  audit: AuditTrail;
+  metrics: LabMetrics;
+  signingKey: ServerKeyPair;
+  auth: AuthSettings;
+  /** Where calibration certificates are stored; uploads answer 503 without it. */
+  dataDir?: string | undefined;
+  sampleIdPattern?: string | undefined;
+  version: string;
+}
+
+/** The LIMS services, built once per app and shared by routes, CLI (seed-demo) and tests. */
+export interface LimsServices {
+  samples: SampleService;
+  projects: ProjectService;
+  batches: BatchService;
+  containers: ContainerService;
+  inventory: InventoryService;
+  devices: DeviceService;
+  calibration: CalibrationService;
+  sites: SiteService;
+}
+
+export interface ModuleServices {
+  auth: AuthService;
+  users: UserService;
+  signatures: SignatureService;
+  lims: LimsServices;
+}
+
+export function createModuleServices(kernel: ModuleKernel): ModuleServices {
+  const { uow, metrics } = kernel;
+  const auth = new AuthService(uow, kernel.auth, metrics);
+  const users = new UserService(uow, auth);
+  const signatures = new SignatureService(uow, auth, kernel.signingKey, metrics);
+  signatures.registerRecordType('user', userRecordLoader);
+  const lims: LimsServices = {
+    samples: new SampleService(uow, metrics, kernel.sampleIdPattern ?? DEFAULT_SAMPLE_ID_PATTERN),
+    projects: new ProjectService(uow),
+    batches: new BatchService(uow),
+    containers: new ContainerService(uow),
+    inventory: new InventoryService(uow),
+    devices: new DeviceService(uow),
+    calibration: new CalibrationService(uow, kernel.dataDir),
+    sites: new SiteService(uow),
+  };
+  connectBatchSignatures(lims.batches, signatures);
+  return { auth, users, signatures, lims };
+}
+
+/** Every module's routes, in the order the API documentation lists them. */
+export async function registerModuleRoutes(
+  app: FastifyInstance,
+  kernel: ModuleKernel,
+  services: ModuleServices,
+): Promise<void> {
+  const { lims } = services;
+  await app.register(systemRoutes, { database: kernel.database, version: kernel.version });
+  await app.register(authRoutes, { auth: services.auth });
+  await app.register(userRoutes, { users: services.users });
+  await app.register(sampleRoutes, { samples: lims.samples });
+  await app.register(projectRoutes, { projects: lims.projects });
+  await app.register(batchRoutes, { batches: lims.batches });
+  await app.register(containerRoutes, { containers: lims.containers, samples: lims.samples });
+  await app.register(inventoryRoutes, { inventory: lims.inventory });
+  await app.register(deviceRoutes, { devices: lims.devices });
+  await app.register(calibrationRoutes, { calibration: lims.calibration, devices: lims.devices });
+  await app.register(siteRoutes, { sites: lims.sites });
+  await app.register(signatureRoutes, { signatures: services.signatures });
+  await app.register(complianceRoutes, { audit: kernel.audit, db: kernel.database.db });
+}
