@@ -1,10 +1,14 @@
-// The real-Prometheus check (issue 7 §7): start the lab OS and SynFinance on loopback, a real Prometheus
+// The real-Prometheus check: start the lab OS and SynFinance on loopback, a real Prometheus
 // scraping them every second with the project's rules, drive a scripted workload, then ask Prometheus
 // whether every rule and panel query returns data and whether the expected alerts fire. Last, the raw
 // /metrics text of every scraped target is checked against deploy/metrics-catalogue.json: a `verified`
 // metric missing from its job's output fails the check, a `planned` one that is there is reported.
 //
-//   npx tsx packages/observability/src/deploy/live-check.ts [--report FILE]
+//   npx tsx tools/live-check/live-check.ts [--report FILE]    (npm run live-check)
+//
+// It lives in tools/, not in packages/observability, because it starts both apps by path: a shared
+// package must not know the apps. The pure parts (PromQL names, the catalogue comparison) stay in
+// the package and are imported from it.
 //
 // Exit 0 when everything passes, 1 otherwise. What may legitimately return no data in a short run is
 // listed, each with its reason, in deploy/live-check/allowlist.json.
@@ -13,19 +17,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type CatalogueCheck, checkCatalogue } from './catalogue-check.ts';
+import { type CatalogueCheck, checkCatalogue } from '@polymorph/observability/deploy/catalogue-check';
 import {
   DEPLOY_DIR,
   loadCatalogue,
   loadDashboards,
   loadRuleGroups,
-  REPO_ROOT,
   recordedSeries,
   seriesNames,
   withoutGrafanaVariables,
-} from './promql.ts';
+} from '@polymorph/observability/deploy/promql';
 
 interface Allowlist {
   /** Rule names or panel ids ("<dashboard uid>/<panel title>") allowed to return no data, with why. */
@@ -34,6 +38,7 @@ interface Allowlist {
   expected_alerts: string[];
 }
 
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ALLOWLIST_FILE = join(DEPLOY_DIR, 'live-check/allowlist.json');
 const ADMIN = { email: 'live.check@lab.test', password: 'Cobalt-Meadow-Anchor-31' };
 const children: ChildProcess[] = [];
