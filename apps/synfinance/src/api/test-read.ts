@@ -1,5 +1,5 @@
 // Parse CSV text returned by the API (tests only).
-import { splitCsvLine } from '../cli/read.ts';
+import { splitCsvLine } from '../transactions/read.ts';
 
 export function readRowsFromText(text: string): Record<string, string>[] {
   const lines = text.split('\n').filter(Boolean);

@@ -3,12 +3,12 @@
 // figure is off target beyond the tolerance.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Rng } from '../generator/prng.ts';
+import { Rng } from '@polymorph/random/rng';
 import { FRAUD_TYPES } from '../generator/types.ts';
 import { CATEGORIES } from '../generator/world/merchants.ts';
-import { PAYMENT_MODES } from '../generator/world/payments.ts';
+import { readRows } from '../transactions/read.ts';
+import { PAYMENT_MODES } from '../transactions/vocabulary.ts';
 import { type ConfigTree, loadConfig, section, UsageError } from './config.ts';
-import { readRows } from './read.ts';
 
 export const PROFILE_USAGE =
   'usage: synfinance profile FILE [--config FILE.yaml | --profile NAME] [--tolerance X] [--json]';

@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { buildReferenceProfile } from '@polymorph/observability/quality/profile';
 import { formatQualityReport, qualityReport } from '@polymorph/observability/quality/report';
 import { TRANSACTION_QUALITY_SCHEMA, typedTransaction } from '../quality/transaction-quality-schema.ts';
+import { readRows } from '../transactions/read.ts';
 import { UsageError } from './config.ts';
-import { readRows } from './read.ts';
 
 export const QUALITY_USAGE = `quality --reference REF --data FILE [--max-rows N] [--json]
     Data-quality and drift report of FILE against the reference dataset REF (CSV, JSONL or Parquet):

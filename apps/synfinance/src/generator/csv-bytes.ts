@@ -2,11 +2,11 @@
 // checks this row for row) without building a string per row. Cached fragments are stored as
 // bytes; integers and fixed-point decimals are written digit by digit. All generated text is
 // ASCII; any non-ASCII fragment falls back to UTF-8 encoding.
+import { CHANNELS, PAYMENT_MODES } from '../transactions/vocabulary.ts';
 import { ATM_SLOTS } from './shard.ts';
 import type { Customer, Txn } from './types.ts';
 import { DOW_NAMES, FESTIVALS } from './world/calendar.ts';
 import { CITIES } from './world/cities.ts';
-import { CHANNELS, PAYMENT_MODES } from './world/payments.ts';
 import { INCOME_BRACKETS, SAVVINESS, SEGMENTS } from './world/segments.ts';
 import type { World } from './world.ts';
 

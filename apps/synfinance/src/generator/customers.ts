@@ -1,6 +1,6 @@
 // Customer generation: one independent PRNG stream per customer, so a customer depends only on
 // (seed, shard, index) and never on how many workers or chunks produced it.
-import { cumulative, hashInts, Rng } from './prng.ts';
+import { cumulative, hashInts, Rng } from '@polymorph/random/rng';
 import type { Customer, Difficulty } from './types.ts';
 import { HOUR_PROFILE_NAMES } from './world/calendar.ts';
 import { CITIES, haversineKm } from './world/cities.ts';

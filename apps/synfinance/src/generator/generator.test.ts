@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Row } from '../cli/read.ts';
+import type { Row } from '../transactions/read.ts';
 import { generate, readAll, runCli, tmpDir } from './test-helpers.ts';
 import { FRAUD_TYPES } from './types.ts';
 import { CITIES, haversineKm } from './world/cities.ts';

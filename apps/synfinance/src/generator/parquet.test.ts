@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readHeader } from '../cli/read.ts';
+import { readHeader } from '../transactions/read.ts';
 import { TXN_COLUMNS } from './schema.ts';
 import { generate, readAll } from './test-helpers.ts';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Row, readHeader } from '../cli/read.ts';
+import { type Row, readHeader } from '../transactions/read.ts';
 import { type Column, CUSTOMER_COLUMNS, MERCHANT_COLUMNS, TXN_COLUMNS } from './schema.ts';
 import { generate, REPO_ROOT, readAll } from './test-helpers.ts';
 

@@ -1,11 +1,13 @@
 // Row -> values, and values -> CSV / JSONL text. One function produces the values so all formats
 // carry the same data.
+import { csvRow } from '@polymorph/csv/cell';
+import { CHANNELS, PAYMENT_MODES } from '../transactions/vocabulary.ts';
 import { type Column, CUSTOMER_COLUMNS, MERCHANT_COLUMNS, TXN_COLUMNS } from './schema.ts';
 import type { Customer, Txn } from './types.ts';
 import { DOW_NAMES, FESTIVALS } from './world/calendar.ts';
 import { CITIES } from './world/cities.ts';
 import { CATEGORIES } from './world/merchants.ts';
-import { CHANNELS, cardTypeFor, PAYMENT_MODES } from './world/payments.ts';
+import { cardTypeFor } from './world/payments.ts';
 import { INCOME_BRACKETS, SAVVINESS, SEGMENTS } from './world/segments.ts';
 import type { World } from './world.ts';
 
@@ -145,17 +147,8 @@ export function csvHeader(cols: readonly Column[]): string {
   return `${cols.map((c) => c.name).join(',')}\n`;
 }
 
-function csvCell(v: Value): string {
-  if (v === null) return '';
-  if (typeof v === 'number') return String(v);
-  if (v.includes('"') || v.includes(',') || v.includes('\n')) return `"${v.replaceAll('"', '""')}"`;
-  return v;
-}
-
 export function csvLine(vals: Value[]): string {
-  let s = csvCell(vals[0]!);
-  for (let i = 1; i < vals.length; i++) s += `,${csvCell(vals[i]!)}`;
-  return `${s}\n`;
+  return `${csvRow(vals)}\n`;
 }
 
 const TXN_IS_JSON = TXN_COLUMNS.map((c) => c.type === 'json');

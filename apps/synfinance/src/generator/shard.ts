@@ -1,9 +1,10 @@
 // Generation of one customer shard. A shard is a pure function of (params, shard spec): the same
 // inputs give the same rows whatever worker or chunk produced it. Customer state evolves strictly in
 // transaction-time order, and fraud/anomaly episodes are injected during that pass.
+
+import { cumulative, Rng } from '@polymorph/random/rng';
 import { CAT, farCity, makeCustomer, overlapFactor } from './customers.ts';
 import { ANOMALY_PATTERNS, FRAUD_PATTERNS, type Pattern } from './patterns.ts';
-import { cumulative, Rng } from './prng.ts';
 import {
   type Customer,
   FRAUD_TYPES,

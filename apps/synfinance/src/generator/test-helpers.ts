@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Row, readRows } from '../cli/read.ts';
+import { type Row, readRows } from '../transactions/read.ts';
 import { generateDataset, type RunSummary } from './run.ts';
 import type { Format } from './task.ts';
 import { defaultGenParams, type GenParams } from './types.ts';

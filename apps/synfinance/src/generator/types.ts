@@ -1,4 +1,5 @@
 // Core in-memory types shared by the shard generator, the injection patterns and the writers.
+import type { TransactionType } from '../transactions/vocabulary.ts';
 
 export type Difficulty = 'easy' | 'default' | 'hard';
 
@@ -111,7 +112,7 @@ export class Txn {
   merchantReputation: number | null = null;
   category = '';
   subcategory = '';
-  txnType = 'purchase';
+  txnType: TransactionType = 'purchase';
   amountPaise = 0;
   mode = 0;
   channel = 0;

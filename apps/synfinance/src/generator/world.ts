@@ -1,6 +1,6 @@
 // Everything derived once from (seed, start, days): merchants, calendar and sampling tables.
 // Built identically in the main thread and in every worker.
-import { cumulative } from './prng.ts';
+import { cumulative } from '@polymorph/random/rng';
 import { buildCalendar, type DayInfo, HOUR_PROFILE_NAMES, hourProfile } from './world/calendar.ts';
 import { buildMerchantUniverse, type MerchantUniverse } from './world/merchants.ts';
 

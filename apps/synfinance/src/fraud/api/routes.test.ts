@@ -4,8 +4,8 @@ import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRows } from '../../cli/read.ts';
 import { generate } from '../../generator/test-helpers.ts';
+import { readRows } from '../../transactions/read.ts';
 import { modelFileText, trainFromFile, writeFileAtomic } from '../training/train.ts';
 import { fraudRoutes } from './routes.ts';
 

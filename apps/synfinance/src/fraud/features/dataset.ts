@@ -4,7 +4,7 @@
 // - Any labelled table (`columns` spec, `--features a,b,c`): the named columns as they are; numbers
 //   stay numbers, a column with any non-numeric value becomes categorical codes (vocabulary sorted,
 //   saved in the model; unseen values and blanks become NaN = missing).
-import { readHeader, readRows } from '../../cli/read.ts';
+import { readHeader, readRows } from '../../transactions/read.ts';
 import { FEATURE_NAMES, FeatureExtractor, N_FEATURES, OutOfOrderError } from './features.ts';
 import { FieldError, INPUT_COLUMNS, parseTxn, parseWallClock, REQUIRED_COLUMNS } from './transaction.ts';
 

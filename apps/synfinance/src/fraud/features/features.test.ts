@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRows, splitCsvLine } from '../../cli/read.ts';
 import { generate } from '../../generator/test-helpers.ts';
+import { readRows, splitCsvLine } from '../../transactions/read.ts';
 import { FraudScorer } from '../api/scorer.ts';
 import type { LoadedModel } from '../training/train.ts';
 import { type Dataset, HISTORY_SPEC, loadDataset } from './dataset.ts';

@@ -2,7 +2,8 @@
 // the scoring API (one transaction at a time through a bounded LRU of customer histories). Each
 // feature of a transaction depends only on that transaction and the same customer's earlier
 // transactions (the history is updated after the features are computed), never on labels.
-import { CHANNELS, PAYMENT_MODES, TRANSACTION_TYPES, type Txn } from './transaction.ts';
+import { CHANNELS, PAYMENT_MODES, TRANSACTION_TYPES } from '../../transactions/vocabulary.ts';
+import type { Txn } from './transaction.ts';
 
 const H = 3_600_000;
 /** Bounds of the per-customer state, so one customer cannot grow memory without limit. */

@@ -2,17 +2,7 @@
 // Parquet/JSONL values) or from an API body. Only these fields are ever read; in particular no label
 // column (is_fraud, fraud_*, anomaly_*) is part of it, so features cannot depend on the label.
 
-export const TRANSACTION_TYPES = ['purchase', 'refund', 'p2p_transfer', 'atm_withdrawal'] as const;
-export const CHANNELS = ['POS', 'Online', 'Mobile', 'ATM'] as const;
-export const PAYMENT_MODES = [
-  'UPI',
-  'Cash',
-  'Debit Card',
-  'Credit Card',
-  'Wallet',
-  'Net Banking',
-  'BNPL',
-] as const;
+import { CHANNELS, PAYMENT_MODES, TRANSACTION_TYPES } from '../../transactions/vocabulary.ts';
 
 export interface Txn {
   transactionId: string | null;

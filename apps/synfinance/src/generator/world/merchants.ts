@@ -1,6 +1,6 @@
 // Merchant categories and the merchant universe (chains and local merchants, pooled by city).
 
-import { Rng } from '../prng.ts';
+import { Rng } from '@polymorph/random/rng';
 import { CITIES, type City } from './cities.ts';
 
 export interface Category {

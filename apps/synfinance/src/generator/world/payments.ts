@@ -4,16 +4,7 @@
 // NPCI's published UPI volumes and the RBI payment-system indicators; see docs/synfinance/generator.md
 // for the calibration source and what is an assumption (the cash share has no official count).
 
-export const PAYMENT_MODES = [
-  'UPI',
-  'Cash',
-  'Debit Card',
-  'Credit Card',
-  'Wallet',
-  'Net Banking',
-  'BNPL',
-] as const;
-export type PaymentMode = (typeof PAYMENT_MODES)[number];
+// Indices into PAYMENT_MODES (transactions/vocabulary.ts), the order every table below follows.
 export const PM_UPI = 0;
 export const PM_CASH = 1;
 export const PM_DEBIT = 2;
@@ -39,7 +30,7 @@ export function cardTypeFor(mode: number): string | null {
   return null;
 }
 
-export const CHANNELS = ['POS', 'Online', 'Mobile', 'ATM'] as const;
+// Indices into CHANNELS (transactions/vocabulary.ts).
 export const CH_POS = 0;
 export const CH_ONLINE = 1;
 export const CH_MOBILE = 2;

@@ -1,11 +1,13 @@
-// Development check, not part of generation: can fraud be found from behaviour alone? Computes the
-// fraud model's history features (apps/synfinance/src/fraud/features: the one implementation that
-// training and the scoring API use; labels and fraud_*/anomaly_* columns are never read), trains the
-// repo's GBDT on 70% of customers and reports PR AUC (average precision) on the other 30%.
-// Usage: npx tsx apps/synfinance/src/generator/detectability.ts FILE.csv
+// Development check of generated data: can fraud be found from behaviour alone? Computes the fraud
+// model's history features (../features: the one implementation that training and the scoring API
+// use; labels and fraud_*/anomaly_* columns are never read), trains the repo's GBDT on 70% of
+// customers and reports PR AUC (average precision) on the other 30%. It lives with the fraud model,
+// not the generator, so that the generator never depends on the model.
+// Usage: npx tsx apps/synfinance/src/fraud/evaluation/detectability.ts FILE.csv
 import { trainGbdt } from '@polymorph/gbdt/gbdt';
 import { matrixFromRows } from '@polymorph/gbdt/matrix';
-import { loadDataset } from '../fraud/features/dataset.ts';
+import { loadDataset } from '../features/dataset.ts';
+import { averagePrecision } from './metrics.ts';
 
 export async function historyFeatures(
   file: string,
@@ -15,20 +17,6 @@ export async function historyFeatures(
     Array.from(ds.X.subarray(i * ds.nCols, (i + 1) * ds.nCols)),
   );
   return { X, y: Array.from(ds.y), cust: ds.cardIds!, types: ds.fraudTypes!.map((t) => t ?? '') };
-}
-
-export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
-  let tp = 0;
-  let fp = 0;
-  let ap = 0;
-  for (const i of idx) {
-    if (labels[i]) {
-      tp++;
-      ap += tp / (tp + fp);
-    } else fp++;
-  }
-  return tp ? ap / tp : 0;
 }
 
 export async function detectability(file: string, nTrees = 120): Promise<{ ap: number; testFrauds: number }> {
@@ -48,7 +36,7 @@ export async function detectability(file: string, nTrees = 120): Promise<{ ap: n
   );
   const scores = model.predictRaw(matrixFromRows(test.map((i) => X[i]!)));
   const yt = test.map((i) => y[i]!);
-  return { ap: averagePrecision(scores, yt), testFrauds: yt.filter(Boolean).length };
+  return { ap: averagePrecision(yt, scores), testFrauds: yt.filter(Boolean).length };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, detectability } from './detectability.ts';
-import { generate } from './test-helpers.ts';
+import { generate } from '../../generator/test-helpers.ts';
+import { detectability } from './detectability.ts';
+import { averagePrecision } from './metrics.ts';
 
 describe('fraud is detectable from behaviour, but not trivially', () => {
   it('average precision is 1 for a perfect ranking and the positive rate for a constant score', () => {
-    expect(averagePrecision([3, 2, 1, 0], [1, 1, 0, 0])).toBe(1);
-    expect(averagePrecision([0, 0, 0, 0], [1, 0, 0, 0])).toBeGreaterThan(0);
+    expect(averagePrecision([1, 1, 0, 0], [3, 2, 1, 0])).toBe(1);
+    expect(averagePrecision([1, 0, 0, 0], [0, 0, 0, 0])).toBeGreaterThan(0);
   });
   it('history features + GBDT: default difficulty lands between chance and perfect; hard is harder than easy', async () => {
     const res: Record<string, number> = {};

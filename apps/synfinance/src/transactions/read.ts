@@ -1,5 +1,6 @@
-// Streaming readers for generated files (CSV, JSONL, Parquet), yielding row objects with the
-// requested columns. Used by `profile` and by the tests.
+// Streaming readers for transaction files (CSV, JSONL, Parquet: what the generator writes, or any
+// table in those formats), yielding row objects with the requested columns. Used by the fraud
+// dataset loader, the `profile` and `quality` commands, and the tests.
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
