@@ -18,6 +18,7 @@ import { AuditTrail } from './platform/audit/audit-trail.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
 import { registerProblemHandlers } from './platform/http/problem.ts';
+import { completeRouteContract, ProblemSchema } from './platform/http/route-contract.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.ts';
 import { createLabMetrics, type LabMetrics } from './platform/lab-metrics.ts';
 import type { ServerSecrets } from './platform/secrets.ts';
@@ -128,9 +129,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     routes,
   });
+  app.addHook('onRoute', completeRouteContract);
+  // Response schemas document the contract (enforced by the contract test); serialising with
+  // JSON.stringify keeps a schema gap from silently dropping a field from a response.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addSchema(ProblemSchema);
 
   await app.register(httpMetricsPlugin, { registry, ...(deps.dataDir ? { dataDir: deps.dataDir } : {}) });
   await app.register(swagger, {
+    // Shared schemas become components named by their $id (#/components/schemas/Problem).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json['$id'] ?? `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {

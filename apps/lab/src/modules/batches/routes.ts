@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { callerOf } from '../../platform/access/lab-scope.ts';
 import { Code, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
-import { registerCreateAndList } from '../../platform/http/create-and-list-routes.ts';
+import { registerCreateAndListUntyped } from '../../platform/http/create-and-list-routes.ts';
 import { BATCH_SORTS, type BatchService } from './service.ts';
 
 const tags = ['batches'];
@@ -41,7 +41,7 @@ export async function batchRoutes(app: FastifyInstance, opts: { batches: BatchSe
       { additionalProperties: false },
     ),
   };
-  registerCreateAndList(app, 'batches', { create: createSchema, list: listSchema }, batches);
+  registerCreateAndListUntyped(app, 'batches', { create: createSchema, list: listSchema }, batches);
   app.get(
     '/api/batches/:batchId',
     { config: { permission: 'batches:read' }, schema: { tags, params: Param } },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { callerOf } from '../../platform/access/lab-scope.ts';
 import { Code, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
-import { registerCreateAndList } from '../../platform/http/create-and-list-routes.ts';
+import { registerCreateAndListUntyped } from '../../platform/http/create-and-list-routes.ts';
 import type { SampleService } from '../samples/service.ts';
 import { CONTAINER_SORTS, type ContainerService } from './service.ts';
 
@@ -47,7 +47,7 @@ export async function containerRoutes(
       { additionalProperties: false },
     ),
   };
-  registerCreateAndList(app, 'containers', { create: createSchema, list: listSchema }, containers);
+  registerCreateAndListUntyped(app, 'containers', { create: createSchema, list: listSchema }, containers);
   app.get(
     '/api/containers/:containerId',
     { config: { permission: 'containers:read' }, schema: { tags, params: Param } },

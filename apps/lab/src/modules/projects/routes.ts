@@ -1,78 +1,80 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { callerOf } from '../../platform/access/lab-scope.ts';
-import { Code, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
-import { registerCreateAndList } from '../../platform/http/create-and-list-routes.ts';
-import { PROJECT_SORTS, type ProjectService } from './service.ts';
+import { createAndListRoutes } from '../../platform/http/create-and-list-routes.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import {
+  ProjectArchive,
+  ProjectCreate,
+  ProjectDetail,
+  ProjectList,
+  ProjectParams,
+  ProjectQuery,
+  ProjectUpdate,
+  ProjectView,
+} from './schemas.ts';
+import type { ProjectService } from './service.ts';
 
 const tags = ['projects'];
-const Param = Type.Object({ projectId: Code });
 
 /** /api/projects (also under /api/samples/projects, the seed's paths). */
-export async function projectRoutes(app: FastifyInstance, opts: { projects: ProjectService }) {
-  const { projects } = opts;
-  const createSchema = {
+export const projectRoutes: LabRoutes<{ projects: ProjectService }> = async (app, { projects }) => {
+  const resource = createAndListRoutes('projects', {
+    noun: ['Project', 'Projects'],
     tags,
-    body: Type.Object(
-      {
-        project_id: Code,
-        name: Type.String({ minLength: 1, maxLength: 200 }),
-        description: Type.Optional(Type.String({ maxLength: 2000 })),
-        lab_id: Type.Optional(Code),
-      },
-      { additionalProperties: false },
-    ),
-  };
-  const listSchema = {
-    tags,
-    querystring: Type.Object(
-      {
-        limit: Limit,
-        offset: Offset,
-        status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived')])),
-        q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-        sort: Sort(PROJECT_SORTS),
-      },
-      { additionalProperties: false },
-    ),
-  };
-  registerCreateAndList(app, 'projects', { create: createSchema, list: listSchema }, projects);
+    body: ProjectCreate,
+    query: ProjectQuery,
+    view: ProjectView,
+    list: ProjectList,
+    createProblems: [409],
+  });
+  for (const { url, create, list } of resource) {
+    app.post(url, create, async (req, reply) =>
+      reply.code(201).send(await projects.create(req.body, callerOf(req))),
+    );
+    app.get(url, list, async (req) => projects.list(req.query, callerOf(req)));
+  }
   app.get(
     '/api/projects/:projectId',
-    { config: { permission: 'projects:read' }, schema: { tags, params: Param } },
-    async (req) => projects.get((req.params as { projectId: string }).projectId, callerOf(req)),
+    {
+      config: { permission: 'projects:read' },
+      schema: {
+        operationId: 'getProject',
+        summary: 'A project with its batch and sample counts',
+        tags,
+        params: ProjectParams,
+        response: { 200: ProjectDetail, ...problemResponses(404) },
+      },
+    },
+    async (req) => projects.get(req.params.projectId, callerOf(req)),
   );
   app.patch(
     '/api/projects/:projectId',
     {
       config: { permission: 'projects:update' },
       schema: {
+        operationId: 'updateProject',
+        summary: 'Rename or describe a project (audited, with a reason)',
         tags,
-        params: Param,
-        body: Type.Object(
-          {
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
-            reason: Reason,
-          },
-          { additionalProperties: false },
-        ),
+        params: ProjectParams,
+        body: ProjectUpdate,
+        response: { 200: ProjectView, ...problemResponses(404) },
       },
     },
-    async (req) =>
-      projects.update((req.params as { projectId: string }).projectId, req.body as never, callerOf(req)),
+    async (req) => projects.update(req.params.projectId, req.body, callerOf(req)),
   );
   app.post(
     '/api/projects/:projectId/archive',
     {
       config: { permission: 'projects:update' },
-      schema: { tags, params: Param, body: Type.Object({ reason: Reason }, { additionalProperties: false }) },
+      schema: {
+        operationId: 'archiveProject',
+        summary: 'Archive a project: it takes no new batches',
+        tags,
+        params: ProjectParams,
+        body: ProjectArchive,
+        response: { 200: ProjectView, ...problemResponses(404, 409) },
+      },
     },
-    async (req) =>
-      projects.archive(
-        (req.params as { projectId: string }).projectId,
-        (req.body as { reason: string }).reason,
-        callerOf(req),
-      ),
+    async (req) => projects.archive(req.params.projectId, req.body.reason, callerOf(req)),
   );
-}
+};

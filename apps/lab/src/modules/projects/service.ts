@@ -5,31 +5,30 @@ import { iso, likePattern } from '../../db/sql-values.ts';
 import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
+import type {
+  PROJECT_SORTS,
+  ProjectCreate,
+  ProjectList,
+  ProjectQuery,
+  ProjectUpdate,
+  ProjectView,
+} from './schemas.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
-const SORTS: Record<string, SQL> = {
+const SORTS: Record<(typeof PROJECT_SORTS)[number], SQL> = {
   project_id: sql`p.project_id`,
   name: sql`p.name, p.project_id`,
   created_at: sql`p.created_at, p.project_id`,
   '-created_at': sql`p.created_at DESC, p.project_id`,
 };
-export const PROJECT_SORTS = Object.keys(SORTS);
-
-export interface ProjectView {
-  project_id: string;
-  name: string;
-  description: string | null;
-  status: string;
-  lab_id: string | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-}
-
 const VIEW = sql`SELECT p.id, p.project_id, p.name, p.description, p.status, l.lab_id, p.created_by, p.created_at, p.updated_at
   FROM projects p LEFT JOIN labs l ON l.id = p.lab_id`;
-type Row = ProjectView & { id: string };
+type Row = Omit<ProjectView, 'created_at' | 'updated_at'> & {
+  id: string;
+  created_at: unknown;
+  updated_at: unknown;
+};
 const toView = (r: Row): ProjectView => ({
   project_id: r.project_id,
   name: r.name,
@@ -54,15 +53,7 @@ export class ProjectService {
     return row;
   }
 
-  async create(
-    input: {
-      project_id: string;
-      name: string;
-      description?: string | undefined;
-      lab_id?: string | undefined;
-    },
-    caller: Caller,
-  ): Promise<ProjectView> {
+  async create(input: ProjectCreate, caller: Caller): Promise<ProjectView> {
     try {
       return await this.uow.write(async (tx, append) => {
         const labId = await labForNewRecord(tx, caller, input.lab_id);
@@ -96,23 +87,14 @@ export class ProjectService {
     });
   }
 
-  async list(
-    q: {
-      limit: number;
-      offset: number;
-      status?: string | undefined;
-      q?: string | undefined;
-      sort?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async list(q: ProjectQuery, caller: Caller): Promise<ProjectList> {
     const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${VIEW} WHERE ${visibleTo(caller, sql`p.lab_id`)}
               AND (${q.status ?? null}::text IS NULL OR p.status = ${q.status ?? null})
               AND (${q.q ?? null}::text IS NULL OR p.project_id ILIKE ${q.q ? likePattern(q.q) : null} OR p.name ILIKE ${q.q ? likePattern(q.q) : null})
-            ORDER BY ${SORTS[q.sort ?? 'project_id'] ?? SORTS['project_id']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+            ORDER BY ${SORTS[q.sort ?? 'project_id']} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return {
@@ -121,11 +103,7 @@ export class ProjectService {
     };
   }
 
-  async update(
-    code: string,
-    patch: { name?: string | undefined; description?: string | null | undefined; reason: string },
-    caller: Caller,
-  ): Promise<ProjectView> {
+  async update(code: string, patch: ProjectUpdate, caller: Caller): Promise<ProjectView> {
     return this.change(code, caller, patch.reason, 'project.updated', async (tx, before) => {
       await tx.execute(sql`UPDATE projects SET name = coalesce(${patch.name ?? null}, name),
           description = ${patch.description === undefined ? sql`description` : sql`${patch.description}`}, updated_at = now()

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticate, Principal } from '../auth/authenticator.ts';
 import { sendProblem } from '../http/problem.ts';
-import { hasPermission } from './permissions.ts';
+import { hasPermission, type Permission } from './permissions.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** `resource:action` the caller's roles must grant, e.g. `samples:create`. */
-    permission?: string;
+    permission?: Permission;
     /** Any signed-in user (their own profile, logout, MFA enrolment). */
     authenticated?: boolean;
     /** Reachable while the user is restricted (must enrol MFA, or change an expired password). */
@@ -23,7 +23,7 @@ export class UndeclaredAccessError extends Error {}
 export interface DeclaredRoute {
   method: string;
   url: string;
-  access: 'public' | 'authenticated' | string;
+  access: 'public' | 'authenticated' | Permission;
 }
 
 const RESTRICTION_PROBLEMS = {
@@ -61,7 +61,7 @@ export function registerRouteGuard(
   app.addHook('onRoute', (route) => {
     const config = route.config ?? {};
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    let access: string | undefined;
+    let access: DeclaredRoute['access'] | undefined;
     if (config.public === true) access = 'public';
     else if (typeof config.permission === 'string') access = config.permission;
     else if (config.authenticated === true) access = 'authenticated';

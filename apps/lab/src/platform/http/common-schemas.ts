@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 
 /** 21 CFR 11.10(e): why a regulated record changed. Required on updates and deletes. */
 export const Reason = Type.String({ minLength: 3, maxLength: 1000 });
@@ -11,3 +11,16 @@ export const ReasonQuery = Type.Object({ reason: Reason }, { additionalPropertie
 
 /** `sort` query parameter: one of the keys, `-key` for descending where the service allows it. */
 export const Sort = (keys: readonly string[]) => Type.Optional(Type.Union(keys.map((k) => Type.Literal(k))));
+
+/** One page of a list: `next_offset` is the offset of the next page, null on the last one. */
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object(
+    { items: Type.Array(item), next_offset: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]) },
+    { additionalProperties: false },
+  );
+
+/** An ISO 8601 timestamp as the API writes it (UTC, milliseconds). */
+export const Timestamp = Type.String({ format: 'date-time' });
+/** A text column that may be NULL; options (description, maxLength) apply to the string. */
+export const NullableString = (options: { maxLength?: number; description?: string } = {}) =>
+  Type.Union([Type.String(options), Type.Null()]);
