@@ -1,5 +1,5 @@
+import { Rng } from '@polymorph/random/rng';
 import type { Matrix } from './matrix.ts';
-import { Prng } from './prng.ts';
 
 /**
  * Quantile binning fitted on training data.
@@ -40,7 +40,7 @@ export function fitBins(X: Matrix, maxBins: number, seed = 0): BinMapper {
   let sampleIdx: Uint32Array | null = null;
   if (nRows > BIN_FIT_SAMPLE) {
     // Deterministic sample without replacement (partial Fisher-Yates), then sorted for locality.
-    const rng = new Prng(seed);
+    const rng = new Rng(seed);
     const perm = new Uint32Array(nRows);
     for (let i = 0; i < nRows; i++) perm[i] = i;
     for (let i = 0; i < BIN_FIT_SAMPLE; i++) {

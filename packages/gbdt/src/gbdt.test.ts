@@ -1,10 +1,10 @@
+import { Rng } from '@polymorph/random/rng';
 import { describe, expect, it } from 'vitest';
 import { binMatrix, binOf, fitBins } from './binning.ts';
 import { type GbdtModel, resolveGbdtParams, trainGbdt } from './gbdt.ts';
 import { trainLogReg } from './logreg.ts';
 import { getRow, matrixFromColumns, matrixFromRows, selectRows } from './matrix.ts';
 import { parseModel, stringifyModel } from './model-io.ts';
-import { Prng } from './prng.ts';
 import { aucForTests, makeClassification } from './synthetic.ts';
 
 function accuracy(y: ArrayLike<number>, raw: ArrayLike<number>): number {
@@ -40,7 +40,7 @@ describe('binning', () => {
 
 describe('GBDT known answers', () => {
   it('finds the exact threshold of a step function and the Newton leaf values', () => {
-    const rng = new Prng(5);
+    const rng = new Rng(5);
     const x = Array.from({ length: 100 }, (_, i) => i);
     const noise = x.map(() => rng.next());
     const y = x.map((v) => (v >= 50 ? 1 : 0));
@@ -60,7 +60,7 @@ describe('GBDT known answers', () => {
   });
 
   it('solves XOR with depth-2 trees where logistic regression cannot', () => {
-    const rng = new Prng(11);
+    const rng = new Rng(11);
     const rows: number[][] = [];
     const y: number[] = [];
     for (let i = 0; i < 4000; i++) {
@@ -111,7 +111,7 @@ describe('GBDT known answers', () => {
   });
 
   it('learns a default direction for missing values', () => {
-    const rng = new Prng(2);
+    const rng = new Rng(2);
     const n = 2000;
     const x = new Float64Array(n);
     const y = new Uint8Array(n);
@@ -148,7 +148,7 @@ describe('GBDT behaviour', () => {
     const lr = trainLogReg(train.X, train.y);
     const aucLr = aucForTests(test.y, lr.predictRaw(test.X));
     expect(aucForTests(test.y, model.predictRaw(test.X))).toBeGreaterThan(aucLr + 0.05);
-    const rng = new Prng(99);
+    const rng = new Rng(99);
     const shuffled = train.y.slice();
     for (let i = shuffled.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);
@@ -309,7 +309,7 @@ describe('GBDT early stopping: known answers', () => {
   /** Features from makeClassification, labels replaced by coin flips with P(1) = 0.1: nothing to learn. */
   const noise = (n: number, seed: number) => {
     const d = makeClassification(n, 8, seed);
-    const rng = new Prng(seed + 1000);
+    const rng = new Rng(seed + 1000);
     return { X: d.X, y: Uint8Array.from({ length: n }, () => (rng.next() < 0.1 ? 1 : 0)) };
   };
 

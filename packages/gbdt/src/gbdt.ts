@@ -1,7 +1,7 @@
+import { Rng } from '@polymorph/random/rng';
 import { type BinMapper, binMatrix, fitBins } from './binning.ts';
 import { logLoss, pairedZ, weightedLogOdds } from './loss.ts';
 import { balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
-import { Prng } from './prng.ts';
 
 /**
  * Histogram gradient-boosted decision trees for binary classification (log-loss).
@@ -481,7 +481,7 @@ export function trainGbdt(
   const F = new Float64Array(n).fill(baseScore);
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
-  const rng = new Prng(params.seed);
+  const rng = new Rng(params.seed);
   const rows = new Uint32Array(n);
   const scratch = new Uint32Array(n);
   const treesNodes: TNode[][] = [];

@@ -1,20 +1,20 @@
+import { Rng } from '@polymorph/random/rng';
 import { describe, expect, it } from 'vitest';
 import { resolveLogRegParams, summarizeLogRegValidation, trainLogReg } from './logreg.ts';
 import { matrixFromColumns, matrixFromRows } from './matrix.ts';
 import { modelToJson, parseModel } from './model-io.ts';
-import { Prng } from './prng.ts';
-import { aucForTests, normal } from './synthetic.ts';
+import { aucForTests } from './synthetic.ts';
 
 /** Data drawn from a known logistic model on features with different means and scales. */
 function logisticData(n: number, seed: number, intercept: number, coef: number[]) {
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const x0 = new Float64Array(n);
   const x1 = new Float64Array(n);
   const x2 = new Float64Array(n);
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    x0[i] = normal(rng);
-    x1[i] = 5 + 2 * normal(rng);
+    x0[i] = rng.normal();
+    x1[i] = 5 + 2 * rng.normal();
     x2[i] = rng.next() * 10;
     const z = intercept + coef[0]! * x0[i]! + coef[1]! * x1[i]! + coef[2]! * x2[i]!;
     y[i] = rng.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
@@ -35,9 +35,9 @@ describe('logistic regression', () => {
   });
 
   it('satisfies the intercept score equation: mean prediction equals the (weighted) positive rate', () => {
-    const rng = new Prng(9);
+    const rng = new Rng(9);
     const n = 5000;
-    const x = Float64Array.from({ length: n }, () => normal(rng));
+    const x = Float64Array.from({ length: n }, () => rng.normal());
     const y = Uint8Array.from(x, (v) => (rng.next() < 1 / (1 + Math.exp(-(-3 + v))) ? 1 : 0));
     const X = matrixFromColumns([x]);
     const plain = trainLogReg(X, y, { l2: 0.01 });
@@ -70,12 +70,12 @@ describe('logistic regression', () => {
   });
 
   it('gives contributions that add up, treats NaN as the mean, and handles a constant column', () => {
-    const rng = new Prng(1);
+    const rng = new Rng(1);
     const rows: number[][] = [];
     const y: number[] = [];
     for (let i = 0; i < 2000; i++) {
-      const a = normal(rng);
-      rows.push([a, 7, normal(rng)]);
+      const a = rng.normal();
+      rows.push([a, 7, rng.normal()]);
       y.push(rng.next() < 1 / (1 + Math.exp(-2 * a)) ? 1 : 0);
     }
     const m = trainLogReg(matrixFromRows(rows), y);
@@ -112,19 +112,19 @@ describe('logistic regression', () => {
 
   describe('validation check against the intercept-only model', () => {
     /** 12 features of mixed scales; outliers on the first two; labels from `label(x0, x1, rng)`. */
-    const table = (n: number, seed: number, label: (x0: number, x1: number, rng: Prng) => number) => {
-      const rng = new Prng(seed);
+    const table = (n: number, seed: number, label: (x0: number, x1: number, rng: Rng) => number) => {
+      const rng = new Rng(seed);
       const cols = Array.from({ length: 12 }, () => new Float64Array(n));
       const y = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
-        for (let j = 0; j < 12; j++) cols[j]![i] = (j + 1) * normal(rng) + j;
+        for (let j = 0; j < 12; j++) cols[j]![i] = (j + 1) * rng.normal() + j;
         if (rng.next() < 0.02) cols[0]![i]! += 8;
         y[i] = label(cols[0]![i]!, cols[1]![i]!, rng);
       }
       return { X: matrixFromColumns(cols), y };
     };
-    const noise = (_a: number, _b: number, rng: Prng) => (rng.next() < 0.03 ? 1 : 0);
-    const linear = (a: number, b: number, rng: Prng) =>
+    const noise = (_a: number, _b: number, rng: Rng) => (rng.next() < 0.03 ? 1 : 0);
+    const linear = (a: number, b: number, rng: Rng) =>
       rng.next() < 1 / (1 + Math.exp(-(-4 + 0.9 * a - 0.3 * (b - 1)))) ? 1 : 0;
 
     it.each(['balanced', 'none'] as const)(
@@ -180,7 +180,7 @@ describe('logistic regression', () => {
 
     it('a gain below minZ standard errors is rejected; minZ 0 keeps any gain', () => {
       // weak signal on little validation data: beats the intercept, but not by many standard errors
-      const weak = (a: number, _b: number, rng: Prng) =>
+      const weak = (a: number, _b: number, rng: Rng) =>
         rng.next() < 1 / (1 + Math.exp(-(-3.5 + 0.15 * a))) ? 1 : 0;
       const fit = table(20_000, 11, weak);
       const valid = table(1500, 12, weak);

@@ -1,12 +1,5 @@
+import { Rng } from '@polymorph/random/rng';
 import type { Matrix } from './matrix.ts';
-import { Prng } from './prng.ts';
-
-/** Standard normal draws from a seeded Prng (Box-Muller). */
-export function normal(rng: Prng): number {
-  let u = 0;
-  while (u === 0) u = rng.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-}
 
 export interface Synthetic {
   X: Matrix;
@@ -23,9 +16,9 @@ export interface Synthetic {
  */
 export function makeClassification(nRows: number, nCols: number, seed: number, missingRate = 0): Synthetic {
   if (nCols < 5) throw new RangeError('makeClassification needs at least 5 columns');
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const data = new Float64Array(nRows * nCols);
-  for (let i = 0; i < data.length; i++) data[i] = normal(rng);
+  for (let i = 0; i < data.length; i++) data[i] = rng.normal();
   const y = new Uint8Array(nRows);
   const prob = new Float64Array(nRows);
   for (let r = 0; r < nRows; r++) {

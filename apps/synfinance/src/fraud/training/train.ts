@@ -18,8 +18,8 @@ import {
   modelToJson,
   parseModel,
 } from '@polymorph/gbdt/model-io';
-import { Prng } from '@polymorph/gbdt/prng';
 import { buildReferenceProfile, type ReferenceProfile } from '@polymorph/observability/quality/profile';
+import { Rng } from '@polymorph/random/rng';
 import { buildEvaluationReport, type EvaluationReport } from '../evaluation/report.ts';
 import { timeBasedSplit } from '../evaluation/split.ts';
 import {
@@ -546,7 +546,7 @@ export async function evaluateFile(
 /** Labels permuted by a seeded Fisher-Yates shuffle (the shuffled-label control: ROC AUC must be ~0.5). */
 export function shuffledLabels(y: Uint8Array, seed: number): Uint8Array {
   const out = y.slice();
-  const rng = new Prng(seed >>> 0);
+  const rng = new Rng(seed >>> 0);
   for (let i = out.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     const t = out[i]!;
