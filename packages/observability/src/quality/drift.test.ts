@@ -1,6 +1,6 @@
+import { normalSample, Rng } from '@polymorph/random/rng';
 import { describe, expect, it } from 'vitest';
 import { categoricalDrift, jensenShannon, ksTwoSample, numericDrift, psi, worstVerdict } from './drift.ts';
-import { mulberry32, normalSample } from './prng.ts';
 import { buildReferenceProfile, type CategoricalFieldProfile, type NumericFieldProfile } from './profile.ts';
 import type { Schema } from './schema.ts';
 import { normalCdf } from './stats.ts';
@@ -164,9 +164,9 @@ describe('Jensen–Shannon', () => {
     const cats = ['POS', 'ONLINE', 'ATM', 'TRANSFER', 'OTHER'];
     const weights = [0.4, 0.3, 0.15, 0.1, 0.05];
     const draw = (n: number, seed: number) => {
-      const u = mulberry32(seed);
+      const u = new Rng(seed);
       return Array.from({ length: n }, () => {
-        let r = u();
+        let r = u.next();
         for (let i = 0; i < cats.length; i++) {
           r -= weights[i]!;
           if (r < 0) return cats[i]!;

@@ -1,6 +1,6 @@
+import { normalSample } from '@polymorph/random/rng';
 import { describe, expect, it } from 'vitest';
 import { fitIqrFences, fitMadFences, outlierStats } from './outliers.ts';
-import { normalSample } from './prng.ts';
 import { normalCdf } from './stats.ts';
 
 // Theoretical rates for a normal distribution.

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { normalSample } from '@polymorph/random/rng';
 import { describe, expect, it } from 'vitest';
-import { normalSample } from './prng.ts';
 import {
   binCounts,
   binIndex,

@@ -1,6 +1,6 @@
+import { normalSample } from '@polymorph/random/rng';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { normalSample } from './prng.ts';
 import { buildReferenceProfile } from './profile.ts';
 import { createQualityMetrics } from './prometheus-exporter.ts';
 import { qualityReport } from './report.ts';

@@ -1,5 +1,5 @@
+import { Rng } from '@polymorph/random/rng';
 import { describe, expect, it } from 'vitest';
-import { mulberry32, normalGenerator } from './prng.ts';
 import { buildReferenceProfile, profileFromJson, profileToJson } from './profile.ts';
 import { formatQualityReport, qualityMetricSamples, qualityReport } from './report.ts';
 import type { Schema } from './schema.ts';
@@ -14,12 +14,12 @@ const schema: Schema = {
 };
 
 function batch(n: number, seed: number, shift = 0, atmShare = 0.2) {
-  const u = mulberry32(seed);
-  const z = normalGenerator(mulberry32(seed + 1));
+  const u = new Rng(seed);
+  const z = new Rng(seed + 1);
   return Array.from({ length: n }, () => {
-    const r = u();
+    const r = u.next();
     return {
-      amount: z() + shift,
+      amount: z.normal() + shift,
       channel: r < atmShare ? 'ATM' : r < atmShare + (1 - atmShare) / 2 ? 'POS' : 'ONLINE',
       note: null as string | null,
     };
