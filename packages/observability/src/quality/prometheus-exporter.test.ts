@@ -16,7 +16,7 @@ const records = (shift: number, n: number, seed: number) =>
   normalSample(n, seed, shift).map((amount, i) => ({ amount, channel: i % 3 === 0 ? 'POS' : 'UPI' }));
 
 describe('quality metrics exporter', () => {
-  it('exports the six seed-001 series with field, method and stream labels', async () => {
+  it('exports the six data-quality series with field, method and stream labels', async () => {
     const registry = new Registry();
     const metrics = createQualityMetrics(registry);
     const reference = buildReferenceProfile(records(0, 5000, 1), schema);
