@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
+import { hoistNamedSchemas } from '@polymorph/openapi/named-schemas';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { LabConfig } from './config.ts';
@@ -18,8 +19,8 @@ import { AuditTrail } from './platform/audit/audit-trail.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
 import { registerProblemHandlers } from './platform/http/problem.ts';
-import { completeRouteContract, ProblemSchema } from './platform/http/route-contract.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.ts';
+import { completeRouteContract, ProblemSchema } from './platform/http/route-contract.ts';
 import { createLabMetrics, type LabMetrics } from './platform/lab-metrics.ts';
 import type { ServerSecrets } from './platform/secrets.ts';
 import { UnitOfWork } from './platform/unit-of-work.ts';
@@ -49,6 +50,8 @@ export interface AppDeps {
   sampleIdPattern?: string | undefined;
   /** Pino destination override, used by tests to read log lines. */
   logStream?: NodeJS.WritableStream;
+  /** Called before any route is registered, so its hooks reach every route (the tests' contract check). */
+  beforeRoutes?: (app: FastifyInstance) => void;
 }
 
 /** What the modules share; decorated on the app so the CLI and tests reach the same instances. */
@@ -130,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routes,
   });
   app.addHook('onRoute', completeRouteContract);
+  deps.beforeRoutes?.(app);
   // Response schemas document the contract (enforced by the contract test); serialising with
   // JSON.stringify keeps a schema gap from silently dropping a field from a response.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -139,6 +143,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     // Shared schemas become components named by their $id (#/components/schemas/Problem).
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json['$id'] ?? `def-${i}`) },
+    // Titled schemas (the views several operations return) become one component each.
+    transformObject: (document) =>
+      'openapiObject' in document ? hoistNamedSchemas(document.openapiObject) : document.swaggerObject,
     openapi: {
       openapi: '3.1.0',
       info: {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { type ContractCheck, checkResponsesAgainstContract } from '@polymorph/openapi/fastify-contract-check';
 import type { FastifyInstance } from 'fastify';
 import { type AppConfig, buildApp } from '../app.ts';
 import type { Database } from '../db/client.ts';
@@ -22,6 +23,9 @@ export const TEST_CONFIG: AppConfig = {
   auditCheckpointInterval: 1000,
 };
 
+// Every response the suite receives is checked against the app's own OpenAPI document.
+const CONTRACT_CHECK = process.env['LAB_CONTRACT_CHECK'] === '1';
+
 export interface TestLab {
   app: FastifyInstance;
   database: Database;
@@ -36,8 +40,12 @@ export interface TestLab {
 export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Writable): Promise<TestLab> {
   const { database, superuser, cleanup } = await migratedDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'polymorph-lab-test-'));
+  const contract: { check?: ContractCheck } = {};
   const app = await buildApp({
     dataDir,
+    ...(CONTRACT_CHECK
+      ? { beforeRoutes: (app) => (contract.check = checkResponsesAgainstContract(app)) }
+      : {}),
     config: { ...TEST_CONFIG, ...overrides },
     database,
     secrets: { tokenKey: new Uint8Array(randomBytes(32)), signingKey: generateServerKeyPair() },
@@ -52,6 +60,7 @@ export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Wr
     dataDir,
     close: async () => {
       await app.close();
+      contract.check?.assertClean();
       await cleanup();
       await rm(dataDir, { recursive: true, force: true });
     },
