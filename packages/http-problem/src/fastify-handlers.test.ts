@@ -95,7 +95,7 @@ describe('registerProblemHandlers', () => {
   it('a missing required field is named', async () => {
     const res = await app.inject({ method: 'POST', url: '/echo', payload: { name: 'x' } });
     expect(problem(res).errors).toEqual([
-      { field: 'body.count', message: "must have required property 'count'" },
+      { field: 'body.count', in: 'body', pointer: '/count', message: "must have required property 'count'" },
     ]);
   });
 
@@ -157,7 +157,9 @@ describe('registerProblemHandlers', () => {
   it('validationProblem lists fields found by code', async () => {
     const body = problem(await app.inject({ url: '/checked' }));
     expect(body.type).toBe('/problems/validation-error');
-    expect(body.errors).toEqual([{ field: 'body.start', message: 'is not a real date' }]);
+    expect(body.errors).toEqual([
+      { field: 'body.start', in: 'body', pointer: '/start', message: 'is not a real date' },
+    ]);
   });
 
   it('an unexpected error is a 500 without stack trace or internals', async () => {

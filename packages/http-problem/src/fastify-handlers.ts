@@ -1,5 +1,6 @@
 // One error mechanism for a Fastify app: every failure leaves as problem+json, never a stack trace.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ProblemSlug, problemTypeOf } from './catalogue.ts';
 import {
   type AjvError,
   fieldErrors,
@@ -14,12 +15,17 @@ import {
 
 type Kind = ProblemKind & { status: number };
 
+const catalogued = (slug: ProblemSlug): Kind => {
+  const { status, title } = problemTypeOf(slug);
+  return { slug, status, title };
+};
+
 const FRAMEWORK_ERRORS: Record<string, Kind> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, slug: 'malformed-json', title: 'Malformed JSON body' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, slug: 'malformed-json', title: 'Empty JSON body' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, ...STATUS_KINDS[413] },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, ...STATUS_KINDS[415] },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, slug: 'bad-request', title: 'Invalid content length' },
+  FST_ERR_CTP_INVALID_JSON_BODY: catalogued('malformed-json'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: catalogued('malformed-json'),
+  FST_ERR_CTP_BODY_TOO_LARGE: catalogued('body-too-large'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: catalogued('unsupported-media-type'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: catalogued('bad-request'),
 };
 
 const sendHttpProblem = (request: FastifyRequest, reply: FastifyReply, p: HttpProblem) =>
@@ -32,20 +38,54 @@ const sendHttpProblem = (request: FastifyRequest, reply: FastifyReply, p: HttpPr
     ...p.extensions,
   });
 
+/** `Application/JSON; charset=utf-8` -> `application/json`; '' when there is no Content-Type. */
+const mediaTypeOf = (request: FastifyRequest) =>
+  String(request.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+
+/** The media types a route accepts: its OpenAPI `consumes`, else JSON. */
+function accepted(request: FastifyRequest): string[] {
+  const consumes = (request.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes;
+  return Array.isArray(consumes) && consumes.length > 0
+    ? consumes.map((c) => String(c).toLowerCase())
+    : ['application/json'];
+}
+
+function unsupportedMediaType(request: FastifyRequest): HttpProblem {
+  const sent = String(request.headers['content-type'] ?? '').slice(0, 100);
+  const send = accepted(request).join(' or ');
+  const detail = sent
+    ? `Content-Type "${sent}" is not supported; send ${send}`
+    : `No Content-Type; send ${send}`;
+  const { status, slug, title } = catalogued('unsupported-media-type');
+  return new HttpProblem(status, slug, title, detail);
+}
+
+/**
+ * A body the route cannot take because of its content type, rather than its content: Fastify parses
+ * `text/plain` (and a plugin may parse more) for every route, and a JSON route then fails schema
+ * validation with a 400 that blames the body.
+ */
+const wrongContentType = (request: FastifyRequest, error: FastifyError) =>
+  error.validationContext === 'body' &&
+  request.headers['content-type'] !== undefined &&
+  !accepted(request).includes(mediaTypeOf(request));
+
 /** HttpProblem, schema validation (every bad field), framework errors, other 4xx, and 500 without internals. */
 export function problemErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpProblem) return sendHttpProblem(request, reply, error);
   if (error.validation) {
+    if (wrongContentType(request, error))
+      return sendHttpProblem(request, reply, unsupportedMediaType(request));
     const errors = fieldErrors(error.validation as AjvError[], error.validationContext);
     return sendHttpProblem(request, reply, validationProblem(errors));
   }
   const known = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;
   if (known) {
-    const detail =
-      known.status === 415
-        ? `Content-Type "${String(request.headers['content-type'] ?? '').slice(0, 100)}" is not supported; send application/json`
-        : error.message;
-    return sendProblem(request, reply, { ...known, detail });
+    if (known.status === 415) return sendHttpProblem(request, reply, unsupportedMediaType(request));
+    return sendProblem(request, reply, { ...known, detail: error.message });
   }
   const status =
     error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -54,14 +94,14 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
     // A 500 never echoes internals; the request id ties it to the log line.
     return sendProblem(request, reply, {
       slug: 'internal-error',
-      title: 'Internal server error',
+      title: problemTypeOf('internal-error').title,
       status,
       detail: `Unexpected error; quote request id ${request.id} to support`,
     });
   }
   // Other 4xx errors thrown by plugins (for example a rate limiter's 429) keep their status and get
   // the type of that status.
-  const kind = kindOfStatus(status) ?? { slug: 'bad-request', title: 'Bad request' };
+  const kind = kindOfStatus(status) ?? { slug: 'bad-request', title: problemTypeOf('bad-request').title };
   return sendProblem(request, reply, { ...kind, status, detail: error.message });
 }
 
@@ -73,8 +113,19 @@ function problemNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   });
 }
 
+/**
+ * A route that declares `schema.consumes` takes only those media types. Runs after the onRequest hooks
+ * (authentication first) and before the handler, so an upload route given JSON is a 415.
+ */
+async function enforceConsumes(request: FastifyRequest) {
+  const consumes = (request.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes;
+  if (!Array.isArray(consumes) || request.headers['content-type'] === undefined) return;
+  if (!accepted(request).includes(mediaTypeOf(request))) throw unsupportedMediaType(request);
+}
+
 /** Installs both handlers on the root instance; call it before registering routes and plugins. */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler(problemErrorHandler);
   app.setNotFoundHandler(problemNotFoundHandler);
+  app.addHook('preValidation', enforceConsumes);
 }
