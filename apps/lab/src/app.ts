@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
+import { requestIdHeaderPlugin, requestIdServerOptions } from '@polymorph/observability/request-id';
 import { hoistNamedSchemas } from '@polymorph/openapi/named-schemas';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
@@ -19,11 +20,10 @@ import { AuditTrail } from './platform/audit/audit-trail.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
 import { registerProblemHandlers } from './platform/http/problem.ts';
-import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.ts';
 import { completeRouteContract, ProblemSchema } from './platform/http/route-contract.ts';
 import { createLabMetrics, type LabMetrics } from './platform/lab-metrics.ts';
-import type { ServerSecrets } from './platform/secrets.ts';
 import { UnitOfWork } from './platform/unit-of-work.ts';
+import type { ServerSecrets } from './secrets.ts';
 
 export const LAB_VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -82,8 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
-    genReqId: requestIdFor,
-    requestIdLogLabel: 'request_id',
+    ...requestIdServerOptions(),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
     trustProxy: false,
@@ -119,9 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routes: DeclaredRoute[] = [];
   app.decorate('lab', { audit, uow, metrics, ...services, routes });
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
-  });
+  await app.register(requestIdHeaderPlugin);
   registerProblemHandlers(app);
   registerRouteGuard(app, {
     publicPrefixes: [DOCS_PREFIX],

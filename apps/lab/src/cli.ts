@@ -9,7 +9,7 @@ import { ExportFormatError, verifyAuditExport, writeAuditExport } from './module
 import { seedDemo } from './modules/demo/seed-demo.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
 import { HttpProblem } from './platform/http/problem.ts';
-import { loadServerSecrets } from './platform/secrets.ts';
+import { loadServerSecrets } from './secrets.ts';
 
 /** Bad arguments: one clear line, exit code 2. */
 class UsageError extends Error {}

@@ -4,10 +4,10 @@ import { buildApp } from './app.ts';
 import type { LabConfig } from './config.ts';
 import { type Database, type DatabaseTarget, openDatabase } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
-import { ensureDefaultSite } from './modules/sites/service.ts';
+import { ensureDefaultSite } from './modules/sites/port.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
 import { prepareDummyHash } from './platform/auth/password-hashing.ts';
-import { loadServerSecrets } from './platform/secrets.ts';
+import { loadServerSecrets } from './secrets.ts';
 
 export function databaseTarget(config: LabConfig, onPoolError?: (err: Error) => void): DatabaseTarget {
   return config.databaseUrl

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { exportServerKeyPair, generateServerKeyPair } from './platform/signatures/server-key.ts';
 import { loadServerSecrets } from './secrets.ts';
-import { exportServerKeyPair, generateServerKeyPair } from './signatures/server-key.ts';
 
 let dir: string;
 beforeEach(async () => {

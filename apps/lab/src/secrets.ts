@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LabConfig } from '../config.ts';
-import { ConfigError } from '../config.ts';
-import { resolveTokenSigningKey, TokenKeyError } from './auth/tokens.ts';
+import type { LabConfig } from './config.ts';
+import { ConfigError } from './config.ts';
+import { resolveTokenSigningKey, TokenKeyError } from './platform/auth/tokens.ts';
 import {
   exportServerKeyPair,
   generateServerKeyPair,
   loadServerKeyPair,
   type ServerKeyPair,
-} from './signatures/server-key.ts';
+} from './platform/signatures/server-key.ts';
 
 export interface ServerSecrets {
   tokenKey: Uint8Array;
