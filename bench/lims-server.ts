@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp } from '../apps/lab/src/app.ts';
 import { DEFAULT_DB_POOL_MAX } from '../apps/lab/src/config.ts';
 import { openDatabase } from '../apps/lab/src/db/client.ts';
-import { ensureDefaultSite } from '../apps/lab/src/modules/sites/service.ts';
+import { ensureDefaultSite } from '../apps/lab/src/modules/sites/port.ts';
 import { syncRolePermissions } from '../apps/lab/src/modules/users/service.ts';
 import { loadServerKeyPair } from '../apps/lab/src/platform/signatures/server-key.ts';
 import { TEST_CONFIG } from '../apps/lab/src/testing/lab-app.ts';

@@ -7,7 +7,7 @@ import { type ContractCheck, checkResponsesAgainstContract } from '@polymorph/op
 import type { FastifyInstance } from 'fastify';
 import { type AppConfig, buildApp } from '../app.ts';
 import type { Database } from '../db/client.ts';
-import { ensureDefaultSite } from '../modules/sites/service.ts';
+import { ensureDefaultSite } from '../modules/sites/port.ts';
 import { syncRolePermissions } from '../modules/users/service.ts';
 import type { Role } from '../platform/access/permissions.ts';
 import { generateServerKeyPair } from '../platform/signatures/server-key.ts';

@@ -5,7 +5,7 @@ import { queryRows } from '../../db/client.ts';
 import { type Caller, systemCaller } from '../../platform/access/lab-scope.ts';
 import type { Role } from '../../platform/access/permissions.ts';
 import type { SampleInput } from '../samples/service.ts';
-import { DEFAULT_LAB_CODE, ensureDefaultSite } from '../sites/service.ts';
+import { DEFAULT_LAB_CODE, ensureDefaultSite } from '../sites/port.ts';
 
 export const DEMO_ACTOR = 'system:seed-demo';
 export const DEMO_LAB_2 = 'LAB-QC2';

@@ -5,72 +5,32 @@ import { iso } from '../../db/sql-values.ts';
 import { type Caller, notFound } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
+import { DEFAULT_LAB_CODE } from './port.ts';
+import type {
+  DeviceHubList,
+  DeviceHubView,
+  HubCreate,
+  HubUpdate,
+  LabCreate,
+  LabList,
+  LabMembers,
+  LabMembership,
+  LabUpdate,
+  LabView,
+  NodeCreate,
+  NodeList,
+  NodeUpdate,
+  NodeView,
+  OrganizationCreate,
+  OrganizationList,
+  OrganizationUpdate,
+  OrganizationView,
+} from './schemas.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
-/** The lab code of the default lab, where users without an assignment belong. */
-export const DEFAULT_LAB_CODE = 'default';
-export const DEFAULT_ORG_CODE = 'default';
 /** A node is shown offline when its last heartbeat is older than this. */
 export const NODE_HEARTBEAT_TIMEOUT_S = 90;
-
-export interface DefaultSite {
-  organizationId: string;
-  labId: string;
-}
-
-/**
- * An empty database gets one organization and one lab (names configurable); users without a lab belong
- * there, and `create-admin` places the first admin there. Idempotent; audited as `system` when it creates.
- */
-export async function ensureDefaultSite(
-  uow: UnitOfWork,
-  names: { organization?: string | undefined; lab?: string | undefined } = {},
-): Promise<DefaultSite> {
-  return uow.write(async (tx, append) => {
-    const [existing] = await queryRows<{ id: string; organization_id: string }>(
-      tx,
-      sql`SELECT id, organization_id FROM labs WHERE lab_id = ${DEFAULT_LAB_CODE}`,
-    );
-    if (existing) return { organizationId: existing.organization_id, labId: existing.id };
-    const system = { actor: 'system', requestId: null, ip: null };
-    let [org] = await queryRows<{ id: string }>(
-      tx,
-      sql`SELECT id FROM organizations WHERE org_id = ${DEFAULT_ORG_CODE}`,
-    );
-    if (!org) {
-      [org] = await queryRows<{ id: string }>(
-        tx,
-        sql`INSERT INTO organizations (org_id, name) VALUES (${DEFAULT_ORG_CODE}, ${names.organization ?? 'Default organization'})
-            ON CONFLICT (org_id) DO NOTHING RETURNING id`,
-      );
-      if (!org) return ensureAgain(tx);
-    }
-    const [lab] = await queryRows<{ id: string }>(
-      tx,
-      sql`INSERT INTO labs (lab_id, organization_id, name) VALUES (${DEFAULT_LAB_CODE}, ${org.id}, ${names.lab ?? 'Default lab'})
-          ON CONFLICT (lab_id) DO NOTHING RETURNING id`,
-    );
-    // Another instance starting at the same moment won the race; use its rows.
-    if (!lab) return ensureAgain(tx);
-    append(system, {
-      action: 'site.default_created',
-      entityType: 'lab',
-      entityId: DEFAULT_LAB_CODE,
-      after: { org_id: DEFAULT_ORG_CODE, lab_id: DEFAULT_LAB_CODE, name: names.lab ?? 'Default lab' },
-    });
-    return { organizationId: org.id, labId: lab.id };
-  });
-}
-
-async function ensureAgain(tx: Tx): Promise<DefaultSite> {
-  const [row] = await queryRows<{ id: string; organization_id: string }>(
-    tx,
-    sql`SELECT id, organization_id FROM labs WHERE lab_id = ${DEFAULT_LAB_CODE}`,
-  );
-  if (!row) throw new Error('default lab vanished');
-  return { organizationId: row.organization_id, labId: row.id };
-}
 
 const conflict = (detail: string) => new HttpProblem(409, 'conflict', 'Conflict', detail);
 const badRef = (field: string, detail: string) =>
@@ -98,15 +58,50 @@ const NODE_VIEW = sql`SELECT n.id, n.node_id, l.lab_id, n.hostname, n.capabiliti
 const HUB_VIEW = sql`SELECT h.id, h.hub_id, n.node_id, h.hub_type, h.config, h.status, h.created_at, n.lab_id AS lab_uuid
   FROM device_hubs h JOIN nodes n ON n.id = h.node_id`;
 
-type Row = Record<string, unknown>;
-const dates = (r: Row) => {
-  const out: Row = {};
-  for (const [k, v] of Object.entries(r)) {
-    if (k === 'id' || k === 'lab_uuid') continue;
-    out[k] = v instanceof Date || k.endsWith('_at') ? iso(v) : v;
-  }
-  return out;
+// Rows as the views above return them: database ids stay inside the service; times come as the driver's
+// Date or text and leave as ISO strings.
+type OrgRow = Omit<OrganizationView, 'created_at'> & { id: string; created_at: unknown };
+type LabRow = Omit<LabView, 'created_at'> & { id: string; created_at: unknown };
+type NodeRow = Omit<NodeView, 'created_at' | 'last_heartbeat_at'> & {
+  id: string;
+  lab_uuid: string;
+  created_at: unknown;
+  last_heartbeat_at: unknown;
 };
+type HubRow = Omit<DeviceHubView, 'created_at'> & { id: string; lab_uuid: string; created_at: unknown };
+
+const orgView = (r: OrgRow): OrganizationView => ({
+  org_id: r.org_id,
+  name: r.name,
+  created_at: iso(r.created_at)!,
+  lab_count: r.lab_count,
+});
+const labView = (r: LabRow): LabView => ({
+  lab_id: r.lab_id,
+  org_id: r.org_id,
+  name: r.name,
+  location: r.location,
+  timezone: r.timezone,
+  is_active: r.is_active,
+  created_at: iso(r.created_at)!,
+});
+const nodeView = (r: NodeRow): NodeView => ({
+  node_id: r.node_id,
+  lab_id: r.lab_id,
+  hostname: r.hostname,
+  capabilities: r.capabilities,
+  last_heartbeat_at: iso(r.last_heartbeat_at),
+  created_at: iso(r.created_at)!,
+  status: r.status,
+});
+const hubView = (r: HubRow): DeviceHubView => ({
+  hub_id: r.hub_id,
+  node_id: r.node_id,
+  hub_type: r.hub_type,
+  config: r.config,
+  status: r.status,
+  created_at: iso(r.created_at)!,
+});
 
 /** Organizations, labs, nodes (with heartbeat), device hubs, and lab membership. */
 export class SiteService {
@@ -114,27 +109,29 @@ export class SiteService {
 
   // --- organizations (admin: sites:create/update; reading is open to sites:read) ---
 
-  listOrganizations() {
+  listOrganizations(): Promise<OrganizationList> {
     return this.uow.read(async (tx) => ({
-      items: (await queryRows<Row>(tx, sql`${ORG_VIEW} ORDER BY o.org_id`)).map(dates),
+      items: (await queryRows<OrgRow>(tx, sql`${ORG_VIEW} ORDER BY o.org_id`)).map(orgView),
     }));
   }
 
-  async getOrganization(orgId: string) {
-    const [row] = await this.uow.read((tx) => queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId}`));
+  async getOrganization(orgId: string): Promise<OrganizationView> {
+    const [row] = await this.uow.read((tx) =>
+      queryRows<OrgRow>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId}`),
+    );
     if (!row) throw notFound('Organization', orgId);
-    return dates(row);
+    return orgView(row);
   }
 
-  createOrganization(input: { org_id: string; name: string }, caller: Caller) {
+  createOrganization(input: OrganizationCreate, caller: Caller): Promise<OrganizationView> {
     return uniqueViolation(
       () =>
         this.uow.write(async (tx, append) => {
           await tx.execute(
             sql`INSERT INTO organizations (org_id, name) VALUES (${input.org_id}, ${input.name})`,
           );
-          const [row] = await queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${input.org_id}`);
-          const view = dates(row!);
+          const [row] = await queryRows<OrgRow>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${input.org_id}`);
+          const view = orgView(row!);
           append(caller.ctx, {
             action: 'organization.created',
             entityType: 'organization',
@@ -147,35 +144,42 @@ export class SiteService {
     );
   }
 
-  updateOrganization(orgId: string, patch: { name?: string | undefined; reason: string }, caller: Caller) {
+  updateOrganization(orgId: string, patch: OrganizationUpdate, caller: Caller): Promise<OrganizationView> {
     return this.uow.write(async (tx, append) => {
-      const [before] = await queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId} FOR UPDATE OF o`);
+      const [before] = await queryRows<OrgRow>(
+        tx,
+        sql`${ORG_VIEW} WHERE o.org_id = ${orgId} FOR UPDATE OF o`,
+      );
       if (!before) throw notFound('Organization', orgId);
       await tx.execute(
         sql`UPDATE organizations SET name = coalesce(${patch.name ?? null}, name) WHERE org_id = ${orgId}`,
       );
-      const [after] = await queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId}`);
+      const [after] = await queryRows<OrgRow>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId}`);
+      const view = orgView(after!);
       append(caller.ctx, {
         action: 'organization.updated',
         entityType: 'organization',
         entityId: orgId,
-        before: dates(before),
-        after: dates(after!),
+        before: orgView(before),
+        after: view,
         reason: patch.reason,
       });
-      return dates(after!);
+      return view;
     });
   }
 
   /** Only an organization without labs can go; labs are deactivated, never deleted. */
-  deleteOrganization(orgId: string, reason: string, caller: Caller) {
+  deleteOrganization(orgId: string, reason: string, caller: Caller): Promise<void> {
     return this.uow.write(async (tx, append) => {
-      const [before] = await queryRows<Row>(tx, sql`${ORG_VIEW} WHERE o.org_id = ${orgId} FOR UPDATE OF o`);
+      const [before] = await queryRows<OrgRow>(
+        tx,
+        sql`${ORG_VIEW} WHERE o.org_id = ${orgId} FOR UPDATE OF o`,
+      );
       if (!before) throw notFound('Organization', orgId);
-      if ((before['lab_count'] as number) > 0) throw conflict(`Organization ${orgId} still has labs`);
+      if (before.lab_count > 0) throw conflict(`Organization ${orgId} still has labs`);
       const [member] = await queryRows(
         tx,
-        sql`SELECT 1 FROM users WHERE organization_id = ${before['id']} LIMIT 1`,
+        sql`SELECT 1 FROM users WHERE organization_id = ${before.id} LIMIT 1`,
       );
       if (member) throw conflict(`Organization ${orgId} still has members`);
       await tx.execute(sql`DELETE FROM organizations WHERE org_id = ${orgId}`);
@@ -183,7 +187,7 @@ export class SiteService {
         action: 'organization.deleted',
         entityType: 'organization',
         entityId: orgId,
-        before: dates(before),
+        before: orgView(before),
         reason,
       });
     });
@@ -191,35 +195,26 @@ export class SiteService {
 
   // --- labs ---
 
-  listLabs(caller: Caller) {
+  listLabs(caller: Caller): Promise<LabList> {
     return this.uow.read(async (tx) => ({
       items: (
-        await queryRows<Row>(
+        await queryRows<LabRow>(
           tx,
           sql`${LAB_VIEW} WHERE ${caller.allLabs ? sql`TRUE` : sql`l.id = ${caller.labId}`} ORDER BY l.lab_id`,
         )
-      ).map(dates),
+      ).map(labView),
     }));
   }
 
-  async getLab(labCode: string, caller: Caller) {
+  async getLab(labCode: string, caller: Caller): Promise<LabView> {
     const [row] = await this.uow.read((tx) =>
-      queryRows<Row>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${labCode}`),
+      queryRows<LabRow>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${labCode}`),
     );
-    if (!row || (!caller.allLabs && row['id'] !== caller.labId)) throw notFound('Lab', labCode);
-    return dates(row);
+    if (!row || (!caller.allLabs && row.id !== caller.labId)) throw notFound('Lab', labCode);
+    return labView(row);
   }
 
-  createLab(
-    input: {
-      lab_id: string;
-      org_id: string;
-      name: string;
-      location?: string | undefined;
-      timezone?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  createLab(input: LabCreate, caller: Caller): Promise<LabView> {
     return uniqueViolation(
       () =>
         this.uow.write(async (tx, append) => {
@@ -230,8 +225,8 @@ export class SiteService {
           if (!org) throw badRef('body.org_id', `No organization ${input.org_id}`);
           await tx.execute(sql`INSERT INTO labs (lab_id, organization_id, name, location, timezone)
             VALUES (${input.lab_id}, ${org.id}, ${input.name}, ${input.location ?? null}, ${input.timezone ?? 'UTC'})`);
-          const [row] = await queryRows<Row>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${input.lab_id}`);
-          const view = dates(row!);
+          const [row] = await queryRows<LabRow>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${input.lab_id}`);
+          const view = labView(row!);
           append(caller.ctx, {
             action: 'lab.created',
             entityType: 'lab',
@@ -245,19 +240,12 @@ export class SiteService {
   }
 
   /** Name, location, timezone, active flag. Deactivating is the lab's "delete". */
-  updateLab(
-    labCode: string,
-    patch: {
-      name?: string | undefined;
-      location?: string | undefined;
-      timezone?: string | undefined;
-      is_active?: boolean | undefined;
-      reason: string;
-    },
-    caller: Caller,
-  ) {
+  updateLab(labCode: string, patch: LabUpdate, caller: Caller): Promise<LabView> {
     return this.uow.write(async (tx, append) => {
-      const [before] = await queryRows<Row>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${labCode} FOR UPDATE OF l`);
+      const [before] = await queryRows<LabRow>(
+        tx,
+        sql`${LAB_VIEW} WHERE l.lab_id = ${labCode} FOR UPDATE OF l`,
+      );
       if (!before) throw notFound('Lab', labCode);
       if (patch.is_active === false && labCode === DEFAULT_LAB_CODE)
         throw conflict('The default lab cannot be deactivated');
@@ -265,21 +253,22 @@ export class SiteService {
           location = coalesce(${patch.location ?? null}, location), timezone = coalesce(${patch.timezone ?? null}, timezone),
           is_active = coalesce(${patch.is_active ?? null}::boolean, is_active)
         WHERE lab_id = ${labCode}`);
-      const [after] = await queryRows<Row>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${labCode}`);
+      const [after] = await queryRows<LabRow>(tx, sql`${LAB_VIEW} WHERE l.lab_id = ${labCode}`);
+      const view = labView(after!);
       append(caller.ctx, {
         action: patch.is_active === false ? 'lab.deactivated' : 'lab.updated',
         entityType: 'lab',
         entityId: labCode,
-        before: dates(before),
-        after: dates(after!),
+        before: labView(before),
+        after: view,
         reason: patch.reason,
       });
-      return dates(after!);
+      return view;
     });
   }
 
   /** Membership: places a user in a lab (and its organization). */
-  setMembership(labCode: string, email: string, reason: string, caller: Caller) {
+  setMembership(labCode: string, email: string, reason: string, caller: Caller): Promise<LabMembership> {
     return this.uow.write(async (tx, append) => {
       const [lab] = await queryRows<{ id: string; organization_id: string; is_active: boolean }>(
         tx,
@@ -307,7 +296,7 @@ export class SiteService {
     });
   }
 
-  async listMembers(labCode: string, caller: Caller) {
+  async listMembers(labCode: string, caller: Caller): Promise<LabMembers> {
     const lab = await this.getLab(labCode, caller);
     const rows = await this.uow.read((tx) =>
       queryRows<{ email: string; name: string }>(
@@ -318,51 +307,43 @@ export class SiteService {
              ORDER BY u.email`,
       ),
     );
-    return { lab_id: lab['lab_id'], items: rows };
+    return { lab_id: lab.lab_id, items: rows };
   }
 
   // --- nodes ---
 
-  listNodes(caller: Caller) {
+  listNodes(caller: Caller): Promise<NodeList> {
     return this.uow.read(async (tx) => ({
       items: (
-        await queryRows<Row>(
+        await queryRows<NodeRow>(
           tx,
           sql`${NODE_VIEW} WHERE ${caller.allLabs ? sql`TRUE` : sql`n.lab_id = ${caller.labId}`} ORDER BY n.node_id`,
         )
-      ).map(dates),
+      ).map(nodeView),
     }));
   }
 
-  private async nodeRow(tx: Tx, nodeId: string, caller: Caller, lock = false) {
-    const [row] = await queryRows<Row>(
+  private async nodeRow(tx: Tx, nodeId: string, caller: Caller, lock = false): Promise<NodeRow> {
+    const [row] = await queryRows<NodeRow>(
       tx,
       sql`${NODE_VIEW} WHERE n.node_id = ${nodeId} ${lock ? sql`FOR UPDATE OF n` : sql``}`,
     );
-    if (!row || (!caller.allLabs && row['lab_uuid'] !== caller.labId)) throw notFound('Node', nodeId);
+    if (!row || (!caller.allLabs && row.lab_uuid !== caller.labId)) throw notFound('Node', nodeId);
     return row;
   }
 
-  async getNode(nodeId: string, caller: Caller) {
-    return dates(await this.uow.read((tx) => this.nodeRow(tx, nodeId, caller)));
+  async getNode(nodeId: string, caller: Caller): Promise<NodeView> {
+    return nodeView(await this.uow.read((tx) => this.nodeRow(tx, nodeId, caller)));
   }
 
-  createNode(
-    input: {
-      node_id: string;
-      lab_id?: string | undefined;
-      hostname: string;
-      capabilities?: Record<string, unknown> | undefined;
-    },
-    caller: Caller,
-  ) {
+  createNode(input: NodeCreate, caller: Caller): Promise<NodeView> {
     return uniqueViolation(
       () =>
         this.uow.write(async (tx, append) => {
           const labId = await this.labUuid(tx, input.lab_id, caller);
           await tx.execute(sql`INSERT INTO nodes (node_id, lab_id, hostname, capabilities)
             VALUES (${input.node_id}, ${labId}, ${input.hostname}, ${JSON.stringify(input.capabilities ?? {})}::jsonb)`);
-          const view = dates(await this.nodeRow(tx, input.node_id, caller));
+          const view = nodeView(await this.nodeRow(tx, input.node_id, caller));
           append(caller.ctx, {
             action: 'node.created',
             entityType: 'node',
@@ -375,21 +356,13 @@ export class SiteService {
     );
   }
 
-  updateNode(
-    nodeId: string,
-    patch: {
-      hostname?: string | undefined;
-      capabilities?: Record<string, unknown> | undefined;
-      reason: string;
-    },
-    caller: Caller,
-  ) {
+  updateNode(nodeId: string, patch: NodeUpdate, caller: Caller): Promise<NodeView> {
     return this.uow.write(async (tx, append) => {
-      const before = dates(await this.nodeRow(tx, nodeId, caller, true));
+      const before = nodeView(await this.nodeRow(tx, nodeId, caller, true));
       await tx.execute(sql`UPDATE nodes SET hostname = coalesce(${patch.hostname ?? null}, hostname),
         capabilities = coalesce(${patch.capabilities ? JSON.stringify(patch.capabilities) : null}::jsonb, capabilities)
         WHERE node_id = ${nodeId}`);
-      const after = dates(await this.nodeRow(tx, nodeId, caller));
+      const after = nodeView(await this.nodeRow(tx, nodeId, caller));
       append(caller.ctx, {
         action: 'node.updated',
         entityType: 'node',
@@ -406,19 +379,19 @@ export class SiteService {
    * A heartbeat stamps last_heartbeat_at. Only a change of state (offline -> online) is audited, so a
    * node beating every few seconds does not flood the audit trail with telemetry.
    */
-  heartbeat(nodeId: string, caller: Caller) {
+  heartbeat(nodeId: string, caller: Caller): Promise<NodeView> {
     return this.uow.write(async (tx, append) => {
       const before = await this.nodeRow(tx, nodeId, caller, true);
       await tx.execute(
         sql`UPDATE nodes SET last_heartbeat_at = now(), status = 'online' WHERE node_id = ${nodeId}`,
       );
-      const after = dates(await this.nodeRow(tx, nodeId, caller));
-      if (before['status'] !== 'online') {
+      const after = nodeView(await this.nodeRow(tx, nodeId, caller));
+      if (before.status !== 'online') {
         append(caller.ctx, {
           action: 'node.online',
           entityType: 'node',
           entityId: nodeId,
-          before: { status: before['status'], last_heartbeat_at: iso(before['last_heartbeat_at']) },
+          before: { status: before.status, last_heartbeat_at: iso(before.last_heartbeat_at) },
           after: { status: 'online' },
         });
       }
@@ -426,20 +399,17 @@ export class SiteService {
     });
   }
 
-  deleteNode(nodeId: string, reason: string, caller: Caller) {
+  deleteNode(nodeId: string, reason: string, caller: Caller): Promise<void> {
     return this.uow.write(async (tx, append) => {
       const before = await this.nodeRow(tx, nodeId, caller, true);
-      const [hub] = await queryRows(
-        tx,
-        sql`SELECT 1 FROM device_hubs WHERE node_id = ${before['id']} LIMIT 1`,
-      );
+      const [hub] = await queryRows(tx, sql`SELECT 1 FROM device_hubs WHERE node_id = ${before.id} LIMIT 1`);
       if (hub) throw conflict(`Node ${nodeId} still hosts device hubs`);
       await tx.execute(sql`DELETE FROM nodes WHERE node_id = ${nodeId}`);
       append(caller.ctx, {
         action: 'node.deleted',
         entityType: 'node',
         entityId: nodeId,
-        before: dates(before),
+        before: nodeView(before),
         reason,
       });
     });
@@ -447,39 +417,31 @@ export class SiteService {
 
   // --- device hubs ---
 
-  listHubs(caller: Caller) {
+  listHubs(caller: Caller): Promise<DeviceHubList> {
     return this.uow.read(async (tx) => ({
       items: (
-        await queryRows<Row>(
+        await queryRows<HubRow>(
           tx,
           sql`${HUB_VIEW} WHERE ${caller.allLabs ? sql`TRUE` : sql`n.lab_id = ${caller.labId}`} ORDER BY h.hub_id`,
         )
-      ).map(dates),
+      ).map(hubView),
     }));
   }
 
-  private async hubRow(tx: Tx, hubId: string, caller: Caller, lock = false) {
-    const [row] = await queryRows<Row>(
+  private async hubRow(tx: Tx, hubId: string, caller: Caller, lock = false): Promise<HubRow> {
+    const [row] = await queryRows<HubRow>(
       tx,
       sql`${HUB_VIEW} WHERE h.hub_id = ${hubId} ${lock ? sql`FOR UPDATE OF h` : sql``}`,
     );
-    if (!row || (!caller.allLabs && row['lab_uuid'] !== caller.labId)) throw notFound('Device hub', hubId);
+    if (!row || (!caller.allLabs && row.lab_uuid !== caller.labId)) throw notFound('Device hub', hubId);
     return row;
   }
 
-  async getHub(hubId: string, caller: Caller) {
-    return dates(await this.uow.read((tx) => this.hubRow(tx, hubId, caller)));
+  async getHub(hubId: string, caller: Caller): Promise<DeviceHubView> {
+    return hubView(await this.uow.read((tx) => this.hubRow(tx, hubId, caller)));
   }
 
-  createHub(
-    input: {
-      hub_id: string;
-      node_id: string;
-      hub_type: string;
-      config?: Record<string, unknown> | undefined;
-    },
-    caller: Caller,
-  ) {
+  createHub(input: HubCreate, caller: Caller): Promise<DeviceHubView> {
     return uniqueViolation(
       () =>
         this.uow.write(async (tx, append) => {
@@ -487,8 +449,8 @@ export class SiteService {
             throw badRef('body.node_id', `No node ${input.node_id}`);
           });
           await tx.execute(sql`INSERT INTO device_hubs (hub_id, node_id, hub_type, config)
-            VALUES (${input.hub_id}, ${node['id']}, ${input.hub_type}, ${JSON.stringify(input.config ?? {})}::jsonb)`);
-          const view = dates(await this.hubRow(tx, input.hub_id, caller));
+            VALUES (${input.hub_id}, ${node.id}, ${input.hub_type}, ${JSON.stringify(input.config ?? {})}::jsonb)`);
+          const view = hubView(await this.hubRow(tx, input.hub_id, caller));
           append(caller.ctx, {
             action: 'device_hub.created',
             entityType: 'device_hub',
@@ -501,23 +463,14 @@ export class SiteService {
     );
   }
 
-  updateHub(
-    hubId: string,
-    patch: {
-      hub_type?: string | undefined;
-      config?: Record<string, unknown> | undefined;
-      status?: string | undefined;
-      reason: string;
-    },
-    caller: Caller,
-  ) {
+  updateHub(hubId: string, patch: HubUpdate, caller: Caller): Promise<DeviceHubView> {
     return this.uow.write(async (tx, append) => {
-      const before = dates(await this.hubRow(tx, hubId, caller, true));
+      const before = hubView(await this.hubRow(tx, hubId, caller, true));
       await tx.execute(sql`UPDATE device_hubs SET hub_type = coalesce(${patch.hub_type ?? null}, hub_type),
         config = coalesce(${patch.config ? JSON.stringify(patch.config) : null}::jsonb, config),
         status = coalesce(${patch.status ?? null}, status)
         WHERE hub_id = ${hubId}`);
-      const after = dates(await this.hubRow(tx, hubId, caller));
+      const after = hubView(await this.hubRow(tx, hubId, caller));
       append(caller.ctx, {
         action: 'device_hub.updated',
         entityType: 'device_hub',
@@ -530,17 +483,17 @@ export class SiteService {
     });
   }
 
-  deleteHub(hubId: string, reason: string, caller: Caller) {
+  deleteHub(hubId: string, reason: string, caller: Caller): Promise<void> {
     return this.uow.write(async (tx, append) => {
       const before = await this.hubRow(tx, hubId, caller, true);
-      const [device] = await queryRows(tx, sql`SELECT 1 FROM devices WHERE hub_id = ${before['id']} LIMIT 1`);
+      const [device] = await queryRows(tx, sql`SELECT 1 FROM devices WHERE hub_id = ${before.id} LIMIT 1`);
       if (device) throw conflict(`Device hub ${hubId} still has devices`);
       await tx.execute(sql`DELETE FROM device_hubs WHERE hub_id = ${hubId}`);
       append(caller.ctx, {
         action: 'device_hub.deleted',
         entityType: 'device_hub',
         entityId: hubId,
-        before: dates(before),
+        before: hubView(before),
         reason,
       });
     });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
-import { ensureDefaultSite } from './service.ts';
+import { ensureDefaultSite } from './port.ts';
 
 let lab: TestLab;
 let admin: { auth: { authorization: string }; email: string };
