@@ -1,4 +1,6 @@
-// SynFinance command line: `npm run synfinance -- generate|profile ...`.
+// SynFinance command line: `npm run synfinance -- generate|profile ...`. The environment is read once,
+// here, and passed to the commands that use it. Exit codes: 2 usage error, 1 configuration error or
+// failure.
 import { UsageError } from './cli/config.ts';
 import { EVALUATE_USAGE, runEvaluate } from './cli/evaluate.ts';
 import { GENERATE_USAGE, runGenerate } from './cli/generate.ts';
@@ -6,6 +8,7 @@ import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
 import { QUALITY_USAGE, runQuality } from './cli/quality.ts';
 import { runServe, SERVE_USAGE } from './cli/serve.ts';
 import { runTrain, TRAIN_USAGE } from './cli/train.ts';
+import { ConfigError, type Env, processEnvironment } from './config.ts';
 
 const USAGE = `SynFinance: synthetic Indian transactions with labelled fraud
 
@@ -17,11 +20,11 @@ ${TRAIN_USAGE}
 ${EVALUATE_USAGE}
 `;
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], env: Env): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === 'generate') return runGenerate(rest);
-  if (cmd === 'profile') return runProfile(rest);
-  if (cmd === 'serve') return runServe(rest);
+  if (cmd === 'generate') return runGenerate(rest, env);
+  if (cmd === 'profile') return runProfile(rest, env);
+  if (cmd === 'serve') return runServe(rest, env);
   if (cmd === 'quality') return runQuality(rest);
   if (cmd === 'train') return runTrain(rest);
   if (cmd === 'evaluate') return runEvaluate(rest);
@@ -32,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command "${cmd}" (expected generate, profile, serve, train or evaluate)`);
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2), processEnvironment()).then(
   (code) => {
     process.exitCode = code;
   },
@@ -40,6 +43,9 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       process.stderr.write(`synfinance: error: ${err.message}\n`);
       process.exitCode = 2;
+    } else if (err instanceof ConfigError) {
+      process.stderr.write(`synfinance: configuration error: ${err.message}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(
         `synfinance: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -1,294 +1,156 @@
-// SynFinance HTTP API (Fastify). Streams generated transactions; a client that disconnects stops
-// its generation. Optional API keys (SYNFINANCE_API_KEYS), a fixed-window rate limit, Prometheus
-// metrics through the shared observability plugin, OpenAPI at /openapi.json and /docs. Every error,
-// here and in the fraud routes, is RFC 9457 problem+json from @polymorph/http-problem (docs/api/problems.md).
+// SynFinance HTTP API (Fastify): generation streamed back, the fraud scoring routes, Prometheus metrics
+// through the shared observability plugin, OpenAPI 3.1 at /openapi.json and /docs, problem pages at
+// /problems. Optional API keys and a fixed-window rate limit guard everything but the operational
+// routes. Every error is RFC 9457 problem+json from @polymorph/http-problem (docs/api/problems.md).
+// Settings come in as one object (config.ts reads the environment; this file never does).
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type ProblemSlug, problemTypeOf } from '@polymorph/http-problem/catalogue';
 import { registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
-import { statusProblem, validationProblem } from '@polymorph/http-problem/problem';
+import { problemPagesPlugin } from '@polymorph/http-problem/pages';
+import { componentRefResolver, registerProblemSchema } from '@polymorph/http-problem/schema';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
-import { buildReferenceProfile, type ReferenceProfile } from '@polymorph/observability/quality/profile';
 import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
-import { qualityReport } from '@polymorph/observability/quality/report';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { Counter, Gauge, Registry } from 'prom-client';
-import { fraudOptionsFromEnv, fraudRoutes } from '../fraud/api/routes.ts';
-import { planShards } from '../generator/plan.ts';
-import { TXN_COLUMNS } from '../generator/schema.ts';
-import { generateStream } from '../generator/stream.ts';
-import { TaskRunner } from '../generator/task.ts';
-import { ANOMALY_TYPES, defaultGenParams, type GenParams } from '../generator/types.ts';
-import { parseDay } from '../generator/world/calendar.ts';
-import { TRANSACTION_QUALITY_SCHEMA, typedTransaction } from '../quality/transaction-quality-schema.ts';
+import { requestIdHeaderPlugin, requestIdServerOptions } from '@polymorph/observability/request-id';
+import { hoistNamedSchemas } from '@polymorph/openapi/named-schemas';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import type { ScoringConfig } from '../config.ts';
+import { createSynfinanceMetrics } from '../fraud/api/metrics.ts';
+import { fraudRoutes } from '../fraud/api/routes.ts';
+import { ScoringService } from '../fraud/api/scoring-service.ts';
+import { registerAccess } from './access.ts';
+import { GeneratedBatchMonitor } from './generation-quality.ts';
+import { completeRouteContract, SECURITY_SCHEMES } from './route-contract.ts';
+import { Health, Readiness } from './schemas.ts';
+import { type ApiState, transactionRoutes } from './transaction-routes.ts';
+
+export type { ApiState } from './transaction-routes.ts';
 
 export interface ApiOptions {
-  /** accepted API keys; empty = no authentication */
+  /** Accepted API keys; empty = no authentication. */
   apiKeys?: string[];
-  /** requests per window per client (key or IP); 0 = unlimited */
+  /** Requests per window per client (key or IP); 0 = unlimited. */
   rateLimit?: number;
   rateWindowMs?: number;
   maxCount?: number;
   logger?: boolean;
   /** Reported as app_data_dir_bytes{path} (disk used by generated datasets and models). */
   dataDir?: string;
+  /** Model, reload key, history cache and thresholds of the scoring routes; no model by default. */
+  scoring?: Partial<ScoringConfig>;
 }
 
-const CONTENT_TYPE = {
-  csv: 'text/csv; charset=utf-8',
-  jsonl: 'application/x-ndjson',
-  parquet: 'application/vnd.apache.parquet',
-};
-const PUBLIC = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
+const DOCS_PREFIX = '/docs';
+export const SYNFINANCE_API_VERSION = '0.1.0';
 
-export interface ApiState {
-  activeGenerations: number;
-}
+/** The problem types this service answers with, served as pages at /problems/<slug>. */
+const PROBLEM_SLUGS: ProblemSlug[] = [
+  'validation-error',
+  'malformed-json',
+  'bad-request',
+  'unauthorized',
+  'forbidden',
+  'not-found',
+  'conflict',
+  'body-too-large',
+  'unsupported-media-type',
+  'rate-limited',
+  'internal-error',
+  'batch-too-large',
+  'invalid-model',
+  'model-unavailable',
+];
 
 export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyInstance; state: ApiState }> {
   const app = Fastify({
     logger: opts.logger ?? false,
+    ...requestIdServerOptions(),
     // every bad field is listed, and a field the schema does not allow is refused rather than dropped
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
   registerProblemHandlers(app);
-  // the id a 500 problem asks the client to quote, also on the server's log lines
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-  });
+  registerProblemSchema(app);
+  app.addHook('onRoute', completeRouteContract);
+  // Response schemas document the contract (the tests check responses against it); serialising with
+  // JSON.stringify keeps a schema gap from silently dropping a field from a response.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(requestIdHeaderPlugin);
+
   const registry = new Registry();
   await app.register(httpMetricsPlugin, { registry, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
-  const qualityMetrics = qualityMetricsFor(registry);
-  /** The first shard (up to 20,000 rows) of a generation, regenerated as JSON: the same rows in any format. */
-  function firstShardRecords(params: GenParams, count: number): Record<string, unknown>[] {
-    const first = planShards(count, params.days, params.shardRows)[0];
-    if (!first) return [];
-    const text = new TextDecoder().decode(new TaskRunner(params, 'jsonl').run(0, [first]).txnText!);
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => typedTransaction(JSON.parse(line) as Record<string, unknown>));
-  }
-  // Expected missing and outlier rates come from the default world (seed 42); built on first use.
-  let generatedBaseline: ReferenceProfile | undefined;
-  /**
-   * Every generated batch is checked against the declared transaction schema: missing values and
-   * outliers beyond the default world's own rates, and schema violations, on its first shard. Drift is
-   * not judged here (each seed is a different synthetic world, so there is no single reference); it is
-   * monitored on scoring traffic against the model's training profile.
-   */
-  function monitorGeneratedBatch(params: GenParams, count: number): void {
-    try {
-      generatedBaseline ??= buildReferenceProfile(
-        firstShardRecords(defaultGenParams(), 20_000),
-        TRANSACTION_QUALITY_SCHEMA,
-      );
-      const records = firstShardRecords(params, count);
-      const report = qualityReport(generatedBaseline, records, TRANSACTION_QUALITY_SCHEMA, {
-        minWindow: Number.MAX_SAFE_INTEGER,
-      });
-      qualityMetrics.record('generated', report);
-    } catch (err) {
-      app.log.warn({ err }, 'data-quality check of a generated batch failed');
-    }
-  }
-  const generated = new Counter({
-    name: 'synfinance_transactions_generated_total',
-    help: 'Transactions generated and sent by the API',
-    registers: [registry],
-  });
-  const rate = new Gauge({
-    name: 'synfinance_generation_rate_txn_per_sec',
-    help: 'Generation rate of the most recent (or current) API generation, transactions per second',
-    registers: [registry],
-  });
-  const fraud = new Counter({
-    name: 'synfinance_fraud_injected_total',
-    help: 'Fraud rows injected into generated transactions, by fraud type and severity',
-    labelNames: ['fraud_type', 'severity'] as const,
-    registers: [registry],
-  });
-  const anomalies = new Counter({
-    name: 'synfinance_anomalies_injected_total',
-    help: 'Anomaly rows injected into generated transactions, by anomaly type',
-    labelNames: ['anomaly_type'] as const,
-    registers: [registry],
-  });
-  for (const anomaly_type of ANOMALY_TYPES) anomalies.inc({ anomaly_type }, 0);
-  const active = new Gauge({
-    name: 'synfinance_active_generations',
-    help: 'API generations currently streaming',
-    registers: [registry],
-  });
-  const state: ApiState = { activeGenerations: 0 };
-  const maxCount = opts.maxCount ?? 1_000_000;
+  const metrics = createSynfinanceMetrics(registry);
+  const quality = qualityMetricsFor(registry);
+  const warn = (err: unknown, message: string) => app.log.warn({ err }, message);
 
+  await registerDocs(app);
+  await app.register(problemPagesPlugin, { entries: PROBLEM_SLUGS.map(problemTypeOf) });
+  registerAccess(app, {
+    apiKeys: opts.apiKeys ?? [],
+    rateLimit: opts.rateLimit ?? 0,
+    rateWindowMs: opts.rateWindowMs ?? 60_000,
+    publicPrefixes: [DOCS_PREFIX],
+  });
+  registerProbes(app);
+
+  const state: ApiState = { activeGenerations: 0 };
+  const monitor = new GeneratedBatchMonitor(quality, warn);
+  await app.register(transactionRoutes, {
+    maxCount: opts.maxCount ?? 1_000_000,
+    metrics: metrics.generation,
+    state,
+    onComplete: (params, count) => monitor.check(params, count),
+  });
+  const { adminApiKey, ...scoringOptions } = opts.scoring ?? {};
+  const scoring = await ScoringService.open(scoringOptions, { metrics: metrics.scoring, quality, warn });
+  await app.register(fraudRoutes, { scoring, adminApiKey });
+  return { app, state };
+}
+
+/** OpenAPI 3.1 at /openapi.json (titled schemas hoisted into components) and the docs UI. */
+async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
+    refResolver: componentRefResolver,
     openapi: {
+      openapi: '3.1.0',
       info: {
         title: 'SynFinance API',
-        version: '0.1.0',
-        description: 'Synthetic Indian transactions with labelled fraud',
+        version: SYNFINANCE_API_VERSION,
+        description:
+          'Synthetic Indian transactions with labelled fraud, and a fraud-scoring model. Errors are RFC 9457 application/problem+json; each `type` resolves to a page under /problems.',
       },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      tags: [
+        { name: 'transactions', description: 'Generate synthetic transactions' },
+        { name: 'fraud', description: 'Score transactions, manage the model, feedback and drift' },
+        { name: 'system', description: 'Liveness and readiness' },
+        { name: 'problems', description: 'The problem types errors refer to' },
+      ],
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
+    transformObject: (document) =>
+      'openapiObject' in document ? hoistNamedSchemas(document.openapiObject) : document.swaggerObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+}
 
-  // API keys and rate limit for everything but the operational endpoints
-  const keys = new Set((opts.apiKeys ?? []).filter(Boolean));
-  const limit = opts.rateLimit ?? 0;
-  const windowMs = opts.rateWindowMs ?? 60_000;
-  const windows = new Map<string, { start: number; n: number }>();
-  let lastSweep = 0;
-  const isPublic = (req: FastifyRequest) => {
-    const url = req.routeOptions.url ?? req.url;
-    return PUBLIC.has(url) || url.startsWith('/docs');
-  };
-  app.addHook('onRequest', async (req, reply) => {
-    if (isPublic(req)) return;
-    const key = req.headers['x-api-key'];
-    if (keys.size && (typeof key !== 'string' || !keys.has(key))) {
-      throw statusProblem(401, 'missing or invalid x-api-key');
-    }
-    if (limit > 0) {
-      const who = typeof key === 'string' && key ? `k:${key}` : `ip:${req.ip}`;
-      const now = Date.now();
-      // expired windows are dropped once the map is large, at most once per window (not per request)
-      if (windows.size > 10_000 && now - lastSweep >= windowMs) {
-        lastSweep = now;
-        for (const [k, v] of windows) if (now - v.start >= windowMs) windows.delete(k);
-      }
-      let w = windows.get(who);
-      if (!w || now - w.start >= windowMs) {
-        w = { start: now, n: 0 };
-        windows.set(who, w);
-      }
-      if (++w.n > limit) {
-        reply.header('retry-after', Math.ceil((w.start + windowMs - now) / 1000));
-        throw statusProblem(
-          429,
-          `more than ${limit} requests in ${windowMs / 1000} s; retry after the seconds in retry-after`,
-        );
-      }
-    }
-  });
-
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { schema: { hide: true } }, async () => ({ status: 'ready' }));
-
+function registerProbes(app: FastifyInstance): void {
+  const system = { tags: ['system'] };
   app.get(
-    '/api/transactions/schema',
+    '/health',
     {
-      schema: {
-        description: 'Columns of the transaction table (see docs/synfinance/schema.md)',
-        security: [{ apiKey: [] }],
-      },
+      config: { public: true },
+      schema: { ...system, operationId: 'getHealth', summary: 'Liveness', response: { 200: Health } },
     },
-    async () => ({ columns: TXN_COLUMNS }),
+    async () => ({ status: 'ok' as const }),
   );
-
-  app.post<{
-    Body: {
-      count: number;
-      seed?: number;
-      fraud_rate?: number;
-      format?: 'csv' | 'jsonl' | 'parquet';
-      start?: string;
-      days?: number;
-    };
-  }>(
-    '/api/transactions/generate',
+  app.get(
+    '/ready',
     {
-      schema: {
-        description: 'Generate transactions and stream them back (CSV, JSONL or Parquet)',
-        security: [{ apiKey: [] }],
-        body: {
-          type: 'object',
-          required: ['count'],
-          additionalProperties: false,
-          properties: {
-            count: { type: 'integer', minimum: 1, maximum: maxCount },
-            seed: { type: 'integer', minimum: 0, default: 42 },
-            fraud_rate: { type: 'number', minimum: 0, maximum: 0.5, default: 0.02 },
-            format: { type: 'string', enum: ['csv', 'jsonl', 'parquet'], default: 'csv' },
-            start: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', default: '2025-01-01' },
-            days: { type: 'integer', minimum: 1, maximum: 3660, default: 365 },
-          },
-        },
-      },
+      config: { public: true },
+      schema: { ...system, operationId: 'getReadiness', summary: 'Readiness', response: { 200: Readiness } },
     },
-    async (req, reply) => {
-      const b = req.body;
-      const startDay = parseDay(b.start ?? '2025-01-01');
-      if (startDay === null)
-        throw validationProblem([{ field: 'body.start', message: `is not a real date (${b.start})` }]);
-      const format = b.format ?? 'csv';
-      const params = defaultGenParams({
-        startDay,
-        ...(b.seed !== undefined && { seed: b.seed }),
-        ...(b.days !== undefined && { days: b.days }),
-        ...(b.fraud_rate !== undefined && { fraudRate: b.fraud_rate }),
-      });
-      const ac = new AbortController();
-      // the response's 'close' before it finished = the client went away (the request's own
-      // 'close' fires as soon as its body has been read, so it cannot be used for this)
-      const onClose = () => {
-        if (!reply.raw.writableFinished) ac.abort();
-      };
-      reply.raw.on('close', onClose);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': CONTENT_TYPE[format],
-        'content-disposition': `attachment; filename="transactions.${format}"`,
-      });
-      state.activeGenerations++;
-      active.inc();
-      const t0 = performance.now();
-      let rows = 0;
-      try {
-        for await (const chunk of generateStream(params, b.count, format, ac.signal)) {
-          if (ac.signal.aborted) break;
-          if (chunk.stats) {
-            rows += chunk.stats.rows;
-            generated.inc(chunk.stats.rows);
-            for (const [k, v] of Object.entries(chunk.stats.fraudByTypeSeverity)) {
-              const [fraud_type, severity] = k.split('|');
-              fraud.inc({ fraud_type: fraud_type!, severity: severity! }, v);
-            }
-            for (const [anomaly_type, v] of Object.entries(chunk.stats.anomalyByType))
-              anomalies.inc({ anomaly_type }, v);
-            rate.set(rows / Math.max((performance.now() - t0) / 1000, 1e-6));
-          }
-          if (!res.write(chunk.bytes)) {
-            await new Promise<void>((resolve) => {
-              const done = () => {
-                res.off('drain', done);
-                ac.signal.removeEventListener('abort', done);
-                resolve();
-              };
-              res.on('drain', done);
-              ac.signal.addEventListener('abort', done, { once: true });
-            });
-          }
-        }
-        if (!ac.signal.aborted) {
-          res.end();
-          setImmediate(() => monitorGeneratedBatch(params, b.count));
-        } else res.destroy();
-      } catch (e) {
-        req.log.error(e);
-        res.destroy();
-      } finally {
-        state.activeGenerations--;
-        active.dec();
-        reply.raw.off('close', onClose);
-      }
-    },
+    async () => ({ status: 'ready' as const }),
   );
-
-  await app.register(fraudRoutes, fraudOptionsFromEnv()); // fraud scoring API and metrics (issue 6)
-
-  return { app, state };
 }

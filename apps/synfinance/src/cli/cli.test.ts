@@ -43,7 +43,7 @@ describe('generate: bad input exits 2 with one clear line and leaves no file', (
     it(`${name} (in-process parse)`, () => {
       const dir = tmpDir();
       const out = path.join(dir, 'x.csv');
-      expect(() => parseGenerateArgs(args(out))).toThrow(msg);
+      expect(() => parseGenerateArgs(args(out), {})).toThrow(msg);
       expect(fs.readdirSync(dir)).toEqual([]);
     });
   }
@@ -113,8 +113,8 @@ describe('config profiles', () => {
     expect(deepMerge({ a: { b: 1, c: 2 } }, { a: { c: 3 } })).toEqual({ a: { b: 1, c: 3 } });
   });
   it('an unknown profile or missing config file is a usage error', () => {
-    expect(() => loadConfig({ profile: 'staging' })).toThrow(/unknown profile/);
-    expect(() => loadConfig({ file: '/nonexistent.yaml' })).toThrow(/cannot read config file/);
+    expect(() => loadConfig({ profile: 'staging' }, {})).toThrow(/unknown profile/);
+    expect(() => loadConfig({ file: '/nonexistent.yaml' }, {})).toThrow(/cannot read config file/);
   });
 });
 
@@ -124,7 +124,7 @@ describe('profile', () => {
     const p = await profileFile(g.file);
     expect(p.rows).toBe(40_000);
     expect(Object.keys(p.amountQuantiles).length).toBe(12);
-    const cfg = loadConfig({});
+    const cfg = loadConfig({}, {});
     const figs = compareWithTargets(p, cfg);
     expect(figs.map((f) => f.name)).toEqual([
       'payment_mode_share',

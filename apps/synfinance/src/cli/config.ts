@@ -1,8 +1,10 @@
-// YAML profiles with ${VAR} / ${VAR:-default} substitution, merged default <- profile <- flags.
+// YAML profiles with ${VAR} / ${VAR:-default} substitution from the environment the CLI passes in,
+// merged default <- profile <- flags.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import type { Env } from '../config.ts';
 
 export const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../config');
 export const PROFILES = ['default', 'development', 'test', 'production'] as const;
@@ -10,7 +12,7 @@ export const PROFILES = ['default', 'development', 'test', 'production'] as cons
 export class UsageError extends Error {}
 
 /** Replace ${VAR} and ${VAR:-default}; an unset ${VAR} without default becomes an empty string. */
-export function substituteEnv(text: string, env: NodeJS.ProcessEnv = process.env): string {
+export function substituteEnv(text: string, env: Env): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def?: string) => {
     const v = env[name];
     if (v !== undefined && v !== '') return v;
@@ -32,7 +34,7 @@ export function deepMerge(a: ConfigTree, b: ConfigTree): ConfigTree {
   return out;
 }
 
-export function loadYaml(file: string, env: NodeJS.ProcessEnv = process.env): ConfigTree {
+export function loadYaml(file: string, env: Env): ConfigTree {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -51,10 +53,7 @@ export function loadYaml(file: string, env: NodeJS.ProcessEnv = process.env): Co
 }
 
 /** default.yaml merged with a named profile or an explicit file. */
-export function loadConfig(
-  opts: { profile?: string; file?: string },
-  env: NodeJS.ProcessEnv = process.env,
-): ConfigTree {
+export function loadConfig(opts: { profile?: string; file?: string }, env: Env): ConfigTree {
   let cfg = loadYaml(path.join(CONFIG_DIR, 'default.yaml'), env);
   if (opts.profile && opts.profile !== 'default') {
     if (!(PROFILES as readonly string[]).includes(opts.profile)) {

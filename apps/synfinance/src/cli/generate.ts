@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Env } from '../config.ts';
 import { generateDataset, type RunSummary } from '../generator/run.ts';
 import type { Format } from '../generator/task.ts';
 import { type Difficulty, FRAUD_TYPES, type GenParams } from '../generator/types.ts';
@@ -77,7 +78,7 @@ function checkWritable(out: string): void {
 }
 
 /** Parse argv (after "generate") into a validated job. Throws UsageError on any bad input. */
-export function parseGenerateArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): GenerateJob {
+export function parseGenerateArgs(argv: string[], env: Env): GenerateJob {
   // let negative numbers through as values ("--count -5") so they get a clear range error
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -245,8 +246,8 @@ export function formatSummary(s: RunSummary, targetRate?: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runGenerate(argv: string[]): Promise<number> {
-  const job = parseGenerateArgs(argv);
+export async function runGenerate(argv: string[], env: Env): Promise<number> {
+  const job = parseGenerateArgs(argv, env);
   const progress = progressReporter(job.quiet);
   const ac = new AbortController();
   const onSignal = () => ac.abort();

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Rng } from '@polymorph/random/rng';
+import type { Env } from '../config.ts';
 import { FRAUD_TYPES } from '../generator/types.ts';
 import { CATEGORIES } from '../generator/world/merchants.ts';
 import { readRows } from '../transactions/read.ts';
@@ -187,7 +188,7 @@ export function compareWithTargets(p: DatasetProfile, cfg: ConfigTree, tolerance
   return figures;
 }
 
-export async function runProfile(argv: string[]): Promise<number> {
+export async function runProfile(argv: string[], env: Env): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -211,7 +212,10 @@ export async function runProfile(argv: string[]): Promise<number> {
   const tol = v.tolerance !== undefined ? Number(v.tolerance) : undefined;
   if (tol !== undefined && !(tol >= 0))
     throw new UsageError(`--tolerance must be a number >= 0, got "${v.tolerance}"`);
-  const cfg = loadConfig({ profile: v.profile as string | undefined, file: v.config as string | undefined });
+  const cfg = loadConfig(
+    { profile: v.profile as string | undefined, file: v.config as string | undefined },
+    env,
+  );
   const p = await profileFile(file);
   const figures = compareWithTargets(p, cfg, tol);
   if (v.json) {

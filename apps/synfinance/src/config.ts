@@ -1,0 +1,99 @@
+// SynFinance's environment, read in one place. The service's settings are parsed and validated once
+// into one typed object (loadServerConfig); the generator's YAML profiles substitute variables from
+// the environment object the CLI hands them, never from process.env directly.
+import { resolve } from 'node:path';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The process environment, read once by the CLI entry point and passed down from there. */
+export function processEnvironment(): Env {
+  return { ...process.env };
+}
+
+/** Settings of the scoring routes (model, reload key, history cache, decision thresholds). */
+export interface ScoringConfig {
+  /** Model file loaded at start-up and by a reload without a path; without one the routes answer 503. */
+  modelPath: string | undefined;
+  /** Key for POST /api/fraud/model/reload (header x-admin-key); without one, reload answers 403. */
+  adminApiKey: string | undefined;
+  /** Customers kept in the history LRU; undefined = the scorer's default. */
+  cacheSize: number | undefined;
+  /** Overrides of the model's review/block thresholds. */
+  thresholds: { review?: number; block?: number };
+}
+
+/** Everything `synfinance serve` reads from SYNFINANCE_* variables. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Accepted x-api-key values; empty = no authentication. */
+  apiKeys: string[];
+  /** Requests per minute per client (key, or IP without keys); 0 = unlimited. */
+  rateLimit: number;
+  /** Reported as app_data_dir_bytes{path}. */
+  dataDir: string;
+  scoring: ScoringConfig;
+}
+
+/** A configuration error names the variable at fault, in one line. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const given = (env: Env, name: string): string | undefined => {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+};
+
+function numberIn(env: Env, name: string, min: number, max: number, integer = false): number | undefined {
+  const raw = given(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  const kind = integer ? 'an integer' : 'a number';
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    throw new ConfigError(name, `must be ${kind} in [${min}, ${max}] (got "${raw}")`);
+  }
+  return value;
+}
+
+function host(env: Env): string {
+  const value = given(env, 'SYNFINANCE_HOST') ?? '127.0.0.1';
+  if (/\s/.test(value))
+    throw new ConfigError('SYNFINANCE_HOST', `must be a host name or IP address (got "${value}")`);
+  return value;
+}
+
+function scoring(env: Env): ScoringConfig {
+  const review = numberIn(env, 'SYNFINANCE_REVIEW_THRESHOLD', 0, 1);
+  const block = numberIn(env, 'SYNFINANCE_BLOCK_THRESHOLD', 0, 1);
+  return {
+    modelPath: given(env, 'SYNFINANCE_MODEL_PATH'),
+    adminApiKey: given(env, 'SYNFINANCE_ADMIN_API_KEY'),
+    cacheSize: numberIn(env, 'SYNFINANCE_FRAUD_CACHE_SIZE', 1, 100_000_000, true),
+    thresholds: {
+      ...(review !== undefined && { review }),
+      ...(block !== undefined && { block }),
+    },
+  };
+}
+
+/** Reads and validates every SYNFINANCE_* setting of the service, once, at start. */
+export function loadServerConfig(env: Env): ServerConfig {
+  return {
+    host: host(env),
+    port: numberIn(env, 'SYNFINANCE_PORT', 0, 65535, true) ?? 8000,
+    apiKeys: (env['SYNFINANCE_API_KEYS'] ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+    rateLimit: numberIn(env, 'SYNFINANCE_RATE_LIMIT', 0, Number.MAX_SAFE_INTEGER) ?? 60,
+    dataDir: resolve(given(env, 'SYNFINANCE_DATA_DIR') ?? 'data/synfinance'),
+    scoring: scoring(env),
+  };
+}
