@@ -1,4 +1,5 @@
 import { callerOf } from '../../platform/access/lab-scope.ts';
+import type { Permission } from '../../platform/access/permissions.ts';
 import { ReasonQuery } from '../../platform/http/common-schemas.ts';
 import { problemResponses } from '../../platform/http/route-contract.ts';
 import type { LabRoutes } from '../../platform/http/typed-routes.ts';
@@ -32,9 +33,9 @@ import {
 import type { SiteService } from './service.ts';
 
 const tags = ['sites'];
-const read = { permission: 'sites:read' } as const;
-const create = { permission: 'sites:create' } as const;
-const update = { permission: 'sites:update' } as const;
+const read: { permission: Permission } = { permission: 'sites:read' };
+const create: { permission: Permission } = { permission: 'sites:create' };
+const update: { permission: Permission } = { permission: 'sites:update' };
 
 /** Organizations, labs (with membership), nodes (with heartbeat) and device hubs. */
 export const siteRoutes: LabRoutes<{ sites: SiteService }> = async (app, { sites }) => {

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { iso } from '../../db/sql-values.ts';
-import { type Caller, notFound } from '../../platform/access/lab-scope.ts';
+import { type Caller, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import { DEFAULT_LAB_CODE } from './port.ts';
@@ -198,10 +198,7 @@ export class SiteService {
   listLabs(caller: Caller): Promise<LabList> {
     return this.uow.read(async (tx) => ({
       items: (
-        await queryRows<LabRow>(
-          tx,
-          sql`${LAB_VIEW} WHERE ${caller.allLabs ? sql`TRUE` : sql`l.id = ${caller.labId}`} ORDER BY l.lab_id`,
-        )
+        await queryRows<LabRow>(tx, sql`${LAB_VIEW} WHERE ${visibleTo(caller, sql`l.id`)} ORDER BY l.lab_id`)
       ).map(labView),
     }));
   }
@@ -317,7 +314,7 @@ export class SiteService {
       items: (
         await queryRows<NodeRow>(
           tx,
-          sql`${NODE_VIEW} WHERE ${caller.allLabs ? sql`TRUE` : sql`n.lab_id = ${caller.labId}`} ORDER BY n.node_id`,
+          sql`${NODE_VIEW} WHERE ${visibleTo(caller, sql`n.lab_id`)} ORDER BY n.node_id`,
         )
       ).map(nodeView),
     }));
@@ -422,7 +419,7 @@ export class SiteService {
       items: (
         await queryRows<HubRow>(
           tx,
-          sql`${HUB_VIEW} WHERE ${caller.allLabs ? sql`TRUE` : sql`n.lab_id = ${caller.labId}`} ORDER BY h.hub_id`,
+          sql`${HUB_VIEW} WHERE ${visibleTo(caller, sql`n.lab_id`)} ORDER BY h.hub_id`,
         )
       ).map(hubView),
     }));
