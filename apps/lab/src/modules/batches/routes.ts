@@ -1,90 +1,87 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { callerOf } from '../../platform/access/lab-scope.ts';
-import { Code, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
-import { registerCreateAndListUntyped } from '../../platform/http/create-and-list-routes.ts';
-import { BATCH_SORTS, type BatchService } from './service.ts';
+import { createAndListRoutes } from '../../platform/http/create-and-list-routes.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import {
+  BatchCreate,
+  BatchDecision,
+  BatchDetail,
+  BatchList,
+  BatchParams,
+  BatchQuery,
+  BatchUpdate,
+  BatchView,
+} from './schemas.ts';
+import type { BatchService } from './service.ts';
 
 const tags = ['batches'];
-const Param = Type.Object({ batchId: Code });
-const Decision = Type.Object(
-  {
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
-    mfa_code: Type.Optional(Type.String({ maxLength: 32 })),
-    reason: Reason,
-  },
-  { additionalProperties: false },
-);
 
 /** /api/batches (also under /api/samples/batches, the seed's paths). */
-export async function batchRoutes(app: FastifyInstance, opts: { batches: BatchService }) {
-  const { batches } = opts;
-  const createSchema = {
+export const batchRoutes: LabRoutes<{ batches: BatchService }> = async (app, { batches }) => {
+  const resource = createAndListRoutes('batches', {
+    noun: ['Batch', 'Batches'],
     tags,
-    body: Type.Object(
-      { batch_id: Code, project_id: Code, description: Type.Optional(Type.String({ maxLength: 2000 })) },
-      { additionalProperties: false },
-    ),
-  };
-  const listSchema = {
-    tags,
-    querystring: Type.Object(
-      {
-        limit: Limit,
-        offset: Offset,
-        project_id: Type.Optional(Code),
-        status: Type.Optional(
-          Type.Union([Type.Literal('active'), Type.Literal('released'), Type.Literal('rejected')]),
-        ),
-        sort: Sort(BATCH_SORTS),
-      },
-      { additionalProperties: false },
-    ),
-  };
-  registerCreateAndListUntyped(app, 'batches', { create: createSchema, list: listSchema }, batches);
+    body: BatchCreate,
+    query: BatchQuery,
+    view: BatchView,
+    list: BatchList,
+    // 409: the batch_id is taken or the project is archived.
+    createProblems: [409],
+  });
+  for (const { url, create, list } of resource) {
+    app.post(url, create, async (req, reply) =>
+      reply.code(201).send(await batches.create(req.body, callerOf(req))),
+    );
+    app.get(url, list, async (req) => batches.list(req.query, callerOf(req)));
+  }
   app.get(
     '/api/batches/:batchId',
-    { config: { permission: 'batches:read' }, schema: { tags, params: Param } },
-    async (req) => batches.get((req.params as { batchId: string }).batchId, callerOf(req)),
+    {
+      config: { permission: 'batches:read' },
+      schema: {
+        operationId: 'getBatch',
+        summary: 'A batch with its sample count',
+        tags,
+        params: BatchParams,
+        response: { 200: BatchDetail, ...problemResponses(404) },
+      },
+    },
+    async (req) => batches.get(req.params.batchId, callerOf(req)),
   );
   app.patch(
     '/api/batches/:batchId',
     {
       config: { permission: 'batches:update' },
       schema: {
+        operationId: 'updateBatch',
+        summary: 'Change the description of an active batch (audited, with a reason)',
+        description: 'A released or rejected batch is frozen (409).',
         tags,
-        params: Param,
-        body: Type.Object(
-          {
-            description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
-            reason: Reason,
-          },
-          { additionalProperties: false },
-        ),
+        params: BatchParams,
+        body: BatchUpdate,
+        response: { 200: BatchView, ...problemResponses(404, 409) },
       },
     },
-    async (req) =>
-      batches.update((req.params as { batchId: string }).batchId, req.body as never, callerOf(req)),
+    async (req) => batches.update(req.params.batchId, req.body, callerOf(req)),
   );
   for (const decision of ['release', 'reject'] as const) {
+    const meaning = decision === 'release' ? 'approved' : 'rejected';
     app.post(
       `/api/batches/:batchId/${decision}`,
       {
         config: { permission: 'batches:approve' },
         schema: {
+          operationId: `${decision}Batch`,
+          summary: `${decision === 'release' ? 'Release' : 'Reject'} the batch with an electronic signature (meaning ${meaning})`,
+          description:
+            'The signer re-authenticates (401 on a wrong password or missing MFA code, 423 when the account is locked) and must not be the batch creator (403 segregation-of-duties). 409 when the batch is already decided; 503 without a signature service.',
           tags,
-          summary: `${decision === 'release' ? 'Release' : 'Reject'} the batch with an electronic signature (meaning ${decision === 'release' ? 'approved' : 'rejected'}); not by its creator`,
-          params: Param,
-          body: Decision,
+          params: BatchParams,
+          body: BatchDecision,
+          response: { 200: BatchView, ...problemResponses(404, 409, 423, 503) },
         },
       },
-      async (req) =>
-        batches.decide(
-          (req.params as { batchId: string }).batchId,
-          decision,
-          req.body as never,
-          callerOf(req),
-        ),
+      async (req) => batches.decide(req.params.batchId, decision, req.body, callerOf(req)),
     );
   }
-}
+};

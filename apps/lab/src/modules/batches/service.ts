@@ -4,37 +4,38 @@ import { isUniqueViolation } from '../../db/errors.ts';
 import { iso } from '../../db/sql-values.ts';
 import { type Caller, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
+import { offsetPage } from '../../platform/http/offset-page.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
+import type {
+  BATCH_SORTS,
+  BatchCreate,
+  BatchDecision,
+  BatchDetail,
+  BatchList,
+  BatchQuery,
+  BatchUpdate,
+  BatchView,
+} from './schemas.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
-const SORTS: Record<string, SQL> = {
+const SORTS: Record<(typeof BATCH_SORTS)[number], SQL> = {
   '-created_at': sql`b.created_at DESC, b.batch_id`,
   created_at: sql`b.created_at, b.batch_id`,
   batch_id: sql`b.batch_id`,
   status: sql`b.status, b.batch_id`,
 };
-export const BATCH_SORTS = Object.keys(SORTS);
-
-export interface BatchView {
-  batch_id: string;
-  project_id: string;
-  status: string;
-  description: string | null;
-  lab_id: string | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  decided_by: string | null;
-  decided_at: string | null;
-  decision_signature_id: string | null;
-}
 
 const VIEW = sql`SELECT b.id, b.batch_id, p.project_id, b.status, b.description, l.lab_id, b.created_by, b.created_at,
     b.updated_at, b.decided_by, b.decided_at, b.decision_signature_id
   FROM batches b JOIN projects p ON p.id = b.project_id LEFT JOIN labs l ON l.id = b.lab_id`;
-type Row = BatchView & { id: string };
+type Row = Omit<BatchView, 'created_at' | 'updated_at' | 'decided_at'> & {
+  id: string;
+  created_at: unknown;
+  updated_at: unknown;
+  decided_at: unknown;
+};
 const toView = (r: Row): BatchView => ({
   batch_id: r.batch_id,
   project_id: r.project_id,
@@ -112,10 +113,7 @@ export class BatchService {
     return row;
   }
 
-  async create(
-    input: { batch_id: string; project_id: string; description?: string | undefined },
-    caller: Caller,
-  ) {
+  async create(input: BatchCreate, caller: Caller): Promise<BatchView> {
     try {
       return await this.uow.write(async (tx, append) => {
         const [project] = await queryRows<{ id: string; lab_id: string | null; status: string }>(
@@ -157,7 +155,7 @@ export class BatchService {
     }
   }
 
-  async get(code: string, caller: Caller) {
+  async get(code: string, caller: Caller): Promise<BatchDetail> {
     return this.uow.read(async (tx) => {
       const row = await this.row(tx, code, caller);
       const [n] = await queryRows<{ n: number }>(
@@ -168,37 +166,21 @@ export class BatchService {
     });
   }
 
-  async list(
-    q: {
-      limit: number;
-      offset: number;
-      project_id?: string | undefined;
-      status?: string | undefined;
-      sort?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async list(q: BatchQuery, caller: Caller): Promise<BatchList> {
     const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
         sql`${VIEW} WHERE ${visibleTo(caller, sql`b.lab_id`)}
               AND (${q.project_id ?? null}::text IS NULL OR p.project_id = ${q.project_id ?? null})
               AND (${q.status ?? null}::text IS NULL OR b.status = ${q.status ?? null})
-            ORDER BY ${SORTS[q.sort ?? '-created_at'] ?? SORTS['-created_at']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+            ORDER BY ${SORTS[q.sort ?? '-created_at']} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
-    return {
-      items: rows.slice(0, q.limit).map(toView),
-      next_offset: rows.length > q.limit ? q.offset + q.limit : null,
-    };
+    return offsetPage(rows, q, toView);
   }
 
   /** Description only, and only while active: a released or rejected batch is frozen. */
-  async update(
-    code: string,
-    patch: { description?: string | null | undefined; reason: string },
-    caller: Caller,
-  ) {
+  async update(code: string, patch: BatchUpdate, caller: Caller): Promise<BatchView> {
     return this.uow.write(async (tx, append) => {
       const before = await this.row(tx, code, caller, true);
       if (before.status !== 'active') {
@@ -231,7 +213,7 @@ export class BatchService {
   async decide(
     code: string,
     decision: 'release' | 'reject',
-    input: { password: string; mfa_code?: string | undefined; reason: string },
+    input: BatchDecision,
     caller: Caller,
   ): Promise<BatchView> {
     const signer = this.signer;

@@ -1,102 +1,87 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { callerOf } from '../../platform/access/lab-scope.ts';
-import { Code, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
-import { registerCreateAndListUntyped } from '../../platform/http/create-and-list-routes.ts';
-import type { SampleService } from '../samples/service.ts';
-import { CONTAINER_SORTS, type ContainerService } from './service.ts';
+import { createAndListRoutes } from '../../platform/http/create-and-list-routes.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import { type SampleMover, SampleView } from '../samples/port.ts';
+import {
+  ContainerCreate,
+  ContainerDetail,
+  ContainerList,
+  ContainerParams,
+  ContainerPlacement,
+  ContainerQuery,
+  ContainerUpdate,
+  ContainerView,
+} from './schemas.ts';
+import type { ContainerService } from './service.ts';
 
 const tags = ['containers'];
-const Param = Type.Object({ containerId: Code });
-const Location = Type.String({
-  minLength: 1,
-  maxLength: 500,
-  description: 'site/room/freezer/shelf/box/position',
-});
 
 /** /api/containers (also under /api/samples/containers, the seed's paths); placing samples checks capacity. */
-export async function containerRoutes(
-  app: FastifyInstance,
-  opts: { containers: ContainerService; samples: SampleService },
-) {
-  const { containers, samples } = opts;
-  const createSchema = {
+export const containerRoutes: LabRoutes<{ containers: ContainerService; samples: SampleMover }> = async (
+  app,
+  { containers, samples },
+) => {
+  const resource = createAndListRoutes('containers', {
+    noun: ['Container', 'Containers'],
     tags,
-    body: Type.Object(
-      {
-        container_id: Code,
-        container_type: Type.String({ minLength: 1, maxLength: 64 }),
-        location: Location,
-        capacity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
-        lab_id: Type.Optional(Code),
-      },
-      { additionalProperties: false },
-    ),
-  };
-  const listSchema = {
-    tags,
-    querystring: Type.Object(
-      {
-        limit: Limit,
-        offset: Offset,
-        container_type: Type.Optional(Type.String({ maxLength: 64 })),
-        location: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-        has_space: Type.Optional(Type.Boolean()),
-        sort: Sort(CONTAINER_SORTS),
-      },
-      { additionalProperties: false },
-    ),
-  };
-  registerCreateAndListUntyped(app, 'containers', { create: createSchema, list: listSchema }, containers);
+    body: ContainerCreate,
+    query: ContainerQuery,
+    view: ContainerView,
+    list: ContainerList,
+    createProblems: [409],
+  });
+  for (const { url, create, list } of resource) {
+    app.post(url, create, async (req, reply) =>
+      reply.code(201).send(await containers.create(req.body, callerOf(req))),
+    );
+    app.get(url, list, async (req) => containers.list(req.query, callerOf(req)));
+  }
   app.get(
     '/api/containers/:containerId',
-    { config: { permission: 'containers:read' }, schema: { tags, params: Param } },
-    async (req) => containers.get((req.params as { containerId: string }).containerId, callerOf(req)),
+    {
+      config: { permission: 'containers:read' },
+      schema: {
+        operationId: 'getContainer',
+        summary: 'A container with its occupancy and the samples inside',
+        tags,
+        params: ContainerParams,
+        response: { 200: ContainerDetail, ...problemResponses(404) },
+      },
+    },
+    async (req) => containers.get(req.params.containerId, callerOf(req)),
   );
   app.patch(
     '/api/containers/:containerId',
     {
       config: { permission: 'containers:update' },
       schema: {
+        operationId: 'updateContainer',
+        summary: 'Change type, location or capacity (audited, with a reason)',
+        description: 'Capacity cannot drop below the samples already inside (409 container-full).',
         tags,
-        params: Param,
-        body: Type.Object(
-          {
-            container_type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-            location: Type.Optional(Location),
-            capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-            reason: Reason,
-          },
-          { additionalProperties: false },
-        ),
+        params: ContainerParams,
+        body: ContainerUpdate,
+        response: { 200: ContainerView, ...problemResponses(404, 409) },
       },
     },
-    async (req) =>
-      containers.update(
-        (req.params as { containerId: string }).containerId,
-        req.body as never,
-        callerOf(req),
-      ),
+    async (req) => containers.update(req.params.containerId, req.body, callerOf(req)),
   );
   app.post(
     '/api/containers/:containerId/samples',
     {
       config: { permission: 'samples:update' },
       schema: {
+        operationId: 'placeSampleInContainer',
+        summary: 'Place (or move) a sample into this container',
+        description:
+          'Audited as sample.moved. 409 when the container is full or the sample deleted; an unknown container is a field error (400).',
         tags,
-        summary: 'Place (or move) a sample into this container; 409 when full. Audited as sample.moved.',
-        params: Param,
-        body: Type.Object({ sample_id: Code, reason: Reason }, { additionalProperties: false }),
+        params: ContainerParams,
+        body: ContainerPlacement,
+        response: { 200: SampleView, ...problemResponses(404, 409) },
       },
     },
-    async (req) => {
-      const body = req.body as { sample_id: string; reason: string };
-      return samples.move(
-        body.sample_id,
-        (req.params as { containerId: string }).containerId,
-        body.reason,
-        callerOf(req),
-      );
-    },
+    async (req) => samples.move(req.body.sample_id, req.params.containerId, req.body.reason, callerOf(req)),
   );
-}
+};

@@ -3,35 +3,38 @@ import { type LabTx, queryRows } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { iso, likePattern } from '../../db/sql-values.ts';
 import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
+import { offsetPage } from '../../platform/http/offset-page.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
+import type {
+  CONTAINER_SORTS,
+  ContainerCreate,
+  ContainerDetail,
+  ContainerList,
+  ContainerQuery,
+  ContainerUpdate,
+  ContainerView,
+} from './schemas.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
-const SORTS: Record<string, SQL> = {
+const SORTS: Record<(typeof CONTAINER_SORTS)[number], SQL> = {
   container_id: sql`v.container_id`,
   location: sql`v.location, v.container_id`,
   '-free': sql`(v.capacity - v.occupancy) DESC, v.container_id`,
 };
-export const CONTAINER_SORTS = Object.keys(SORTS);
-
-export interface ContainerView {
-  container_id: string;
-  container_type: string;
-  location: string;
-  capacity: number;
-  occupancy: number;
-  lab_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
 
 const VIEW = sql`SELECT c.id, c.container_id, c.container_type, c.location, c.capacity, l.lab_id, c.lab_id AS lab_uuid,
     (SELECT count(*)::int FROM samples s WHERE s.container_id = c.id AND s.deleted_at IS NULL) AS occupancy,
     c.created_at, c.updated_at
   FROM containers c LEFT JOIN labs l ON l.id = c.lab_id`;
 
-type Row = ContainerView & { id: string; lab_uuid: string | null };
+type Row = Omit<ContainerView, 'created_at' | 'updated_at'> & {
+  id: string;
+  lab_uuid: string | null;
+  created_at: unknown;
+  updated_at: unknown;
+};
 const toView = (r: Row): ContainerView => ({
   container_id: r.container_id,
   container_type: r.container_type,
@@ -43,45 +46,7 @@ const toView = (r: Row): ContainerView => ({
   updated_at: iso(r.updated_at)!,
 });
 
-/**
- * Locks the container row and checks there is room for one more sample; 409 when full. Every placement
- * goes through here, so two concurrent placements cannot both take the last slot.
- */
-export async function reserveContainerSlot(
-  tx: Tx,
-  containerUuid: string,
-  containerCode: string,
-): Promise<void> {
-  const [c] = await queryRows<{ capacity: number; used: number }>(
-    tx,
-    sql`SELECT c.capacity, (SELECT count(*)::int FROM samples s WHERE s.container_id = c.id AND s.deleted_at IS NULL) AS used
-          FROM containers c WHERE c.id = ${containerUuid} FOR UPDATE`,
-  );
-  if (!c) throw notFound('Container', containerCode);
-  if (c.used >= c.capacity) {
-    throw new HttpProblem(
-      409,
-      'container-full',
-      'Container full',
-      `Container ${containerCode} holds ${c.used} of ${c.capacity} samples`,
-    );
-  }
-}
-
-/** Finds a container the caller may use: 404 if missing or in another lab. */
-export async function containerRef(
-  tx: Tx,
-  code: string,
-  caller: Caller,
-): Promise<{ id: string; lab_uuid: string | null }> {
-  const [row] = await queryRows<{ id: string; lab_uuid: string | null }>(
-    tx,
-    sql`SELECT c.id, c.lab_id AS lab_uuid FROM containers c WHERE c.container_id = ${code} AND ${visibleTo(caller, sql`c.lab_id`)}`,
-  );
-  if (!row) throw notFound('Container', code);
-  return row;
-}
-
+/** Storage containers: create, list (by free space too), get with the samples inside, update. */
 export class ContainerService {
   constructor(private readonly uow: UnitOfWork) {}
 
@@ -94,16 +59,7 @@ export class ContainerService {
     return row;
   }
 
-  async create(
-    input: {
-      container_id: string;
-      container_type: string;
-      location: string;
-      capacity: number;
-      lab_id?: string | undefined;
-    },
-    caller: Caller,
-  ): Promise<ContainerView> {
+  async create(input: ContainerCreate, caller: Caller): Promise<ContainerView> {
     try {
       return await this.uow.write(async (tx, append) => {
         const labId = await labForNewRecord(tx, caller, input.lab_id);
@@ -125,7 +81,7 @@ export class ContainerService {
     }
   }
 
-  async get(code: string, caller: Caller) {
+  async get(code: string, caller: Caller): Promise<ContainerDetail> {
     return this.uow.read(async (tx) => {
       const row = await this.row(tx, code, caller);
       const samples = await queryRows<{ sample_id: string; status: string }>(
@@ -136,17 +92,7 @@ export class ContainerService {
     });
   }
 
-  async list(
-    q: {
-      limit: number;
-      offset: number;
-      container_type?: string | undefined;
-      location?: string | undefined;
-      has_space?: boolean | undefined;
-      sort?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async list(q: ContainerQuery, caller: Caller): Promise<ContainerList> {
     const rows = await this.uow.read((tx) =>
       queryRows<Row>(
         tx,
@@ -154,26 +100,14 @@ export class ContainerService {
               AND (${q.container_type ?? null}::text IS NULL OR c.container_type = ${q.container_type ?? null})
               AND (${q.location ?? null}::text IS NULL OR c.location ILIKE ${q.location ? likePattern(q.location) : null})) v
             WHERE (${q.has_space ?? null}::boolean IS NULL OR (v.occupancy < v.capacity) = ${q.has_space ?? null})
-            ORDER BY ${SORTS[q.sort ?? 'container_id'] ?? SORTS['container_id']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+            ORDER BY ${SORTS[q.sort ?? 'container_id']} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
-    return {
-      items: rows.slice(0, q.limit).map(toView),
-      next_offset: rows.length > q.limit ? q.offset + q.limit : null,
-    };
+    return offsetPage(rows, q, toView);
   }
 
   /** Type, location and capacity; capacity never drops below the samples already inside (409). */
-  async update(
-    code: string,
-    patch: {
-      container_type?: string | undefined;
-      location?: string | undefined;
-      capacity?: number | undefined;
-      reason: string;
-    },
-    caller: Caller,
-  ): Promise<ContainerView> {
+  async update(code: string, patch: ContainerUpdate, caller: Caller): Promise<ContainerView> {
     return this.uow.write(async (tx, append) => {
       const before = await this.row(tx, code, caller, true);
       if (patch.capacity !== undefined && patch.capacity < before.occupancy) {

@@ -3,6 +3,7 @@ import { type LabTx, queryRows } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { iso, likePattern } from '../../db/sql-values.ts';
 import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
+import { offsetPage } from '../../platform/http/offset-page.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import type {
@@ -97,10 +98,7 @@ export class ProjectService {
             ORDER BY ${SORTS[q.sort ?? 'project_id']} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
-    return {
-      items: rows.slice(0, q.limit).map(toView),
-      next_offset: rows.length > q.limit ? q.offset + q.limit : null,
-    };
+    return offsetPage(rows, q, toView);
   }
 
   async update(code: string, patch: ProjectUpdate, caller: Caller): Promise<ProjectView> {

@@ -1,108 +1,49 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { callerOf } from '../../platform/access/lab-scope.ts';
-import { Code, Json, Limit, Offset, Reason, ReasonQuery } from '../../platform/http/common-schemas.ts';
-import { SAMPLE_STATUSES } from './sample-status.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
 import {
   BULK_LIMIT,
-  LINEAGE_MAX_DEPTH,
-  SAMPLE_SORTS,
-  type SampleListQuery,
-  type SamplePatch,
-  type SampleService,
-} from './service.ts';
+  SampleBulkCreate,
+  SampleBulkResult,
+  SampleCreate,
+  SampleDeleteQuery,
+  SampleDetail,
+  SampleExportQuery,
+  SampleHistory,
+  SampleHistoryQuery,
+  SampleLineage,
+  SampleLineageQuery,
+  SampleList,
+  SampleListQuery,
+  SampleParams,
+  SampleSplit,
+  SampleSplitResult,
+  SampleUpdate,
+  SampleView,
+  SampleWorkflowAssigned,
+  SampleWorkflowAssignment,
+} from './schemas.ts';
+import type { SampleService } from './service.ts';
 
 const tags = ['samples'];
-const Quantity = Type.Number({ minimum: 0, maximum: 1e12 });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const Status = Type.Union(SAMPLE_STATUSES.map((s) => Type.Literal(s)));
-
-const SampleBody = Type.Object(
-  {
-    sample_id: Type.Optional(Code),
-    name: Type.Optional(Type.String({ maxLength: 200 })),
-    lot_number: Type.Optional(Type.String({ maxLength: 100 })),
-    project_id: Type.Optional(Code),
-    batch_id: Type.Optional(Code),
-    container_id: Type.Optional(Code),
-    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('quarantined')])),
-    quantity: Type.Optional(Quantity),
-    unit: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
-    metadata: Type.Optional(Json),
-    lab_id: Type.Optional(Code),
-  },
-  { additionalProperties: false },
-);
-
-const Sample = Type.Object({
-  sample_id: Type.String(),
-  name: Nullable(Type.String()),
-  lot_number: Nullable(Type.String()),
-  project_id: Nullable(Type.String()),
-  batch_id: Nullable(Type.String()),
-  container_id: Nullable(Type.String()),
-  parent_sample_id: Nullable(Type.String()),
-  status: Type.String(),
-  quantity: Nullable(Type.Number()),
-  unit: Nullable(Type.String()),
-  metadata: Json,
-  lab_id: Nullable(Type.String()),
-  created_by: Type.String(),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-  deleted_at: Nullable(Type.String()),
-});
-
-const Filters = {
-  q: Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 200,
-      description: 'Free text over sample_id, name, lot and metadata',
-    }),
-  ),
-  status: Type.Optional(Status),
-  project_id: Type.Optional(Code),
-  batch_id: Type.Optional(Code),
-  container_id: Type.Optional(Code),
-  parent_id: Type.Optional(Code),
-  include_deleted: Type.Optional(Type.Boolean()),
-  sort: Type.Optional(Type.Union(SAMPLE_SORTS.map((s) => Type.Literal(s)))),
-};
-const SampleParam = Type.Object({ sampleId: Code });
-
-const PatchBody = Type.Object(
-  {
-    name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
-    lot_number: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
-    project_id: Type.Optional(Nullable(Code)),
-    batch_id: Type.Optional(Nullable(Code)),
-    container_id: Type.Optional(Nullable(Code)),
-    status: Type.Optional(Status),
-    quantity: Type.Optional(Nullable(Quantity)),
-    unit: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 20 }))),
-    metadata: Type.Optional(Json),
-    reason: Reason,
-  },
-  { additionalProperties: false },
-);
 
 /** /api/samples: the sample register with lineage, status machine, bulk create, split, history and CSV export. */
-export async function sampleRoutes(app: FastifyInstance, opts: { samples: SampleService }) {
-  const { samples } = opts;
-
+export const sampleRoutes: LabRoutes<{ samples: SampleService }> = async (app, { samples }) => {
   app.post(
     '/api/samples',
     {
       config: { permission: 'samples:create' },
       schema: {
+        operationId: 'createSample',
+        summary: 'Create a sample',
+        description:
+          'sample_id is generated from the configured pattern when omitted. 409 when the sample_id is taken or the container is full.',
         tags,
-        summary: 'Create a sample; sample_id is generated from the configured pattern when omitted',
-        body: SampleBody,
-        response: { 201: Sample },
+        body: SampleCreate,
+        response: { 201: SampleView, ...problemResponses(409) },
       },
     },
-    async (req, reply) => reply.code(201).send(await samples.create(req.body as never, callerOf(req))),
+    async (req, reply) => reply.code(201).send(await samples.create(req.body, callerOf(req))),
   );
 
   app.post(
@@ -110,19 +51,16 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
     {
       config: { permission: 'samples:create' },
       schema: {
+        operationId: 'createSamples',
+        summary: `Create up to ${BULK_LIMIT} samples, all or nothing`,
+        description: 'A 400 lists every offending item; nothing is written unless every item is valid.',
         tags,
-        summary: `Create up to ${BULK_LIMIT} samples, all or nothing; a 400 lists every offending item`,
-        body: Type.Object(
-          { samples: Type.Array(SampleBody, { minItems: 1, maxItems: BULK_LIMIT }) },
-          { additionalProperties: false },
-        ),
-        response: { 201: Type.Object({ items: Type.Array(Sample) }) },
+        body: SampleBulkCreate,
+        response: { 201: SampleBulkResult, ...problemResponses(409) },
       },
     },
     async (req, reply) =>
-      reply
-        .code(201)
-        .send({ items: await samples.createBulk((req.body as { samples: never[] }).samples, callerOf(req)) }),
+      reply.code(201).send({ items: await samples.createBulk(req.body.samples, callerOf(req)) }),
   );
 
   app.get(
@@ -130,29 +68,16 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
     {
       config: { permission: 'samples:read' },
       schema: {
+        operationId: 'listSamples',
+        summary: 'List and search samples',
+        description:
+          'Page with limit and cursor (keyset, `next_cursor`) or offset (`next_offset`), not both.',
         tags,
-        summary: 'List and search samples; page with limit and cursor (keyset) or offset',
-        querystring: Type.Object(
-          {
-            limit: Limit,
-            offset: Offset,
-            cursor: Type.Optional(
-              Type.String({ maxLength: 500, description: 'next_cursor of the previous page' }),
-            ),
-            ...Filters,
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            items: Type.Array(Sample),
-            next_offset: Nullable(Type.Integer()),
-            next_cursor: Nullable(Type.String()),
-          }),
-        },
+        querystring: SampleListQuery,
+        response: { 200: SampleList },
       },
     },
-    async (req) => samples.list(req.query as SampleListQuery, callerOf(req)),
+    async (req) => samples.list(req.query, callerOf(req)),
   );
 
   app.get(
@@ -160,16 +85,22 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
     {
       config: { permission: 'samples:read' },
       schema: {
-        tags,
+        operationId: 'exportSamples',
         summary: 'The filtered sample list as CSV (up to 50,000 rows)',
-        querystring: Type.Object(Filters, { additionalProperties: false }),
+        description:
+          'Cells a spreadsheet would run as formulas are prefixed with a quote. Sent as an attachment (samples.csv).',
+        tags,
+        querystring: SampleExportQuery,
+        response: {
+          200: {
+            description: 'One header row, then one row per sample; CRLF line ends',
+            content: { 'text/csv': { schema: { type: 'string' } } },
+          },
+        },
       },
     },
     async (req, reply) => {
-      const csv = await samples.exportCsv(
-        req.query as Omit<SampleListQuery, 'limit' | 'offset'>,
-        callerOf(req),
-      );
+      const csv = await samples.exportCsv(req.query, callerOf(req));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="samples.csv"')
@@ -181,9 +112,15 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
     '/api/samples/:sampleId',
     {
       config: { permission: 'samples:read' },
-      schema: { tags, summary: 'One sample with its parent chain and children', params: SampleParam },
+      schema: {
+        operationId: 'getSample',
+        summary: 'One sample with its parent chain and children',
+        tags,
+        params: SampleParams,
+        response: { 200: SampleDetail, ...problemResponses(404) },
+      },
     },
-    async (req) => samples.get((req.params as { sampleId: string }).sampleId, callerOf(req)),
+    async (req) => samples.get(req.params.sampleId, callerOf(req)),
   );
 
   for (const method of ['PUT', 'PATCH'] as const) {
@@ -192,15 +129,19 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
       url: '/api/samples/:sampleId',
       config: { permission: 'samples:update' },
       schema: {
-        tags,
+        operationId: method === 'PATCH' ? 'updateSample' : 'putSample',
         summary:
-          'Change fields, status (state machine; 409 otherwise) or container (audited as a move). Reason required.',
-        params: SampleParam,
-        body: PatchBody,
-        response: { 200: Sample },
+          method === 'PATCH'
+            ? 'Change fields, status or container (audited, with a reason)'
+            : 'Same as PATCH /api/samples/{sampleId} (the seed clients send PUT)',
+        description:
+          'Status follows the state machine (409 otherwise); a container change alone is audited as a move and takes a slot (409 when full). A deleted sample cannot change (409).',
+        tags,
+        params: SampleParams,
+        body: SampleUpdate,
+        response: { 200: SampleView, ...problemResponses(404, 409) },
       },
-      handler: async (req) =>
-        samples.update((req.params as { sampleId: string }).sampleId, req.body as SamplePatch, callerOf(req)),
+      handler: async (req) => samples.update(req.params.sampleId, req.body, callerOf(req)),
     });
   }
 
@@ -209,19 +150,17 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
     {
       config: { permission: 'samples:delete' },
       schema: {
+        operationId: 'deleteSample',
+        summary: 'Soft delete (admin only), with a reason',
+        description:
+          'The record stays, hidden from lists, and leaves its container. 409 when already deleted.',
         tags,
-        summary: 'Soft delete (admin only); the record stays, hidden from lists. Reason required.',
-        params: SampleParam,
-        querystring: ReasonQuery,
-        response: { 200: Sample },
+        params: SampleParams,
+        querystring: SampleDeleteQuery,
+        response: { 200: SampleView, ...problemResponses(404, 409) },
       },
     },
-    async (req) =>
-      samples.softDelete(
-        (req.params as { sampleId: string }).sampleId,
-        (req.query as { reason: string }).reason,
-        callerOf(req),
-      ),
+    async (req) => samples.softDelete(req.params.sampleId, req.query.reason, callerOf(req)),
   );
 
   app.post(
@@ -229,41 +168,18 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
     {
       config: { permission: 'samples:create' },
       schema: {
+        operationId: 'splitSample',
+        summary: 'Split into aliquots or derivatives',
+        description:
+          "The parent quantity drops by the children's sum (a parent at 0 becomes consumed). 409 if they exceed it, the parent is not active or has no quantity, or a container is full.",
         tags,
-        summary: 'Split into aliquots; the parent quantity drops by their sum (409 if they exceed it)',
-        params: SampleParam,
-        body: Type.Object(
-          {
-            children: Type.Array(
-              Type.Object(
-                {
-                  quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e12 }),
-                  sample_id: Type.Optional(Code),
-                  name: Type.Optional(Type.String({ maxLength: 200 })),
-                  container_id: Type.Optional(Code),
-                },
-                { additionalProperties: false },
-              ),
-              { minItems: 1, maxItems: BULK_LIMIT },
-            ),
-            relationship: Type.Optional(Type.Union([Type.Literal('aliquot'), Type.Literal('derivative')])),
-            reason: Type.Optional(Reason),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Type.Object({ parent: Sample, children: Type.Array(Sample) }) },
+        params: SampleParams,
+        body: SampleSplit,
+        response: { 201: SampleSplitResult, ...problemResponses(404, 409) },
       },
     },
     async (req, reply) =>
-      reply
-        .code(201)
-        .send(
-          await samples.split(
-            (req.params as { sampleId: string }).sampleId,
-            req.body as never,
-            callerOf(req),
-          ),
-        ),
+      reply.code(201).send(await samples.split(req.params.sampleId, req.body, callerOf(req))),
   );
 
   app.get(
@@ -271,20 +187,15 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
     {
       config: { permission: 'samples:read' },
       schema: {
-        tags,
+        operationId: 'getSampleLineage',
         summary: 'Ancestor and descendant trees, up to depth generations each way',
-        params: SampleParam,
-        querystring: Type.Object({
-          depth: Type.Integer({ minimum: 1, maximum: LINEAGE_MAX_DEPTH, default: 5 }),
-        }),
+        tags,
+        params: SampleParams,
+        querystring: SampleLineageQuery,
+        response: { 200: SampleLineage, ...problemResponses(404) },
       },
     },
-    async (req) =>
-      samples.lineage(
-        (req.params as { sampleId: string }).sampleId,
-        (req.query as { depth: number }).depth,
-        callerOf(req),
-      ),
+    async (req) => samples.lineage(req.params.sampleId, req.query.depth, callerOf(req)),
   );
 
   app.get(
@@ -292,21 +203,15 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
     {
       config: { permission: 'samples:read' },
       schema: {
-        tags,
+        operationId: 'getSampleHistory',
         summary: "The sample's audit events, oldest first; page with after_seq",
-        params: SampleParam,
-        querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
-          after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
-        }),
+        tags,
+        params: SampleParams,
+        querystring: SampleHistoryQuery,
+        response: { 200: SampleHistory, ...problemResponses(404) },
       },
     },
-    async (req) =>
-      samples.history(
-        (req.params as { sampleId: string }).sampleId,
-        callerOf(req),
-        req.query as { limit: number; after_seq?: number },
-      ),
+    async (req) => samples.history(req.params.sampleId, callerOf(req), req.query),
   );
 
   app.post(
@@ -314,21 +219,17 @@ export async function sampleRoutes(app: FastifyInstance, opts: { samples: Sample
     {
       config: { permission: 'samples:update' },
       schema: {
-        tags,
+        operationId: 'assignSampleToWorkflow',
         summary: 'Assign the sample to a workflow run',
-        params: SampleParam,
-        body: Type.Object({ run_id: Code, reason: Type.Optional(Reason) }, { additionalProperties: false }),
+        description:
+          'An unknown run is a field error (400); 409 when the sample is deleted, consumed or disposed, or already assigned to the run.',
+        tags,
+        params: SampleParams,
+        body: SampleWorkflowAssignment,
+        response: { 201: SampleWorkflowAssigned, ...problemResponses(404, 409) },
       },
     },
     async (req, reply) =>
-      reply
-        .code(201)
-        .send(
-          await samples.assignWorkflow(
-            (req.params as { sampleId: string }).sampleId,
-            req.body as { run_id: string; reason?: string },
-            callerOf(req),
-          ),
-        ),
+      reply.code(201).send(await samples.assignWorkflow(req.params.sampleId, req.body, callerOf(req))),
   );
-}
+};

@@ -5,71 +5,34 @@ import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platfor
 import { type FieldError, HttpProblem } from '../../platform/http/problem.ts';
 import type { LabMetrics } from '../../platform/lab-metrics.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
-import { containerRef, reserveContainerSlot } from '../containers/service.ts';
+import { containerRef, reserveContainerSlot } from '../containers/port.ts';
+import type { SampleMover } from './port.ts';
 import { DEFAULT_SAMPLE_ID_PATTERN, sampleIdSql } from './sample-id.ts';
-import { canTransition, SAMPLE_TRANSITIONS, type SampleStatus } from './sample-status.ts';
+import { canTransition, SAMPLE_TRANSITIONS } from './sample-status.ts';
+import {
+  BULK_LIMIT,
+  type SampleDetail,
+  type SampleFilters,
+  type SampleHistory,
+  type SampleHistoryQuery,
+  type SampleInput,
+  type SampleLineage,
+  type SampleLineageNode,
+  type SampleList,
+  type SampleListQuery,
+  type SamplePatch,
+  type SampleSort,
+  type SampleSplit,
+  type SampleSplitResult,
+  type SampleStatus,
+  type SampleView,
+  type SampleWorkflowAssigned,
+  type SampleWorkflowAssignment,
+} from './schemas.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
-export interface SampleInput {
-  sample_id?: string | undefined;
-  name?: string | undefined;
-  lot_number?: string | undefined;
-  project_id?: string | undefined;
-  batch_id?: string | undefined;
-  container_id?: string | undefined;
-  status?: 'active' | 'quarantined' | undefined;
-  quantity?: number | undefined;
-  unit?: string | undefined;
-  metadata?: Record<string, unknown> | undefined;
-  lab_id?: string | undefined;
-}
-
-export interface SamplePatch {
-  name?: string | null | undefined;
-  lot_number?: string | null | undefined;
-  project_id?: string | null | undefined;
-  batch_id?: string | null | undefined;
-  container_id?: string | null | undefined;
-  status?: SampleStatus | undefined;
-  quantity?: number | null | undefined;
-  unit?: string | null | undefined;
-  metadata?: Record<string, unknown> | undefined;
-  reason: string;
-}
-
-export interface SampleView {
-  sample_id: string;
-  name: string | null;
-  lot_number: string | null;
-  project_id: string | null;
-  batch_id: string | null;
-  container_id: string | null;
-  parent_sample_id: string | null;
-  status: string;
-  quantity: number | null;
-  unit: string | null;
-  metadata: Record<string, unknown>;
-  lab_id: string | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  deleted_at: string | null;
-}
-
-export interface SampleListQuery {
-  limit: number;
-  offset: number;
-  cursor?: string | undefined;
-  q?: string | undefined;
-  status?: string | undefined;
-  project_id?: string | undefined;
-  batch_id?: string | undefined;
-  container_id?: string | undefined;
-  parent_id?: string | undefined;
-  include_deleted?: boolean | undefined;
-  sort?: string | undefined;
-}
+export type { SampleInput } from './schemas.ts';
 
 /** The sample as the API shows it, read from `source` (the table, or the rows an INSERT returned). */
 const viewOf = (
@@ -86,7 +49,13 @@ const viewOf = (
   LEFT JOIN labs l ON l.id = s.lab_id`;
 const VIEW = viewOf(sql`samples`);
 
-type Row = SampleView & { id: string; lab_uuid: string | null };
+type Row = Omit<SampleView, 'created_at' | 'updated_at' | 'deleted_at'> & {
+  id: string;
+  lab_uuid: string | null;
+  created_at: unknown;
+  updated_at: unknown;
+  deleted_at: unknown;
+};
 
 export function toSampleView(r: Row): SampleView {
   return {
@@ -109,21 +78,20 @@ export function toSampleView(r: Row): SampleView {
   };
 }
 
-const SORTS: Record<string, SQL> = {
+const SORTS: Record<SampleSort, SQL> = {
   created_at: sql`s.created_at ASC, s.sample_id ASC`,
   '-created_at': sql`s.created_at DESC, s.sample_id DESC`,
   sample_id: sql`s.sample_id ASC`,
   '-sample_id': sql`s.sample_id DESC`,
   status: sql`s.status ASC, s.sample_id ASC`,
 };
-export const SAMPLE_SORTS = Object.keys(SORTS);
 
 /**
  * Keyset paging: the cursor holds the sort key's value and the sample_id of the last row, so the next
  * page starts after it through the index, however deep the page. `created_at` travels as text with
  * microseconds (a JS Date would round them away).
  */
-const KEYSET: Record<string, { column: SQL | null; desc: boolean }> = {
+const KEYSET: Record<SampleSort, { column: SQL | null; desc: boolean }> = {
   created_at: { column: sql`s.created_at`, desc: false },
   '-created_at': { column: sql`s.created_at`, desc: true },
   sample_id: { column: null, desc: false },
@@ -149,9 +117,6 @@ function decodeCursor(sort: string, cursor: string): { key: string | null; id: s
   }
 }
 
-export const BULK_LIMIT = 100;
-export const LINEAGE_MAX_DEPTH = 25;
-
 const conflict = (slug: string, title: string, detail: string) => new HttpProblem(409, slug, title, detail);
 const invalid = (errors: FieldError[]) =>
   new HttpProblem(
@@ -168,25 +133,13 @@ interface Refs {
   containerId: string | null;
 }
 
-export interface LineageNode {
-  sample_id: string;
-  status: string;
-  quantity: number | null;
-  unit: string | null;
-  relationship: string;
-  /** Quantity moved along this edge at the split. */
-  edge_quantity: number | null;
-  children?: LineageNode[];
-  parents?: LineageNode[];
-}
-
 /**
  * Samples: create (single and bulk, all or nothing), read with lineage, update under the status state
  * machine, soft delete, split into aliquots, history from the audit trail. Every change and its audit
  * event commit in one transaction; the audit append is the last statement, so row locks are always
  * taken before the audit lock and no two transactions wait on each other in opposite orders.
  */
-export class SampleService {
+export class SampleService implements SampleMover {
   private readonly generatedId: SQL;
 
   constructor(
@@ -341,10 +294,10 @@ export class SampleService {
   }
 
   /** One sample with its parent chain (nearest first) and direct children. */
-  async get(sampleId: string, caller: Caller) {
+  async get(sampleId: string, caller: Caller): Promise<SampleDetail> {
     return this.uow.read(async (tx) => {
       const row = await this.row(tx, sampleId, caller);
-      const chain = await queryRows<{ sample_id: string; status: string; depth: number }>(
+      const chain = await queryRows<{ sample_id: string; status: SampleStatus; depth: number }>(
         tx,
         sql`WITH RECURSIVE up(id, parent_id, depth) AS (
               SELECT id, parent_id, 0 FROM samples WHERE id = ${row.id}
@@ -353,7 +306,7 @@ export class SampleService {
             )
             SELECT s.sample_id, s.status, up.depth FROM up JOIN samples s ON s.id = up.id WHERE up.depth > 0 ORDER BY up.depth`,
       );
-      const children = await queryRows<{ sample_id: string; status: string; quantity: number | null }>(
+      const children = await queryRows<{ sample_id: string; status: SampleStatus; quantity: number | null }>(
         tx,
         sql`SELECT s.sample_id, s.status, s.quantity::float8 AS quantity FROM sample_lineage l JOIN samples s ON s.id = l.child_id
              WHERE l.parent_id = ${row.id} ORDER BY s.sample_id`,
@@ -367,7 +320,7 @@ export class SampleService {
   }
 
   /** Pages by `offset`, or by `cursor` (keyset; the answer's `next_cursor`), not both. */
-  async list(q: SampleListQuery, caller: Caller) {
+  async list(q: SampleListQuery, caller: Caller): Promise<SampleList> {
     const sort = q.sort ?? '-created_at';
     if (q.cursor !== undefined && q.offset > 0) {
       throw invalid([{ field: 'querystring.cursor', message: 'cannot be combined with offset' }]);
@@ -388,13 +341,9 @@ export class SampleService {
     };
   }
 
-  private listQuery(
-    q: Omit<SampleListQuery, 'limit' | 'offset'>,
-    caller: Caller,
-    after?: { key: string | null; id: string },
-  ): SQL {
+  private listQuery(q: SampleFilters, caller: Caller, after?: { key: string | null; id: string }): SQL {
     const sort = q.sort ?? '-created_at';
-    const keyset = KEYSET[sort] ?? KEYSET['-created_at']!;
+    const keyset = KEYSET[sort];
     const where: SQL[] = [visibleTo(caller, sql`s.lab_id`)];
     if (after) {
       const cmp = keyset.desc ? sql.raw('<') : sql.raw('>');
@@ -417,15 +366,11 @@ export class SampleService {
     }
     const sortKey = keyset.column ? sql`${keyset.column}::text` : sql`NULL::text`;
     return sql`${viewOf(sql`samples`, sql`, ${sortKey} AS sort_key`)} WHERE ${sql.join(where, sql` AND `)}
-      ORDER BY ${SORTS[sort] ?? SORTS['-created_at']!}`;
+      ORDER BY ${SORTS[sort]}`;
   }
 
   /** CSV of the filtered list (up to `max` rows). Cells that a spreadsheet would run as formulas are quoted. */
-  async exportCsv(
-    q: Omit<SampleListQuery, 'limit' | 'offset'>,
-    caller: Caller,
-    max = 50_000,
-  ): Promise<string> {
+  async exportCsv(q: SampleFilters, caller: Caller, max = 50_000): Promise<string> {
     const rows = await this.uow.read((tx) =>
       queryRows<Row>(tx, sql`${this.listQuery(q, caller)} LIMIT ${max}`),
     );
@@ -464,7 +409,7 @@ export class SampleService {
         throw conflict(
           'invalid-status-transition',
           'Status transition not allowed',
-          `A ${before.status} sample cannot become ${patch.status} (allowed: ${SAMPLE_TRANSITIONS[before.status as SampleStatus]?.join(', ') || 'none'})`,
+          `A ${before.status} sample cannot become ${patch.status} (allowed: ${SAMPLE_TRANSITIONS[before.status]?.join(', ') || 'none'})`,
         );
       }
       const errors: FieldError[] = [];
@@ -507,7 +452,7 @@ export class SampleService {
   }
 
   /** Places a sample in a container (or takes it out with null): audited as `sample.moved`. */
-  move(sampleId: string, containerId: string | null, reason: string, caller: Caller) {
+  move(sampleId: string, containerId: string | null, reason: string, caller: Caller): Promise<SampleView> {
     return this.update(sampleId, { container_id: containerId, reason }, caller);
   }
 
@@ -538,20 +483,7 @@ export class SampleService {
    * each, and the parent's quantity drops by their sum (a parent at 0 becomes `consumed`). 409 when the
    * children together exceed what the parent has left, or the parent is not active.
    */
-  async split(
-    sampleId: string,
-    input: {
-      children: {
-        quantity: number;
-        sample_id?: string | undefined;
-        name?: string | undefined;
-        container_id?: string | undefined;
-      }[];
-      relationship?: string | undefined;
-      reason?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async split(sampleId: string, input: SampleSplit, caller: Caller): Promise<SampleSplitResult> {
     const result = await this.uow.write(async (tx, append) => {
       const parent = await this.row(tx, sampleId, caller, true);
       if (parent.deleted_at || parent.status !== 'active') {
@@ -642,7 +574,7 @@ export class SampleService {
   }
 
   /** Ancestors and descendants up to `depth` generations, as two trees rooted at the sample. */
-  async lineage(sampleId: string, depth: number, caller: Caller) {
+  async lineage(sampleId: string, depth: number, caller: Caller): Promise<SampleLineage> {
     return this.uow.read(async (tx) => {
       const root = await this.row(tx, sampleId, caller);
       const walk = (direction: 'down' | 'up') =>
@@ -650,10 +582,10 @@ export class SampleService {
           id: string;
           from_id: string;
           depth: number;
-          relationship: string;
+          relationship: SampleLineageNode['relationship'];
           edge_quantity: number | null;
           sample_id: string;
-          status: string;
+          status: SampleStatus;
           quantity: number | null;
           unit: string | null;
         }>(
@@ -678,10 +610,13 @@ export class SampleService {
                          s.sample_id, s.status, s.quantity::float8 AS quantity, s.unit
                     FROM t JOIN samples s ON s.id = t.id ORDER BY t.depth, s.sample_id`,
         );
-      const tree = (rows: Awaited<ReturnType<typeof walk>>, key: 'children' | 'parents'): LineageNode[] => {
+      const tree = (
+        rows: Awaited<ReturnType<typeof walk>>,
+        key: 'children' | 'parents',
+      ): SampleLineageNode[] => {
         const byFrom = new Map<string, typeof rows>();
         for (const r of rows) byFrom.set(r.from_id, [...(byFrom.get(r.from_id) ?? []), r]);
-        const build = (id: string, d: number): LineageNode[] =>
+        const build = (id: string, d: number): SampleLineageNode[] =>
           (byFrom.get(id) ?? [])
             .filter((r) => r.depth === d)
             .map((r) => ({
@@ -707,7 +642,7 @@ export class SampleService {
   }
 
   /** The sample's audit events, read through the (entity_type, entity_id, seq) index. */
-  async history(sampleId: string, caller: Caller, q: { limit: number; after_seq?: number | undefined }) {
+  async history(sampleId: string, caller: Caller, q: SampleHistoryQuery): Promise<SampleHistory> {
     return this.uow.read(async (tx) => {
       await this.row(tx, sampleId, caller);
       const rows = await queryRows<{
@@ -737,9 +672,9 @@ export class SampleService {
   /** Links the sample to a workflow run (the runs of a later issue); audited. */
   async assignWorkflow(
     sampleId: string,
-    input: { run_id: string; reason?: string | undefined },
+    input: SampleWorkflowAssignment,
     caller: Caller,
-  ) {
+  ): Promise<SampleWorkflowAssigned> {
     return this.uow.write(async (tx, append) => {
       const sample = await this.row(tx, sampleId, caller, true);
       if (sample.deleted_at || sample.status === 'disposed' || sample.status === 'consumed') {
