@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { readRows } from '../apps/synfinance/src/cli/read.ts';
+import { readRows } from '../apps/synfinance/src/transactions/read.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONN = Number(process.env.BENCH_CONNECTIONS ?? 32);

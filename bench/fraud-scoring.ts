@@ -15,11 +15,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readRows } from '../apps/synfinance/src/cli/read.ts';
 import { FraudScorer } from '../apps/synfinance/src/fraud/api/scorer.ts';
 import { FeatureExtractor, N_FEATURES } from '../apps/synfinance/src/fraud/features/features.ts';
 import { parseTxn, type Txn } from '../apps/synfinance/src/fraud/features/transaction.ts';
 import { loadModelFile } from '../apps/synfinance/src/fraud/training/train.ts';
+import { readRows } from '../apps/synfinance/src/transactions/read.ts';
 import { columnMajor } from '../packages/gbdt/src/matrix.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);

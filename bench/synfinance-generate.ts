@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Rng } from '../apps/synfinance/src/generator/prng.ts';
+import { Rng } from '@polymorph/random/rng';
 import { generateDataset } from '../apps/synfinance/src/generator/run.ts';
 import { TXN_COLUMNS } from '../apps/synfinance/src/generator/schema.ts';
 import { defaultGenParams } from '../apps/synfinance/src/generator/types.ts';

@@ -19,7 +19,7 @@ const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !==
  * Moves every titled schema under `paths` into `components.schemas` and leaves a `$ref` in its place.
  * Two different schemas with one title are a mistake in route code: it throws, naming the title.
  */
-export function hoistNamedSchemas<D extends object>(input: D): D {
+export function hoistNamedSchemas<D extends object>(input: D): D & OpenApiDocument {
   // Any OpenAPI 3.x document type: only `paths` and `components` are read, as plain JSON.
   const document = input as OpenApiDocument;
   const components = (document.components ??= {});
@@ -55,7 +55,7 @@ export function hoistNamedSchemas<D extends object>(input: D): D {
       if (isObject(operation as Json)) pathItem[method] = hoistOperation(operation as JsonObject, hoist);
     }
   }
-  return input;
+  return document as D & OpenApiDocument;
 }
 
 function hoistOperation(operation: JsonObject, hoist: (node: Json, inSchema: boolean) => Json): JsonObject {

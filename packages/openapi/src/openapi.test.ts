@@ -84,7 +84,7 @@ describe('the response contract of a real Fastify app', () => {
       if (id === 'good') return { id, created_at: new Date(0).toISOString() };
       if (id === 'bad-date') return { id, created_at: 'yesterday' };
       if (id === 'extra') return { id, created_at: new Date(0).toISOString(), secret: 'x' };
-      if (id === 'teapot') return reply.code(418).send({ id });
+      if (id === 'teapot') throw Object.assign(new Error('short and stout'), { statusCode: 418 });
       return reply.code(404).header('content-type', 'application/problem+json').send({ status: 404 });
     });
     app.get('/text', { schema: { operationId: 'text', response: { 200: Item } } }, async (_req, reply) =>
