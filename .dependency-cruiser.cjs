@@ -71,11 +71,12 @@ module.exports = {
     {
       name: 'synfinance-api-only-from-cli',
       comment:
-        'api/ is the HTTP service; only the CLI starts it (cli/serve.ts) and tests build it. ' +
-        'Anything else that needs its logic takes it from the layer the API itself uses.',
+        'api/ is the HTTP service; only the CLI starts it (cli/serve.ts), and tests and repository ' +
+        'tools (tools/: the live check, the OpenAPI writer) build it. Anything else that needs its ' +
+        'logic takes it from the layer the API itself uses.',
       severity: 'error',
       from: {
-        pathNot: ['^apps/synfinance/src/api/', '^apps/synfinance/src/cli/', '\\.test\\.ts$'],
+        pathNot: ['^apps/synfinance/src/api/', '^apps/synfinance/src/cli/', '^tools/', '\\.test\\.ts$'],
       },
       to: { path: '^apps/synfinance/src/api/' },
     },

@@ -57,6 +57,8 @@ export class ResponseContract {
       const known = Object.keys(operation.responses ?? {}).join(', ');
       return [`${where}: status not declared (declared: ${known})`];
     }
+    // 204 and 304 never carry a body on the wire, whatever the handler passed to send().
+    if (response.status === 204 || response.status === 304) return [];
     const mediaTypes = Object.keys(declared.content ?? {});
     const contentType = response.contentType?.split(';')[0]?.trim().toLowerCase();
     if (mediaTypes.length === 0) {
