@@ -106,5 +106,5 @@ export async function registerModuleRoutes(
   await app.register(calibrationRoutes, { calibration: lims.calibration, devices: lims.devices });
   await app.register(siteRoutes, { sites: lims.sites });
   await app.register(signatureRoutes, { signatures: services.signatures });
-  await app.register(complianceRoutes, { audit: kernel.audit, db: kernel.database.db });
+  await app.register(complianceRoutes, { audit: kernel.audit, uow: kernel.uow });
 }

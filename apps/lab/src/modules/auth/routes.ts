@@ -1,57 +1,56 @@
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { auditContext } from '../../platform/http/request-context.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import {
+  AuthTokens,
+  CurrentUser,
+  LoginBody,
+  MfaConfirm,
+  MfaDisable,
+  MfaEnrollment,
+  PasswordChange,
+  RecoveryCodes,
+  RefreshBody,
+} from './schemas.ts';
 import type { AuthService } from './service.ts';
-
-const Email = Type.String({ format: 'email', maxLength: 254 });
-const Password = Type.String({ minLength: 1, maxLength: 1024 });
-const TotpCode = Type.String({ pattern: '^[0-9 ]{6,8}$' });
-
-const TokenResponse = Type.Object({
-  access_token: Type.String(),
-  refresh_token: Type.String(),
-  token_type: Type.Literal('bearer'),
-  expires_in: Type.Integer(),
-  user: Type.Object({ email: Type.String(), name: Type.String(), roles: Type.Array(Type.String()) }),
-});
 
 const tags = ['auth'];
 
-/** Login, sessions, password change and MFA. Errors are problem+json (see docs/api/problems.md). */
-export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService }) {
-  const { auth } = opts;
+/** A problem response whose description names this operation's problem types. */
+const problem = (status: number, description: string) => {
+  const response = problemResponses(status)[status]!;
+  return { [status]: { ...response, description } };
+};
 
+/** Login, sessions, password change and MFA. Errors are problem+json (see docs/api/problems.md). */
+export const authRoutes: LabRoutes<{ auth: AuthService }> = async (app, { auth }) => {
   app.post(
     '/auth/login',
     {
       config: { public: true },
       schema: {
+        operationId: 'logIn',
         tags,
         summary: 'Log in with email and password (and mfa_code or recovery_code when MFA is enabled)',
-        body: Type.Object(
-          {
-            email: Email,
-            password: Password,
-            mfa_code: Type.Optional(TotpCode),
-            recovery_code: Type.Optional(Type.String({ maxLength: 64 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: TokenResponse },
+        description:
+          'Every credential failure answers the same `invalid-credentials` body, so an answer never tells whether the email exists. Failures count towards the lockout.',
+        body: LoginBody,
+        response: {
+          200: AuthTokens,
+          ...problem(
+            401,
+            'Wrong email, password or second factor (`invalid-credentials`), or MFA is enabled and no code was sent (`mfa-required`)',
+          ),
+          ...problem(423, 'Too many failed attempts: the account is locked (`account-locked`)'),
+        },
       },
     },
-    async (request) => {
-      const body = request.body as {
-        email: string;
-        password: string;
-        mfa_code?: string;
-        recovery_code?: string;
-      };
-      return auth.login(
-        { ...body, user_agent: request.headers['user-agent'] },
-        auditContext(request, body.email),
-      );
-    },
+    async (request) =>
+      auth.login(
+        { ...request.body, user_agent: request.headers['user-agent'] },
+        auditContext(request, request.body.email),
+      ),
   );
 
   app.post(
@@ -59,28 +58,34 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     {
       config: { public: true },
       schema: {
+        operationId: 'refreshTokens',
         tags,
         summary: 'Exchange a refresh token for new tokens (the old one stops working)',
-        body: Type.Object(
-          { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
-          { additionalProperties: false },
-        ),
-        response: { 200: TokenResponse },
+        description: 'A refresh token presented a second time means it leaked: the whole session is revoked.',
+        body: RefreshBody,
+        response: {
+          200: AuthTokens,
+          ...problem(401, 'The refresh token is unknown, expired or revoked (`invalid-refresh-token`)'),
+        },
       },
     },
-    async (request) =>
-      auth.refresh((request.body as { refresh_token: string }).refresh_token, auditContext(request)),
+    async (request) => auth.refresh(request.body.refresh_token, auditContext(request)),
   );
 
   app.post(
     '/auth/logout',
     {
       config: { authenticated: true, allowWhenRestricted: true },
-      schema: { tags, summary: 'End this session' },
+      schema: {
+        operationId: 'logOut',
+        tags,
+        summary: 'End this session',
+        response: { 204: Type.Null({ description: 'Session ended; its refresh token no longer works' }) },
+      },
     },
     async (request, reply) => {
       await auth.logout(request.principal!.sessionId, auditContext(request));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -89,16 +94,10 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     {
       config: { authenticated: true, allowWhenRestricted: true },
       schema: {
+        operationId: 'getCurrentUser',
         tags,
         summary: 'Who am I: email, name, roles, and restrictions (MFA enrolment or password change due)',
-        response: {
-          200: Type.Object({
-            email: Type.String(),
-            name: Type.String(),
-            roles: Type.Array(Type.String()),
-            restrictions: Type.Array(Type.String()),
-          }),
-        },
+        response: { 200: CurrentUser },
       },
     },
     async (request) => {
@@ -112,23 +111,19 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     {
       config: { authenticated: true, allowWhenRestricted: true },
       schema: {
+        operationId: 'changePassword',
         tags,
         summary: 'Change your password; ends your other sessions',
-        body: Type.Object(
-          { current_password: Password, new_password: Type.String({ minLength: 1, maxLength: 1024 }) },
-          { additionalProperties: false },
-        ),
+        description:
+          'A wrong current password answers 401 `invalid-credentials` and counts towards the lockout; a new password that breaks the policy or repeats a recent one answers 400 `password-policy`.',
+        body: PasswordChange,
+        response: { 204: Type.Null({ description: 'Password changed; your other sessions ended' }) },
       },
     },
     async (request, reply) => {
       const { email, sessionId } = request.principal!;
-      await auth.changePassword(
-        email,
-        sessionId,
-        request.body as { current_password: string; new_password: string },
-        auditContext(request),
-      );
-      return reply.code(204).send();
+      await auth.changePassword(email, sessionId, request.body, auditContext(request));
+      return reply.code(204).send(null);
     },
   );
 
@@ -137,9 +132,13 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     {
       config: { authenticated: true, allowWhenRestricted: true },
       schema: {
+        operationId: 'startMfaEnrollment',
         tags,
         summary: 'Start TOTP enrolment: returns the otpauth:// URI and a QR code (PNG data URL)',
-        response: { 200: Type.Object({ otpauth_uri: Type.String(), qr_code: Type.String() }) },
+        response: {
+          200: MfaEnrollment,
+          ...problem(409, 'MFA is already enabled: disable it first (`mfa-already-enabled`)'),
+        },
       },
     },
     async (request) => auth.startMfaEnrollment(request.principal!.email, auditContext(request)),
@@ -150,18 +149,18 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     {
       config: { authenticated: true, allowWhenRestricted: true },
       schema: {
+        operationId: 'confirmMfaEnrollment',
         tags,
         summary: 'Confirm enrolment with a current code; returns 10 single-use recovery codes, shown once',
-        body: Type.Object({ code: TotpCode }, { additionalProperties: false }),
-        response: { 200: Type.Object({ recovery_codes: Type.Array(Type.String()) }) },
+        description: 'A code that does not match the enrolled secret answers 400 `invalid-mfa-code`.',
+        body: MfaConfirm,
+        response: {
+          200: RecoveryCodes,
+          ...problem(409, 'No enrolment in progress: call POST /auth/mfa/enroll first (`mfa-not-enrolling`)'),
+        },
       },
     },
-    async (request) =>
-      auth.confirmMfa(
-        request.principal!.email,
-        (request.body as { code: string }).code,
-        auditContext(request),
-      ),
+    async (request) => auth.confirmMfa(request.principal!.email, request.body.code, auditContext(request)),
   );
 
   app.post(
@@ -169,18 +168,21 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     {
       config: { authenticated: true },
       schema: {
+        operationId: 'disableMfa',
         tags,
         summary: 'Disable MFA; requires the password and a current code',
-        body: Type.Object({ password: Password, mfa_code: TotpCode }, { additionalProperties: false }),
+        description: 'Wrong credentials answer 401 `invalid-credentials` and count towards the lockout.',
+        body: MfaDisable,
+        response: {
+          204: Type.Null({ description: 'MFA disabled; the recovery codes are deleted' }),
+          ...problem(409, 'MFA is not enabled (`mfa-not-enabled`)'),
+          ...problem(423, 'Too many failed attempts: the account is locked (`account-locked`)'),
+        },
       },
     },
     async (request, reply) => {
-      await auth.disableMfa(
-        request.principal!.email,
-        request.body as { password: string; mfa_code: string },
-        auditContext(request),
-      );
-      return reply.code(204).send();
+      await auth.disableMfa(request.principal!.email, request.body, auditContext(request));
+      return reply.code(204).send(null);
     },
   );
-}
+};

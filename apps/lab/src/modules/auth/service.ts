@@ -15,6 +15,21 @@ import { createTotpEnrollment, verifyTotp } from '../../platform/auth/totp.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { LabMetrics } from '../../platform/lab-metrics.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
+import {
+  type Credentials,
+  normalizeEmail,
+  type PasswordStore,
+  type ReauthenticationFailure,
+  type Reauthenticator,
+} from './port.ts';
+import type {
+  AuthTokens,
+  LoginInput,
+  MfaDisable,
+  MfaEnrollment,
+  PasswordChange,
+  RecoveryCodes,
+} from './schemas.ts';
 
 export interface AuthSettings {
   tokens: AccessTokenConfig;
@@ -22,22 +37,6 @@ export interface AuthSettings {
   lockoutMinutes: number;
   passwordPolicy: PasswordPolicy;
   totpIssuer: string;
-}
-
-export interface LoginInput {
-  email: string;
-  password: string;
-  mfa_code?: string | undefined;
-  recovery_code?: string | undefined;
-  user_agent?: string | undefined;
-}
-
-export interface TokenResponse {
-  access_token: string;
-  refresh_token: string;
-  token_type: 'bearer';
-  expires_in: number;
-  user: { email: string; name: string; roles: string[] };
 }
 
 interface UserRow {
@@ -56,8 +55,6 @@ interface UserRow {
 // One body for every credential failure, so a response never tells whether the email exists.
 export const INVALID_CREDENTIALS = () =>
   new HttpProblem(401, 'invalid-credentials', 'Invalid credentials', 'The email or password is incorrect');
-
-export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 async function lockUser(tx: LabTx, email: string): Promise<UserRow | undefined> {
   const [row] = await queryRows<UserRow>(
@@ -115,7 +112,7 @@ async function checkSecondFactor(
   return false;
 }
 
-export class AuthService {
+export class AuthService implements Reauthenticator, PasswordStore {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly settings: AuthSettings,
@@ -159,8 +156,8 @@ export class AuthService {
     append: AppendAudit,
     ctx: AuditContext,
     email: string,
-    credentials: { password: string; mfa_code?: string | undefined; recovery_code?: string | undefined },
-  ): Promise<{ ok: true; user: UserRow } | { ok: false; problem: HttpProblem; result: string }> {
+    credentials: Credentials,
+  ): Promise<{ ok: true; user: UserRow } | ReauthenticationFailure> {
     const user = await lockUser(tx, email);
     if (!user?.is_active) {
       await verifyAgainstDummy(credentials.password);
@@ -212,7 +209,7 @@ export class AuthService {
     return { ok: true, user };
   }
 
-  async login(input: LoginInput, ctx: AuditContext): Promise<TokenResponse> {
+  async login(input: LoginInput, ctx: AuditContext): Promise<AuthTokens> {
     const email = normalizeEmail(input.email);
     const outcome = await this.uow.write(async (tx, append) => {
       const check = await this.reauthenticate(tx, append, { ...ctx, actor: email }, email, input);
@@ -274,7 +271,7 @@ export class AuthService {
   }
 
   /** Rotates the refresh token. A token presented twice means it leaked: the whole session is revoked. */
-  async refresh(refreshToken: string, ctx: AuditContext): Promise<TokenResponse> {
+  async refresh(refreshToken: string, ctx: AuditContext): Promise<AuthTokens> {
     const hash = hashRefreshToken(refreshToken);
     const outcome = await this.uow.write(async (tx, append) => {
       const [row] = await queryRows<{
@@ -371,7 +368,7 @@ export class AuthService {
   async changePassword(
     email: string,
     sessionId: string,
-    input: { current_password: string; new_password: string },
+    input: PasswordChange,
     ctx: AuditContext,
   ): Promise<void> {
     const outcome = await this.uow.write(async (tx, append) => {
@@ -424,7 +421,7 @@ export class AuthService {
     );
   }
 
-  async startMfaEnrollment(email: string, ctx: AuditContext) {
+  async startMfaEnrollment(email: string, ctx: AuditContext): Promise<MfaEnrollment> {
     return this.uow.write(async (tx, append) => {
       const user = await lockUser(tx, email);
       if (!user) throw INVALID_CREDENTIALS();
@@ -445,7 +442,7 @@ export class AuthService {
     });
   }
 
-  async confirmMfa(email: string, code: string, ctx: AuditContext): Promise<{ recovery_codes: string[] }> {
+  async confirmMfa(email: string, code: string, ctx: AuditContext): Promise<RecoveryCodes> {
     const outcome = await this.uow.write(async (tx, append) => {
       const user = await lockUser(tx, email);
       if (!user?.mfa_pending_secret) {
@@ -496,11 +493,7 @@ export class AuthService {
     return { recovery_codes: outcome.codes };
   }
 
-  async disableMfa(
-    email: string,
-    input: { password: string; mfa_code: string },
-    ctx: AuditContext,
-  ): Promise<void> {
+  async disableMfa(email: string, input: MfaDisable, ctx: AuditContext): Promise<void> {
     const outcome = await this.uow.write(async (tx, append) => {
       const check = await this.reauthenticate(tx, append, ctx, email, input);
       if (!check.ok) return check;

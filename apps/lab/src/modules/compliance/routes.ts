@@ -1,36 +1,29 @@
 import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { type LabDb, queryRows } from '../../db/client.ts';
+import { queryRows } from '../../db/client.ts';
 import { type AuditTrail, TS_TEXT, toAuditEvent } from '../../platform/audit/audit-trail.ts';
 import { type AuditEvent, HASHED_FIELDS } from '../../platform/audit/canonical-hash.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import { auditContext } from '../../platform/http/request-context.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import type { UnitOfWork } from '../../platform/unit-of-work.ts';
+import {
+  AuditCheckpoint,
+  AuditCheckpointList,
+  AuditEventPage,
+  AuditExportQuery,
+  AuditQuery,
+  ChainVerificationView,
+  SignedMissingCheckpoints,
+} from './schemas.ts';
 
-const AuditEventSchema = Type.Object({
-  seq: Type.Integer(),
-  ts: Type.String(),
-  actor: Type.String(),
-  action: Type.String(),
-  entity_type: Type.String(),
-  entity_id: Type.Union([Type.String(), Type.Null()]),
-  before: Type.Unknown(),
-  after: Type.Unknown(),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  request_id: Type.Union([Type.String(), Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  prev_hash: Type.String(),
-  hash: Type.String(),
-});
-const Checkpoint = Type.Object({
-  seq: Type.Integer(),
-  hash: Type.String(),
-  ts: Type.String(),
-  key_id: Type.String(),
-  signature: Type.String(),
-});
 const tags = ['compliance'];
+
+/** A text body the route streams (the reply is a Readable, not a string in memory). */
+const TextStream = (options: { description: string }) =>
+  Type.Unsafe<Readable>({ type: 'string', ...options });
 
 const CSV_COLUMNS = [...HASHED_FIELDS, 'prev_hash', 'hash'] as const;
 
@@ -46,57 +39,39 @@ function csvCell(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export async function complianceRoutes(app: FastifyInstance, opts: { audit: AuditTrail; db: LabDb }) {
-  const { audit, db } = opts;
-
+/** The audit trail for inspectors: query, verify, checkpoints and export (21 CFR 11.10(e)). */
+export const complianceRoutes: LabRoutes<{ audit: AuditTrail; uow: UnitOfWork }> = async (
+  app,
+  { audit, uow },
+) => {
   app.get(
     '/api/compliance/audit',
     {
       config: { permission: 'audit:read' },
       schema: {
+        operationId: 'listAuditEvents',
         tags,
         summary: 'Query the audit trail; page with limit and cursor (the last seq seen)',
-        querystring: Type.Object({
-          entity_type: Type.Optional(Type.String({ maxLength: 64 })),
-          entity_id: Type.Optional(Type.String({ maxLength: 256 })),
-          actor: Type.Optional(Type.String({ maxLength: 254 })),
-          action: Type.Optional(Type.String({ maxLength: 128 })),
-          from: Type.Optional(Type.String({ format: 'date-time' })),
-          to: Type.Optional(Type.String({ format: 'date-time' })),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          cursor: Type.Optional(Type.Integer({ minimum: 0 })),
-        }),
-        response: {
-          200: Type.Object({
-            items: Type.Array(AuditEventSchema),
-            next_cursor: Type.Union([Type.Integer(), Type.Null()]),
-          }),
-        },
+        querystring: AuditQuery,
+        response: { 200: AuditEventPage },
       },
     },
     async (request) => {
-      const q = request.query as {
-        entity_type?: string;
-        entity_id?: string;
-        actor?: string;
-        action?: string;
-        from?: string;
-        to?: string;
-        limit: number;
-        cursor?: number;
-      };
-      const rows = await queryRows<Parameters<typeof toAuditEvent>[0]>(
-        db,
-        sql`SELECT seq, ${TS_TEXT} AS ts, actor, action, entity_type, entity_id, before, after, reason, request_id, ip, prev_hash, hash
-              FROM audit_events
-             WHERE seq > ${q.cursor ?? 0}
-               AND (${q.entity_type ?? null}::text IS NULL OR entity_type = ${q.entity_type ?? null})
-               AND (${q.entity_id ?? null}::text IS NULL OR entity_id = ${q.entity_id ?? null})
-               AND (${q.actor ?? null}::text IS NULL OR actor = ${q.actor ?? null})
-               AND (${q.action ?? null}::text IS NULL OR action = ${q.action ?? null})
-               AND (${q.from ?? null}::timestamptz IS NULL OR ts >= ${q.from ?? null}::timestamptz)
-               AND (${q.to ?? null}::timestamptz IS NULL OR ts < ${q.to ?? null}::timestamptz)
-             ORDER BY seq LIMIT ${q.limit + 1}`,
+      const q = request.query;
+      const rows = await uow.read((tx) =>
+        queryRows<Parameters<typeof toAuditEvent>[0]>(
+          tx,
+          sql`SELECT seq, ${TS_TEXT} AS ts, actor, action, entity_type, entity_id, before, after, reason, request_id, ip, prev_hash, hash
+                FROM audit_events
+               WHERE seq > ${q.cursor ?? 0}
+                 AND (${q.entity_type ?? null}::text IS NULL OR entity_type = ${q.entity_type ?? null})
+                 AND (${q.entity_id ?? null}::text IS NULL OR entity_id = ${q.entity_id ?? null})
+                 AND (${q.actor ?? null}::text IS NULL OR actor = ${q.actor ?? null})
+                 AND (${q.action ?? null}::text IS NULL OR action = ${q.action ?? null})
+                 AND (${q.from ?? null}::timestamptz IS NULL OR ts >= ${q.from ?? null}::timestamptz)
+                 AND (${q.to ?? null}::timestamptz IS NULL OR ts < ${q.to ?? null}::timestamptz)
+               ORDER BY seq LIMIT ${q.limit + 1}`,
+        ),
       );
       const items = rows.slice(0, q.limit).map(toAuditEvent);
       return { items, next_cursor: rows.length > q.limit ? (items[items.length - 1]?.seq ?? null) : null };
@@ -108,17 +83,11 @@ export async function complianceRoutes(app: FastifyInstance, opts: { audit: Audi
     {
       config: { permission: 'audit:verify' },
       schema: {
+        operationId: 'verifyAuditChain',
         tags,
         summary:
           'Verify the whole chain against the signed checkpoints (streamed in batches, constant memory)',
-        response: {
-          200: Type.Object({
-            valid: Type.Boolean(),
-            checked: Type.Integer(),
-            first_invalid_seq: Type.Union([Type.Integer(), Type.Null()]),
-            reason: Type.Union([Type.String(), Type.Null()]),
-          }),
-        },
+        response: { 200: ChainVerificationView },
       },
     },
     async () => {
@@ -132,9 +101,10 @@ export async function complianceRoutes(app: FastifyInstance, opts: { audit: Audi
     {
       config: { permission: 'audit:read' },
       schema: {
+        operationId: 'listAuditCheckpoints',
         tags,
         summary: 'Signed chain heads (Ed25519)',
-        response: { 200: Type.Object({ items: Type.Array(Checkpoint) }) },
+        response: { 200: AuditCheckpointList },
       },
     },
     async () => ({ items: await audit.checkpoints() }),
@@ -145,14 +115,19 @@ export async function complianceRoutes(app: FastifyInstance, opts: { audit: Audi
     {
       config: { permission: 'audit:verify' },
       schema: {
+        operationId: 'createAuditCheckpoint',
         tags,
         summary: 'Sign the current chain head now (204 when the trail is empty)',
-        response: { 201: Checkpoint, 204: Type.Null() },
+        description: 'Signing a head that already has a checkpoint answers that checkpoint.',
+        response: {
+          201: AuditCheckpoint,
+          204: Type.Null({ description: 'The audit trail is empty: there is no head to sign' }),
+        },
       },
     },
     async (_request, reply) => {
       const cp = await audit.checkpointNow();
-      if (!cp) return reply.code(204).send();
+      if (!cp) return reply.code(204).send(null);
       return reply.code(201).send(cp);
     },
   );
@@ -162,10 +137,13 @@ export async function complianceRoutes(app: FastifyInstance, opts: { audit: Audi
     {
       config: { permission: 'audit:verify' },
       schema: {
+        operationId: 'signMissingAuditCheckpoints',
         tags,
         summary:
-          'Sign the checkpoints the interval calls for that are missing (after a stop between an event and its checkpoint); audited, and refused with 409 unless the chain verifies against the checkpoints that exist',
-        response: { 200: Type.Object({ signed: Type.Array(Type.Integer()) }) },
+          'Sign the checkpoints the interval calls for that are missing (after a stop between an event and its checkpoint)',
+        description:
+          'Audited. Refused with 409 `audit-chain-invalid` (with `first_invalid_seq` and `reason`) unless the chain verifies against the checkpoints that exist.',
+        response: { 200: SignedMissingCheckpoints, ...problemResponses(409) },
       },
     },
     async (request) => {
@@ -190,15 +168,28 @@ export async function complianceRoutes(app: FastifyInstance, opts: { audit: Audi
     {
       config: { permission: 'audit:export' },
       schema: {
+        operationId: 'exportAuditTrail',
         tags,
         summary: 'Stream the whole audit trail as CSV or JSON lines',
-        querystring: Type.Object({
-          format: Type.Union([Type.Literal('csv'), Type.Literal('jsonl')], { default: 'jsonl' }),
-        }),
+        description:
+          'An attachment: `format=jsonl` (the default) is one audit event per line; `format=csv` has a header row, and cells a spreadsheet would run as a formula get a leading apostrophe.',
+        querystring: AuditExportQuery,
+        response: {
+          200: {
+            description:
+              'The audit trail in seq order, as an attachment (audit-trail.jsonl or audit-trail.csv)',
+            content: {
+              'application/x-ndjson': {
+                schema: TextStream({ description: 'One AuditEvent as JSON per line' }),
+              },
+              'text/csv': { schema: TextStream({ description: 'A header row, then one event per row' }) },
+            },
+          },
+        },
       },
     },
     async (request, reply) => {
-      const { format } = request.query as { format: 'csv' | 'jsonl' };
+      const { format } = request.query;
       async function* lines(events: AsyncIterable<AuditEvent>) {
         if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
         for await (const e of events) {
@@ -213,4 +204,4 @@ export async function complianceRoutes(app: FastifyInstance, opts: { audit: Audi
       return reply.send(Readable.from(lines(audit.events())));
     },
   );
-}
+};

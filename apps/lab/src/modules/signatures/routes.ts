@@ -1,58 +1,39 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { auditContext } from '../../platform/http/request-context.ts';
-import { SIGNATURE_MEANINGS } from '../../platform/signatures/manifest.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import { SignatureCreate, SignatureList, SignatureQuery, SignatureView } from './schemas.ts';
 import type { SignatureService } from './service.ts';
 
-const Signature = Type.Object({
-  id: Type.String(),
-  record_type: Type.String(),
-  record_id: Type.String(),
-  record_hash: Type.String(),
-  signer_email: Type.String(),
-  signer_name: Type.String(),
-  meaning: Type.String(),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  signed_at: Type.String(),
-  key_id: Type.String(),
-  server_signature: Type.String(),
-  manifestation: Type.String(),
-  current: Type.Boolean(),
-  signature_valid: Type.Boolean(),
-});
 const tags = ['signatures'];
 
-export async function signatureRoutes(app: FastifyInstance, opts: { signatures: SignatureService }) {
-  const { signatures } = opts;
+/** A problem response whose description names this operation's problem types. */
+const problem = (status: number, description: string) => {
+  const response = problemResponses(status)[status]!;
+  return { [status]: { ...response, description } };
+};
 
+export const signatureRoutes: LabRoutes<{ signatures: SignatureService }> = async (app, { signatures }) => {
   app.post(
     '/api/signatures',
     {
       config: { permission: 'signatures:create' },
       schema: {
+        operationId: 'signRecord',
         tags,
         summary:
           'Sign a record: re-authenticates with password (and MFA code when enrolled) on every signing',
-        body: Type.Object(
-          {
-            record_type: Type.String({ minLength: 1, maxLength: 64 }),
-            record_id: Type.String({ minLength: 1, maxLength: 256 }),
-            meaning: Type.Union(SIGNATURE_MEANINGS.map((m) => Type.Literal(m))),
-            reason: Type.Optional(Type.String({ maxLength: 1000 })),
-            password: Type.String({ minLength: 1, maxLength: 1024 }),
-            mfa_code: Type.Optional(Type.String({ pattern: '^[0-9 ]{6,8}$' })),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Signature },
+        description:
+          'Wrong credentials answer 401 `invalid-credentials` (or `mfa-required`) and count towards the lockout; an author signing their own record as reviewer or approver answers 403 `segregation-of-duties`; a record type that cannot be signed answers 400.',
+        body: SignatureCreate,
+        response: {
+          201: SignatureView,
+          ...problem(404, 'No such record (`not-found`)'),
+          ...problem(423, 'Too many failed attempts: the account is locked (`account-locked`)'),
+        },
       },
     },
     async (request, reply) => {
-      const signature = await signatures.sign(
-        request.principal!.email,
-        request.body as Parameters<SignatureService['sign']>[1],
-        auditContext(request),
-      );
+      const signature = await signatures.sign(request.principal!.email, request.body, auditContext(request));
       return reply.code(201).send(signature);
     },
   );
@@ -62,19 +43,16 @@ export async function signatureRoutes(app: FastifyInstance, opts: { signatures: 
     {
       config: { permission: 'signatures:read' },
       schema: {
+        operationId: 'listSignatures',
         tags,
         summary:
           'The signatures of a record, each with `current` (false once the record changed after signing)',
-        querystring: Type.Object({
-          record_type: Type.String({ minLength: 1, maxLength: 64 }),
-          record_id: Type.String({ minLength: 1, maxLength: 256 }),
-        }),
-        response: { 200: Type.Object({ items: Type.Array(Signature) }) },
+        querystring: SignatureQuery,
+        response: { 200: SignatureList },
       },
     },
-    async (request) => {
-      const q = request.query as { record_type: string; record_id: string };
-      return { items: await signatures.list(q.record_type, q.record_id) };
-    },
+    async (request) => ({
+      items: await signatures.list(request.query.record_type, request.query.record_id),
+    }),
   );
-}
+};

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import type { AuditContext, AuditTrail } from '../../platform/audit/audit-trail.ts';
+import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
 import { registerSigningKey } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { LabMetrics } from '../../platform/lab-metrics.ts';
@@ -16,35 +16,9 @@ import {
 } from '../../platform/signatures/manifest.ts';
 import type { ServerKeyPair } from '../../platform/signatures/server-key.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
-import type { AuthService } from '../auth/service.ts';
-
-/** What a record type gives the signature service: its regulated content and who authored it. */
-export interface SignableRecord {
-  /** Every regulated field, as stored; its canonical JSON hash is what a signature binds to. */
-  content: unknown;
-  /** Creator(s): they may sign it `authored`, never as reviewer or approver. */
-  authors: string[];
-}
-
-export type SignableLoader = (tx: LabTx, recordId: string) => Promise<SignableRecord | null>;
-
-export interface SignInput {
-  record_type: string;
-  record_id: string;
-  meaning: SignatureMeaning;
-  reason?: string | undefined;
-  password: string;
-  mfa_code?: string | undefined;
-}
-
-export interface SignatureView extends SignedManifest {
-  id: string;
-  manifestation: string;
-  /** False once the record changed after signing (11.70). */
-  current: boolean;
-  /** The server's Ed25519 signature over the manifest verifies. */
-  signature_valid: boolean;
-}
+import type { Reauthenticator } from '../auth/port.ts';
+import type { RecordSigning, SignableLoader, SignInput, SignOutcome } from './port.ts';
+import type { SignatureView } from './schemas.ts';
 
 interface SignatureRow {
   id: string;
@@ -69,12 +43,12 @@ const SIGNATURE_COLUMNS =
  * components, binds to the record's content hash, is countersigned by the server key, stored immutably
  * and audited in the same transaction.
  */
-export class SignatureService {
+export class SignatureService implements RecordSigning {
   private readonly loaders = new Map<string, SignableLoader>();
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly auth: AuthService,
+    private readonly auth: Reauthenticator,
     private readonly key: ServerKeyPair,
     private readonly metrics: LabMetrics,
   ) {}
@@ -105,11 +79,11 @@ export class SignatureService {
   /** Signs within an existing unit of work, so a status change and its signature commit together. */
   async signInTransaction(
     tx: LabTx,
-    append: Parameters<Parameters<AuditTrail['transaction']>[0]>[1],
+    append: AppendAudit,
     signer: string,
     input: SignInput,
     ctx: AuditContext,
-  ): Promise<{ ok: true; signature: SignatureView } | { ok: false; problem: HttpProblem }> {
+  ): Promise<SignOutcome> {
     const loader = this.loaderFor(input.record_type);
     const check = await this.auth.reauthenticate(tx, append, ctx, signer, input);
     if (!check.ok) return { ok: false, problem: check.problem };

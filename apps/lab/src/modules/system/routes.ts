@@ -1,21 +1,23 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import type { Database } from '../../db/client.ts';
 import { sendProblem } from '../../platform/http/problem.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import { Health, Readiness } from './schemas.ts';
 
-const Health = Type.Object({
-  status: Type.Literal('ok'),
-  version: Type.String(),
-  uptime_s: Type.Number(),
-});
+const tags = ['system'];
 
 /** Liveness and readiness: /health never touches the database, /ready always does. */
-export async function systemRoutes(app: FastifyInstance, opts: { database: Database; version: string }) {
+export const systemRoutes: LabRoutes<{ database: Database; version: string }> = async (app, opts) => {
   app.get(
     '/health',
     {
       config: { public: true },
-      schema: { tags: ['system'], summary: 'Liveness', response: { 200: Health } },
+      schema: {
+        operationId: 'getHealth',
+        tags,
+        summary: 'Liveness: the process answers (never touches the database)',
+        response: { 200: Health },
+      },
     },
     async () => ({
       status: 'ok' as const,
@@ -29,9 +31,10 @@ export async function systemRoutes(app: FastifyInstance, opts: { database: Datab
     {
       config: { public: true },
       schema: {
-        tags: ['system'],
+        operationId: 'getReadiness',
+        tags,
         summary: 'Readiness: a database round trip',
-        response: { 200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }) },
+        response: { 200: Readiness, ...problemResponses(503) },
       },
     },
     async (request, reply) => {
@@ -49,4 +52,4 @@ export async function systemRoutes(app: FastifyInstance, opts: { database: Datab
       }
     },
   );
-}
+};

@@ -1,52 +1,44 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
-import { ROLES } from '../../platform/access/permissions.ts';
 import { auditContext } from '../../platform/http/request-context.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import {
+  OptionalReasonQuery,
+  RoleGrant,
+  RoleList,
+  RoleMfaPolicy,
+  RoleMfaPolicyUpdate,
+  RoleParams,
+  UnlockBody,
+  UserCreate,
+  UserList,
+  UserParams,
+  UserQuery,
+  UserRoleParams,
+  UserUpdate,
+  UserView,
+} from './schemas.ts';
 import type { UserService } from './service.ts';
 
-const User = Type.Object({
-  email: Type.String(),
-  name: Type.String(),
-  is_active: Type.Boolean(),
-  mfa_enabled: Type.Boolean(),
-  locked: Type.Boolean(),
-  roles: Type.Array(Type.String()),
-  last_login_at: Type.Union([Type.String(), Type.Null()]),
-  created_at: Type.String(),
-});
-const EmailParam = Type.Object({ email: Type.String({ maxLength: 254 }) });
-/** 21 CFR 11.10(e): why a regulated record changed. */
-const Reason = Type.String({ minLength: 3, maxLength: 1000 });
 const tags = ['users'];
 
 /** User administration (admin). Users are deactivated, never deleted. */
-export async function userRoutes(app: FastifyInstance, opts: { users: UserService }) {
-  const { users } = opts;
-
+export const userRoutes: LabRoutes<{ users: UserService }> = async (app, { users }) => {
   app.post(
     '/api/users',
     {
       config: { permission: 'users:create' },
       schema: {
+        operationId: 'createUser',
         tags,
         summary: 'Create a user with an initial password (the password policy applies)',
-        body: Type.Object(
-          {
-            email: Type.String({ format: 'email', maxLength: 254 }),
-            name: Type.String({ minLength: 1, maxLength: 200 }),
-            password: Type.String({ minLength: 1, maxLength: 1024 }),
-            roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { maxItems: 4, default: [] }),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: User },
+        description:
+          'A password that breaks the policy answers 400 `password-policy`. An email is never reused, even after deactivation.',
+        body: UserCreate,
+        response: { 201: UserView, ...problemResponses(409) },
       },
     },
     async (request, reply) => {
-      const user = await users.create(
-        request.body as { email: string; name: string; password: string; roles: string[] },
-        auditContext(request),
-      );
+      const user = await users.create(request.body, auditContext(request));
       return reply.code(201).send(user);
     },
   );
@@ -56,28 +48,29 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserServic
     {
       config: { permission: 'users:read' },
       schema: {
+        operationId: 'listUsers',
         tags,
         summary: 'List users, ordered by email; page with limit and cursor',
-        querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-          cursor: Type.Optional(Type.String({ maxLength: 254 })),
-          active: Type.Optional(Type.Boolean()),
-        }),
-        response: {
-          200: Type.Object({
-            items: Type.Array(User),
-            next_cursor: Type.Union([Type.String(), Type.Null()]),
-          }),
-        },
+        querystring: UserQuery,
+        response: { 200: UserList },
       },
     },
-    async (request) => users.list(request.query as { limit: number; cursor?: string; active?: boolean }),
+    async (request) => users.list(request.query),
   );
 
   app.get(
     '/api/users/:email',
-    { config: { permission: 'users:read' }, schema: { tags, params: EmailParam, response: { 200: User } } },
-    async (request) => users.get((request.params as { email: string }).email),
+    {
+      config: { permission: 'users:read' },
+      schema: {
+        operationId: 'getUser',
+        tags,
+        summary: 'A user with roles, MFA and lock state',
+        params: UserParams,
+        response: { 200: UserView, ...problemResponses(404) },
+      },
+    },
+    async (request) => users.get(request.params.email),
   );
 
   app.patch(
@@ -85,26 +78,15 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserServic
     {
       config: { permission: 'users:update' },
       schema: {
+        operationId: 'updateUser',
         tags,
         summary: 'Change name or active flag; deactivation ends all sessions. A reason is required.',
-        params: EmailParam,
-        body: Type.Object(
-          {
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            is_active: Type.Optional(Type.Boolean()),
-            reason: Reason,
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: User },
+        params: UserParams,
+        body: UserUpdate,
+        response: { 200: UserView, ...problemResponses(404) },
       },
     },
-    async (request) =>
-      users.update(
-        (request.params as { email: string }).email,
-        request.body as { name?: string; is_active?: boolean; reason: string },
-        auditContext(request),
-      ),
+    async (request) => users.update(request.params.email, request.body, auditContext(request)),
   );
 
   app.post(
@@ -112,24 +94,16 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserServic
     {
       config: { permission: 'users:update' },
       schema: {
+        operationId: 'addUserRole',
         tags,
-        params: EmailParam,
-        body: Type.Object(
-          { role: Type.String({ maxLength: 50 }), reason: Type.Optional(Reason) },
-          { additionalProperties: false },
-        ),
-        response: { 200: User },
+        summary: 'Grant a role (audited); granting a role held already changes nothing',
+        params: UserParams,
+        body: RoleGrant,
+        response: { 200: UserView, ...problemResponses(404) },
       },
     },
-    async (request) => {
-      const body = request.body as { role: string; reason?: string };
-      return users.addRole(
-        (request.params as { email: string }).email,
-        body.role,
-        body.reason,
-        auditContext(request),
-      );
-    },
+    async (request) =>
+      users.addRole(request.params.email, request.body.role, request.body.reason, auditContext(request)),
   );
 
   app.delete(
@@ -137,21 +111,21 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserServic
     {
       config: { permission: 'users:update' },
       schema: {
+        operationId: 'removeUserRole',
         tags,
-        params: Type.Object({ email: Type.String({ maxLength: 254 }), role: Type.String({ maxLength: 50 }) }),
-        querystring: Type.Object({ reason: Type.Optional(Reason) }),
-        response: { 200: User },
+        summary: 'Revoke a role (audited); 404 when the user does not hold it',
+        params: UserRoleParams,
+        querystring: OptionalReasonQuery,
+        response: { 200: UserView, ...problemResponses(404) },
       },
     },
-    async (request) => {
-      const { email, role } = request.params as { email: string; role: string };
-      return users.removeRole(
-        email,
-        role,
-        (request.query as { reason?: string }).reason,
+    async (request) =>
+      users.removeRole(
+        request.params.email,
+        request.params.role,
+        request.query.reason,
         auditContext(request),
-      );
-    },
+      ),
   );
 
   app.post(
@@ -159,18 +133,19 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserServic
     {
       config: { permission: 'users:update' },
       schema: {
+        operationId: 'unlockUser',
         tags,
-        params: EmailParam,
-        body: Type.Optional(Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false })),
-        response: { 200: User },
+        summary: 'Lift a lockout and reset the failed-attempt count (audited)',
+        params: UserParams,
+        body: UnlockBody,
+        response: { 200: UserView, ...problemResponses(404) },
       },
     },
-    async (request) =>
-      users.unlock(
-        (request.params as { email: string }).email,
-        (request.body as { reason?: string } | undefined)?.reason,
-        auditContext(request),
-      ),
+    async (request) => {
+      // The body is optional: a request may carry none.
+      const body: UnlockBody | undefined = request.body;
+      return users.unlock(request.params.email, body?.reason, auditContext(request));
+    },
   );
 
   app.get(
@@ -178,20 +153,10 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserServic
     {
       config: { permission: 'users:read' },
       schema: {
+        operationId: 'listRoles',
         tags,
         summary: 'The roles, their permissions (resource:action) and MFA policy',
-        response: {
-          200: Type.Object({
-            items: Type.Array(
-              Type.Object({
-                name: Type.String(),
-                description: Type.String(),
-                permissions: Type.Array(Type.String()),
-                mfa_required: Type.Boolean(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: RoleList },
       },
     },
     async () => users.listRoles(),
@@ -202,20 +167,20 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserServic
     {
       config: { permission: 'users:update' },
       schema: {
+        operationId: 'updateRoleMfaPolicy',
         tags,
         summary: 'Require MFA for a role (its holders must enrol before anything else)',
-        params: Type.Object({ role: Type.Union(ROLES.map((r) => Type.Literal(r))) }),
-        body: Type.Object({ mfa_required: Type.Boolean(), reason: Reason }, { additionalProperties: false }),
+        params: RoleParams,
+        body: RoleMfaPolicyUpdate,
+        response: { 200: RoleMfaPolicy, ...problemResponses(404) },
       },
     },
-    async (request) => {
-      const body = request.body as { mfa_required: boolean; reason: string };
-      return users.setRoleMfaRequired(
-        (request.params as { role: string }).role,
-        body.mfa_required,
-        body.reason,
+    async (request) =>
+      users.setRoleMfaRequired(
+        request.params.role,
+        request.body.mfa_required,
+        request.body.reason,
         auditContext(request),
-      );
-    },
+      ),
   );
-}
+};

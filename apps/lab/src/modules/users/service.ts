@@ -4,18 +4,16 @@ import { isRole, ROLE_PERMISSIONS, ROLES } from '../../platform/access/permissio
 import type { AuditContext } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
-import { type AuthService, normalizeEmail } from '../auth/service.ts';
-
-export interface UserView {
-  email: string;
-  name: string;
-  is_active: boolean;
-  mfa_enabled: boolean;
-  locked: boolean;
-  roles: string[];
-  last_login_at: string | null;
-  created_at: string;
-}
+import { normalizeEmail, type PasswordStore } from '../auth/port.ts';
+import type {
+  RoleList,
+  RoleMfaPolicy,
+  UserCreate,
+  UserList,
+  UserQuery,
+  UserUpdate,
+  UserView,
+} from './schemas.ts';
 
 const USER_VIEW = sql`
   SELECT u.email, u.name, u.is_active, u.mfa_enabled,
@@ -68,7 +66,7 @@ export async function syncRolePermissions(uow: UnitOfWork): Promise<void> {
 export class UserService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly auth: AuthService,
+    private readonly auth: PasswordStore,
   ) {}
 
   private async view(tx: Pick<LabTx, 'execute'>, email: string): Promise<UserView | undefined> {
@@ -82,7 +80,7 @@ export class UserService {
     return user;
   }
 
-  async list(query: { limit: number; cursor?: string | undefined; active?: boolean | undefined }) {
+  async list(query: UserQuery): Promise<UserList> {
     const rows = await this.uow.read((tx) =>
       queryRows<UserView>(
         tx,
@@ -100,10 +98,7 @@ export class UserService {
   }
 
   /** Creates a user; the email can never be taken again, even after deactivation. */
-  async create(
-    input: { email: string; name: string; password: string; roles: string[] },
-    ctx: AuditContext,
-  ): Promise<UserView> {
+  async create(input: UserCreate, ctx: AuditContext): Promise<UserView> {
     const email = normalizeEmail(input.email);
     const unknown = input.roles.filter((r) => !isRole(r));
     if (unknown.length) {
@@ -140,11 +135,7 @@ export class UserService {
   }
 
   /** Name and active flag. Deactivation ends every session; users are never deleted. */
-  async update(
-    email: string,
-    patch: { name?: string | undefined; is_active?: boolean | undefined; reason: string },
-    ctx: AuditContext,
-  ) {
+  async update(email: string, patch: UserUpdate, ctx: AuditContext): Promise<UserView> {
     const id = normalizeEmail(email);
     return this.uow.write(async (tx, append) => {
       const before = await this.view(tx, id);
@@ -198,7 +189,12 @@ export class UserService {
     });
   }
 
-  async addRole(email: string, role: string, reason: string | undefined, ctx: AuditContext) {
+  async addRole(
+    email: string,
+    role: string,
+    reason: string | undefined,
+    ctx: AuditContext,
+  ): Promise<UserView> {
     if (!isRole(role)) {
       throw new HttpProblem(400, 'validation-error', 'Invalid request', `Unknown role ${role}`, [
         { field: 'body.role', message: `must be one of ${ROLES.join(', ')}` },
@@ -211,7 +207,12 @@ export class UserService {
     });
   }
 
-  async removeRole(email: string, role: string, reason: string | undefined, ctx: AuditContext) {
+  async removeRole(
+    email: string,
+    role: string,
+    reason: string | undefined,
+    ctx: AuditContext,
+  ): Promise<UserView> {
     return this.changeUser(email, 'user.role_removed', reason, ctx, async (tx, id, before) => {
       if (!before.roles.includes(role))
         throw new HttpProblem(404, 'not-found', 'Role not held', `${id} does not hold role ${role}`);
@@ -221,7 +222,7 @@ export class UserService {
     });
   }
 
-  async unlock(email: string, reason: string | undefined, ctx: AuditContext) {
+  async unlock(email: string, reason: string | undefined, ctx: AuditContext): Promise<UserView> {
     return this.changeUser(
       email,
       'user.unlocked',
@@ -236,9 +237,9 @@ export class UserService {
     );
   }
 
-  async listRoles() {
+  async listRoles(): Promise<RoleList> {
     const rows = await this.uow.read((tx) =>
-      queryRows<{ name: string; description: string; permissions: string[]; mfa_required: boolean }>(
+      queryRows<RoleList['items'][number]>(
         tx,
         sql`SELECT name, description, permissions, mfa_required FROM roles ORDER BY name`,
       ),
@@ -247,7 +248,12 @@ export class UserService {
   }
 
   /** An admin can require MFA for a role: its holders cannot use the system until they enrol. */
-  async setRoleMfaRequired(role: string, required: boolean, reason: string, ctx: AuditContext) {
+  async setRoleMfaRequired(
+    role: string,
+    required: boolean,
+    reason: string,
+    ctx: AuditContext,
+  ): Promise<RoleMfaPolicy> {
     return this.uow.write(async (tx, append) => {
       const [before] = await queryRows<{ mfa_required: boolean }>(
         tx,

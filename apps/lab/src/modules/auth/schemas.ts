@@ -1,0 +1,99 @@
+import { type Static, Type } from 'typebox';
+
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+const Password = Type.String({ minLength: 1, maxLength: 1024 });
+const TotpCode = Type.String({ pattern: '^[0-9 ]{6,8}$', description: 'The current 6-digit TOTP code' });
+
+export const LoginBody = Type.Object(
+  {
+    email: Email,
+    password: Password,
+    mfa_code: Type.Optional(TotpCode),
+    recovery_code: Type.Optional(
+      Type.String({ maxLength: 64, description: 'A single-use recovery code, instead of mfa_code' }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ email: 'ada.lovelace@lab.example', password: 'Crystal-Form-II-2026', mfa_code: '492039' }],
+  },
+);
+/** The login body, plus the client's user agent recorded on the session. */
+export type LoginInput = Static<typeof LoginBody> & { user_agent?: string | undefined };
+
+export const RefreshBody = Type.Object(
+  { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
+  {
+    additionalProperties: false,
+    examples: [{ refresh_token: 'rt_3q2KfZ0m9xYb7T1wLhV8cN4sPjR6dA5e' }],
+  },
+);
+
+export const AuthTokens = Type.Object(
+  {
+    access_token: Type.String({ description: 'JWT; send it as Authorization: Bearer <access_token>' }),
+    refresh_token: Type.String({ description: 'Single use: POST /auth/refresh returns a new one' }),
+    token_type: Type.Literal('bearer'),
+    expires_in: Type.Integer({ minimum: 1, description: 'Seconds until the access token expires' }),
+    user: Type.Object(
+      { email: Type.String(), name: Type.String(), roles: Type.Array(Type.String()) },
+      { additionalProperties: false },
+    ),
+  },
+  { title: 'AuthTokens', additionalProperties: false },
+);
+export type AuthTokens = Static<typeof AuthTokens>;
+
+export const CurrentUser = Type.Object(
+  {
+    email: Type.String(),
+    name: Type.String(),
+    roles: Type.Array(Type.String()),
+    restrictions: Type.Array(
+      Type.Union([Type.Literal('mfa_enrollment_required'), Type.Literal('password_expired')]),
+      {
+        description:
+          'Non-empty: only the routes that lift the restriction are open (enrol MFA, change the password)',
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PasswordChange = Type.Object(
+  { current_password: Password, new_password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  {
+    additionalProperties: false,
+    examples: [{ current_password: 'Crystal-Form-II-2026', new_password: 'Polymorph-Screen-Q3-2026' }],
+  },
+);
+export type PasswordChange = Static<typeof PasswordChange>;
+
+export const MfaEnrollment = Type.Object(
+  {
+    otpauth_uri: Type.String({ description: 'otpauth://totp/... for an authenticator app' }),
+    qr_code: Type.String({ description: 'The same URI as a QR code, a PNG data URL' }),
+  },
+  { additionalProperties: false },
+);
+export type MfaEnrollment = Static<typeof MfaEnrollment>;
+
+export const MfaConfirm = Type.Object(
+  { code: TotpCode },
+  { additionalProperties: false, examples: [{ code: '492039' }] },
+);
+
+export const RecoveryCodes = Type.Object(
+  { recovery_codes: Type.Array(Type.String(), { description: 'Single use; shown only this once' }) },
+  { additionalProperties: false },
+);
+export type RecoveryCodes = Static<typeof RecoveryCodes>;
+
+export const MfaDisable = Type.Object(
+  { password: Password, mfa_code: TotpCode },
+  {
+    additionalProperties: false,
+    examples: [{ password: 'Crystal-Form-II-2026', mfa_code: '492039' }],
+  },
+);
+export type MfaDisable = Static<typeof MfaDisable>;

@@ -1,0 +1,80 @@
+import { type Static, Type } from 'typebox';
+import { NullableString, Timestamp } from '../../platform/http/common-schemas.ts';
+
+export const AuditEventView = Type.Object(
+  {
+    seq: Type.Integer({ minimum: 1, description: '1, 2, 3 ... without gaps' }),
+    ts: Timestamp,
+    actor: Type.String(),
+    action: Type.String({ description: 'e.g. sample.created, auth.login_failed' }),
+    entity_type: Type.String(),
+    entity_id: NullableString(),
+    before: Type.Unknown({ description: 'The record before the change (JSON), or null' }),
+    after: Type.Unknown({ description: 'The record after the change (JSON), or null' }),
+    reason: NullableString(),
+    request_id: NullableString(),
+    ip: NullableString(),
+    prev_hash: Type.String({ description: 'hash of the previous event (SHA-256 hex)' }),
+    hash: Type.String({
+      description: 'SHA-256 of this event, including prev_hash (RFC 8785 canonical JSON)',
+    }),
+  },
+  { title: 'AuditEvent', additionalProperties: false },
+);
+
+export const AuditQuery = Type.Object({
+  entity_type: Type.Optional(Type.String({ maxLength: 64 })),
+  entity_id: Type.Optional(Type.String({ maxLength: 256 })),
+  actor: Type.Optional(Type.String({ maxLength: 254 })),
+  action: Type.Optional(Type.String({ maxLength: 128 })),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or after' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Events before' })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(Type.Integer({ minimum: 0, description: 'The last seq of the previous page' })),
+});
+export type AuditQuery = Static<typeof AuditQuery>;
+
+export const AuditEventPage = Type.Object(
+  {
+    items: Type.Array(AuditEventView),
+    next_cursor: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Pass as cursor for the next page; null on the last one',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ChainVerificationView = Type.Object(
+  {
+    valid: Type.Boolean(),
+    checked: Type.Integer({ minimum: 0, description: 'Events examined, up to the first invalid one' }),
+    first_invalid_seq: Type.Union([Type.Integer(), Type.Null()]),
+    reason: NullableString({ description: 'Why the chain fails verification, e.g. hash_mismatch' }),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditCheckpoint = Type.Object(
+  {
+    seq: Type.Integer({ minimum: 1 }),
+    hash: Type.String(),
+    ts: Timestamp,
+    key_id: Type.String(),
+    signature: Type.String({ description: 'Ed25519 (base64url) over seq, hash and ts' }),
+  },
+  { title: 'AuditCheckpoint', additionalProperties: false },
+);
+
+export const AuditCheckpointList = Type.Object(
+  { items: Type.Array(AuditCheckpoint) },
+  { additionalProperties: false },
+);
+
+export const SignedMissingCheckpoints = Type.Object(
+  { signed: Type.Array(Type.Integer({ minimum: 1 }), { description: 'seq of each checkpoint signed now' }) },
+  { additionalProperties: false },
+);
+
+export const AuditExportQuery = Type.Object({
+  format: Type.Union([Type.Literal('csv'), Type.Literal('jsonl')], { default: 'jsonl' }),
+});

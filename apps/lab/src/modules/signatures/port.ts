@@ -1,0 +1,41 @@
+// What sibling modules may use of e-signatures: make their records signable, and sign inside their
+// own unit of work (a batch release and its signature commit together). SignatureService implements it.
+import type { LabTx } from '../../db/client.ts';
+import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
+import type { HttpProblem } from '../../platform/http/problem.ts';
+import type { SignatureCreate, SignatureView } from './schemas.ts';
+
+export type { SignatureView } from './schemas.ts';
+
+/** What a record type gives the signature service: its regulated content and who authored it. */
+export interface SignableRecord {
+  /** Every regulated field, as stored; its canonical JSON hash is what a signature binds to. */
+  content: unknown;
+  /** Creator(s): they may sign it `authored`, never as reviewer or approver. */
+  authors: string[];
+}
+
+/** Loads a record for signing, in the signing transaction; null when there is no such record. */
+export type SignableLoader = (tx: LabTx, recordId: string) => Promise<SignableRecord | null>;
+
+/** A signing: the record, the meaning, and the signer's credentials (re-authenticated every time). */
+export type SignInput = SignatureCreate;
+
+export type SignOutcome = { ok: true; signature: SignatureView } | { ok: false; problem: HttpProblem };
+
+export interface RecordSigning {
+  /** Makes a record type signable (batches, samples, workflows ...). */
+  registerRecordType(recordType: string, loader: SignableLoader): void;
+  /**
+   * Signs within the caller's unit of work. A refused signing (wrong credentials, no such record,
+   * segregation of duties) returns the problem instead of throwing, so the caller decides whether its
+   * transaction still commits (failed attempts are audited and count towards the lockout).
+   */
+  signInTransaction(
+    tx: LabTx,
+    append: AppendAudit,
+    signer: string,
+    input: SignInput,
+    ctx: AuditContext,
+  ): Promise<SignOutcome>;
+}
