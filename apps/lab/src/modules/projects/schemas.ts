@@ -71,7 +71,7 @@ export const ProjectView = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { additionalProperties: false },
+  { title: 'Project', additionalProperties: false },
 );
 export type ProjectView = Static<typeof ProjectView>;
 
