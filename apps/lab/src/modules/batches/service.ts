@@ -75,7 +75,7 @@ export async function batchSignableContent(tx: Tx, batchId: string) {
 /**
  * The e-signature step of a release or rejection, as the batch service needs it: re-authenticate the
  * signer, enforce segregation of duties against the batch's creator, store the signature, all inside the
- * caller's transaction. app.ts adapts the signature service (modules/signatures) to this.
+ * caller's transaction. signature-adapter.ts connects it to the signatures port.
  */
 export interface BatchDecisionSigner {
   sign(
@@ -99,7 +99,7 @@ export class BatchService {
 
   constructor(private readonly uow: UnitOfWork) {}
 
-  /** Wired by app.ts once the signature service exists. */
+  /** Wired by modules.ts (through signature-adapter.ts) once the signature service exists. */
   useSigner(signer: BatchDecisionSigner) {
     this.signer = signer;
   }

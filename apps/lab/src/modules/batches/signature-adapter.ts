@@ -1,11 +1,11 @@
-import type { SignatureService } from '../signatures/service.ts';
+import type { RecordSigning } from '../signatures/port.ts';
 import { type BatchService, batchSignableContent } from './service.ts';
 
 /**
  * Makes batches signable (record type `batch`: the batch as reviewed, its creator as author) and lets
  * release/reject sign through the e-signature service inside their own transaction.
  */
-export function connectBatchSignatures(batches: BatchService, signatures: SignatureService): void {
+export function connectBatchSignatures(batches: BatchService, signatures: RecordSigning): void {
   signatures.registerRecordType('batch', (tx, batchId) => batchSignableContent(tx, batchId));
   batches.useSigner({
     async sign(tx, append, input, ctx) {

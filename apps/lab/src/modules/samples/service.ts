@@ -669,7 +669,7 @@ export class SampleService implements SampleMover {
     });
   }
 
-  /** Links the sample to a workflow run (the runs of a later issue); audited. */
+  /** Links the sample to a workflow run (workflow_executions); audited. */
   async assignWorkflow(
     sampleId: string,
     input: SampleWorkflowAssignment,
