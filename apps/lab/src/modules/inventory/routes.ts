@@ -1,236 +1,256 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { callerOf } from '../../platform/access/lab-scope.ts';
-import { Code, Limit, Offset, Reason, Sort } from '../../platform/http/common-schemas.ts';
-import { type InventoryService, ITEM_SORTS, LOT_SORTS } from './service.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import {
+  ExpiringLots,
+  ExpiringQuery,
+  ItemCreate,
+  ItemDetail,
+  ItemList,
+  ItemParams,
+  ItemQuery,
+  ItemUpdate,
+  ItemView,
+  LotAdjust,
+  LotConsume,
+  LotList,
+  LotParams,
+  LotQuery,
+  LotReceive,
+  LotReceived,
+  LotStatusChange,
+  LotView,
+  LowStockItems,
+  PageQuery,
+  VendorCreate,
+  VendorList,
+  VendorParams,
+  VendorView,
+} from './schemas.ts';
+import type { InventoryService } from './service.ts';
 
 const tags = ['inventory'];
-const Amount = Type.Number({ minimum: 0, maximum: 1e12 });
-const Day = Type.String({ format: 'date' });
-const LotParam = Type.Object({ lot: Code });
-const LotStatus = Type.Union(['available', 'quarantined', 'expired', 'depleted'].map((s) => Type.Literal(s)));
 
 /** /api/inventory: vendors, items, lots (receive, consume, adjust, quarantine) and alerts. */
-export async function inventoryRoutes(app: FastifyInstance, opts: { inventory: InventoryService }) {
-  const { inventory } = opts;
-  const read = { permission: 'inventory:read' };
-  const create = { permission: 'inventory:create' };
-  const update = { permission: 'inventory:update' };
-  const page = { limit: Limit, offset: Offset };
-
+export const inventoryRoutes: LabRoutes<{ inventory: InventoryService }> = async (app, { inventory }) => {
   app.post(
     '/api/inventory/vendors',
     {
-      config: create,
+      config: { permission: 'inventory:create' },
       schema: {
+        operationId: 'createVendor',
+        summary: 'Register a vendor (vendors are shared by every lab)',
         tags,
-        body: Type.Object(
-          {
-            vendor_id: Code,
-            name: Type.String({ minLength: 1, maxLength: 200 }),
-            contact_email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-            phone: Type.Optional(Type.String({ maxLength: 50 })),
-          },
-          { additionalProperties: false },
-        ),
+        body: VendorCreate,
+        response: { 201: VendorView, ...problemResponses(409) },
       },
     },
-    async (req, reply) =>
-      reply.code(201).send(await inventory.createVendor(req.body as never, callerOf(req))),
+    async (req, reply) => reply.code(201).send(await inventory.createVendor(req.body, callerOf(req))),
   );
   app.get(
     '/api/inventory/vendors',
-    { config: read, schema: { tags, querystring: Type.Object(page) } },
-    async (req) => inventory.listVendors(req.query as never),
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        operationId: 'listVendors',
+        summary: 'Vendors, by vendor id',
+        tags,
+        querystring: PageQuery,
+        response: { 200: VendorList },
+      },
+    },
+    async (req) => inventory.listVendors(req.query),
   );
   app.get(
     '/api/inventory/vendors/:vendorId',
-    { config: read, schema: { tags, params: Type.Object({ vendorId: Code }) } },
-    async (req) => inventory.getVendor((req.params as { vendorId: string }).vendorId),
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        operationId: 'getVendor',
+        summary: 'A vendor',
+        tags,
+        params: VendorParams,
+        response: { 200: VendorView, ...problemResponses(404) },
+      },
+    },
+    async (req) => inventory.getVendor(req.params.vendorId),
   );
 
   app.post(
     '/api/inventory/items',
     {
-      config: create,
+      config: { permission: 'inventory:create' },
       schema: {
+        operationId: 'createInventoryItem',
+        summary: 'Create an inventory item, with no stock until a lot is received',
         tags,
-        body: Type.Object(
-          {
-            item_code: Code,
-            name: Type.String({ minLength: 1, maxLength: 200 }),
-            category: Type.String({ minLength: 1, maxLength: 64 }),
-            unit: Type.String({ minLength: 1, maxLength: 20 }),
-            min_stock: Type.Optional(Amount),
-            reorder_point: Type.Optional(Amount),
-            vendor_id: Type.Optional(Code),
-            lab_id: Type.Optional(Code),
-          },
-          { additionalProperties: false },
-        ),
+        body: ItemCreate,
+        response: { 201: ItemView, ...problemResponses(409) },
       },
     },
-    async (req, reply) => reply.code(201).send(await inventory.createItem(req.body as never, callerOf(req))),
+    async (req, reply) => reply.code(201).send(await inventory.createItem(req.body, callerOf(req))),
   );
   app.get(
     '/api/inventory/items',
     {
-      config: read,
+      config: { permission: 'inventory:read' },
       schema: {
+        operationId: 'listInventoryItems',
+        summary: 'Inventory items the caller can see, filtered by category, low stock or text',
         tags,
-        querystring: Type.Object(
-          {
-            ...page,
-            category: Type.Optional(Type.String({ maxLength: 64 })),
-            low_stock: Type.Optional(Type.Boolean()),
-            q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            sort: Sort(ITEM_SORTS),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: ItemQuery,
+        response: { 200: ItemList },
       },
     },
-    async (req) => inventory.listItems(req.query as never, callerOf(req)),
+    async (req) => inventory.listItems(req.query, callerOf(req)),
   );
-  const ItemParam = Type.Object({ itemCode: Code });
   app.get(
     '/api/inventory/items/:itemCode',
-    { config: read, schema: { tags, params: ItemParam } },
-    async (req) => inventory.getItem((req.params as { itemCode: string }).itemCode, callerOf(req)),
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        operationId: 'getInventoryItem',
+        summary: 'An inventory item with its lots, soonest expiring first',
+        tags,
+        params: ItemParams,
+        response: { 200: ItemDetail, ...problemResponses(404) },
+      },
+    },
+    async (req) => inventory.getItem(req.params.itemCode, callerOf(req)),
   );
   app.patch(
     '/api/inventory/items/:itemCode',
     {
-      config: update,
+      config: { permission: 'inventory:update' },
       schema: {
+        operationId: 'updateInventoryItem',
+        summary: 'Rename, recategorise or change stock thresholds (audited, with a reason)',
         tags,
-        params: ItemParam,
-        body: Type.Object(
-          {
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            category: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-            min_stock: Type.Optional(Amount),
-            reorder_point: Type.Optional(Amount),
-            reason: Reason,
-          },
-          { additionalProperties: false },
-        ),
+        params: ItemParams,
+        body: ItemUpdate,
+        response: { 200: ItemView, ...problemResponses(404) },
       },
     },
-    async (req) =>
-      inventory.updateItem((req.params as { itemCode: string }).itemCode, req.body as never, callerOf(req)),
+    async (req) => inventory.updateItem(req.params.itemCode, req.body, callerOf(req)),
   );
 
   app.post(
     '/api/inventory/lots',
     {
-      config: create,
+      config: { permission: 'inventory:create' },
       schema: {
-        tags,
+        operationId: 'receiveLot',
         summary: "Receive a lot: sets quantity_remaining and raises the item's stock",
-        body: Type.Object(
-          {
-            lot_number: Code,
-            item_code: Code,
-            quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e12 }),
-            vendor_id: Type.Optional(Code),
-            received_date: Type.Optional(Day),
-            expiration_date: Type.Optional(Day),
-            location: Type.Optional(Type.String({ maxLength: 500 })),
-          },
-          { additionalProperties: false },
-        ),
+        description: 'An unknown item_code or vendor_id is a 400.',
+        tags,
+        body: LotReceive,
+        response: { 201: LotReceived, ...problemResponses(404, 409) },
       },
     },
-    async (req, reply) => reply.code(201).send(await inventory.receiveLot(req.body as never, callerOf(req))),
+    async (req, reply) => reply.code(201).send(await inventory.receiveLot(req.body, callerOf(req))),
   );
   app.get(
     '/api/inventory/lots',
     {
-      config: read,
+      config: { permission: 'inventory:read' },
       schema: {
+        operationId: 'listLots',
+        summary: 'Lots the caller can see, filtered by item or status',
         tags,
-        querystring: Type.Object(
-          {
-            ...page,
-            item_code: Type.Optional(Code),
-            status: Type.Optional(LotStatus),
-            sort: Sort(LOT_SORTS),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: LotQuery,
+        response: { 200: LotList },
       },
     },
-    async (req) => inventory.listLots(req.query as never, callerOf(req)),
+    async (req) => inventory.listLots(req.query, callerOf(req)),
   );
-  app.get('/api/inventory/lots/:lot', { config: read, schema: { tags, params: LotParam } }, async (req) =>
-    inventory.getLot((req.params as { lot: string }).lot, callerOf(req)),
+  app.get(
+    '/api/inventory/lots/:lot',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        operationId: 'getLot',
+        summary: 'A lot',
+        tags,
+        params: LotParams,
+        response: { 200: LotView, ...problemResponses(404) },
+      },
+    },
+    async (req) => inventory.getLot(req.params.lot, callerOf(req)),
   );
   app.post(
     '/api/inventory/lots/:lot/consume',
     {
       config: { permission: 'inventory:consume' },
       schema: {
-        tags,
+        operationId: 'consumeLot',
         summary: 'Take stock from a lot; 409 if expired, quarantined, depleted or not enough is left',
-        params: LotParam,
-        body: Type.Object(
-          { quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e12 }), reason: Type.Optional(Reason) },
-          { additionalProperties: false },
-        ),
+        description: 'A lot that reaches 0 becomes depleted. Concurrent consumers queue on the lot.',
+        tags,
+        params: LotParams,
+        body: LotConsume,
+        response: { 200: LotView, ...problemResponses(404, 409) },
       },
     },
-    async (req) => inventory.consume((req.params as { lot: string }).lot, req.body as never, callerOf(req)),
+    async (req) => inventory.consume(req.params.lot, req.body, callerOf(req)),
   );
   app.post(
     '/api/inventory/lots/:lot/adjust',
     {
-      config: update,
+      config: { permission: 'inventory:update' },
       schema: {
-        tags,
+        operationId: 'adjustLot',
         summary: 'Stock adjustment (+/-) after a count; reason required',
-        params: LotParam,
-        body: Type.Object(
-          { delta: Type.Number({ minimum: -1e12, maximum: 1e12, not: { const: 0 } }), reason: Reason },
-          { additionalProperties: false },
-        ),
+        description: 'The remaining quantity never goes below 0 (409).',
+        tags,
+        params: LotParams,
+        body: LotAdjust,
+        response: { 200: LotView, ...problemResponses(404, 409) },
       },
     },
-    async (req) => inventory.adjust((req.params as { lot: string }).lot, req.body as never, callerOf(req)),
+    async (req) => inventory.adjust(req.params.lot, req.body, callerOf(req)),
   );
   app.post(
     '/api/inventory/lots/:lot/status',
     {
-      config: update,
+      config: { permission: 'inventory:update' },
       schema: {
-        tags,
+        operationId: 'setLotStatus',
         summary: 'Quarantine or release a lot; reason required',
-        params: LotParam,
-        body: Type.Object(
-          { status: Type.Union([Type.Literal('available'), Type.Literal('quarantined')]), reason: Reason },
-          { additionalProperties: false },
-        ),
+        description: 'Expired and depleted lots keep their status (409).',
+        tags,
+        params: LotParams,
+        body: LotStatusChange,
+        response: { 200: LotView, ...problemResponses(404, 409) },
       },
     },
-    async (req) =>
-      inventory.setLotStatus((req.params as { lot: string }).lot, req.body as never, callerOf(req)),
+    async (req) => inventory.setLotStatus(req.params.lot, req.body, callerOf(req)),
   );
 
   app.get(
     '/api/inventory/alerts/low-stock',
-    { config: read, schema: { tags, summary: 'Items below their reorder point' } },
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        operationId: 'listLowStockItems',
+        summary: 'Items below their reorder point',
+        tags,
+        response: { 200: LowStockItems },
+      },
+    },
     async (req) => inventory.lowStock(callerOf(req)),
   );
   app.get(
     '/api/inventory/alerts/expiring',
     {
-      config: read,
+      config: { permission: 'inventory:read' },
       schema: {
-        tags,
+        operationId: 'listExpiringLots',
         summary: 'Available lots expiring within `days` days',
-        querystring: Type.Object({ days: Type.Integer({ minimum: 0, maximum: 3650, default: 30 }) }),
+        tags,
+        querystring: ExpiringQuery,
+        response: { 200: ExpiringLots },
       },
     },
-    async (req) => inventory.expiring((req.query as { days: number }).days, callerOf(req)),
+    async (req) => inventory.expiring(req.query.days, callerOf(req)),
   );
-}
+};

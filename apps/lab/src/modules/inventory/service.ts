@@ -5,6 +5,30 @@ import { iso, likePattern } from '../../db/sql-values.ts';
 import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
+import type {
+  ExpiringLots,
+  ITEM_SORTS,
+  ItemCreate,
+  ItemDetail,
+  ItemList,
+  ItemQuery,
+  ItemUpdate,
+  ItemView,
+  LOT_SORTS,
+  LotAdjust,
+  LotConsume,
+  LotList,
+  LotQuery,
+  LotReceive,
+  LotReceived,
+  LotStatusChange,
+  LotView,
+  LowStockItems,
+  PageQuery,
+  VendorCreate,
+  VendorList,
+  VendorView,
+} from './schemas.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
@@ -25,27 +49,36 @@ const ITEM_VIEW = sql`SELECT i.id, i.item_code, i.name, i.category, i.unit, i.cu
     i.min_stock::float8 AS min_stock, i.reorder_point::float8 AS reorder_point, v.vendor_id,
     (i.current_stock < i.reorder_point) AS low_stock, il.lab_id, i.created_at, i.updated_at
   FROM inventory_items i LEFT JOIN vendors v ON v.id = i.vendor_id LEFT JOIN labs il ON il.id = i.lab_id`;
-const ITEM_SORTS_SQL: Record<string, SQL> = {
+const ITEM_SORTS_SQL: Record<(typeof ITEM_SORTS)[number], SQL> = {
   item_code: sql`i.item_code`,
   name: sql`i.name, i.item_code`,
   current_stock: sql`i.current_stock, i.item_code`,
   '-current_stock': sql`i.current_stock DESC, i.item_code`,
 };
-export const ITEM_SORTS = Object.keys(ITEM_SORTS_SQL);
-const LOT_SORTS_SQL: Record<string, SQL> = {
+const LOT_SORTS_SQL: Record<(typeof LOT_SORTS)[number], SQL> = {
   expiration_date: sql`sl.expiration_date NULLS LAST, sl.lot_number`,
   lot_number: sql`sl.lot_number`,
   '-received_date': sql`sl.received_date DESC, sl.lot_number`,
 };
-export const LOT_SORTS = Object.keys(LOT_SORTS_SQL);
 const VENDOR_VIEW = sql`SELECT id, vendor_id, name, contact_email, phone, created_at FROM vendors`;
 
-type Row = Record<string, unknown> & { id: string };
-const clean = (r: Row) => {
-  const { id: _id, item_id: _item, stored_status: _stored, ...rest } = r;
-  for (const k of ['created_at', 'updated_at']) if (k in rest) rest[k] = iso(rest[k]);
-  return rest;
-};
+/** A row as read: the view's columns, its uuid, and timestamps not yet in ISO form. */
+type Raw<V> = Omit<V, 'created_at' | 'updated_at'> & { id: string; created_at: unknown; updated_at: unknown };
+type VendorRow = Omit<Raw<VendorView>, 'updated_at'>;
+type ItemRow = Raw<ItemView>;
+type LotRow = Raw<LotView> & { item_id: string; stored_status: string };
+
+const vendorView = ({ id: _id, ...r }: VendorRow): VendorView => ({ ...r, created_at: iso(r.created_at)! });
+const itemView = ({ id: _id, ...r }: ItemRow): ItemView => ({
+  ...r,
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+});
+const lotView = ({ id: _id, item_id: _item, stored_status: _stored, ...r }: LotRow): LotView => ({
+  ...r,
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+});
 
 const conflict = (slug: string, title: string, detail: string) => new HttpProblem(409, slug, title, detail);
 const badRef = (field: string, detail: string) =>
@@ -65,21 +98,16 @@ export class InventoryService {
 
   // --- vendors ---
 
-  async createVendor(
-    input: {
-      vendor_id: string;
-      name: string;
-      contact_email?: string | undefined;
-      phone?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async createVendor(input: VendorCreate, caller: Caller): Promise<VendorView> {
     try {
       return await this.uow.write(async (tx, append) => {
         await tx.execute(sql`INSERT INTO vendors (vendor_id, name, contact_email, phone)
           VALUES (${input.vendor_id}, ${input.name}, ${input.contact_email ?? null}, ${input.phone ?? null})`);
-        const [row] = await queryRows<Row>(tx, sql`${VENDOR_VIEW} WHERE vendor_id = ${input.vendor_id}`);
-        const view = clean(row!);
+        const [row] = await queryRows<VendorRow>(
+          tx,
+          sql`${VENDOR_VIEW} WHERE vendor_id = ${input.vendor_id}`,
+        );
+        const view = vendorView(row!);
         append(caller.ctx, {
           action: 'vendor.created',
           entityType: 'vendor',
@@ -94,39 +122,30 @@ export class InventoryService {
     }
   }
 
-  async listVendors(q: { limit: number; offset: number }) {
+  async listVendors(q: PageQuery): Promise<VendorList> {
     const rows = await this.uow.read((tx) =>
-      queryRows<Row>(tx, sql`${VENDOR_VIEW} ORDER BY vendor_id LIMIT ${q.limit + 1} OFFSET ${q.offset}`),
+      queryRows<VendorRow>(
+        tx,
+        sql`${VENDOR_VIEW} ORDER BY vendor_id LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+      ),
     );
     return {
-      items: rows.slice(0, q.limit).map(clean),
+      items: rows.slice(0, q.limit).map(vendorView),
       next_offset: rows.length > q.limit ? q.offset + q.limit : null,
     };
   }
 
-  async getVendor(vendorId: string) {
+  async getVendor(vendorId: string): Promise<VendorView> {
     const [row] = await this.uow.read((tx) =>
-      queryRows<Row>(tx, sql`${VENDOR_VIEW} WHERE vendor_id = ${vendorId}`),
+      queryRows<VendorRow>(tx, sql`${VENDOR_VIEW} WHERE vendor_id = ${vendorId}`),
     );
     if (!row) throw notFound('Vendor', vendorId);
-    return clean(row);
+    return vendorView(row);
   }
 
   // --- items ---
 
-  async createItem(
-    input: {
-      item_code: string;
-      name: string;
-      category: string;
-      unit: string;
-      min_stock?: number | undefined;
-      reorder_point?: number | undefined;
-      vendor_id?: string | undefined;
-      lab_id?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async createItem(input: ItemCreate, caller: Caller): Promise<ItemView> {
     try {
       return await this.uow.write(async (tx, append) => {
         const vendor = await this.vendorRef(tx, input.vendor_id);
@@ -134,7 +153,7 @@ export class InventoryService {
         await tx.execute(sql`INSERT INTO inventory_items (item_code, name, category, unit, min_stock, reorder_point, vendor_id, lab_id)
           VALUES (${input.item_code}, ${input.name}, ${input.category}, ${input.unit}, ${qty(input.min_stock ?? 0)}::numeric,
                   ${qty(input.reorder_point ?? 0)}::numeric, ${vendor}, ${labId})`);
-        const view = clean(await this.itemRow(tx, input.item_code, { ...caller, allLabs: true }));
+        const view = itemView(await this.itemRow(tx, input.item_code, { ...caller, allLabs: true }));
         append(caller.ctx, {
           action: 'inventory_item.created',
           entityType: 'inventory_item',
@@ -159,8 +178,8 @@ export class InventoryService {
     return v.id;
   }
 
-  private async itemRow(tx: Tx, code: string, caller: Caller, lock = false): Promise<Row> {
-    const [row] = await queryRows<Row>(
+  private async itemRow(tx: Tx, code: string, caller: Caller, lock = false): Promise<ItemRow> {
+    const [row] = await queryRows<ItemRow>(
       tx,
       sql`${ITEM_VIEW} WHERE i.item_code = ${code} AND ${visibleTo(caller, sql`i.lab_id`)} ${lock ? sql`FOR UPDATE OF i` : sql``}`,
     );
@@ -168,55 +187,35 @@ export class InventoryService {
     return row;
   }
 
-  async listItems(
-    q: {
-      limit: number;
-      offset: number;
-      category?: string | undefined;
-      low_stock?: boolean | undefined;
-      q?: string | undefined;
-      sort?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async listItems(q: ItemQuery, caller: Caller): Promise<ItemList> {
     const where: SQL[] = [visibleTo(caller, sql`i.lab_id`)];
     if (q.category) where.push(sql`i.category = ${q.category}`);
     if (q.low_stock !== undefined) where.push(sql`(i.current_stock < i.reorder_point) = ${q.low_stock}`);
     if (q.q) where.push(sql`(i.item_code ILIKE ${likePattern(q.q)} OR i.name ILIKE ${likePattern(q.q)})`);
     const rows = await this.uow.read((tx) =>
-      queryRows<Row>(
+      queryRows<ItemRow>(
         tx,
-        sql`${ITEM_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${ITEM_SORTS_SQL[q.sort ?? 'item_code'] ?? ITEM_SORTS_SQL['item_code']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+        sql`${ITEM_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${ITEM_SORTS_SQL[q.sort ?? 'item_code']} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return {
-      items: rows.slice(0, q.limit).map(clean),
+      items: rows.slice(0, q.limit).map(itemView),
       next_offset: rows.length > q.limit ? q.offset + q.limit : null,
     };
   }
 
-  async getItem(code: string, caller: Caller) {
+  async getItem(code: string, caller: Caller): Promise<ItemDetail> {
     return this.uow.read(async (tx) => {
       const item = await this.itemRow(tx, code, caller);
-      const lots = await queryRows<Row>(
+      const lots = await queryRows<LotRow>(
         tx,
         sql`${LOT_VIEW} WHERE sl.item_id = ${item.id} ORDER BY sl.expiration_date NULLS LAST, sl.lot_number`,
       );
-      return { ...clean(item), lots: lots.map(clean) };
+      return { ...itemView(item), lots: lots.map(lotView) };
     });
   }
 
-  async updateItem(
-    code: string,
-    patch: {
-      name?: string | undefined;
-      category?: string | undefined;
-      min_stock?: number | undefined;
-      reorder_point?: number | undefined;
-      reason: string;
-    },
-    caller: Caller,
-  ) {
+  async updateItem(code: string, patch: ItemUpdate, caller: Caller): Promise<ItemView> {
     return this.uow.write(async (tx, append) => {
       const before = await this.itemRow(tx, code, caller, true);
       await tx.execute(sql`UPDATE inventory_items SET name = coalesce(${patch.name ?? null}, name),
@@ -224,12 +223,12 @@ export class InventoryService {
           min_stock = coalesce(${patch.min_stock === undefined ? null : qty(patch.min_stock)}::numeric, min_stock),
           reorder_point = coalesce(${patch.reorder_point === undefined ? null : qty(patch.reorder_point)}::numeric, reorder_point),
           updated_at = now() WHERE id = ${before.id}`);
-      const after = clean(await this.itemRow(tx, code, caller));
+      const after = itemView(await this.itemRow(tx, code, caller));
       append(caller.ctx, {
         action: 'inventory_item.updated',
         entityType: 'inventory_item',
         entityId: code,
-        before: clean(before),
+        before: itemView(before),
         after,
         reason: patch.reason,
       });
@@ -239,8 +238,8 @@ export class InventoryService {
 
   // --- lots ---
 
-  private async lotRow(tx: Tx, lotNumber: string, caller: Caller, lock = false): Promise<Row> {
-    const [row] = await queryRows<Row>(
+  private async lotRow(tx: Tx, lotNumber: string, caller: Caller, lock = false): Promise<LotRow> {
+    const [row] = await queryRows<LotRow>(
       tx,
       sql`${LOT_VIEW} WHERE sl.lot_number = ${lotNumber} AND ${visibleTo(caller, sql`i.lab_id`)} ${lock ? sql`FOR UPDATE OF sl` : sql``}`,
     );
@@ -249,18 +248,7 @@ export class InventoryService {
   }
 
   /** Receiving a lot: quantity_remaining = quantity received, and the item's stock rises by it. */
-  async receiveLot(
-    input: {
-      lot_number: string;
-      item_code: string;
-      quantity: number;
-      vendor_id?: string | undefined;
-      received_date?: string | undefined;
-      expiration_date?: string | undefined;
-      location?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async receiveLot(input: LotReceive, caller: Caller): Promise<LotReceived> {
     try {
       return await this.uow.write(async (tx, append) => {
         const [item] = await queryRows<{ id: string }>(
@@ -279,14 +267,14 @@ export class InventoryService {
         await tx.execute(sql`SELECT 1 FROM inventory_items WHERE id = ${item.id} FOR UPDATE`);
         await tx.execute(sql`UPDATE inventory_items SET current_stock = current_stock + ${qty(input.quantity)}::numeric, updated_at = now()
           WHERE id = ${item.id}`);
-        const view = clean(await this.lotRow(tx, input.lot_number, caller));
+        const view = lotView(await this.lotRow(tx, input.lot_number, caller));
         append(caller.ctx, {
           action: 'stock_lot.received',
           entityType: 'stock_lot',
           entityId: input.lot_number,
           after: view,
         });
-        return { ...view, lot_id: lot!.id } as Record<string, unknown>;
+        return { ...view, lot_id: lot!.id };
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('conflict', 'Conflict', `Lot ${input.lot_number} exists`);
@@ -294,33 +282,24 @@ export class InventoryService {
     }
   }
 
-  async listLots(
-    q: {
-      limit: number;
-      offset: number;
-      item_code?: string | undefined;
-      status?: string | undefined;
-      sort?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async listLots(q: LotQuery, caller: Caller): Promise<LotList> {
     const where: SQL[] = [visibleTo(caller, sql`i.lab_id`)];
     if (q.item_code) where.push(sql`i.item_code = ${q.item_code}`);
     if (q.status) where.push(sql`${LOT_STATUS} = ${q.status}`);
     const rows = await this.uow.read((tx) =>
-      queryRows<Row>(
+      queryRows<LotRow>(
         tx,
-        sql`${LOT_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${LOT_SORTS_SQL[q.sort ?? 'expiration_date'] ?? LOT_SORTS_SQL['expiration_date']!} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+        sql`${LOT_VIEW} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${LOT_SORTS_SQL[q.sort ?? 'expiration_date']} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return {
-      items: rows.slice(0, q.limit).map(clean),
+      items: rows.slice(0, q.limit).map(lotView),
       next_offset: rows.length > q.limit ? q.offset + q.limit : null,
     };
   }
 
-  async getLot(lotNumber: string, caller: Caller) {
-    return clean(await this.uow.read((tx) => this.lotRow(tx, lotNumber, caller)));
+  async getLot(lotNumber: string, caller: Caller): Promise<LotView> {
+    return lotView(await this.uow.read((tx) => this.lotRow(tx, lotNumber, caller)));
   }
 
   /**
@@ -328,14 +307,14 @@ export class InventoryService {
    * remaining quantity never goes negative. Expired, quarantined or depleted lots, and asking for more
    * than is left, get 409. A lot that reaches 0 becomes `depleted`.
    */
-  async consume(lotNumber: string, input: { quantity: number; reason?: string | undefined }, caller: Caller) {
+  async consume(lotNumber: string, input: LotConsume, caller: Caller): Promise<LotView> {
     return this.uow.write(async (tx, append) => {
       const before = await this.lotRow(tx, lotNumber, caller, true);
-      if (before['status'] !== 'available') {
+      if (before.status !== 'available') {
         throw conflict(
-          `lot-${before['status']}`,
-          `Lot ${before['status']}`,
-          `Lot ${lotNumber} is ${before['status']} and cannot be consumed`,
+          `lot-${before.status}`,
+          `Lot ${before.status}`,
+          `Lot ${lotNumber} is ${before.status} and cannot be consumed`,
         );
       }
       const [fit] = await queryRows<{ ok: boolean }>(
@@ -346,24 +325,24 @@ export class InventoryService {
         throw conflict(
           'insufficient-stock',
           'Insufficient stock',
-          `Lot ${lotNumber} has ${before['quantity_remaining']} ${before['unit']} left; ${input.quantity} requested`,
+          `Lot ${lotNumber} has ${before.quantity_remaining} ${before.unit} left; ${input.quantity} requested`,
         );
       }
       await tx.execute(sql`UPDATE stock_lots SET quantity_remaining = quantity_remaining - ${qty(input.quantity)}::numeric,
           status = CASE WHEN quantity_remaining - ${qty(input.quantity)}::numeric = 0 THEN 'depleted' ELSE status END, updated_at = now()
         WHERE id = ${before.id}`);
-      await tx.execute(sql`SELECT 1 FROM inventory_items WHERE id = ${before['item_id']} FOR UPDATE`);
+      await tx.execute(sql`SELECT 1 FROM inventory_items WHERE id = ${before.item_id} FOR UPDATE`);
       await tx.execute(sql`UPDATE inventory_items SET current_stock = greatest(current_stock - ${qty(input.quantity)}::numeric, 0), updated_at = now()
-        WHERE id = ${before['item_id']}`);
-      const after = clean(await this.lotRow(tx, lotNumber, caller));
+        WHERE id = ${before.item_id}`);
+      const after = lotView(await this.lotRow(tx, lotNumber, caller));
       append(caller.ctx, {
         action: 'stock_lot.consumed',
         entityType: 'stock_lot',
         entityId: lotNumber,
-        before: { quantity_remaining: before['quantity_remaining'], status: before['status'] },
+        before: { quantity_remaining: before.quantity_remaining, status: before.status },
         after: {
-          quantity_remaining: after['quantity_remaining'],
-          status: after['status'],
+          quantity_remaining: after.quantity_remaining,
+          status: after.status,
           consumed: input.quantity,
         },
         reason: input.reason ?? null,
@@ -373,7 +352,7 @@ export class InventoryService {
   }
 
   /** A counted correction (+ or -), with a reason; never below 0. */
-  async adjust(lotNumber: string, input: { delta: number; reason: string }, caller: Caller) {
+  async adjust(lotNumber: string, input: LotAdjust, caller: Caller): Promise<LotView> {
     return this.uow.write(async (tx, append) => {
       const before = await this.lotRow(tx, lotNumber, caller, true);
       const [next] = await queryRows<{ remaining: string; ok: boolean }>(
@@ -385,22 +364,22 @@ export class InventoryService {
         throw conflict(
           'insufficient-stock',
           'Insufficient stock',
-          `Lot ${lotNumber} has ${before['quantity_remaining']} left; cannot adjust by ${input.delta}`,
+          `Lot ${lotNumber} has ${before.quantity_remaining} left; cannot adjust by ${input.delta}`,
         );
       }
       await tx.execute(sql`UPDATE stock_lots SET quantity_remaining = ${next!.remaining}::numeric,
           status = CASE WHEN ${next!.remaining}::numeric = 0 AND status = 'available' THEN 'depleted'
                         WHEN ${next!.remaining}::numeric > 0 AND status = 'depleted' THEN 'available' ELSE status END,
           updated_at = now() WHERE id = ${before.id}`);
-      await tx.execute(sql`SELECT 1 FROM inventory_items WHERE id = ${before['item_id']} FOR UPDATE`);
+      await tx.execute(sql`SELECT 1 FROM inventory_items WHERE id = ${before.item_id} FOR UPDATE`);
       await tx.execute(sql`UPDATE inventory_items SET current_stock = greatest(current_stock + ${qty(input.delta)}::numeric, 0), updated_at = now()
-        WHERE id = ${before['item_id']}`);
-      const after = clean(await this.lotRow(tx, lotNumber, caller));
+        WHERE id = ${before.item_id}`);
+      const after = lotView(await this.lotRow(tx, lotNumber, caller));
       append(caller.ctx, {
         action: 'stock_lot.adjusted',
         entityType: 'stock_lot',
         entityId: lotNumber,
-        before: clean(before),
+        before: lotView(before),
         after: { ...after, delta: input.delta },
         reason: input.reason,
       });
@@ -409,14 +388,10 @@ export class InventoryService {
   }
 
   /** Quarantine or release a lot (available <-> quarantined); expired and depleted lots stay as they are. */
-  async setLotStatus(
-    lotNumber: string,
-    input: { status: 'available' | 'quarantined'; reason: string },
-    caller: Caller,
-  ) {
+  async setLotStatus(lotNumber: string, input: LotStatusChange, caller: Caller): Promise<LotView> {
     return this.uow.write(async (tx, append) => {
       const before = await this.lotRow(tx, lotNumber, caller, true);
-      const from = before['status'] as string;
+      const from = before.status as string;
       if (from !== 'available' && from !== 'quarantined') {
         throw conflict(
           'invalid-status-transition',
@@ -427,12 +402,12 @@ export class InventoryService {
       await tx.execute(
         sql`UPDATE stock_lots SET status = ${input.status}, updated_at = now() WHERE id = ${before.id}`,
       );
-      const after = clean(await this.lotRow(tx, lotNumber, caller));
+      const after = lotView(await this.lotRow(tx, lotNumber, caller));
       append(caller.ctx, {
         action: 'stock_lot.status_changed',
         entityType: 'stock_lot',
         entityId: lotNumber,
-        before: clean(before),
+        before: lotView(before),
         after,
         reason: input.reason,
       });
@@ -442,26 +417,26 @@ export class InventoryService {
 
   // --- alerts ---
 
-  async lowStock(caller: Caller) {
+  async lowStock(caller: Caller): Promise<LowStockItems> {
     const rows = await this.uow.read((tx) =>
-      queryRows<Row>(
+      queryRows<ItemRow>(
         tx,
         sql`${ITEM_VIEW} WHERE i.current_stock < i.reorder_point AND ${visibleTo(caller, sql`i.lab_id`)} ORDER BY i.item_code`,
       ),
     );
-    return { items: rows.map(clean) };
+    return { items: rows.map(itemView) };
   }
 
   /** Lots still usable that expire within `days` (today included), soonest first. */
-  async expiring(days: number, caller: Caller) {
+  async expiring(days: number, caller: Caller): Promise<ExpiringLots> {
     const rows = await this.uow.read((tx) =>
-      queryRows<Row>(
+      queryRows<LotRow>(
         tx,
         sql`${LOT_VIEW} WHERE ${visibleTo(caller, sql`i.lab_id`)} AND sl.status = 'available' AND sl.quantity_remaining > 0
               AND sl.expiration_date >= current_date
               AND sl.expiration_date <= current_date + ${days}::int ORDER BY sl.expiration_date, sl.lot_number`,
       ),
     );
-    return { days, items: rows.map(clean) };
+    return { days, items: rows.map(lotView) };
   }
 }
