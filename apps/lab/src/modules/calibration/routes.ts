@@ -1,108 +1,188 @@
 import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { callerOf } from '../../platform/access/lab-scope.ts';
-import { Code, Json } from '../../platform/http/common-schemas.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
-import { StatusBody } from '../devices/routes.ts';
-import type { DeviceService } from '../devices/service.ts';
+import { problemResponses } from '../../platform/http/route-contract.ts';
+import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import { type DeviceStatusAccess, DeviceStatusChange, DeviceStatusView } from '../devices/port.ts';
 import { CERTIFICATE_MAX_BYTES } from './certificate-store.ts';
+import {
+  CalibrationCreate,
+  CalibrationDeviceParams,
+  CalibrationEntry,
+  CalibrationHistory,
+  CalibrationParams,
+  CalibrationRecorded,
+  CertificateFile,
+  CertificateUpload,
+  certificateTooLarge,
+  certificateWrongType,
+  DeviceStatuses,
+  DueDevices,
+  UpcomingQuery,
+} from './schemas.ts';
 import type { CalibrationService } from './service.ts';
 
 const tags = ['calibration'];
-const Day = Type.String({ format: 'date' });
-const IdParam = Type.Object({ id: Type.String({ format: 'uuid' }) });
-const DeviceParam = Type.Object({ deviceId: Code });
+
+/** A problem response with a description of this operation's own cause. */
+const problem = (status: number, description: string) => ({
+  ...problemResponses(status)[status]!,
+  description,
+});
 
 /**
  * /api/calibration. Static routes (status, upcoming, overdue, device/...) sit beside /:id; the router
  * matches static segments first, and calibration.test.ts checks each of them.
  */
-export async function calibrationRoutes(
-  app: FastifyInstance,
-  opts: { calibration: CalibrationService; devices: DeviceService },
-) {
-  const { calibration, devices } = opts;
+export const calibrationRoutes: LabRoutes<{
+  calibration: CalibrationService;
+  devices: DeviceStatusAccess;
+}> = async (app, { calibration, devices }) => {
   // Scoped to this plugin: only the certificate upload accepts multipart.
   await app.register(multipart, {
     limits: { fileSize: CERTIFICATE_MAX_BYTES, files: 1, fields: 0, parts: 1, headerPairs: 100 },
   });
-  const read = { permission: 'calibration:read' };
 
   app.post(
     '/api/calibration',
     {
       config: { permission: 'calibration:create' },
       schema: {
-        tags,
+        operationId: 'recordCalibration',
         summary: 'Record a calibration; failed puts the device in maintenance',
-        body: Type.Object(
-          {
-            device_id: Code,
-            calibration_date: Day,
-            next_due_date: Type.Optional(Day),
-            result: Type.Union([Type.Literal('valid'), Type.Literal('failed')]),
-            results: Type.Optional(Json),
-            performed_by: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-            reference_standard: Type.Optional(Type.String({ maxLength: 200 })),
-            notes: Type.Optional(Type.String({ maxLength: 2000 })),
-          },
-          { additionalProperties: false },
-        ),
+        description:
+          'A valid calibration returns a device in maintenance to operational. The answer carries the ' +
+          "device's status after the calibration. An unknown device or performer is a 400.",
+        tags,
+        body: CalibrationCreate,
+        response: { 201: CalibrationRecorded },
       },
     },
-    async (req, reply) => reply.code(201).send(await calibration.record(req.body as never, callerOf(req))),
+    async (req, reply) => reply.code(201).send(await calibration.record(req.body, callerOf(req))),
   );
   app.get(
     '/api/calibration/upcoming',
     {
-      config: read,
+      config: { permission: 'calibration:read' },
       schema: {
+        operationId: 'listUpcomingCalibrations',
+        summary: 'Devices due for calibration within `days` days (today included), not yet overdue',
         tags,
-        querystring: Type.Object({ days: Type.Integer({ minimum: 0, maximum: 3650, default: 30 }) }),
+        querystring: UpcomingQuery,
+        response: { 200: DueDevices },
       },
     },
-    async (req) => calibration.upcoming((req.query as { days: number }).days, callerOf(req)),
+    async (req) => calibration.upcoming(req.query.days, callerOf(req)),
   );
   app.get(
     '/api/calibration/overdue',
-    { config: read, schema: { tags, summary: 'Devices past their calibration due date' } },
+    {
+      config: { permission: 'calibration:read' },
+      schema: {
+        operationId: 'listOverdueCalibrations',
+        summary: 'Devices past their calibration due date',
+        description:
+          'Reading this also sets each overdue device still stored as operational to maintenance, audited as the system.',
+        tags,
+        response: { 200: DeviceStatuses },
+      },
+    },
     async (req) => calibration.overdue(callerOf(req)),
   );
   app.get(
     '/api/calibration/status',
-    { config: read, schema: { tags, summary: 'Every device status' } },
+    {
+      config: { permission: 'calibration:read' },
+      schema: {
+        operationId: 'listDeviceStatuses',
+        summary: 'Every device status',
+        tags,
+        response: { 200: DeviceStatuses },
+      },
+    },
     async (req) => calibration.statuses(callerOf(req)),
   );
   app.get(
     '/api/calibration/status/:deviceId',
-    { config: read, schema: { tags, params: DeviceParam } },
-    async (req) => devices.status((req.params as { deviceId: string }).deviceId, callerOf(req)),
+    {
+      config: { permission: 'calibration:read' },
+      schema: {
+        operationId: 'getDeviceStatusUnderCalibration',
+        summary: "A device's status, health and calibration dates",
+        tags,
+        params: CalibrationDeviceParams,
+        response: { 200: DeviceStatusView, ...problemResponses(404) },
+      },
+    },
+    async (req) => devices.status(req.params.deviceId, callerOf(req)),
   );
   app.put(
     '/api/calibration/status/:deviceId',
-    { config: { permission: 'devices:update' }, schema: { tags, params: DeviceParam, body: StatusBody } },
-    async (req) =>
-      devices.setStatus((req.params as { deviceId: string }).deviceId, req.body as never, callerOf(req)),
+    {
+      config: { permission: 'devices:update' },
+      schema: {
+        operationId: 'setDeviceStatusUnderCalibration',
+        summary: 'Set status and health (audited, with a reason)',
+        description:
+          'A device overdue for calibration cannot be declared operational (409): record a valid calibration instead.',
+        tags,
+        params: CalibrationDeviceParams,
+        body: DeviceStatusChange,
+        response: { 200: DeviceStatusView, ...problemResponses(404, 409) },
+      },
+    },
+    async (req) => devices.setStatus(req.params.deviceId, req.body, callerOf(req)),
   );
   app.get(
     '/api/calibration/device/:deviceId',
-    { config: read, schema: { tags, params: DeviceParam } },
-    async (req) => calibration.forDevice((req.params as { deviceId: string }).deviceId, callerOf(req)),
+    {
+      config: { permission: 'calibration:read' },
+      schema: {
+        operationId: 'listDeviceCalibrations',
+        summary: "A device's calibrations, newest first",
+        tags,
+        params: CalibrationDeviceParams,
+        response: { 200: CalibrationHistory, ...problemResponses(404) },
+      },
+    },
+    async (req) => calibration.forDevice(req.params.deviceId, callerOf(req)),
   );
-  app.get('/api/calibration/:id', { config: read, schema: { tags, params: IdParam } }, async (req) =>
-    calibration.get((req.params as { id: string }).id, callerOf(req)),
+  app.get(
+    '/api/calibration/:id',
+    {
+      config: { permission: 'calibration:read' },
+      schema: {
+        operationId: 'getCalibration',
+        summary: 'A calibration entry',
+        tags,
+        params: CalibrationParams,
+        response: { 200: CalibrationEntry, ...problemResponses(404) },
+      },
+    },
+    async (req) => calibration.get(req.params.id, callerOf(req)),
   );
   app.post(
     '/api/calibration/:id/attach-certificate',
     {
       config: { permission: 'calibration:create' },
       schema: {
-        tags,
+        operationId: 'attachCalibrationCertificate',
         summary:
           'Upload the certificate (multipart field "file"): PDF, PNG or JPEG by content, at most 10 MB',
-        params: IdParam,
-        consumes: ['multipart/form-data'],
+        description:
+          'The file is typed from its bytes (magic numbers), never from its name or the part content type, ' +
+          'stored once per content (SHA-256) and recorded on the entry. An entry takes one certificate.',
+        tags,
+        params: CalibrationParams,
+        body: { content: { 'multipart/form-data': { schema: CertificateUpload } } },
+        response: {
+          201: CalibrationEntry,
+          ...problemResponses(404),
+          409: problem(409, 'The entry already has a certificate'),
+          413: problem(413, certificateTooLarge.description),
+          415: problem(415, certificateWrongType.description),
+          503: problem(503, 'No data directory is configured for certificates'),
+        },
       },
     },
     async (req, reply) => {
@@ -128,7 +208,7 @@ export async function calibrationRoutes(
       }
       if (!part) throw new HttpProblem(400, 'bad-request', 'Bad request', 'No file in the upload');
       const entry = await calibration.attachCertificate(
-        (req.params as { id: string }).id,
+        req.params.id,
         { stream: part.file, filename: part.filename },
         callerOf(req),
       );
@@ -137,9 +217,22 @@ export async function calibrationRoutes(
   );
   app.get(
     '/api/calibration/:id/certificate',
-    { config: read, schema: { tags, params: IdParam } },
+    {
+      config: { permission: 'calibration:read' },
+      schema: {
+        operationId: 'downloadCalibrationCertificate',
+        summary: 'Download the certificate, with its SHA-256',
+        tags,
+        params: CalibrationParams,
+        response: {
+          200: CertificateFile,
+          ...problemResponses(404),
+          503: problem(503, 'No data directory is configured for certificates'),
+        },
+      },
+    },
     async (req, reply) => {
-      const cert = await calibration.certificate((req.params as { id: string }).id, callerOf(req));
+      const cert = await calibration.certificate(req.params.id, callerOf(req));
       return reply
         .header('content-type', cert.contentType)
         .header('content-disposition', `attachment; filename="${cert.filename}"`)
@@ -148,4 +241,4 @@ export async function calibrationRoutes(
         .send(cert.bytes);
     },
   );
-}
+};

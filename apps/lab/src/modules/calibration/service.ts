@@ -4,8 +4,22 @@ import { iso } from '../../db/sql-values.ts';
 import { type Caller, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
-import { DEVICE_VIEW, deviceRow, deviceView, statusPart, writeStatus } from '../devices/service.ts';
+import {
+  deviceStatuses,
+  lockDevice,
+  readDeviceStatus,
+  recordCalibrationStatus,
+  sendOverdueToMaintenance,
+} from '../devices/port.ts';
 import { CertificateStore, CertificateTooLargeError, CertificateTypeError } from './certificate-store.ts';
+import type {
+  CalibrationCreate,
+  CalibrationEntry,
+  CalibrationHistory,
+  CalibrationRecorded,
+  DeviceStatuses,
+  DueDevices,
+} from './schemas.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
@@ -14,12 +28,14 @@ const ENTRY_VIEW = sql`SELECT c.id, d.device_id, c.calibration_date::text AS cal
     c.certificate_size, c.certificate_filename, c.certificate_path, c.created_at, d.lab_id AS lab_uuid
   FROM calibration_entries c JOIN devices d ON d.id = c.device_id`;
 
-type Row = Record<string, unknown> & { id: string; lab_uuid: string | null };
-const toView = (r: Row) => {
+type Row = Omit<CalibrationEntry, 'created_at' | 'has_certificate'> & {
+  lab_uuid: string | null;
+  certificate_path: string | null;
+  created_at: unknown;
+};
+const toView = (r: Row): CalibrationEntry => {
   const { lab_uuid: _lab, certificate_path: _path, ...rest } = r;
-  rest['created_at'] = iso(rest['created_at']);
-  rest['has_certificate'] = r['certificate_sha256'] !== null;
-  return rest;
+  return { ...rest, created_at: iso(rest.created_at)!, has_certificate: r.certificate_sha256 !== null };
 };
 
 /**
@@ -46,21 +62,9 @@ export class CalibrationService {
     return row;
   }
 
-  async record(
-    input: {
-      device_id: string;
-      calibration_date: string;
-      next_due_date?: string | undefined;
-      result: 'valid' | 'failed';
-      results?: Record<string, unknown> | undefined;
-      performed_by?: string | undefined;
-      reference_standard?: string | undefined;
-      notes?: string | undefined;
-    },
-    caller: Caller,
-  ) {
+  async record(input: CalibrationCreate, caller: Caller): Promise<CalibrationRecorded> {
     return this.uow.write(async (tx, append) => {
-      const device = await deviceRow(tx, input.device_id, caller, true).catch(() => {
+      const device = await lockDevice(tx, input.device_id, caller).catch(() => {
         throw new HttpProblem(400, 'validation-error', 'Invalid request', `No device ${input.device_id}`, [
           { field: 'body.device_id', message: 'does not name a device you can see' },
         ]);
@@ -84,24 +88,24 @@ export class CalibrationService {
       const [entry] = await queryRows<{ id: string }>(
         tx,
         sql`INSERT INTO calibration_entries (device_id, calibration_date, next_due_date, performed_by, result, results, reference_standard, notes)
-            VALUES (${device.id}, ${input.calibration_date}::date, ${input.next_due_date ?? null}::date, ${performedBy}, ${input.result},
+            VALUES (${device.uuid}, ${input.calibration_date}::date, ${input.next_due_date ?? null}::date, ${performedBy}, ${input.result},
                     ${JSON.stringify(input.results ?? {})}::jsonb, ${input.reference_standard ?? null}, ${input.notes ?? null})
             RETURNING id`,
       );
-      const beforeStatus = statusPart(deviceView(device));
-      const stored = device['stored_status'] as string | null;
+      const beforeStatus = device.status;
+      const stored = device.storedStatus;
       const status =
         input.result === 'failed'
           ? 'maintenance'
           : stored === 'maintenance' || stored === null
             ? 'operational'
             : undefined;
-      await writeStatus(tx, device.id, {
+      await recordCalibrationStatus(tx, device.uuid, {
         status,
-        lastCal: input.calibration_date,
+        lastCalibration: input.calibration_date,
         nextDue: input.next_due_date ?? null,
       });
-      const afterStatus = statusPart(deviceView(await deviceRow(tx, input.device_id, caller)));
+      const afterStatus = await readDeviceStatus(tx, input.device_id, caller);
       const view = toView(await this.row(tx, entry!.id, caller));
       append(caller.ctx, {
         action: 'calibration.recorded',
@@ -121,13 +125,13 @@ export class CalibrationService {
     });
   }
 
-  async get(id: string, caller: Caller) {
+  async get(id: string, caller: Caller): Promise<CalibrationEntry> {
     return toView(await this.uow.read((tx) => this.row(tx, id, caller)));
   }
 
-  async forDevice(deviceId: string, caller: Caller) {
+  async forDevice(deviceId: string, caller: Caller): Promise<CalibrationHistory> {
     return this.uow.read(async (tx) => {
-      await deviceRow(tx, deviceId, caller);
+      await readDeviceStatus(tx, deviceId, caller);
       const rows = await queryRows<Row>(
         tx,
         sql`${ENTRY_VIEW} WHERE d.device_id = ${deviceId} ORDER BY c.calibration_date DESC, c.created_at DESC`,
@@ -137,31 +141,18 @@ export class CalibrationService {
   }
 
   /** Devices due within `days` days (today included), not yet overdue. */
-  async upcoming(days: number, caller: Caller) {
-    const rows = await this.uow.read((tx) =>
-      queryRows<Row>(
-        tx,
-        sql`${DEVICE_VIEW} WHERE ${visibleTo(caller, sql`d.lab_id`)} AND ds.next_calibration_due >= current_date
-              AND ds.next_calibration_due <= current_date + ${days}::int ORDER BY ds.next_calibration_due, d.device_id`,
-      ),
-    );
-    return { days, items: rows.map((r) => statusPart(deviceView(r))) };
+  async upcoming(days: number, caller: Caller): Promise<DueDevices> {
+    const items = await this.uow.read((tx) => deviceStatuses(tx, caller, { dueWithinDays: days }));
+    return { days, items };
   }
 
   /**
    * Devices past their due date. Reading this also writes the consequence: an overdue device still
    * stored as operational is set to maintenance, audited as the system's action.
    */
-  async overdue(caller: Caller) {
+  async overdue(caller: Caller): Promise<DeviceStatuses> {
     return this.uow.write(async (tx, append) => {
-      const changed = await queryRows<{ device_id: string; next_calibration_due: string }>(
-        tx,
-        sql`UPDATE device_status ds SET status = 'maintenance', updated_at = now()
-             FROM devices d
-            WHERE d.id = ds.device_id AND ds.next_calibration_due < current_date AND ds.status = 'operational'
-              AND ${visibleTo(caller, sql`d.lab_id`)}
-          RETURNING d.device_id, ds.next_calibration_due::text AS next_calibration_due`,
-      );
+      const changed = await sendOverdueToMaintenance(tx, caller);
       for (const c of changed) {
         append(
           { ...caller.ctx, actor: 'system' },
@@ -175,20 +166,12 @@ export class CalibrationService {
           },
         );
       }
-      const rows = await queryRows<Row>(
-        tx,
-        sql`${DEVICE_VIEW} WHERE ${visibleTo(caller, sql`d.lab_id`)} AND ds.next_calibration_due < current_date
-            ORDER BY ds.next_calibration_due, d.device_id`,
-      );
-      return { items: rows.map((r) => statusPart(deviceView(r))) };
+      return { items: await deviceStatuses(tx, caller, { overdue: true }) };
     });
   }
 
-  async statuses(caller: Caller) {
-    const rows = await this.uow.read((tx) =>
-      queryRows<Row>(tx, sql`${DEVICE_VIEW} WHERE ${visibleTo(caller, sql`d.lab_id`)} ORDER BY d.device_id`),
-    );
-    return { items: rows.map((r) => statusPart(deviceView(r))) };
+  async statuses(caller: Caller): Promise<DeviceStatuses> {
+    return { items: await this.uow.read((tx) => deviceStatuses(tx, caller, { all: true })) };
   }
 
   /** Stores the upload (typed by magic bytes, content-addressed) and records it on the entry. */
@@ -196,7 +179,7 @@ export class CalibrationService {
     id: string,
     file: { stream: NodeJS.ReadableStream; filename: string },
     caller: Caller,
-  ) {
+  ): Promise<CalibrationEntry> {
     const store = this.requireStore();
     await this.uow.read((tx) => this.row(tx, id, caller));
     let stored: Awaited<ReturnType<CertificateStore['put']>>;
@@ -226,12 +209,12 @@ export class CalibrationService {
     const filename = file.filename.replace(/[^\w .()-]/g, '_').slice(0, 200) || 'certificate';
     return this.uow.write(async (tx, append) => {
       const before = await this.row(tx, id, caller, true);
-      if (before['certificate_sha256']) {
+      if (before.certificate_sha256) {
         throw new HttpProblem(
           409,
           'certificate-exists',
           'Certificate exists',
-          `Calibration ${id} already has a certificate (sha256 ${before['certificate_sha256']})`,
+          `Calibration ${id} already has a certificate (sha256 ${before.certificate_sha256})`,
         );
       }
       await tx.execute(sql`UPDATE calibration_entries SET certificate_path = ${stored.path}, certificate_sha256 = ${stored.sha256},
@@ -251,13 +234,13 @@ export class CalibrationService {
   async certificate(id: string, caller: Caller) {
     const store = this.requireStore();
     const row = await this.uow.read((tx) => this.row(tx, id, caller));
-    if (!row['certificate_sha256']) throw notFound('Certificate of calibration', id);
-    const bytes = await store.read(row['certificate_path'] as string, row['certificate_sha256'] as string);
+    if (!row.certificate_sha256 || !row.certificate_path) throw notFound('Certificate of calibration', id);
+    const bytes = await store.read(row.certificate_path, row.certificate_sha256);
     return {
       bytes,
-      sha256: row['certificate_sha256'] as string,
-      contentType: row['certificate_content_type'] as string,
-      filename: row['certificate_filename'] as string,
+      sha256: row.certificate_sha256,
+      contentType: row.certificate_content_type ?? 'application/octet-stream',
+      filename: row.certificate_filename ?? 'certificate',
     };
   }
 
