@@ -63,7 +63,10 @@ describe('samples', () => {
     await call('POST', '/api/samples', { sample_id: 'SM-1' });
     const noReason = await call('PATCH', '/api/samples/SM-1', { status: 'quarantined' });
     expect(noReason.statusCode).toBe(400);
-    expect(noReason.json().errors).toEqual([{ field: 'body.reason', message: expect.any(String) }]);
+    // Field errors now also locate the field as a JSON Pointer (problem+json field-error format).
+    expect(noReason.json().errors).toEqual([
+      { field: 'body.reason', in: 'body', pointer: '/reason', message: expect.any(String) },
+    ]);
     expect(
       (await call('PATCH', '/api/samples/SM-1', { status: 'quarantined', reason: 'OOS result' })).statusCode,
     ).toBe(200);
