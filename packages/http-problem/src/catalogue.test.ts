@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findProblemType, PROBLEM_CATALOGUE } from './catalogue.ts';
 import { catalogueProblem, HttpProblem, STATUS_KINDS, statusProblem } from './problem.ts';
@@ -39,5 +40,16 @@ describe('problem catalogue', () => {
 
   it('an unknown slug has no entry', () => {
     expect(findProblemType('no-such-problem')).toBeUndefined();
+  });
+});
+
+describe('docs/api/problems.md', () => {
+  it('lists every catalogued type with its status and title', () => {
+    const doc = readFileSync(new URL('../../../docs/api/problems.md', import.meta.url), 'utf8');
+    for (const e of PROBLEM_CATALOGUE) {
+      expect(doc, e.slug).toContain(`| \`/problems/${e.slug}\` | ${e.status} | ${e.title} |`);
+    }
+    const documented = [...doc.matchAll(/^\| `\/problems\/([a-z-]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(PROBLEM_CATALOGUE.map((e) => e.slug).sort());
   });
 });
