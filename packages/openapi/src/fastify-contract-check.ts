@@ -22,16 +22,21 @@ export function checkResponsesAgainstContract(app: FastifyInstance): ContractChe
   app.addHook('onSend', async (request, reply, payload) => {
     const route = request.routeOptions.url;
     if (route === undefined) return payload;
-    contract ??= new ResponseContract(app.swagger() as OpenApiDocument);
     const contentType = reply.getHeader('content-type');
-    const found = contract.check({
-      method: request.method,
-      route,
-      status: reply.statusCode,
-      contentType: typeof contentType === 'string' ? contentType : undefined,
-      body: bodyText(payload),
-    });
-    violations.push(...found);
+    try {
+      contract ??= new ResponseContract(app.swagger() as OpenApiDocument);
+      const found = contract.check({
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        contentType: typeof contentType === 'string' ? contentType : undefined,
+        body: bodyText(payload),
+      });
+      violations.push(...found);
+    } catch (err) {
+      // A document or schema that cannot even be compiled is a violation too, not a failed response.
+      violations.push(`${request.method} ${route}: contract could not be checked: ${(err as Error).message}`);
+    }
     return payload;
   });
   return {
