@@ -141,11 +141,7 @@ export const userRoutes: LabRoutes<{ users: UserService }> = async (app, { users
         response: { 200: UserView, ...problemResponses(404) },
       },
     },
-    async (request) => {
-      // The body is optional: a request may carry none.
-      const body: UnlockBody | undefined = request.body;
-      return users.unlock(request.params.email, body?.reason, auditContext(request));
-    },
+    async (request) => users.unlock(request.params.email, request.body.reason, auditContext(request)),
   );
 
   app.get(

@@ -97,13 +97,11 @@ export const UserRoleParams = Type.Object({
 
 export const OptionalReasonQuery = Type.Object({ reason: Type.Optional(Reason) });
 
-export const UnlockBody = Type.Optional(
-  Type.Object(
-    { reason: Type.Optional(Reason) },
-    { additionalProperties: false, examples: [{ reason: 'Identity confirmed by phone' }] },
-  ),
+/** Fastify requires a body wherever a body schema is declared: send {} to unlock without a reason. */
+export const UnlockBody = Type.Object(
+  { reason: Type.Optional(Reason) },
+  { additionalProperties: false, examples: [{ reason: 'Identity confirmed by phone' }] },
 );
-export type UnlockBody = Static<typeof UnlockBody>;
 
 export const RoleView = Type.Object(
   {
