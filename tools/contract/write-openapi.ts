@@ -3,6 +3,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testLab } from '../../apps/lab/src/testing/lab-app.ts';
+import { buildApi } from '../../apps/synfinance/src/api/app.ts';
 
 const outDir = process.argv[2] ?? 'data/openapi';
 
@@ -17,6 +18,18 @@ async function labDocument(): Promise<unknown> {
   }
 }
 
+async function synfinanceDocument(): Promise<unknown> {
+  const { app } = await buildApi();
+  try {
+    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+    if (response.statusCode !== 200)
+      throw new Error(`synfinance /openapi.json answered ${response.statusCode}`);
+    return response.json();
+  } finally {
+    await app.close();
+  }
+}
+
 async function writeJson(name: string, document: unknown): Promise<void> {
   const path = join(outDir, name);
   await writeFile(`${path}.tmp`, `${JSON.stringify(document, null, 2)}\n`);
@@ -26,3 +39,4 @@ async function writeJson(name: string, document: unknown): Promise<void> {
 
 await mkdir(outDir, { recursive: true });
 await writeJson('lab.openapi.json', await labDocument());
+await writeJson('synfinance.openapi.json', await synfinanceDocument());

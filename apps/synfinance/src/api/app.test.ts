@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generate, readAll, tmpDir } from '../generator/test-helpers.ts';
-import { buildApi } from './app.ts';
+import type { ApiOptions } from './app.ts';
+import { testApi } from './test-api.ts';
 import { readRowsFromText } from './test-read.ts';
 
 const apps: { close(): Promise<unknown> }[] = [];
@@ -25,9 +26,10 @@ function expectProblem(res: LightMyRequestResponse, status: number, type: string
   return body;
 }
 
-async function start(opts: Parameters<typeof buildApi>[0] = {}) {
-  const { app, state } = await buildApi(opts);
-  apps.push(app);
+async function start(opts: ApiOptions = {}) {
+  const api = await testApi(opts);
+  apps.push(api);
+  const { app, state } = api;
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   return { app, state, base: `http://127.0.0.1:${port}` };

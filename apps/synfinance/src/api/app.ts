@@ -13,7 +13,7 @@ import { componentRefResolver, registerProblemSchema } from '@polymorph/http-pro
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
 import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
 import { requestIdHeaderPlugin, requestIdServerOptions } from '@polymorph/observability/request-id';
-import { hoistNamedSchemas } from '@polymorph/openapi/named-schemas';
+import { hoistNamedSchemas, type OpenApiDocument } from '@polymorph/openapi/named-schemas';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import type { ScoringConfig } from '../config.ts';
@@ -40,6 +40,8 @@ export interface ApiOptions {
   dataDir?: string;
   /** Model, reload key, history cache and thresholds of the scoring routes; no model by default. */
   scoring?: Partial<ScoringConfig>;
+  /** Called before any route is registered, so its hooks reach every route (the tests' contract check). */
+  beforeRoutes?: (app: FastifyInstance) => void;
 }
 
 const DOCS_PREFIX = '/docs';
@@ -73,6 +75,7 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
   registerProblemHandlers(app);
   registerProblemSchema(app);
   app.addHook('onRoute', completeRouteContract);
+  opts.beforeRoutes?.(app);
   // Response schemas document the contract (the tests check responses against it); serialising with
   // JSON.stringify keeps a schema gap from silently dropping a field from a response.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -128,11 +131,23 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
       ],
       components: { securitySchemes: SECURITY_SCHEMES },
     },
+    // Titled schemas (the shapes several operations share) become one component each.
     transformObject: (document) =>
-      'openapiObject' in document ? hoistNamedSchemas(document.openapiObject) : document.swaggerObject,
+      'openapiObject' in document
+        ? reloadBodyOptional(hoistNamedSchemas(document.openapiObject))
+        : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+}
+
+/** Model reload also takes no body at all (@fastify/swagger marks every request body required). */
+function reloadBodyOptional<D extends OpenApiDocument>(document: D): D {
+  const reload = document.paths?.['/api/fraud/model/reload']?.['post'] as
+    | { requestBody?: { required?: boolean } }
+    | undefined;
+  if (reload?.requestBody) reload.requestBody.required = false;
+  return document;
 }
 
 function registerProbes(app: FastifyInstance): void {

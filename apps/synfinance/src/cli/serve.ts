@@ -1,6 +1,5 @@
 // `synfinance serve`: start the API of apps/synfinance/src/api/app.ts with the settings config.ts read
 // from SYNFINANCE_* variables; this command only listens and shuts down on a signal.
-import { buildApi } from '../api/app.ts';
 import { type Env, loadServerConfig } from '../config.ts';
 import { UsageError } from './config.ts';
 
@@ -10,6 +9,8 @@ export const SERVE_USAGE =
 export async function runServe(argv: string[], env: Env): Promise<number> {
   if (argv.length) throw new UsageError(`serve takes no arguments (got ${argv.join(' ')}); ${SERVE_USAGE}`);
   const config = loadServerConfig(env);
+  // Loaded here, not at the top: the other commands start without the HTTP stack.
+  const { buildApi } = await import('../api/app.ts');
   const { app } = await buildApi({ ...config, logger: true });
   const close = async () => {
     await app.close();

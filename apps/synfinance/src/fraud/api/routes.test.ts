@@ -1,26 +1,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestApi, testFraudApp } from '../../api/test-api.ts';
 import { generate } from '../../generator/test-helpers.ts';
 import { readRows } from '../../transactions/read.ts';
 import { modelFileText, trainFromFile, writeFileAtomic } from '../training/train.ts';
-import { fraudRoutes } from './routes.ts';
 
 let dir = '';
 let modelA = '';
 let modelB = '';
 let app: FastifyInstance;
 const txns: Record<string, unknown>[] = [];
+// every app built here checks each response against its OpenAPI document; checked in afterAll
+const built: TestApi[] = [];
 
 async function build(extra: Record<string, unknown> = {}): Promise<FastifyInstance> {
-  const a = Fastify();
-  await a.register(httpMetricsPlugin, { registry: new Registry(), processMetrics: false });
-  await a.register(fraudRoutes, { modelPath: modelA, adminApiKey: 'admin-secret', minFeedback: 5, ...extra });
-  await a.ready();
-  return a;
+  const api = await testFraudApp({
+    modelPath: modelA,
+    adminApiKey: 'admin-secret',
+    minFeedback: 5,
+    ...extra,
+  });
+  built.push(api);
+  return api.app;
 }
 
 beforeAll(async () => {
@@ -58,6 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   fs.rmSync(dir, { recursive: true, force: true });
+  for (const api of built) api.contract.assertClean();
 });
 
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>

@@ -1,14 +1,16 @@
 // The real SynFinance service (api/app.ts) serves the fraud routes and exposes their metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../api/app.ts';
+import { type TestApi, testApi } from '../../api/test-api.ts';
 
 describe('fraud routes on the SynFinance service', () => {
-  let app: Awaited<ReturnType<typeof buildApi>>['app'];
+  let api: TestApi;
+  let app: TestApi['app'];
   beforeAll(async () => {
-    ({ app } = await buildApi({}));
+    api = await testApi({});
+    app = api.app;
     await app.ready();
   });
-  afterAll(async () => app.close());
+  afterAll(async () => api.close());
 
   it('serves /api/fraud/* (503 problem without a model) and /metrics carries the fraud metrics', async () => {
     const r = await app.inject({ method: 'POST', url: '/api/fraud/predict', payload: { transaction: {} } });

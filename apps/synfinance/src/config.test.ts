@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadServerConfig } from './config.ts';
+
+describe('loadServerConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    expect(loadServerConfig({})).toEqual({
+      host: '127.0.0.1',
+      port: 8000,
+      apiKeys: [],
+      rateLimit: 60,
+      dataDir: resolve('data/synfinance'),
+      scoring: { modelPath: undefined, adminApiKey: undefined, cacheSize: undefined, thresholds: {} },
+    });
+  });
+
+  it('reads every SYNFINANCE_* server variable', () => {
+    const config = loadServerConfig({
+      SYNFINANCE_HOST: '0.0.0.0',
+      SYNFINANCE_PORT: '9001',
+      SYNFINANCE_API_KEYS: 'k1, k2,,',
+      SYNFINANCE_RATE_LIMIT: '0',
+      SYNFINANCE_DATA_DIR: '/srv/syn',
+      SYNFINANCE_MODEL_PATH: 'models/fraud.json',
+      SYNFINANCE_ADMIN_API_KEY: 'admin',
+      SYNFINANCE_FRAUD_CACHE_SIZE: '5000',
+      SYNFINANCE_REVIEW_THRESHOLD: '0.4',
+      SYNFINANCE_BLOCK_THRESHOLD: '0.95',
+    });
+    expect(config).toEqual({
+      host: '0.0.0.0',
+      port: 9001,
+      apiKeys: ['k1', 'k2'],
+      rateLimit: 0,
+      dataDir: '/srv/syn',
+      scoring: {
+        modelPath: 'models/fraud.json',
+        adminApiKey: 'admin',
+        cacheSize: 5000,
+        thresholds: { review: 0.4, block: 0.95 },
+      },
+    });
+  });
+
+  it('a bad value is a one-line error naming the variable', () => {
+    for (const [name, value] of [
+      ['SYNFINANCE_PORT', '80x'],
+      ['SYNFINANCE_PORT', '70000'],
+      ['SYNFINANCE_RATE_LIMIT', '-1'],
+      ['SYNFINANCE_FRAUD_CACHE_SIZE', '1.5'],
+      ['SYNFINANCE_REVIEW_THRESHOLD', '2'],
+      ['SYNFINANCE_HOST', 'a b'],
+    ] as const) {
+      const load = () => loadServerConfig({ [name]: value });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(new RegExp(`^${name}: .*${value}`));
+    }
+  });
+});
