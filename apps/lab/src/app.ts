@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { problemPagesPlugin } from '@polymorph/http-problem/pages';
+import { componentRefResolver, registerProblemSchema } from '@polymorph/http-problem/schema';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
 import { requestIdHeaderPlugin, requestIdServerOptions } from '@polymorph/observability/request-id';
 import { hoistNamedSchemas } from '@polymorph/openapi/named-schemas';
@@ -20,7 +22,7 @@ import { AuditTrail } from './platform/audit/audit-trail.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
 import { registerProblemHandlers } from './platform/http/problem.ts';
-import { completeRouteContract, ProblemSchema } from './platform/http/route-contract.ts';
+import { completeRouteContract } from './platform/http/route-contract.ts';
 import { createLabMetrics, type LabMetrics } from './platform/lab-metrics.ts';
 import { UnitOfWork } from './platform/unit-of-work.ts';
 import type { ServerSecrets } from './secrets.ts';
@@ -134,12 +136,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Response schemas document the contract (enforced by the contract test); serialising with
   // JSON.stringify keeps a schema gap from silently dropping a field from a response.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.addSchema(ProblemSchema);
+  registerProblemSchema(app);
 
   await app.register(httpMetricsPlugin, { registry, ...(deps.dataDir ? { dataDir: deps.dataDir } : {}) });
   await app.register(swagger, {
     // Shared schemas become components named by their $id (#/components/schemas/Problem).
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json['$id'] ?? `def-${i}`) },
+    refResolver: componentRefResolver,
     // Titled schemas (the views several operations return) become one component each.
     transformObject: (document) =>
       'openapiObject' in document ? hoistNamedSchemas(document.openapiObject) : document.swaggerObject,
@@ -159,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
+  await app.register(problemPagesPlugin);
   await registerModuleRoutes(app, kernel, services);
   return app;
 }

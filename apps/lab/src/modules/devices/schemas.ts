@@ -3,6 +3,7 @@ import {
   Code,
   Json,
   Limit,
+  literalUnion,
   NullableString,
   Offset,
   Page,
@@ -56,7 +57,7 @@ export const DeviceQuery = Type.Object(
     limit: Limit,
     offset: Offset,
     device_type: Type.Optional(Type.String({ maxLength: 64 })),
-    status: Type.Optional(Type.Union(DEVICE_STATUSES.map((s) => Type.Literal(s)))),
+    status: Type.Optional(literalUnion(DEVICE_STATUSES)),
     lab_id: Type.Optional(Code),
     sort: Sort(DEVICE_SORTS),
   },
@@ -82,7 +83,7 @@ export type DeviceUpdate = Static<typeof DeviceUpdate>;
 /** A status change; also accepted at /api/calibration/status/{deviceId}. */
 export const DeviceStatusChange = Type.Object(
   {
-    status: Type.Union(DEVICE_STATUSES.map((s) => Type.Literal(s))),
+    status: literalUnion(DEVICE_STATUSES),
     health_score: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     notes: Type.Optional(Type.String({ maxLength: 2000 })),
     reason: Reason,

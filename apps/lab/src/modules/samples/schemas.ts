@@ -3,6 +3,7 @@ import {
   Code,
   Json,
   Limit,
+  literalUnion,
   NullableString,
   Offset,
   Reason,
@@ -10,7 +11,7 @@ import {
   Sort,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
-import { SAMPLE_STATUSES, type SampleStatus as SampleStatusValue } from './sample-status.ts';
+import { SAMPLE_STATUSES } from './sample-status.ts';
 
 export const BULK_LIMIT = 100;
 export const LINEAGE_MAX_DEPTH = 25;
@@ -19,10 +20,7 @@ export type SampleSort = (typeof SAMPLE_SORTS)[number];
 
 const Quantity = Type.Number({ minimum: 0, maximum: 1e12 });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-// A union built from a list infers no literal type; Unsafe states it (the schema is unchanged).
-export const SampleStatus = Type.Unsafe<SampleStatusValue>(
-  Type.Union(SAMPLE_STATUSES.map((s) => Type.Literal(s))),
-);
+export const SampleStatus = literalUnion(SAMPLE_STATUSES);
 
 export const SampleParams = Type.Object({ sampleId: Code });
 
@@ -261,7 +259,7 @@ export interface SampleLineageNode {
   children?: SampleLineageNode[];
   parents?: SampleLineageNode[];
 }
-export type SampleStatus = SampleStatusValue;
+export type SampleStatus = Static<typeof SampleStatus>;
 
 // The tree refers to itself: the reference names the component the document holds it as.
 const LineageSubtree = Type.Array(

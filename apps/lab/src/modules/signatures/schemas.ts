@@ -1,14 +1,8 @@
-import { type Static, type TLiteral, type TUnion, Type } from 'typebox';
-import { NullableString, Timestamp } from '../../platform/http/common-schemas.ts';
+import { type Static, Type } from 'typebox';
+import { literalUnion, NullableString, Timestamp } from '../../platform/http/common-schemas.ts';
 import { SIGNATURE_MEANINGS } from '../../platform/signatures/manifest.ts';
 
 /** A union of string literals typed as such (Type.Union over a mapped array is typed `never`). */
-const literalUnion = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    options,
-  ) as unknown as TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
-
 const Meaning = literalUnion(SIGNATURE_MEANINGS, {
   description: 'What the signature attests (21 CFR 11.50(a)(3))',
 });

@@ -1,14 +1,8 @@
-import { type Static, type TLiteral, type TUnion, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { ROLES } from '../../platform/access/permissions.ts';
-import { NullableString, Reason, Timestamp } from '../../platform/http/common-schemas.ts';
+import { literalUnion, NullableString, Reason, Timestamp } from '../../platform/http/common-schemas.ts';
 
 /** A union of string literals typed as such (Type.Union over a mapped array is typed `never`). */
-const literalUnion = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    options,
-  ) as unknown as TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
-
 const RoleName = literalUnion(ROLES, { description: 'A role of the permission matrix (GET /api/roles)' });
 
 export const UserView = Type.Object(

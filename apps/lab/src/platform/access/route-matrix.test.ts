@@ -29,6 +29,8 @@ describe('every route declares its access (default deny)', () => {
         'GET /health',
         'GET /metrics',
         'GET /openapi.json',
+        'GET /problems',
+        'GET /problems/:slug',
         'GET /ready',
         'POST /auth/login',
         'POST /auth/refresh',

@@ -1,4 +1,4 @@
-import { type TSchema, Type } from 'typebox';
+import { type TLiteral, type TSchema, type TUnion, Type } from 'typebox';
 
 /** 21 CFR 11.10(e): why a regulated record changed. Required on updates and deletes. */
 export const Reason = Type.String({ minLength: 3, maxLength: 1000 });
@@ -9,8 +9,22 @@ export const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
 export const Offset = Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 });
 export const ReasonQuery = Type.Object({ reason: Reason }, { additionalProperties: false });
 
+/**
+ * One of a fixed list of strings, as a union of literals (the JSON Schema Ajv and the document see)
+ * typed as the union of the values. `Array.map` cannot keep the tuple's element types, so the result
+ * is typed here, once, from the same list.
+ */
+export const literalUnion = <const T extends readonly string[]>(
+  values: T,
+  options: { description?: string } = {},
+) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  ) as unknown as TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
+
 /** `sort` query parameter: one of the keys, `-key` for descending where the service allows it. */
-export const Sort = (keys: readonly string[]) => Type.Optional(Type.Union(keys.map((k) => Type.Literal(k))));
+export const Sort = <const T extends readonly string[]>(keys: T) => Type.Optional(literalUnion(keys));
 
 /** One page of a list: `next_offset` is the offset of the next page, null on the last one. */
 export const Page = <T extends TSchema>(item: T) =>

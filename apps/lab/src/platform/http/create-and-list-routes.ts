@@ -1,6 +1,7 @@
+import type { ProblemResponse } from '@polymorph/http-problem/schema';
 import type { TSchema } from 'typebox';
 import type { Permission } from '../access/permissions.ts';
-import { type ProblemResponse, problemResponses } from './route-contract.ts';
+import { problemResponses } from './route-contract.ts';
 
 type Resource = 'projects' | 'batches' | 'containers';
 
