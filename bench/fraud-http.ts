@@ -1,5 +1,5 @@
 /**
- * Fraud scoring over HTTP (issue 6, section 7): single-prediction p50/p99 at 32 connections and batch
+ * Fraud scoring over HTTP: single-prediction p50/p99 at 32 connections and batch
  * throughput, against GET /health on the same server as the baseline. The server runs in a child
  * process (bench/fraud-server.ts) with the http-metrics plugin and the GBDT 100×6 model of
  * bench/fraud-quality.ts; autocannon drives it from this process.

@@ -1,5 +1,5 @@
 /**
- * Fraud model quality on SynFinance data (issue 6, section 4), default difficulty.
+ * Fraud model quality on SynFinance data, default difficulty.
  *
  *   npx tsx bench/fraud-quality.ts        env: BENCH_ROWS (300000), BENCH_DAYS (180), BENCH_TEST_DAYS (54),
  *                                              BENCH_GAP_DAYS (7), BENCH_SEED_A (101), BENCH_SEED_B (202),

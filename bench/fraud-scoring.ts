@@ -1,5 +1,5 @@
 /**
- * In-process fraud scoring throughput (issue 6, section 7), one thread (the JS main thread).
+ * In-process fraud scoring throughput, one thread (the JS main thread).
  *
  *   npx tsx bench/fraud-scoring.ts      env: BENCH_ROWS (200000), BENCH_REPS (5)
  *

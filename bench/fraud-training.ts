@@ -1,5 +1,5 @@
 /**
- * Fraud model training time on a large SynFinance table (issue 6, section 7).
+ * Fraud model training time on a large SynFinance table.
  *
  *   npx tsx bench/fraud-training.ts     env: BENCH_ROWS (1000000), BENCH_DAYS (365), BENCH_TEST_DAYS (7)
  *

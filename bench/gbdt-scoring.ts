@@ -1,5 +1,5 @@
 /**
- * GBDT scoring and training benchmark (issue 6, section 7: in-process scoring and training time).
+ * GBDT scoring and training benchmark (in-process scoring and training time).
  *
  *   npx tsx bench/gbdt-scoring.ts
  *

@@ -28,7 +28,7 @@ export interface LabConfig {
   /** 0 disables the maximum password age. */
   passwordMaxAgeDays: number;
   auditCheckpointInterval: number;
-  /** Generated sample ids, e.g. S-{YYYY}-{SEQ:6} (issue 4). */
+  /** Generated sample ids, e.g. S-{YYYY}-{SEQ:6}. */
   sampleIdPattern: string;
   /** Names of the organization and lab an empty database starts with. */
   defaultOrgName: string;

@@ -22,8 +22,9 @@ const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !==
 export function hoistNamedSchemas<D extends object>(input: D): D & OpenApiDocument {
   // Any OpenAPI 3.x document type: only `paths` and `components` are read, as plain JSON.
   const document = input as OpenApiDocument;
-  const components = (document.components ??= {});
-  const named = (components.schemas ??= {}) as Record<string, Json>;
+  document.components ??= {};
+  document.components.schemas ??= {};
+  const named = document.components.schemas as Record<string, Json>;
   const seen = new Map<string, string>(
     Object.entries(named).map(([title, schema]) => [title, JSON.stringify(schema)]),
   );

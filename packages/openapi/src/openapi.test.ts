@@ -11,6 +11,13 @@ const Item = Type.Object(
   { title: 'Item', additionalProperties: false },
 );
 
+/** The value at a path of keys in plain JSON, or undefined. */
+const dig = (node: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>(
+    (at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined),
+    node,
+  );
+
 describe('hoistNamedSchemas', () => {
   it('moves each titled schema into components once and refers to it, leaving examples alone', () => {
     const example = { title: 'not a schema', id: 'x' };
@@ -34,14 +41,16 @@ describe('hoistNamedSchemas', () => {
         },
       },
     });
-    const paths = doc.paths as Record<string, Record<string, any>>;
-    expect(paths['/a']!['get'].responses[200].content['application/json'].schema).toEqual({
+    const json = 'application/json';
+    expect(dig(doc.paths, '/a', 'get', 'responses', '200', 'content', json, 'schema')).toEqual({
       $ref: '#/components/schemas/Item',
     });
-    expect(paths['/a']!['post'].responses[201].content['application/json'].schema.properties.item).toEqual({
-      $ref: '#/components/schemas/Item',
-    });
-    expect(paths['/a']!['post'].requestBody.content['application/json'].schema.examples).toEqual([example]);
+    expect(
+      dig(doc.paths, '/a', 'post', 'responses', '201', 'content', json, 'schema', 'properties', 'item'),
+    ).toEqual({ $ref: '#/components/schemas/Item' });
+    expect(dig(doc.paths, '/a', 'post', 'requestBody', 'content', json, 'schema', 'examples')).toEqual([
+      example,
+    ]);
     expect(Object.keys((doc.components as { schemas: object }).schemas)).toEqual(['Item']);
   });
 

@@ -76,7 +76,7 @@ describe('migrate', () => {
   });
 });
 
-describe('schema of seed 000', () => {
+describe('schema of the specified data model', () => {
   const tables = [
     'users',
     'roles',

@@ -23,9 +23,6 @@ export const TEST_CONFIG: AppConfig = {
   auditCheckpointInterval: 1000,
 };
 
-// Every response the suite receives is checked against the app's own OpenAPI document.
-const CONTRACT_CHECK = process.env['LAB_CONTRACT_CHECK'] === '1';
-
 export interface TestLab {
   app: FastifyInstance;
   database: Database;
@@ -40,12 +37,14 @@ export interface TestLab {
 export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Writable): Promise<TestLab> {
   const { database, superuser, cleanup } = await migratedDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'polymorph-lab-test-'));
-  const contract: { check?: ContractCheck } = {};
+  // Every response the suite receives is checked against the app's own OpenAPI document; close() fails
+  // the test file on any response that breaks it.
+  let contract: ContractCheck | undefined;
   const app = await buildApp({
     dataDir,
-    ...(CONTRACT_CHECK
-      ? { beforeRoutes: (app) => (contract.check = checkResponsesAgainstContract(app)) }
-      : {}),
+    beforeRoutes: (app) => {
+      contract = checkResponsesAgainstContract(app);
+    },
     config: { ...TEST_CONFIG, ...overrides },
     database,
     secrets: { tokenKey: new Uint8Array(randomBytes(32)), signingKey: generateServerKeyPair() },
@@ -59,10 +58,13 @@ export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Wr
     superuser,
     dataDir,
     close: async () => {
-      await app.close();
-      contract.check?.assertClean();
-      await cleanup();
-      await rm(dataDir, { recursive: true, force: true });
+      try {
+        await app.close();
+        await cleanup();
+        await rm(dataDir, { recursive: true, force: true });
+      } finally {
+        contract?.assertClean();
+      }
     },
   };
 }

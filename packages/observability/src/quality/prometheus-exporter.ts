@@ -5,7 +5,7 @@ import { type QualityReport, qualityMetricSamples } from './report.ts';
 export type QualityStream = 'generated' | 'scoring';
 
 /**
- * The six data-quality series of seed 001 on a registry, fed one report at a time. Labels are schema
+ * The six data-quality series on a registry, fed one report at a time. Labels are schema
  * field names, drift methods and the stream only, so cardinality is bounded by the schema.
  */
 const perRegistry = new WeakMap<Registry, QualityMetrics>();

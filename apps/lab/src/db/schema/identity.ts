@@ -34,7 +34,7 @@ export const users = pgTable(
     passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-    /** Membership (issue 4). NULL means the default organization and lab (see modules/sites). */
+    /** Membership. NULL means the default organization and lab (see modules/sites). */
     organizationId: uuid('organization_id').references(() => organizations.id),
     labId: uuid('lab_id').references(() => labs.id),
   },

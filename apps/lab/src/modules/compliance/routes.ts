@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { csvCell } from '@polymorph/csv/cell';
 import { sql } from 'drizzle-orm';
 import { Type } from 'typebox';
 import { queryRows } from '../../db/client.ts';
@@ -26,18 +27,6 @@ const TextStream = (options: { description: string }) =>
   Type.Unsafe<Readable>({ type: 'string', ...options });
 
 const CSV_COLUMNS = [...HASHED_FIELDS, 'prev_hash', 'hash'] as const;
-
-/** RFC 4180 quoting; cells that a spreadsheet would run as a formula get a leading apostrophe. */
-function csvCell(value: unknown): string {
-  let text =
-    value === null || value === undefined
-      ? ''
-      : typeof value === 'object'
-        ? JSON.stringify(value)
-        : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /** The audit trail for inspectors: query, verify, checkpoints and export (21 CFR 11.10(e)). */
 export const complianceRoutes: LabRoutes<{ audit: AuditTrail; uow: UnitOfWork }> = async (

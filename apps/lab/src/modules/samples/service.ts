@@ -1,3 +1,4 @@
+import { csvCell } from '@polymorph/csv/cell';
 import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import { iso, likePattern } from '../../db/sql-values.ts';
@@ -734,12 +735,4 @@ function sumText(values: number[]): string {
   const abs = neg ? -total : total;
   const s = abs.toString().padStart(7, '0');
   return `${neg ? '-' : ''}${s.slice(0, -6)}.${s.slice(-6)}`;
-}
-
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  // CSV injection: a leading = + - @ (or tab/CR) would run as a formula in a spreadsheet.
-  if (/^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?$/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -12,7 +12,7 @@ import {
 } from './permissions.ts';
 
 describe('role matrix', () => {
-  it('has the four roles of seed 000', () => {
+  it('has the four specified roles', () => {
     expect([...ROLES]).toEqual(['admin', 'scientist', 'technician', 'compliance']);
     expect(isRole('admin')).toBe(true);
     expect(isRole('Admin')).toBe(false);
@@ -22,7 +22,7 @@ describe('role matrix', () => {
     for (const p of ALL_PERMISSIONS) expect(hasPermission(['admin'], p)).toBe(true);
   });
 
-  it('follows the seed 000 table', () => {
+  it('follows the specified role table', () => {
     for (const r of ['workflows', 'samples', 'runs']) {
       for (const a of ['create', 'read', 'update'])
         expect(hasPermission(['scientist'], `${r}:${a}`)).toBe(true);

@@ -1,6 +1,6 @@
 /**
- * The role -> permission matrix, as data. Seed 000 gives the four roles; the resources of issues 3 and 4
- * are added where the seed is silent (see docs/compliance/roles.md for the reasoning). The `roles` table
+ * The role -> permission matrix, as data. The specification gives the four roles; the LIMS and Part 11
+ * resources are added where it is silent (see docs/compliance/roles.md for the reasoning). The `roles` table
  * is seeded from ROLE_PERMISSIONS; the route guard asks `hasPermission`. Anything not listed is denied.
  */
 
@@ -39,9 +39,9 @@ const crud = <R extends Resource>(
 ): Permission[] => actions.map((action) => `${resource}:${action}` as Permission);
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = Object.freeze({
-  // Seed: full access to all resources.
+  // Specified: full access to all resources.
   admin: ALL_PERMISSIONS,
-  // Seed: create/read/update workflows, samples, runs; read devices.
+  // Specified: create/read/update workflows, samples, runs; read devices.
   scientist: [
     ...crud('workflows', 'create', 'read', 'update', 'approve'),
     ...crud('samples', 'create', 'read', 'update'),
@@ -55,7 +55,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('sites', 'read'),
     ...crud('signatures', 'create', 'read'),
   ],
-  // Seed: create/read runs, inventory, calibration; read devices.
+  // Specified: create/read runs, inventory, calibration; read devices.
   technician: [
     ...crud('runs', 'create', 'read'),
     ...crud('inventory', 'create', 'read', 'consume'),
@@ -69,7 +69,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('sites', 'read'),
     ...crud('signatures', 'create', 'read'),
   ],
-  // Seed: read-only access to audit, runs, samples, workflows.
+  // Specified: read-only access to audit, runs, samples, workflows.
   compliance: [
     ...crud('audit', 'read', 'export', 'verify'),
     ...crud('runs', 'read'),

@@ -10,7 +10,7 @@ export interface Principal {
   sessionId: string;
   /** Non-empty: the user may only reach routes marked `allowWhenRestricted` (enrol MFA, change password). */
   restrictions: Restriction[];
-  /** Membership (issue 4): the user's lab, or the default lab when none was assigned. */
+  /** Membership: the user's lab, or the default lab when none was assigned. */
   organizationId: string | null;
   labId: string | null;
 }
