@@ -1,12 +1,10 @@
 import { type Static, Type } from 'typebox';
 import {
   Code,
-  Limit,
+  ListQuery,
   NullableString,
-  Offset,
   Page,
   Reason,
-  Sort,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
 
@@ -31,15 +29,12 @@ export const BatchCreate = Type.Object(
 );
 export type BatchCreate = Static<typeof BatchCreate>;
 
-export const BatchQuery = Type.Object(
+export const BatchQuery = ListQuery(
   {
-    limit: Limit,
-    offset: Offset,
     project_id: Type.Optional(Code),
     status: Type.Optional(BatchStatus),
-    sort: Sort(BATCH_SORTS),
   },
-  { additionalProperties: false },
+  BATCH_SORTS,
 );
 export type BatchQuery = Static<typeof BatchQuery>;
 

@@ -1,12 +1,10 @@
 import { type Static, Type } from 'typebox';
 import {
   Code,
-  Limit,
+  ListQuery,
   NullableString,
-  Offset,
   Page,
   Reason,
-  Sort,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
 
@@ -44,16 +42,13 @@ export const ContainerCreate = Type.Object(
 );
 export type ContainerCreate = Static<typeof ContainerCreate>;
 
-export const ContainerQuery = Type.Object(
+export const ContainerQuery = ListQuery(
   {
-    limit: Limit,
-    offset: Offset,
     container_type: Type.Optional(Type.String({ maxLength: 64 })),
     location: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
     has_space: Type.Optional(Type.Boolean()),
-    sort: Sort(CONTAINER_SORTS),
   },
-  { additionalProperties: false },
+  CONTAINER_SORTS,
 );
 export type ContainerQuery = Static<typeof ContainerQuery>;
 

@@ -2,13 +2,11 @@ import { type Static, Type } from 'typebox';
 import {
   Code,
   Json,
-  Limit,
+  ListQuery,
   literalUnion,
   NullableString,
-  Offset,
   Page,
   Reason,
-  Sort,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
 
@@ -52,16 +50,13 @@ export const DeviceCreate = Type.Object(
 );
 export type DeviceCreate = Static<typeof DeviceCreate>;
 
-export const DeviceQuery = Type.Object(
+export const DeviceQuery = ListQuery(
   {
-    limit: Limit,
-    offset: Offset,
     device_type: Type.Optional(Type.String({ maxLength: 64 })),
     status: Type.Optional(literalUnion(DEVICE_STATUSES)),
     lab_id: Type.Optional(Code),
-    sort: Sort(DEVICE_SORTS),
   },
-  { additionalProperties: false },
+  DEVICE_SORTS,
 );
 export type DeviceQuery = Static<typeof DeviceQuery>;
 

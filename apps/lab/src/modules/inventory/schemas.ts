@@ -2,11 +2,11 @@ import { type Static, Type } from 'typebox';
 import {
   Code,
   Limit,
+  ListQuery,
   NullableString,
   Offset,
   Page,
   Reason,
-  Sort,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
 
@@ -98,16 +98,13 @@ export const ItemCreate = Type.Object(
 );
 export type ItemCreate = Static<typeof ItemCreate>;
 
-export const ItemQuery = Type.Object(
+export const ItemQuery = ListQuery(
   {
-    limit: Limit,
-    offset: Offset,
     category: Type.Optional(Type.String({ maxLength: 64 })),
     low_stock: Type.Optional(Type.Boolean()),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    sort: Sort(ITEM_SORTS),
   },
-  { additionalProperties: false },
+  ITEM_SORTS,
 );
 export type ItemQuery = Static<typeof ItemQuery>;
 
@@ -176,15 +173,12 @@ export const LotReceive = Type.Object(
 );
 export type LotReceive = Static<typeof LotReceive>;
 
-export const LotQuery = Type.Object(
+export const LotQuery = ListQuery(
   {
-    limit: Limit,
-    offset: Offset,
     item_code: Type.Optional(Code),
     status: Type.Optional(LotStatus),
-    sort: Sort(LOT_SORTS),
   },
-  { additionalProperties: false },
+  LOT_SORTS,
 );
 export type LotQuery = Static<typeof LotQuery>;
 

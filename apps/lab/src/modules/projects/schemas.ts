@@ -1,12 +1,10 @@
 import { type Static, Type } from 'typebox';
 import {
   Code,
-  Limit,
+  ListQuery,
   NullableString,
-  Offset,
   Page,
   Reason,
-  Sort,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
 
@@ -30,15 +28,12 @@ export const ProjectCreate = Type.Object(
 );
 export type ProjectCreate = Static<typeof ProjectCreate>;
 
-export const ProjectQuery = Type.Object(
+export const ProjectQuery = ListQuery(
   {
-    limit: Limit,
-    offset: Offset,
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived')])),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    sort: Sort(PROJECT_SORTS),
   },
-  { additionalProperties: false },
+  PROJECT_SORTS,
 );
 export type ProjectQuery = Static<typeof ProjectQuery>;
 

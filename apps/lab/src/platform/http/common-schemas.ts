@@ -1,4 +1,4 @@
-import { type TLiteral, type TSchema, type TUnion, Type } from 'typebox';
+import { type TLiteral, type TProperties, type TSchema, type TUnion, Type } from 'typebox';
 
 /** 21 CFR 11.10(e): why a regulated record changed. Required on updates and deletes. */
 export const Reason = Type.String({ minLength: 3, maxLength: 1000 });
@@ -38,3 +38,13 @@ export const Timestamp = Type.String({ format: 'date-time' });
 /** A text column that may be NULL; options (description, maxLength) apply to the string. */
 export const NullableString = (options: { maxLength?: number; description?: string } = {}) =>
   Type.Union([Type.String(options), Type.Null()]);
+
+/** A list's query string: `limit` and `offset`, the resource's filters, and `sort` over its keys. */
+export const ListQuery = <const F extends TProperties, const S extends readonly string[]>(
+  filters: F,
+  sorts: S,
+) =>
+  Type.Object(
+    { limit: Limit, offset: Offset, ...filters, sort: Sort(sorts) },
+    { additionalProperties: false },
+  );
