@@ -1,6 +1,6 @@
 // The metric catalogue (deploy/metrics-catalogue.json) against the raw /metrics text of running targets:
 // which `verified` metrics are missing from a job's real output, and which `planned` ones are already
-// there. Pure: the live check (live-check.ts) fetches the texts and decides what to do with the answer.
+// there. Pure: the live check (tools/live-check/live-check.ts) fetches the texts and decides what to do with the answer.
 import type { CatalogueEntry } from './promql.ts';
 
 /** Series Prometheus adds per scrape target itself; they are never on a target's /metrics. */
