@@ -72,6 +72,25 @@ describe('RFC 8785 canonical JSON', () => {
     expect(() => canonicalJson({ a: Number.NaN })).toThrow();
     expect(() => canonicalJson({ a: Number.POSITIVE_INFINITY })).toThrow();
   });
+
+  it('refuses lone surrogates (RFC 8785 §3.2.2.2) in values and keys, and accepts pairs and look-alike text', () => {
+    expect(() => canonicalJson({ a: 'x\ud800' })).toThrow(/lone surrogate/);
+    expect(() => canonicalJson({ a: ['\udfff y'] })).toThrow(/lone surrogate/);
+    expect(() => canonicalJson({ '\udc00': 1 })).toThrow(/lone surrogate/);
+    expect(canonicalJson({ a: '\ud83d\ude00' })).toBe('{"a":"\ud83d\ude00"}');
+    // A backslash followed by the letters "ud800" is ordinary text.
+    expect(canonicalJson({ a: '\\ud800' })).toBe('{"a":"\\\\ud800"}');
+    expect(() => canonicalJson({ a: '\\\ud800' })).toThrow(/lone surrogate/);
+  });
+
+  it('names the problem when a value nests deeper than the canonicaliser can recurse', () => {
+    let deep: unknown = null;
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    expect(() => canonicalJson(deep)).toThrow(/nested too deeply/);
+    let fine: unknown = null;
+    for (let i = 0; i < 500; i++) fine = [fine];
+    expect(canonicalJson(fine)).toBe(`${'['.repeat(500)}null${']'.repeat(500)}`);
+  });
 });
 
 describe('audit event hash', () => {

@@ -50,10 +50,27 @@ export const HASHED_FIELDS = [
   'ip',
 ] as const satisfies readonly (keyof AuditEventFields)[];
 
-/** RFC 8785 (JCS) canonical JSON. Throws on values JSON cannot represent (undefined, NaN, Infinity, BigInt). */
+/**
+ * A JSON escape of a lone UTF-16 surrogate that is not itself escaped (JSON.stringify writes a well-formed
+ * pair literally and escapes only lone surrogates).
+ */
+const ESCAPED_LONE_SURROGATE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
+
+/**
+ * RFC 8785 (JCS) canonical JSON. Throws on values JSON cannot represent (undefined, NaN, Infinity, BigInt)
+ * and on strings that are not valid Unicode (a lone surrogate), which RFC 8785 §3.2.2.2 forbids.
+ * canonicalize@2 recurses, so nesting beyond about 1,500 levels throws too; callers bound their depth.
+ */
 export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
+  let text: string | undefined;
+  try {
+    text = canonicalize(value);
+  } catch (error) {
+    if (error instanceof RangeError) throw new TypeError('value is nested too deeply to canonicalise');
+    throw error;
+  }
   if (text === undefined) throw new TypeError('value has no JSON representation');
+  if (ESCAPED_LONE_SURROGATE.test(text)) throw new TypeError('lone surrogate is not allowed');
   return text;
 }
 
