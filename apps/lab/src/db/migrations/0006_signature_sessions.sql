@@ -1,0 +1,3 @@
+ALTER TABLE "electronic_signatures" ADD COLUMN "session_id" uuid;--> statement-breakpoint
+ALTER TABLE "electronic_signatures" ADD CONSTRAINT "electronic_signatures_session_id_auth_sessions_id_fk" FOREIGN KEY ("session_id") REFERENCES "public"."auth_sessions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "electronic_signatures_session_once_idx" ON "electronic_signatures" USING btree ("session_id","signer_email","record_type","record_id","record_hash","meaning") WHERE "electronic_signatures"."session_id" IS NOT NULL;
