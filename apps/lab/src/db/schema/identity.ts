@@ -32,6 +32,8 @@ export const users = pgTable(
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
     passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }).notNull().defaultNow(),
+    /** An administrator set the password (user creation, reset): the user must change it before anything else. */
+    passwordChangeRequired: boolean('password_change_required').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     /** Membership. NULL means the default organization and lab (see modules/sites). */
@@ -109,6 +111,10 @@ export const authSessions = pgTable(
     ip: text('ip'),
     userAgent: text('user_agent'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The last request made with the session's access tokens (kept to the minute); refreshes do not count. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The idle timeout in force when the session opened: idle longer than this, the session has ended. */
+    idleMinutes: integer('idle_minutes').notNull().default(30),
   },
   (t) => [index('auth_sessions_user_idx').on(t.userEmail, t.revokedAt)],
 );
