@@ -42,6 +42,11 @@ describe('loadServerConfig', () => {
     });
   });
 
+  it('SYNFINANCE_MODEL_DIR is the reload directory, made absolute; unset it is left to the model path', () => {
+    expect(loadServerConfig({ SYNFINANCE_MODEL_DIR: 'models' }).scoring.modelDir).toBe(resolve('models'));
+    expect(loadServerConfig({ SYNFINANCE_MODEL_PATH: 'm/f.json' }).scoring.modelDir).toBeUndefined();
+  });
+
   it('a bad value is a one-line error naming the variable', () => {
     for (const [name, value] of [
       ['SYNFINANCE_PORT', '80x'],

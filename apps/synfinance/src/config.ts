@@ -14,6 +14,8 @@ export function processEnvironment(): Env {
 export interface ScoringConfig {
   /** Model file loaded at start-up and by a reload without a path; without one the routes answer 503. */
   modelPath: string | undefined;
+  /** Directory a reload may read model files from (absolute); unset = the directory of modelPath. */
+  modelDir: string | undefined;
   /** Key for POST /api/fraud/model/reload (header x-admin-key); without one, reload answers 403. */
   adminApiKey: string | undefined;
   /** Customers kept in the history LRU; undefined = the scorer's default. */
@@ -69,11 +71,17 @@ function host(env: Env): string {
   return value;
 }
 
+function modelDir(env: Env): string | undefined {
+  const dir = given(env, 'SYNFINANCE_MODEL_DIR');
+  return dir === undefined ? undefined : resolve(dir);
+}
+
 function scoring(env: Env): ScoringConfig {
   const review = numberIn(env, 'SYNFINANCE_REVIEW_THRESHOLD', 0, 1);
   const block = numberIn(env, 'SYNFINANCE_BLOCK_THRESHOLD', 0, 1);
   return {
     modelPath: given(env, 'SYNFINANCE_MODEL_PATH'),
+    modelDir: modelDir(env),
     adminApiKey: given(env, 'SYNFINANCE_ADMIN_API_KEY'),
     cacheSize: numberIn(env, 'SYNFINANCE_FRAUD_CACHE_SIZE', 1, 100_000_000, true),
     thresholds: {

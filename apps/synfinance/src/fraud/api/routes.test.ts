@@ -285,6 +285,102 @@ describe('model metadata and hot reload', () => {
   });
 });
 
+describe('model reload reads only inside the model directory', () => {
+  it('refuses every path it may not read with one answer that quotes nothing, and still loads a model inside', async () => {
+    const outside = fs.mkdtempSync(path.join(path.dirname(dir), 'outside-'));
+    try {
+      // a valid model outside the directory: refused although it would load
+      const outsideModel = path.join(outside, 'model.json');
+      fs.copyFileSync(modelB, outsideModel);
+      fs.symlinkSync(outsideModel, path.join(dir, 'link-out.json'));
+      fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+      const reload = (p: string) =>
+        post('/api/fraud/model/reload', { path: p }, { 'x-admin-key': 'admin-secret' });
+      const refused = [
+        '/etc/passwd',
+        '/etc/shadow',
+        '../../../../../../etc/passwd',
+        `../${path.basename(outside)}/model.json`,
+        outsideModel,
+        'link-out.json',
+        'sub',
+        'missing.json',
+        '/nonexistent/dir/model.json',
+        '.',
+      ];
+      // EACCES: a model inside that this process may not read (root reads it anyway)
+      if (process.getuid?.() !== 0) {
+        fs.copyFileSync(modelB, path.join(dir, 'locked.json'));
+        fs.chmodSync(path.join(dir, 'locked.json'), 0o000);
+        refused.push('locked.json');
+      }
+      const answers = new Set<string>();
+      for (const p of refused) {
+        const r = await reload(p);
+        expect(r.statusCode, p).toBe(422);
+        expect(r.json().type).toBe('/problems/invalid-model');
+        expect(r.body).not.toMatch(/root:|nobody|daemon/);
+        answers.add(r.json().detail);
+      }
+      // ENOENT, EISDIR, EACCES-like and outside: the same words, so existence is not revealed
+      expect([...answers]).toEqual([
+        'no readable model file at this path in the model directory; the previous model stays in use',
+      ]);
+      expect((await app.inject({ method: 'GET', url: '/api/fraud/model' })).json().model_version).toMatch(
+        /^gbdt-20260101/,
+      );
+      // a file inside that is not a model: refused without quoting its bytes
+      fs.writeFileSync(path.join(dir, 'secret.txt'), 'API_TOKEN=s3cr3t-value\n');
+      const notJson = await reload('secret.txt');
+      expect(notJson.statusCode).toBe(422);
+      expect(notJson.body).not.toContain('s3cr3t');
+      expect(notJson.body).not.toContain('API_TOKEN');
+      fs.writeFileSync(path.join(dir, 'odd.json'), '{"format":"s3cr3t-format","algo":"s3cr3t-algo"}');
+      expect((await reload('odd.json')).body).not.toContain('s3cr3t');
+      // a model inside, by a name relative to the directory, still loads
+      const ok = await reload('b.json');
+      expect(ok.statusCode).toBe(200);
+      expect(ok.json().model_version).toMatch(/^gbdt-20260102/);
+      expect((await reload(modelA)).statusCode).toBe(200);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('an explicit model directory confines reloads to it; without any directory every path is refused', async () => {
+    const models = fs.mkdtempSync(path.join(path.dirname(dir), 'models-'));
+    try {
+      fs.copyFileSync(modelB, path.join(models, 'b.json'));
+      const a = await build({ modelDir: models });
+      const reload = (p: string) =>
+        a.inject({
+          method: 'POST',
+          url: '/api/fraud/model/reload',
+          payload: { path: p },
+          headers: { 'x-admin-key': 'admin-secret' },
+        });
+      expect((await reload('b.json')).statusCode).toBe(200);
+      // modelA sits in the configured model's directory, which is no longer the model directory
+      expect((await reload(modelA)).statusCode).toBe(422);
+      await a.close();
+      const none = await build({ modelPath: undefined });
+      expect(
+        (
+          await none.inject({
+            method: 'POST',
+            url: '/api/fraud/model/reload',
+            payload: { path: modelA },
+            headers: { 'x-admin-key': 'admin-secret' },
+          })
+        ).statusCode,
+      ).toBe(422);
+      await none.close();
+    } finally {
+      fs.rmSync(models, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('GET /api/fraud/drift against the reference profile saved with the model', () => {
   it('same-distribution traffic is not flagged on amount; amounts ×30 are', async () => {
     const a = await build();

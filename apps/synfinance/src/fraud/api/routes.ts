@@ -124,7 +124,7 @@ export const fraudRoutes: FastifyPluginAsyncTypebox<FraudRoutesOptions> = async 
         operationId: 'reloadFraudModel',
         summary: 'Load a model file, validate it and swap it in',
         description:
-          'Requests in flight finish on the old model. Needs x-admin-key. A file that does not load leaves the old model in use (422).',
+          'Requests in flight finish on the old model. Needs x-admin-key. Reads only regular files inside the model directory (symlinks resolved first); errors never quote the file. A file that does not load leaves the old model in use (422).',
         tags,
         body: ReloadRequest,
         response: {
@@ -133,7 +133,9 @@ export const fraudRoutes: FastifyPluginAsyncTypebox<FraudRoutesOptions> = async 
             { 400: 'Invalid body, or no path given and none configured' },
             { 401: 'x-admin-key (or x-api-key) is missing or wrong' },
             { 403: 'Reload is disabled: no admin key is configured' },
-            { 422: 'The file is unreadable or not a valid model; the previous model stays in use' },
+            {
+              422: 'No readable model file at that path inside the model directory (the same answer whether it is missing, a directory, unreadable or outside), or not a valid model; the previous model stays in use',
+            },
           ),
         },
       },

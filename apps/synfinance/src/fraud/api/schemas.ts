@@ -204,14 +204,23 @@ export type DriftReport = Static<typeof DriftReport>;
 export const ReloadRequest = Type.Union(
   [
     Type.Object(
-      { path: Type.Optional(Type.String({ minLength: 1, description: 'Model file on the server' })) },
+      {
+        path: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 4096,
+            description:
+              'Model file on the server, inside the model directory (SYNFINANCE_MODEL_DIR); a relative path is relative to it',
+          }),
+        ),
+      },
       { additionalProperties: false },
     ),
     Type.Null(),
   ],
   {
     description: 'Without a path (or without a body), the configured SYNFINANCE_MODEL_PATH is reloaded',
-    examples: [{ path: 'models/fraud.json' }],
+    examples: [{ path: 'fraud-v2.json' }],
   },
 );
 

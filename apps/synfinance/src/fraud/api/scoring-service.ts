@@ -2,7 +2,9 @@
 // transaction or a batch, feedback on decisions (rolling precision/recall/F1) and drift of the
 // scored features against the model's training profile. No HTTP here: errors are HttpProblems the
 // error handler renders (titles from the problem catalogue), and a field error names the field under the prefix the caller gives.
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { catalogueProblem, validationProblem } from '@polymorph/http-problem/problem';
 import type { ReferenceProfile } from '@polymorph/observability/quality/profile';
 import type { QualityStream } from '@polymorph/observability/quality/prometheus-exporter';
@@ -30,6 +32,8 @@ import { BoundedMap, FeatureRows, FeedbackWindow, FlagRate } from './windows.ts'
 export interface ScoringOptions {
   /** Model file loaded at start and by a reload without a path. */
   modelPath?: string | undefined;
+  /** The only directory a reload with a path may read from (default: the directory of modelPath). */
+  modelDir?: string | undefined;
   /** Or an already loaded model. */
   model?: LoadedModel;
   /** Customers kept in the history LRU (default 100,000). */
@@ -171,10 +175,10 @@ export class ScoringService {
 
   /** Loads, validates and swaps in a model file; on any failure the previous model stays. */
   async reload(path: string | undefined): Promise<ReloadResult> {
-    const file = path ?? this.options.modelPath;
-    if (!file)
-      throw catalogueProblem('bad-request', 'give {"path": ...}; no default model path is configured');
-    const next = await readModel(file);
+    let next: LoadedModel;
+    if (path !== undefined) next = parseModelText(await this.readInModelDir(path));
+    else if (this.options.modelPath) next = await readModel(this.options.modelPath);
+    else throw catalogueProblem('bad-request', 'give {"path": ...}; no default model path is configured');
     const previous = this.current?.version ?? null;
     const loadedAt = this.swapIn(next);
     this.reloads++;
@@ -230,6 +234,34 @@ export class ScoringService {
       drifted: fields.filter((f) => f.verdict === 'drift').map((f) => f.name),
       fields,
     };
+  }
+
+  /**
+   * The text of a regular file inside the model directory, after resolving every symlink. A path
+   * outside it, missing, a directory or unreadable gets one and the same answer, so a caller learns
+   * nothing about which paths exist.
+   */
+  private async readInModelDir(path: string): Promise<string> {
+    const { modelDir, modelPath } = this.options;
+    const dir = modelDir ?? (modelPath ? dirname(resolve(modelPath)) : undefined);
+    if (!dir) throw unreadableModel();
+    try {
+      const root = await realpath(dir);
+      const real = await realpath(resolve(root, path));
+      const rel = relative(root, real);
+      if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+        throw unreadableModel();
+      // no symlink swapped in since realpath; non-blocking so a FIFO cannot hang the request
+      const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      try {
+        if (!(await handle.stat()).isFile()) throw unreadableModel();
+        return await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      throw unreadableModel();
+    }
   }
 
   private model(): LoadedModel {
@@ -303,14 +335,49 @@ const fieldErrorAt = (e: FieldError, prefix: string) => ({
   message: e.message.slice(e.field.length + 2),
 });
 
+/** The one answer for a reload path that is not a readable file inside the model directory. */
+const unreadableModel = () =>
+  catalogueProblem(
+    'invalid-model',
+    'no readable model file at this path in the model directory; the previous model stays in use',
+  );
+
+/** The configured model file (the operator's path, not the caller's). */
 async function readModel(path: string): Promise<LoadedModel> {
+  let text: string;
   try {
-    return loadModelText(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
   } catch (e) {
-    const why =
-      e instanceof ModelLoadError
-        ? e.message
-        : `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
-    throw catalogueProblem('invalid-model', `${why}; the previous model stays in use`);
+    throw catalogueProblem(
+      'invalid-model',
+      `cannot read the configured model file: ${(e as NodeJS.ErrnoException).code ?? 'error'}; the previous model stays in use`,
+    );
   }
+  return parseModelText(text);
+}
+
+function parseModelText(text: string): LoadedModel {
+  try {
+    return loadModelText(text);
+  } catch (e) {
+    if (!(e instanceof ModelLoadError)) throw e;
+    throw catalogueProblem(
+      'invalid-model',
+      `${withoutFileContent(e.message)}; the previous model stays in use`,
+    );
+  }
+}
+
+/**
+ * A model validation message with the values it quoted from the file taken out: which check failed,
+ * never what the file holds (a JSON parser's message quotes the file's first bytes).
+ */
+export function withoutFileContent(message: string): string {
+  return message
+    .replace(/not JSON \(.*$/s, 'not JSON')
+    .replace(/, got .*$/s, '')
+    .replace(/\b(format_version|algo|feature_spec version) [^;]*/g, '$1')
+    .replace(/\b(parameter [\w.]+)=.*$/s, '$1 is invalid')
+    .replace(/=\S+ out of range/g, ' out of range')
+    .slice(0, 300);
 }
