@@ -212,6 +212,90 @@ describe('SynFinance API', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('a new x-api-key value per request is still the same client (no keys configured)', async () => {
+    const { app } = await start({ rateLimit: 3, rateWindowMs: 60_000 });
+    const get = (i: number) =>
+      app.inject({ url: '/api/transactions/schema', headers: { 'x-api-key': `fresh-${i}` } });
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++) codes.push((await get(i)).statusCode);
+    expect(codes).toEqual([200, 200, 200]);
+    const limited = await get(3);
+    expectProblem(limited, 429, '/problems/rate-limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // the operational routes are not limited
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+
+  it('wrong keys are counted and throttled; a verified key has its own allowance', async () => {
+    const { app } = await start({ apiKeys: ['k1', 'k2'], rateLimit: 3, rateWindowMs: 60_000 });
+    const get = (key: string) =>
+      app.inject({ url: '/api/transactions/schema', headers: { 'x-api-key': key } });
+    for (let i = 0; i < 3; i++) expectProblem(await get(`guess-${i}`), 401, '/problems/unauthorized');
+    // the burst of wrong keys is refused before its keys are even checked
+    for (let i = 3; i < 6; i++) {
+      const r = await get(`guess-${i}`);
+      expectProblem(r, 429, '/problems/rate-limited');
+      expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    expectProblem(await app.inject({ url: '/api/transactions/schema' }), 429, '/problems/rate-limited');
+    // the right key from the same address is counted on its own
+    for (let i = 0; i < 3; i++) expect((await get('k1')).statusCode).toBe(200);
+    expectProblem(await get('k1'), 429, '/problems/rate-limited');
+    expect((await get('k2')).statusCode).toBe(200);
+  });
+
+  it('429 is declared on every limited operation, with its retry-after header', async () => {
+    const { app } = await start({ rateLimit: 1 });
+    const doc = (await app.inject({ url: '/openapi.json' })).json();
+    const limited = doc.paths['/api/fraud/predict'].post.responses['429'];
+    expect(limited.content['application/problem+json']).toBeDefined();
+    expect(limited.headers['retry-after'].schema).toMatchObject({ type: 'integer' });
+    expect(doc.paths['/health'].get.responses['429']).toBeUndefined();
+  });
+
+  it('sends security headers on every response, no CORS, and the docs page loads only what its CSP allows', async () => {
+    const { app } = await start({ apiKeys: ['k1'] });
+    const origin = { origin: 'https://elsewhere.example' };
+    for (const res of [
+      await app.inject({ url: '/health', headers: origin }),
+      await app.inject({ url: '/api/transactions/schema', headers: { ...origin, 'x-api-key': 'k1' } }),
+      await app.inject({ url: '/api/transactions/schema', headers: origin }),
+      await app.inject({ url: '/nope', headers: origin }),
+      await app.inject({ url: '/docs', headers: origin }),
+    ]) {
+      const h = res.headers;
+      expect(h['content-security-policy']).toMatch(/default-src 'self'/);
+      expect(h['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+      expect(h['content-security-policy']).toMatch(/object-src 'none'/);
+      expect(h['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+      expect(h['x-content-type-options']).toBe('nosniff');
+      expect(h['x-frame-options']).toBe('DENY');
+      expect(h['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(h['referrer-policy']).toBe('no-referrer');
+      expect(h['cross-origin-resource-policy']).toBe('same-origin');
+      expect(h['access-control-allow-origin']).toBeUndefined();
+    }
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/fraud/predict',
+      headers: { ...origin, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
+    // docs: no inline script (script-src 'self'); every script it names is served from here
+    const docs = await app.inject({ url: '/docs' });
+    expect(docs.statusCode).toBe(200);
+    const scripts = [...docs.body.matchAll(/<script([^>]*)>/g)].map((m) => m[1] ?? '');
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const attrs of scripts) {
+      const src = /src="([^"]+)"/.exec(attrs)?.[1];
+      expect(src, attrs).toMatch(/^\/docs\//);
+      const js = await app.inject({ url: src! });
+      expect(js.statusCode, src).toBe(200);
+      expect(js.headers['content-type']).toMatch(/javascript/);
+    }
+  });
+
   it('a client that disconnects mid-stream leaves no running generation behind', async () => {
     const { state, base } = await start();
     const url = new URL(`${base}/api/transactions/generate`);

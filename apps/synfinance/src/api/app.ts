@@ -1,8 +1,10 @@
 // SynFinance HTTP API (Fastify): generation streamed back, the fraud scoring routes, Prometheus metrics
 // through the shared observability plugin, OpenAPI 3.1 at /openapi.json and /docs, problem pages at
-// /problems. Optional API keys and a fixed-window rate limit guard everything but the operational
-// routes. Every error is RFC 9457 problem+json from @polymorph/http-problem (docs/api/problems.md).
+// /problems. Optional API keys and a rate limit (per verified key, or else per address) guard everything
+// but the operational routes; security headers (helmet) on every response, no CORS. Every error is
+// RFC 9457 problem+json from @polymorph/http-problem (docs/api/problems.md).
 // Settings come in as one object (config.ts reads the environment; this file never does).
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -31,7 +33,7 @@ export type { ApiState } from './transaction-routes.ts';
 export interface ApiOptions {
   /** Accepted API keys; empty = no authentication. */
   apiKeys?: string[];
-  /** Requests per window per client (key or IP); 0 = unlimited. */
+  /** Requests per window per client (verified key, or else address); 0 = unlimited. */
   rateLimit?: number;
   rateWindowMs?: number;
   maxCount?: number;
@@ -46,6 +48,12 @@ export interface ApiOptions {
 
 const DOCS_PREFIX = '/docs';
 export const SYNFINANCE_API_VERSION = '0.1.0';
+
+/**
+ * Helmet's default CSP (scripts, styles, images from this origin: what the /docs UI loads), but no
+ * framing at all, and no upgrade-insecure-requests, which would break /docs on a plain-HTTP port.
+ */
+const CSP_DIRECTIVES = { frameAncestors: ["'none'"], upgradeInsecureRequests: null };
 
 /** The problem types this service answers with, served as pages at /problems/<slug>. */
 const PROBLEM_SLUGS: ProblemSlug[] = [
@@ -80,6 +88,10 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
   // JSON.stringify keeps a schema gap from silently dropping a field from a response.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(requestIdHeaderPlugin);
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: CSP_DIRECTIVES },
+    frameguard: { action: 'deny' },
+  });
 
   const registry = new Registry();
   await app.register(httpMetricsPlugin, { registry, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
@@ -89,7 +101,7 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
 
   await registerDocs(app);
   await app.register(problemPagesPlugin, { entries: PROBLEM_SLUGS.map(problemTypeOf) });
-  registerAccess(app, {
+  await registerAccess(app, {
     apiKeys: opts.apiKeys ?? [],
     rateLimit: opts.rateLimit ?? 0,
     rateWindowMs: opts.rateWindowMs ?? 60_000,

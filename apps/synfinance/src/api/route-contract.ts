@@ -33,7 +33,11 @@ export const SECURITY_SCHEMES = {
 
 const STATUS_DESCRIPTIONS: Record<number, string> = {
   401: 'x-api-key is missing or not one of the configured keys',
-  429: 'More than SYNFINANCE_RATE_LIMIT requests in the minute from this key (or IP); see retry-after',
+  429: 'More than SYNFINANCE_RATE_LIMIT requests in the minute from this client (its verified key, or else its address; requests with a wrong key count too); wait the seconds in retry-after',
+};
+
+const RETRY_AFTER = {
+  'retry-after': { type: 'integer', minimum: 0, description: 'Seconds until the window resets' },
 };
 
 export function completeRouteContract(route: RouteOptions): void {
@@ -53,6 +57,7 @@ export function completeRouteContract(route: RouteOptions): void {
   const declared = (schema.response ?? {}) as Record<string, unknown>;
   const completed = problemResponses(...statuses);
   for (const status of Object.keys(declared)) delete completed[Number(status)];
+  if (completed[429]) Object.assign(completed[429], { headers: RETRY_AFTER });
   schema.response = { ...completed, ...declared };
   route.schema = schema;
 }
