@@ -37,7 +37,16 @@ export interface Reauthenticator {
   ): Promise<Reauthentication>;
 }
 
-/** Stores a new password under the policy and the history rule; throws a 400 `password-policy` problem. */
+/**
+ * Stores a new password under the policy and the history rule; throws a 400 `password-policy` problem.
+ * A password an administrator set (`setByAdministrator`) must be changed by the user before anything else.
+ */
 export interface PasswordStore {
-  setPassword(tx: LabTx, email: string, password: string, currentHash: string | null): Promise<void>;
+  setPassword(
+    tx: LabTx,
+    email: string,
+    password: string,
+    currentHash: string | null,
+    options?: { setByAdministrator?: boolean },
+  ): Promise<void>;
 }

@@ -1,7 +1,10 @@
+import rateLimit from '@fastify/rate-limit';
 import { Type } from 'typebox';
+import { HttpProblem } from '../../platform/http/problem.ts';
 import { auditContext } from '../../platform/http/request-context.ts';
 import { problemResponses } from '../../platform/http/route-contract.ts';
 import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import { LoginThrottled, loginThrottledDetail } from './login-throttle.ts';
 import {
   AuthTokens,
   CurrentUser,
@@ -25,16 +28,34 @@ const problem = (status: number, description: string) => {
 
 /** Login, sessions, password change and MFA. Errors are problem+json (see docs/api/problems.md). */
 export const authRoutes: LabRoutes<{ auth: AuthService }> = async (app, { auth }) => {
+  // Per client address, counted in this process before the body is read: only routes that ask are limited.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new HttpProblem(
+        429,
+        'rate-limited',
+        'Too many requests',
+        loginThrottledDetail(Math.ceil(context.ttl / 1000)),
+      ),
+  });
+
   app.post(
     '/auth/login',
     {
-      config: { public: true },
+      config: {
+        public: true,
+        rateLimit: {
+          max: auth.loginThrottle.perAddress,
+          timeWindow: auth.loginThrottle.windowSeconds * 1000,
+        },
+      },
       schema: {
         operationId: 'logIn',
         tags,
         summary: 'Log in with email and password (and mfa_code or recovery_code when MFA is enabled)',
         description:
-          'Every credential failure answers the same `invalid-credentials` body, so an answer never tells whether the email exists. Failures count towards the lockout.',
+          'Every credential failure answers the same `invalid-credentials` body, so an answer never tells whether the email exists; a locked account answers 423 only to its right password. Failures count towards the lockout. Attempts are throttled per client address and per email (whether or not an account has it): over the limit, 429 with `Retry-After`.',
         body: LoginBody,
         response: {
           200: AuthTokens,
@@ -42,15 +63,28 @@ export const authRoutes: LabRoutes<{ auth: AuthService }> = async (app, { auth }
             401,
             'Wrong email, password or second factor (`invalid-credentials`), or MFA is enabled and no code was sent (`mfa-required`)',
           ),
-          ...problem(423, 'Too many failed attempts: the account is locked (`account-locked`)'),
+          ...problem(
+            423,
+            'The right password for an account locked after too many failed attempts (`account-locked`)',
+          ),
+          ...problem(
+            429,
+            'Too many login attempts from this address or for this email (`rate-limited`); retry after `Retry-After` seconds',
+          ),
         },
       },
     },
-    async (request) =>
-      auth.login(
-        { ...request.body, user_agent: request.headers['user-agent'] },
-        auditContext(request, request.body.email),
-      ),
+    async (request, reply) => {
+      try {
+        return await auth.login(
+          { ...request.body, user_agent: request.headers['user-agent'] },
+          auditContext(request, request.body.email),
+        );
+      } catch (error) {
+        if (error instanceof LoginThrottled) reply.header('retry-after', String(error.retryAfterSeconds));
+        throw error;
+      }
+    },
   );
 
   app.post(

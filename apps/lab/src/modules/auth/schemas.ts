@@ -29,6 +29,18 @@ export const RefreshBody = Type.Object(
   },
 );
 
+const Restrictions = Type.Array(
+  Type.Union([
+    Type.Literal('mfa_enrollment_required'),
+    Type.Literal('password_expired'),
+    Type.Literal('password_change_required'),
+  ]),
+  {
+    description:
+      'Non-empty: only the routes that lift the restriction are open (enrol MFA; change a password that expired or that an administrator set)',
+  },
+);
+
 export const AuthTokens = Type.Object(
   {
     access_token: Type.String({ description: 'JWT; send it as Authorization: Bearer <access_token>' }),
@@ -36,7 +48,12 @@ export const AuthTokens = Type.Object(
     token_type: Type.Literal('bearer'),
     expires_in: Type.Integer({ minimum: 1, description: 'Seconds until the access token expires' }),
     user: Type.Object(
-      { email: Type.String(), name: Type.String(), roles: Type.Array(Type.String()) },
+      {
+        email: Type.String(),
+        name: Type.String(),
+        roles: Type.Array(Type.String()),
+        restrictions: Restrictions,
+      },
       { additionalProperties: false },
     ),
   },
@@ -49,13 +66,7 @@ export const CurrentUser = Type.Object(
     email: Type.String(),
     name: Type.String(),
     roles: Type.Array(Type.String()),
-    restrictions: Type.Array(
-      Type.Union([Type.Literal('mfa_enrollment_required'), Type.Literal('password_expired')]),
-      {
-        description:
-          'Non-empty: only the routes that lift the restriction are open (enrol MFA, change the password)',
-      },
-    ),
+    restrictions: Restrictions,
   },
   { additionalProperties: false },
 );

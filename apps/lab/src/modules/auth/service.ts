@@ -1,6 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
+import {
+  type Clock,
+  type Restriction,
+  restrictionsOf,
+  systemClock,
+} from '../../platform/auth/authenticator.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../../platform/auth/password-hashing.ts';
 import { type PasswordPolicy, validateNewPassword } from '../../platform/auth/password-policy.ts';
 import { consumeRecoveryCode, generateRecoveryCodes } from '../../platform/auth/recovery-codes.ts';
@@ -15,6 +21,13 @@ import { createTotpEnrollment, verifyTotp } from '../../platform/auth/totp.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { LabMetrics } from '../../platform/lab-metrics.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
+import {
+  AccountThrottle,
+  DEFAULT_LOGIN_THROTTLE,
+  LoginThrottled,
+  type LoginThrottleSettings,
+  loginThrottledDetail,
+} from './login-throttle.ts';
 import {
   type Credentials,
   normalizeEmail,
@@ -37,7 +50,15 @@ export interface AuthSettings {
   lockoutMinutes: number;
   passwordPolicy: PasswordPolicy;
   totpIssuer: string;
+  /** Minutes without a request after which a session ends; refreshing is not activity. Default 30. */
+  sessionIdleMinutes?: number | undefined;
+  /** Login attempts per client address and per account; defaults in login-throttle.ts. */
+  loginThrottle?: Partial<LoginThrottleSettings> | undefined;
+  /** The time lockouts, password age, idle timeout and token lifetimes are judged by. */
+  clock?: Clock | undefined;
 }
+
+export const DEFAULT_SESSION_IDLE_MINUTES = 30;
 
 interface UserRow {
   email: string;
@@ -56,11 +77,11 @@ interface UserRow {
 export const INVALID_CREDENTIALS = () =>
   new HttpProblem(401, 'invalid-credentials', 'Invalid credentials', 'The email or password is incorrect');
 
-async function lockUser(tx: LabTx, email: string): Promise<UserRow | undefined> {
+async function lockUser(tx: LabTx, email: string, now: Date): Promise<UserRow | undefined> {
   const [row] = await queryRows<UserRow>(
     tx,
     sql`SELECT email, name, password_hash, is_active, mfa_enabled, mfa_secret, mfa_pending_secret, mfa_last_used_step,
-               failed_login_attempts, (locked_until IS NOT NULL AND locked_until > now()) AS locked
+               failed_login_attempts, (locked_until IS NOT NULL AND locked_until > ${now.toISOString()}::timestamptz) AS locked
           FROM users WHERE email = ${email} FOR UPDATE`,
   );
   return row;
@@ -79,13 +100,14 @@ async function checkSecondFactor(
   tx: LabTx,
   user: UserRow,
   input: { mfa_code?: string | undefined; recovery_code?: string | undefined },
+  now: Date,
 ): Promise<boolean> {
   if (input.mfa_code && user.mfa_secret) {
     const last = user.mfa_last_used_step === null ? null : Number(user.mfa_last_used_step);
     const result = verifyTotp({
       secret: user.mfa_secret,
       code: input.mfa_code,
-      now: new Date(),
+      now,
       lastUsedStep: last,
     });
     if (!result.ok) return false;
@@ -113,11 +135,55 @@ async function checkSecondFactor(
 }
 
 export class AuthService implements Reauthenticator, PasswordStore {
+  /** Per-address limit for the login route's rate limiter, and the window both throttles count in. */
+  readonly loginThrottle: LoginThrottleSettings;
+  private readonly accountThrottle: AccountThrottle;
+  private readonly clock: Clock;
+  private readonly idleMinutes: number;
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly settings: AuthSettings,
     private readonly metrics: LabMetrics,
-  ) {}
+  ) {
+    this.clock = settings.clock ?? systemClock;
+    this.idleMinutes = settings.sessionIdleMinutes ?? DEFAULT_SESSION_IDLE_MINUTES;
+    this.loginThrottle = { ...DEFAULT_LOGIN_THROTTLE, ...settings.loginThrottle };
+    this.accountThrottle = new AccountThrottle(
+      this.loginThrottle.perAccount,
+      this.loginThrottle.windowSeconds * 1000,
+      this.clock,
+    );
+  }
+
+  /** Restrictions from the same rule the route guard applies on every request. */
+  private async restrictions(tx: LabTx, email: string, now: Date): Promise<Restriction[]> {
+    const [row] = await queryRows<{
+      mfa_enabled: boolean;
+      mfa_required: boolean;
+      password_changed_at: string | Date;
+      password_change_required: boolean;
+    }>(
+      tx,
+      sql`SELECT u.mfa_enabled, u.password_changed_at, u.password_change_required,
+                 coalesce(bool_or(r.mfa_required), false) AS mfa_required
+            FROM users u
+            LEFT JOIN user_roles ur ON ur.user_email = u.email
+            LEFT JOIN roles r ON r.id = ur.role_id
+           WHERE u.email = ${email} GROUP BY u.email`,
+    );
+    if (!row) return [];
+    return restrictionsOf(
+      {
+        mfaRequired: row.mfa_required,
+        mfaEnabled: row.mfa_enabled,
+        passwordChangedAt: new Date(row.password_changed_at),
+        passwordChangeRequired: row.password_change_required,
+      },
+      now,
+      this.settings.passwordPolicy.maxAgeDays ?? 0,
+    );
+  }
 
   /** Records a failed attempt; locks the account at the threshold. Returns true if this attempt locked it. */
   private async recordFailure(
@@ -131,7 +197,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
     const locks = attempts >= this.settings.lockoutThreshold;
     await tx.execute(sql`
       UPDATE users SET failed_login_attempts = ${locks ? 0 : attempts},
-             locked_until = CASE WHEN ${locks} THEN now() + make_interval(mins => ${this.settings.lockoutMinutes}) ELSE locked_until END
+             locked_until = CASE WHEN ${locks} THEN ${this.clock().toISOString()}::timestamptz + make_interval(mins => ${this.settings.lockoutMinutes}) ELSE locked_until END
        WHERE email = ${user.email}`);
     append(ctx, {
       action: 'auth.login_failed',
@@ -158,7 +224,8 @@ export class AuthService implements Reauthenticator, PasswordStore {
     email: string,
     credentials: Credentials,
   ): Promise<{ ok: true; user: UserRow } | ReauthenticationFailure> {
-    const user = await lockUser(tx, email);
+    const now = this.clock();
+    const user = await lockUser(tx, email, now);
     if (!user?.is_active) {
       await verifyAgainstDummy(credentials.password);
       append(ctx, {
@@ -166,6 +233,18 @@ export class AuthService implements Reauthenticator, PasswordStore {
         entityType: 'user',
         entityId: email,
         after: { reason: user ? 'inactive' : 'unknown_user' },
+      });
+      return { ok: false, problem: INVALID_CREDENTIALS(), result: 'failure' };
+    }
+    // The password is checked first, locked or not: a locked account answers 423 only to its right
+    // password, so to anyone else it looks like an unknown email (the same 401, the same argon2 work).
+    const passwordOk = await verifyPassword(user.password_hash, credentials.password);
+    if (user.locked && !passwordOk) {
+      append(ctx, {
+        action: 'auth.login_failed',
+        entityType: 'user',
+        entityId: email,
+        after: { reason: 'wrong_password', locked: true },
       });
       return { ok: false, problem: INVALID_CREDENTIALS(), result: 'failure' };
     }
@@ -182,7 +261,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
         ),
       };
     }
-    if (!(await verifyPassword(user.password_hash, credentials.password))) {
+    if (!passwordOk) {
       const locked = await this.recordFailure(tx, append, ctx, user, 'wrong_password');
       if (locked) this.metrics.lockouts.inc();
       return { ok: false, problem: INVALID_CREDENTIALS(), result: 'failure' };
@@ -200,7 +279,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
           ),
         };
       }
-      if (!(await checkSecondFactor(tx, user, credentials))) {
+      if (!(await checkSecondFactor(tx, user, credentials, now))) {
         const locked = await this.recordFailure(tx, append, ctx, user, 'wrong_mfa_code');
         if (locked) this.metrics.lockouts.inc();
         return { ok: false, problem: INVALID_CREDENTIALS(), result: 'failure' };
@@ -209,8 +288,18 @@ export class AuthService implements Reauthenticator, PasswordStore {
     return { ok: true, user };
   }
 
+  /**
+   * Checks the credentials and opens a session. The account's attempts are throttled (429) before any
+   * password work; the user's restrictions (password expired or set by an administrator, MFA enrolment
+   * due) come back with the tokens, and the route guard holds the session to them.
+   */
   async login(input: LoginInput, ctx: AuditContext): Promise<AuthTokens> {
     const email = normalizeEmail(input.email);
+    const attempt = this.accountThrottle.take(email);
+    if (!attempt.allowed) {
+      this.metrics.logins.inc({ result: 'throttled' });
+      throw new LoginThrottled(attempt.retryAfterSeconds, loginThrottledDetail(attempt.retryAfterSeconds));
+    }
     const outcome = await this.uow.write(async (tx, append) => {
       const check = await this.reauthenticate(tx, append, { ...ctx, actor: email }, email, input);
       if (!check.ok) return check;
@@ -233,6 +322,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
       this.metrics.logins.inc({ result: outcome.result });
       throw outcome.problem;
     }
+    this.accountThrottle.forgive(email);
     this.metrics.logins.inc({ result: 'success' });
     return outcome.tokens.response;
   }
@@ -244,11 +334,12 @@ export class AuthService implements Reauthenticator, PasswordStore {
     ctx: AuditContext,
     userAgent: string | undefined,
   ) {
-    const now = new Date();
+    const now = this.clock();
     const refresh = issueRefreshToken({ now });
     await tx.execute(sql`
-      INSERT INTO auth_sessions (id, user_email, not_after, ip, user_agent)
-      VALUES (${refresh.familyId}, ${email}, ${refresh.familyNotAfter.toISOString()}::timestamptz, ${ctx.ip}, ${userAgent ?? null})`);
+      INSERT INTO auth_sessions (id, user_email, not_after, ip, user_agent, last_seen_at, idle_minutes)
+      VALUES (${refresh.familyId}, ${email}, ${refresh.familyNotAfter.toISOString()}::timestamptz, ${ctx.ip}, ${userAgent ?? null},
+              ${now.toISOString()}::timestamptz, ${this.idleMinutes})`);
     await tx.execute(sql`
       INSERT INTO refresh_tokens (token_hash, session_id, expires_at)
       VALUES (${refresh.hash}, ${refresh.familyId}, ${refresh.expiresAt.toISOString()}::timestamptz)`);
@@ -265,14 +356,20 @@ export class AuthService implements Reauthenticator, PasswordStore {
         refresh_token: refresh.token,
         token_type: 'bearer' as const,
         expires_in: access.expiresIn,
-        user: { email, name, roles },
+        user: { email, name, roles, restrictions: await this.restrictions(tx, email, now) },
       },
     };
   }
 
-  /** Rotates the refresh token. A token presented twice means it leaked: the whole session is revoked. */
+  /**
+   * Rotates the refresh token. A token presented twice means it leaked: the whole session is revoked.
+   * Refreshing is not activity: a session idle past its timeout is ended here too (audited), so a client
+   * that refreshes in the background cannot keep an unattended session open.
+   */
   async refresh(refreshToken: string, ctx: AuditContext): Promise<AuthTokens> {
     const hash = hashRefreshToken(refreshToken);
+    const now = this.clock();
+    const at = now.toISOString();
     const outcome = await this.uow.write(async (tx, append) => {
       const [row] = await queryRows<{
         session_id: string;
@@ -280,16 +377,28 @@ export class AuthService implements Reauthenticator, PasswordStore {
         name: string;
         is_active: boolean;
         expired: boolean;
+        idle: boolean;
         used_at: string | null;
         revoked_at: string | null;
         not_after: string;
       }>(
         tx,
-        sql`SELECT t.session_id, s.user_email, u.name, u.is_active, (t.expires_at <= now()) AS expired,
+        sql`SELECT t.session_id, s.user_email, u.name, u.is_active, (t.expires_at <= ${at}::timestamptz) AS expired,
+                   (s.last_seen_at <= ${at}::timestamptz - make_interval(mins => s.idle_minutes)) AS idle,
                    t.used_at, s.revoked_at, s.not_after
               FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id JOIN users u ON u.email = s.user_email
              WHERE t.token_hash = ${hash} FOR UPDATE OF t, s`,
       );
+      if (row?.idle && !row.revoked_at && !row.used_at) {
+        await tx.execute(
+          sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'idle_timeout' WHERE id = ${row.session_id}`,
+        );
+        append(
+          { ...ctx, actor: row.user_email },
+          { action: 'auth.session_idle_timeout', entityType: 'session', entityId: row.session_id },
+        );
+        return { ok: false as const };
+      }
       const decision = decideRefresh(
         row
           ? {
@@ -300,7 +409,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
               revokedAt: row.revoked_at || !row.is_active ? new Date(row.revoked_at ?? 0) : null,
             }
           : null,
-        new Date(),
+        now,
       );
       if (decision.action === 'revoke_family' && row) {
         await tx.execute(
@@ -318,7 +427,6 @@ export class AuthService implements Reauthenticator, PasswordStore {
         return { ok: false as const };
       }
       if (decision.action !== 'rotate' || !row) return { ok: false as const };
-      const now = new Date();
       const next = issueRefreshToken({
         now,
         family: { id: row.session_id, notAfter: new Date(row.not_after) },
@@ -340,7 +448,12 @@ export class AuthService implements Reauthenticator, PasswordStore {
           refresh_token: next.token,
           token_type: 'bearer' as const,
           expires_in: access.expiresIn,
-          user: { email: row.user_email, name: row.name, roles },
+          user: {
+            email: row.user_email,
+            name: row.name,
+            roles,
+            restrictions: await this.restrictions(tx, row.user_email, now),
+          },
         },
       };
     });
@@ -372,7 +485,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
     ctx: AuditContext,
   ): Promise<void> {
     const outcome = await this.uow.write(async (tx, append) => {
-      const user = await lockUser(tx, email);
+      const user = await lockUser(tx, email, this.clock());
       if (!user) return { ok: false as const, problem: INVALID_CREDENTIALS() };
       if (!(await verifyPassword(user.password_hash, input.current_password))) {
         const locked = await this.recordFailure(tx, append, ctx, user, 'wrong_current_password');
@@ -389,8 +502,18 @@ export class AuthService implements Reauthenticator, PasswordStore {
     if (!outcome.ok) throw outcome.problem;
   }
 
-  /** Validates and stores a new password; the previous hash goes to the history. Throws a 400 problem. */
-  async setPassword(tx: LabTx, email: string, password: string, currentHash: string | null): Promise<void> {
+  /**
+   * Validates and stores a new password; the previous hash goes to the history. Throws a 400 problem.
+   * `setByAdministrator`: the user must change it before anything else (21 CFR 11.300(c)); a password the
+   * user chose lifts that restriction.
+   */
+  async setPassword(
+    tx: LabTx,
+    email: string,
+    password: string,
+    currentHash: string | null,
+    options: { setByAdministrator?: boolean } = {},
+  ): Promise<void> {
     const history = await queryRows<{ password_hash: string }>(
       tx,
       sql`SELECT password_hash FROM password_history WHERE user_email = ${email} ORDER BY created_at DESC LIMIT ${this.settings.passwordPolicy.historyDepth}`,
@@ -417,13 +540,15 @@ export class AuthService implements Reauthenticator, PasswordStore {
       );
     }
     await tx.execute(
-      sql`UPDATE users SET password_hash = ${hash}, password_changed_at = now(), updated_at = now() WHERE email = ${email}`,
+      sql`UPDATE users SET password_hash = ${hash}, password_changed_at = ${this.clock().toISOString()}::timestamptz,
+                password_change_required = ${options.setByAdministrator === true}, updated_at = now()
+           WHERE email = ${email}`,
     );
   }
 
   async startMfaEnrollment(email: string, ctx: AuditContext): Promise<MfaEnrollment> {
     return this.uow.write(async (tx, append) => {
-      const user = await lockUser(tx, email);
+      const user = await lockUser(tx, email, this.clock());
       if (!user) throw INVALID_CREDENTIALS();
       if (user.mfa_enabled) {
         throw new HttpProblem(
@@ -444,7 +569,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
 
   async confirmMfa(email: string, code: string, ctx: AuditContext): Promise<RecoveryCodes> {
     const outcome = await this.uow.write(async (tx, append) => {
-      const user = await lockUser(tx, email);
+      const user = await lockUser(tx, email, this.clock());
       if (!user?.mfa_pending_secret) {
         return {
           ok: false as const,
@@ -456,7 +581,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
           ),
         };
       }
-      const result = verifyTotp({ secret: user.mfa_pending_secret, code, now: new Date() });
+      const result = verifyTotp({ secret: user.mfa_pending_secret, code, now: this.clock() });
       if (!result.ok) {
         append(ctx, { action: 'user.mfa_confirmation_failed', entityType: 'user', entityId: email });
         return {

@@ -9,7 +9,7 @@ declare module 'fastify' {
     permission?: Permission;
     /** Any signed-in user (their own profile, logout, MFA enrolment). */
     authenticated?: boolean;
-    /** Reachable while the user is restricted (must enrol MFA, or change an expired password). */
+    /** Reachable while the user is restricted (must enrol MFA, or change an expired or administrator-set password). */
     allowWhenRestricted?: boolean;
   }
   interface FastifyRequest {
@@ -36,6 +36,11 @@ const RESTRICTION_PROBLEMS = {
     slug: 'password-expired',
     title: 'Password expired',
     detail: 'Your password is older than the maximum age: change it with POST /auth/password',
+  },
+  password_change_required: {
+    slug: 'password-change-required',
+    title: 'Password change required',
+    detail: 'An administrator set your password: choose your own with POST /auth/password',
   },
 } as const;
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type LabDb, queryRows } from '../../db/client.ts';
+import { DEFAULT_PASSWORD_POLICY, isPasswordExpired } from './password-policy.ts';
 import { type AccessTokenConfig, verifyAccessToken } from './tokens.ts';
 
 /** What a request may do is decided from this, re-read from the database on every request. */
@@ -15,14 +16,22 @@ export interface Principal {
   labId: string | null;
 }
 
-export type Restriction = 'mfa_enrollment_required' | 'password_expired';
+export type Restriction = 'mfa_enrollment_required' | 'password_expired' | 'password_change_required';
 
 export type AuthenticationResult = { ok: true; principal: Principal } | { ok: false; detail: string };
+
+/** The time every authentication decision is judged by; tests pass a clock they move. */
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();
+
+/** A session's last activity is written at most once per this many ms: the idle timeout is exact to it. */
+export const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 export interface AuthenticatorOptions {
   db: LabDb;
   tokens: AccessTokenConfig;
   passwordMaxAgeDays: number;
+  clock?: Clock;
 }
 
 interface SessionRow {
@@ -30,28 +39,61 @@ interface SessionRow {
   name: string;
   is_active: boolean;
   mfa_enabled: boolean;
-  password_expired: boolean;
-  session_live: boolean;
+  password_changed_at: string | Date;
+  password_change_required: boolean;
+  revoked: boolean;
+  past_not_after: boolean;
+  idle: boolean;
+  last_seen_at: string | Date;
   roles: string[] | null;
   mfa_required: boolean | null;
   organization_id: string | null;
   lab_id: string | null;
 }
 
+/** The restrictions of a user, from the same facts at login and on every request. */
+export function restrictionsOf(
+  user: {
+    mfaRequired: boolean;
+    mfaEnabled: boolean;
+    passwordChangedAt: Date;
+    passwordChangeRequired: boolean;
+  },
+  now: Date,
+  passwordMaxAgeDays: number,
+): Restriction[] {
+  const restrictions: Restriction[] = [];
+  if (user.mfaRequired && !user.mfaEnabled) restrictions.push('mfa_enrollment_required');
+  if (user.passwordChangeRequired) restrictions.push('password_change_required');
+  const policy = {
+    ...DEFAULT_PASSWORD_POLICY,
+    maxAgeDays: passwordMaxAgeDays > 0 ? passwordMaxAgeDays : null,
+  };
+  if (isPasswordExpired(user.passwordChangedAt, now, policy)) restrictions.push('password_expired');
+  return restrictions;
+}
+
 /**
- * Checks the bearer token, then the database: the session must be live and the user active, and roles
- * come from user_roles, not from the token, so a revoked role or session takes effect at once.
+ * Checks the bearer token, then the database: the session must be live (not revoked, not past its end,
+ * not idle longer than its idle timeout) and the user active, and roles come from user_roles, not from
+ * the token, so a revoked role or session takes effect at once. A request is activity: it moves the
+ * session's last_seen_at (at most once a minute).
  */
 export function createAuthenticator(options: AuthenticatorOptions) {
+  const clock = options.clock ?? systemClock;
   return async function authenticate(token: string): Promise<AuthenticationResult> {
-    const verified = await verifyAccessToken(token, options.tokens, new Date());
+    const now = clock();
+    const verified = await verifyAccessToken(token, options.tokens, now);
     if (!verified.ok) return { ok: false, detail: `access token ${verified.kind.replace(/_/g, ' ')}` };
     const { email, sessionId } = verified.claims;
+    const at = now.toISOString();
     const [row] = await queryRows<SessionRow>(
       options.db,
-      sql`SELECT u.email, u.name, u.is_active, u.mfa_enabled,
-                 (${options.passwordMaxAgeDays} > 0 AND u.password_changed_at < now() - make_interval(days => ${options.passwordMaxAgeDays})) AS password_expired,
-                 (s.revoked_at IS NULL AND s.not_after > now()) AS session_live,
+      sql`SELECT u.email, u.name, u.is_active, u.mfa_enabled, u.password_changed_at, u.password_change_required,
+                 (s.revoked_at IS NOT NULL) AS revoked,
+                 (s.not_after <= ${at}::timestamptz) AS past_not_after,
+                 (s.last_seen_at <= ${at}::timestamptz - make_interval(mins => s.idle_minutes)) AS idle,
+                 s.last_seen_at,
                  array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles,
                  bool_or(r.mfa_required) AS mfa_required,
                  l.organization_id, l.id AS lab_id
@@ -64,11 +106,14 @@ export function createAuthenticator(options: AuthenticatorOptions) {
            GROUP BY u.email, s.id, l.id`,
     );
     if (!row) return { ok: false, detail: 'session not found' };
-    if (!row.session_live) return { ok: false, detail: 'session ended' };
+    if (row.revoked || row.past_not_after) return { ok: false, detail: 'session ended' };
+    if (row.idle) return { ok: false, detail: 'session ended: idle for longer than the idle timeout' };
     if (!row.is_active) return { ok: false, detail: 'account deactivated' };
-    const restrictions: Restriction[] = [];
-    if (row.mfa_required && !row.mfa_enabled) restrictions.push('mfa_enrollment_required');
-    if (row.password_expired) restrictions.push('password_expired');
+    if (now.getTime() - new Date(row.last_seen_at).getTime() >= LAST_SEEN_GRANULARITY_MS) {
+      await options.db.execute(
+        sql`UPDATE auth_sessions SET last_seen_at = ${at}::timestamptz WHERE id = ${sessionId} AND last_seen_at < ${at}::timestamptz`,
+      );
+    }
     return {
       ok: true,
       principal: {
@@ -76,7 +121,16 @@ export function createAuthenticator(options: AuthenticatorOptions) {
         name: row.name,
         roles: row.roles ?? [],
         sessionId,
-        restrictions,
+        restrictions: restrictionsOf(
+          {
+            mfaRequired: row.mfa_required === true,
+            mfaEnabled: row.mfa_enabled,
+            passwordChangedAt: new Date(row.password_changed_at),
+            passwordChangeRequired: row.password_change_required,
+          },
+          now,
+          options.passwordMaxAgeDays,
+        ),
         organizationId: row.organization_id,
         labId: row.lab_id,
       },
