@@ -117,6 +117,28 @@ describe('SynFinance API', () => {
     }
   });
 
+  it('refuses a window that runs past 9999-12-31 with a 400 naming body.start, and writes no row', async () => {
+    const { app } = await start();
+    const generate = (payload: object) =>
+      app.inject({ method: 'POST', url: '/api/transactions/generate', payload });
+    for (const body of [
+      { count: 10, start: '9999-12-20', days: 30 },
+      { count: 10, start: '9999-12-31', days: 2 },
+      { count: 10, start: '9999-06-01' },
+    ]) {
+      const p = expectProblem(await generate(body), 400, '/problems/validation-error');
+      expect(p['errors'], JSON.stringify(body)).toEqual([
+        expect.objectContaining({ field: 'body.start', message: expect.stringMatching(/9999-12-31/) }),
+      ]);
+    }
+    // the last day that can be written still is, with four-digit years
+    const last = await generate({ count: 50, start: '9999-12-31', days: 1 });
+    expect(last.statusCode).toBe(200);
+    const rows = readRowsFromText(last.body);
+    expect(rows.length).toBe(50);
+    for (const r of rows) expect(r['timestamp']).toMatch(/^9999-12-31 \d{2}:\d{2}:\d{2}$/);
+  });
+
   it('lists every bad field of one request', async () => {
     const { app } = await start();
     const r = await app.inject({

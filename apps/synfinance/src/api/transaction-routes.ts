@@ -8,7 +8,7 @@ import type { GenerationMetrics } from '../fraud/api/metrics.ts';
 import { TXN_COLUMNS } from '../generator/schema.ts';
 import { generateStream, type StreamChunk } from '../generator/stream.ts';
 import { defaultGenParams, type GenParams } from '../generator/types.ts';
-import { parseDay } from '../generator/world/calendar.ts';
+import { dateRangeError, parseDay } from '../generator/world/calendar.ts';
 import {
   CONTENT_TYPES,
   type Format,
@@ -72,6 +72,8 @@ function generationParams(body: GenerateRequest): GenParams {
   const startDay = parseDay(body.start ?? '2025-01-01');
   if (startDay === null)
     throw validationProblem([{ field: 'body.start', message: `is not a real date (${body.start})` }]);
+  const pastLastDay = dateRangeError(startDay, body.days ?? 365);
+  if (pastLastDay) throw validationProblem([{ field: 'body.start', message: pastLastDay }]);
   return defaultGenParams({
     startDay,
     ...(body.seed !== undefined && { seed: body.seed }),

@@ -17,6 +17,16 @@ export function parseDay(s: string): number | null {
   return t / DAY_MS;
 }
 
+/** The last day a timestamp can name: `YYYY-MM-DD HH:MM:SS` has four digits for the year. */
+export const LAST_DAY = Date.UTC(9999, 11, 31) / DAY_MS;
+
+/** Why a window of `days` days from `startDay` cannot be written, or null when it can. */
+export function dateRangeError(startDay: number, days: number): string | null {
+  const lastDay = startDay + days - 1;
+  if (lastDay <= LAST_DAY) return null;
+  return `the ${days} day(s) from ${dayToIso(startDay)} run past 9999-12-31, the last day a timestamp can name`;
+}
+
 export function dayToIso(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
@@ -139,6 +149,9 @@ export const DOW_NAMES = [
 
 /** Per-day calendar for the simulated window: weekday, salary day, festival season, relative volume. */
 export function buildCalendar(startDay: number, days: number): DayInfo[] {
+  // a later day would be written as `+010000-01`: refuse rather than write malformed timestamps
+  const outOfRange = dateRangeError(startDay, days);
+  if (outOfRange) throw new RangeError(outOfRange);
   const festDay = new Map<number, number>();
   const startYear = new Date(startDay * DAY_MS).getUTCFullYear();
   const endYear = new Date((startDay + days) * DAY_MS).getUTCFullYear();
