@@ -50,9 +50,15 @@ const toView = (r: Row): BatchView => ({
   decision_signature_id: r.decision_signature_id,
 });
 
-/** What a batch signature binds to: the batch as reviewed, without its decision fields. */
-export async function batchSignableContent(tx: Tx, batchId: string) {
-  const [row] = await queryRows<Row>(tx, sql`${VIEW} WHERE b.batch_id = ${batchId}`);
+/**
+ * What a batch signature binds to: the batch as reviewed, without its decision fields. A batch of a
+ * lab the signer cannot see is not found, like an unknown one.
+ */
+export async function batchSignableContent(tx: Tx, batchId: string, scope: Caller) {
+  const [row] = await queryRows<Row>(
+    tx,
+    sql`${VIEW} WHERE b.batch_id = ${batchId} AND ${visibleTo(scope, sql`b.lab_id`)}`,
+  );
   if (!row) return null;
   const samples = await queryRows<{ sample_id: string; status: string }>(
     tx,

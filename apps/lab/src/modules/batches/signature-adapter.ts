@@ -6,23 +6,20 @@ import { type BatchService, batchSignableContent } from './service.ts';
  * release/reject sign through the e-signature service inside their own transaction.
  */
 export function connectBatchSignatures(batches: BatchService, signatures: RecordSigning): void {
-  signatures.registerRecordType('batch', (tx, batchId) => batchSignableContent(tx, batchId));
+  signatures.registerRecordType('batch', batchSignableContent);
   batches.useSigner({
     async sign(tx, append, input, ctx) {
-      const outcome = await signatures.signInTransaction(
-        tx,
-        append,
-        input.signer,
-        {
-          record_type: 'batch',
-          record_id: input.batchId,
-          meaning: input.meaning,
-          reason: input.reason,
-          password: input.password,
-          mfa_code: input.mfa_code,
-        },
-        ctx,
-      );
+      // The batch service hands over the signer's email only: their roles and lab come from the
+      // database, and without the login session each release re-authenticates with the password.
+      const signer = await signatures.signerOf(tx, input.signer, ctx);
+      const outcome = await signatures.signInTransaction(tx, append, signer, {
+        record_type: 'batch',
+        record_id: input.batchId,
+        meaning: input.meaning,
+        reason: input.reason,
+        password: input.password,
+        mfa_code: input.mfa_code,
+      });
       return outcome.ok
         ? { ok: true, signatureId: outcome.signature.id }
         : { ok: false, problem: outcome.problem };

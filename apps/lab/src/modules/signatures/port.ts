@@ -1,6 +1,7 @@
 // What sibling modules may use of e-signatures: make their records signable, and sign inside their
 // own unit of work (a batch release and its signature commit together). SignatureService implements it.
 import type { LabTx } from '../../db/client.ts';
+import type { Caller } from '../../platform/access/lab-scope.ts';
 import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
 import type { HttpProblem } from '../../platform/http/problem.ts';
 import type { SignatureCreate, SignatureView } from './schemas.ts';
@@ -15,8 +16,22 @@ export interface SignableRecord {
   authors: string[];
 }
 
-/** Loads a record for signing, in the signing transaction; null when there is no such record. */
-export type SignableLoader = (tx: LabTx, recordId: string) => Promise<SignableRecord | null>;
+/**
+ * Loads a record for signing, in the signing transaction, as `scope` may see it: null when there is
+ * no such record or it belongs to a lab the caller cannot see (both answer the same 404).
+ */
+export type SignableLoader = (tx: LabTx, recordId: string, scope: Caller) => Promise<SignableRecord | null>;
+
+/** Who signs: their lab scope, their roles (signing authority) and the login session they sign in. */
+export interface Signer extends Caller {
+  roles: readonly string[];
+  /**
+   * The login session, which decides whether this is the session's first signing (user id and
+   * password) or a later one (password). Null when the caller cannot say: the session rules are then
+   * not applied, and the signing re-authenticates with the password as every signing does.
+   */
+  sessionId: string | null;
+}
 
 /** A signing: the record, the meaning, and the signer's credentials (re-authenticated every time). */
 export type SignInput = SignatureCreate;
@@ -27,15 +42,15 @@ export interface RecordSigning {
   /** Makes a record type signable (batches, samples, workflows ...). */
   registerRecordType(recordType: string, loader: SignableLoader): void;
   /**
-   * Signs within the caller's unit of work. A refused signing (wrong credentials, no such record,
-   * segregation of duties) returns the problem instead of throwing, so the caller decides whether its
-   * transaction still commits (failed attempts are audited and count towards the lockout).
+   * Signs within the caller's unit of work. A refused signing (no authority, wrong credentials, no
+   * such record, segregation of duties, the same signature twice in a session) returns the problem
+   * instead of throwing, so the caller decides whether its transaction still commits (failed attempts
+   * are audited and count towards the lockout).
    */
-  signInTransaction(
-    tx: LabTx,
-    append: AppendAudit,
-    signer: string,
-    input: SignInput,
-    ctx: AuditContext,
-  ): Promise<SignOutcome>;
+  signInTransaction(tx: LabTx, append: AppendAudit, signer: Signer, input: SignInput): Promise<SignOutcome>;
+  /**
+   * The signer as the database knows them (roles, lab), for a sibling that holds only the signer's
+   * email; without a login session (sessionId null).
+   */
+  signerOf(tx: LabTx, email: string, ctx: AuditContext): Promise<Signer>;
 }

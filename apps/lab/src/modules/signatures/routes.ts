@@ -1,10 +1,18 @@
-import { auditContext } from '../../platform/http/request-context.ts';
+import type { FastifyRequest } from 'fastify';
+import { callerOf } from '../../platform/access/lab-scope.ts';
 import { problemResponses } from '../../platform/http/route-contract.ts';
 import type { LabRoutes } from '../../platform/http/typed-routes.ts';
+import type { Signer } from './port.ts';
 import { SignatureCreate, SignatureList, SignatureQuery, SignatureView } from './schemas.ts';
 import type { SignatureService } from './service.ts';
 
 const tags = ['signatures'];
+
+/** The signed-in caller as a signer: lab scope, roles and the login session. */
+function signerOf(request: FastifyRequest): Signer {
+  const principal = request.principal!;
+  return { ...callerOf(request), roles: principal.roles, sessionId: principal.sessionId };
+}
 
 /** A problem response whose description names this operation's problem types. */
 const problem = (status: number, description: string) => {
@@ -23,17 +31,18 @@ export const signatureRoutes: LabRoutes<{ signatures: SignatureService }> = asyn
         summary:
           'Sign a record: re-authenticates with password (and MFA code when enrolled) on every signing',
         description:
-          'Wrong credentials answer 401 `invalid-credentials` (or `mfa-required`) and count towards the lockout; an author signing their own record as reviewer or approver answers 403 `segregation-of-duties`; a record type that cannot be signed answers 400.',
+          'The first signing of a login session takes `user_id` (your email) and `password`; later signings in the same session take `password` (400 naming `body.user_id` when it is missing on the first). Wrong credentials, or a `user_id` that is not yours, answer 401 `invalid-credentials` (or `mfa-required`) and wrong passwords count towards the lockout. Who may sign which meaning on which record type is a table (docs/compliance/signatures.md): without the authority, 403 `forbidden`; a record you may not read, or of another lab, answers the same 404 as an unknown one. An author signing their own record as reviewer or approver answers 403 `segregation-of-duties`; the same signature (signer, record content, meaning) twice in one session answers 409 `conflict`; a record type that cannot be signed answers 400.',
         body: SignatureCreate,
         response: {
           201: SignatureView,
-          ...problem(404, 'No such record (`not-found`)'),
+          ...problem(404, 'No such record, or none you may see (`not-found`)'),
+          ...problem(409, 'You already made this signature in this session (`conflict`)'),
           ...problem(423, 'Too many failed attempts: the account is locked (`account-locked`)'),
         },
       },
     },
     async (request, reply) => {
-      const signature = await signatures.sign(request.principal!.email, request.body, auditContext(request));
+      const signature = await signatures.sign(signerOf(request), request.body);
       return reply.code(201).send(signature);
     },
   );
@@ -47,12 +56,16 @@ export const signatureRoutes: LabRoutes<{ signatures: SignatureService }> = asyn
         tags,
         summary:
           'The signatures of a record, each with `current` (false once the record changed after signing)',
+        description: 'A record you may not read, or of another lab, answers the same 404 as an unknown one.',
         querystring: SignatureQuery,
-        response: { 200: SignatureList },
+        response: {
+          200: SignatureList,
+          ...problem(404, 'No such record, or none you may see (`not-found`)'),
+        },
       },
     },
     async (request) => ({
-      items: await signatures.list(request.query.record_type, request.query.record_id),
+      items: await signatures.list(request.query.record_type, request.query.record_id, signerOf(request)),
     }),
   );
 };

@@ -40,6 +40,14 @@ export const SignatureCreate = Type.Object(
     record_id: RecordId,
     meaning: Meaning,
     reason: Type.Optional(Type.String({ maxLength: 1000 })),
+    user_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 320,
+        description:
+          "The signer's user id (email). Required on the first signing of a login session, optional on later ones (21 CFR 11.200(a)(1)); it must name the signed-in user",
+      }),
+    ),
     password: Type.String({
       minLength: 1,
       maxLength: 1024,
@@ -57,6 +65,7 @@ export const SignatureCreate = Type.Object(
         record_id: 'B-2026-0042',
         meaning: 'approved',
         reason: 'Release testing complete; all results within specification',
+        user_id: 'qa.lead@lab.example',
         password: 'Crystal-Form-II-2026',
         mfa_code: '492039',
       },

@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import { type Caller, visibleTo } from '../../platform/access/lab-scope.ts';
+import { mayReadRecordType, signingAuthority } from '../../platform/access/signing-authority.ts';
 import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
 import { registerSigningKey } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
@@ -9,6 +12,7 @@ import {
   checkSegregationOfDuties,
   formatManifestation,
   isSignatureCurrent,
+  recordHash,
   type SignatureMeaning,
   type SignedManifest,
   signManifest,
@@ -16,8 +20,9 @@ import {
 } from '../../platform/signatures/manifest.ts';
 import type { ServerKeyPair } from '../../platform/signatures/server-key.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
-import type { Reauthenticator } from '../auth/port.ts';
-import type { RecordSigning, SignableLoader, SignInput, SignOutcome } from './port.ts';
+import { normalizeEmail, type Reauthenticator } from '../auth/port.ts';
+import { DEFAULT_LAB_CODE } from '../sites/port.ts';
+import type { RecordSigning, SignableLoader, Signer, SignInput, SignOutcome } from './port.ts';
 import type { SignatureView } from './schemas.ts';
 
 interface SignatureRow {
@@ -76,45 +81,70 @@ export class SignatureService implements RecordSigning {
     return loader;
   }
 
-  /** Signs within an existing unit of work, so a status change and its signature commit together. */
+  /**
+   * Signs within an existing unit of work, so a status change and its signature commit together.
+   * Order of the checks: what the roles allow (type-level, so it tells nothing about one record), the
+   * session's identification rule, re-authentication, then the record in the signer's lab scope. An
+   * unknown record and one of another lab take the same path to the same 404.
+   */
   async signInTransaction(
     tx: LabTx,
     append: AppendAudit,
-    signer: string,
+    signer: Signer,
     input: SignInput,
-    ctx: AuditContext,
   ): Promise<SignOutcome> {
     const loader = this.loaderFor(input.record_type);
-    const check = await this.auth.reauthenticate(tx, append, ctx, signer, input);
-    if (!check.ok) return { ok: false, problem: check.problem };
-    const record = await loader(tx, input.record_id);
-    if (!record) {
-      return {
-        ok: false,
-        problem: new HttpProblem(
-          404,
-          'not-found',
-          'Record not found',
-          `No ${input.record_type} ${input.record_id}`,
-        ),
-      };
-    }
-    const duties = checkSegregationOfDuties({
-      meaning: input.meaning,
-      signerEmail: signer,
-      authorEmails: record.authors,
-    });
-    if (!duties.ok) {
+    const ctx = signer.ctx;
+    const refuse = (reason: string, problem: HttpProblem): SignOutcome => {
       append(ctx, {
         action: 'signature.refused',
         entityType: input.record_type,
         entityId: input.record_id,
-        after: { meaning: input.meaning, reason: duties.code },
+        after: { meaning: input.meaning, reason },
       });
-      return {
-        ok: false,
-        problem: new HttpProblem(403, 'segregation-of-duties', 'Segregation of duties', duties.message),
-      };
+      return { ok: false, problem };
+    };
+    const authority = signingAuthority(signer.roles, input.record_type, input.meaning);
+    if (authority === 'unreadable') return { ok: false, problem: recordNotFound(input) };
+    if (authority === 'forbidden') {
+      return refuse(
+        'no_signing_authority',
+        new HttpProblem(
+          403,
+          'forbidden',
+          'Forbidden',
+          `Your roles may not sign a ${input.record_type} with meaning ${input.meaning}`,
+        ),
+      );
+    }
+    const identification = await this.checkIdentification(tx, signer, input);
+    if (identification) return refuse(identification.reason, identification.problem);
+    const check = await this.auth.reauthenticate(tx, append, ctx, signer.email, input);
+    if (!check.ok) return { ok: false, problem: check.problem };
+    const record = await loader(tx, input.record_id, signer);
+    if (!record) return { ok: false, problem: recordNotFound(input) };
+    const duties = checkSegregationOfDuties({
+      meaning: input.meaning,
+      signerEmail: signer.email,
+      authorEmails: record.authors,
+    });
+    if (!duties.ok) {
+      return refuse(
+        duties.code,
+        new HttpProblem(403, 'segregation-of-duties', 'Segregation of duties', duties.message),
+      );
+    }
+    // Re-authentication locked the signer's row, so a concurrent twin of this request waits until this
+    // one commits and then finds its signature here (the unique index is the last guard).
+    if (signer.sessionId !== null) {
+      const [twin] = await queryRows<{ id: string }>(
+        tx,
+        sql`SELECT id FROM electronic_signatures
+             WHERE session_id = ${signer.sessionId} AND signer_email = ${signer.email}
+               AND record_type = ${input.record_type} AND record_id = ${input.record_id}
+               AND record_hash = ${recordHash(record.content)} AND meaning = ${input.meaning}`,
+      );
+      if (twin) return refuse('duplicate', duplicateSignature(input, twin.id));
     }
     const [now] = await queryRows<{ signed_at: string }>(
       tx,
@@ -124,7 +154,7 @@ export class SignatureService implements RecordSigning {
       recordType: input.record_type,
       recordId: input.record_id,
       record: record.content,
-      signerEmail: signer,
+      signerEmail: signer.email,
       signerName: check.user.name,
       meaning: input.meaning,
       reason: input.reason ?? null,
@@ -134,9 +164,10 @@ export class SignatureService implements RecordSigning {
     await registerSigningKey(tx, this.key);
     const [row] = await queryRows<{ id: string }>(
       tx,
-      sql`INSERT INTO electronic_signatures (record_type, record_id, record_hash, signer_email, signer_name, meaning, reason, signed_at, key_id, server_signature)
+      sql`INSERT INTO electronic_signatures (record_type, record_id, record_hash, signer_email, signer_name, meaning, reason, signed_at, key_id, server_signature, session_id)
           VALUES (${signed.record_type}, ${signed.record_id}, ${signed.record_hash}, ${signed.signer_email}, ${signed.signer_name},
-                  ${signed.meaning}, ${signed.reason}, ${signed.signed_at}::timestamptz, ${signed.key_id}, ${signed.server_signature})
+                  ${signed.meaning}, ${signed.reason}, ${signed.signed_at}::timestamptz, ${signed.key_id}, ${signed.server_signature},
+                  ${signer.sessionId}::uuid)
           RETURNING id`,
     );
     append(ctx, {
@@ -158,10 +189,55 @@ export class SignatureService implements RecordSigning {
     };
   }
 
-  async sign(signer: string, input: SignInput, ctx: AuditContext): Promise<SignatureView> {
-    const outcome = await this.uow.write((tx, append) =>
-      this.signInTransaction(tx, append, signer, input, ctx),
-    );
+  /**
+   * 21 CFR 11.200(a)(1): the first signing of a login session takes the user id and the password; later
+   * ones in the same session the password (the user id, when sent, must still be the signer's).
+   */
+  private async checkIdentification(
+    tx: LabTx,
+    signer: Signer,
+    input: SignInput,
+  ): Promise<{ reason: string; problem: HttpProblem } | null> {
+    if (input.user_id === undefined) {
+      if (signer.sessionId === null) return null;
+      const [earlier] = await queryRows<{ id: string }>(
+        tx,
+        sql`SELECT id FROM electronic_signatures WHERE session_id = ${signer.sessionId} LIMIT 1`,
+      );
+      if (earlier) return null;
+      return {
+        reason: 'user_id_required',
+        problem: new HttpProblem(
+          400,
+          'validation-error',
+          'Invalid request',
+          'The first signing of a session takes your user id and your password',
+          [{ field: 'body.user_id', message: 'is required on the first signing of a session' }],
+        ),
+      };
+    }
+    if (normalizeEmail(input.user_id) === signer.email) return null;
+    // The same answer as a wrong password: the user id is a credential, not a lookup.
+    return {
+      reason: 'user_id_mismatch',
+      problem: new HttpProblem(
+        401,
+        'invalid-credentials',
+        'Invalid credentials',
+        'The email or password is incorrect',
+      ),
+    };
+  }
+
+  async sign(signer: Signer, input: SignInput): Promise<SignatureView> {
+    let outcome: SignOutcome;
+    try {
+      outcome = await this.uow.write((tx, append) => this.signInTransaction(tx, append, signer, input));
+    } catch (err) {
+      // A twin request that got past the check at the same instant: the unique index refused it.
+      if (!isUniqueViolation(err)) throw err;
+      outcome = { ok: false, problem: duplicateSignature(input, null) };
+    }
     if (!outcome.ok) {
       this.metrics.esignatureFailures.inc();
       throw outcome.problem;
@@ -170,27 +246,51 @@ export class SignatureService implements RecordSigning {
     return outcome.signature;
   }
 
-  async list(recordType: string, recordId: string): Promise<SignatureView[]> {
+  /** The signatures of a record the caller may read; any other record answers 404 like an unknown one. */
+  async list(recordType: string, recordId: string, caller: Caller & { roles: readonly string[] }) {
     const loader = this.loaderFor(recordType);
-    return this.uow.read(async (tx) => {
+    const notFound = recordNotFound({ record_type: recordType, record_id: recordId });
+    if (!mayReadRecordType(caller.roles, recordType)) throw notFound;
+    return this.uow.read(async (tx): Promise<SignatureView[]> => {
+      const record = await loader(tx, recordId, caller);
+      if (!record) throw notFound;
       const rows = await queryRows<SignatureRow>(
         tx,
         sql`SELECT ${SIGNATURE_COLUMNS} FROM electronic_signatures
              WHERE record_type = ${recordType} AND record_id = ${recordId} ORDER BY signed_at, id`,
       );
-      const record = await loader(tx, recordId);
       return rows.map((r) => {
         const { id, ...signed } = r;
         return {
           id,
           ...signed,
           manifestation: formatManifestation(signed),
-          current: record !== null && isSignatureCurrent(signed, record.content),
+          current: isSignatureCurrent(signed, record.content),
           signature_valid:
             signed.key_id === this.key.keyId && verifyManifestSignature(signed, this.key.publicKey),
         };
       });
     });
+  }
+
+  /** The signer as stored: roles, and the lab as the authenticator resolves it (default lab when none). */
+  async signerOf(tx: LabTx, email: string, ctx: AuditContext): Promise<Signer> {
+    const [row] = await queryRows<{ lab_id: string | null; roles: string[] | null }>(
+      tx,
+      sql`SELECT ${USER_LAB} AS lab_id,
+                 array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles
+            FROM users u LEFT JOIN user_roles ur ON ur.user_email = u.email LEFT JOIN roles r ON r.id = ur.role_id
+           WHERE u.email = ${email} GROUP BY u.email`,
+    );
+    const roles = row?.roles ?? [];
+    return {
+      ctx,
+      email,
+      labId: row?.lab_id ?? null,
+      allLabs: roles.includes('admin'),
+      roles,
+      sessionId: null,
+    };
   }
 
   /** Every signature, for the offline export. */
@@ -205,14 +305,34 @@ export class SignatureService implements RecordSigning {
   }
 }
 
-/** A user account as a signable record: the fields an approval of an account would attest to. */
-export const userRecordLoader: SignableLoader = async (tx, email) => {
+/** A user's lab: their assignment, or the default lab when none (as the authenticator resolves it). */
+const USER_LAB = sql`coalesce(u.lab_id, (SELECT d.id FROM labs d WHERE d.lab_id = ${DEFAULT_LAB_CODE}))`;
+
+/**
+ * A user account as a signable record: the fields an approval of an account would attest to. Accounts
+ * belong to their lab like any record, so an account of another lab is not found.
+ */
+export const userRecordLoader: SignableLoader = async (tx, email, scope) => {
   const [row] = await queryRows<{ email: string; name: string; is_active: boolean; roles: string[] }>(
     tx,
     sql`SELECT u.email, u.name, u.is_active, array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles
           FROM users u LEFT JOIN user_roles ur ON ur.user_email = u.email LEFT JOIN roles r ON r.id = ur.role_id
-         WHERE u.email = ${email.toLowerCase()} GROUP BY u.email`,
+         WHERE u.email = ${email.toLowerCase()} AND ${visibleTo(scope, USER_LAB)} GROUP BY u.email`,
   );
   // A user account is created by an admin; the account holder is treated as its author.
   return row ? { content: row, authors: [row.email] } : null;
 };
+
+/** The one 404 of a signing or a listing: the same for an unknown record and one the caller may not see. */
+function recordNotFound(input: { record_type: string; record_id: string }): HttpProblem {
+  return new HttpProblem(404, 'not-found', 'Record not found', `No ${input.record_type} ${input.record_id}`);
+}
+
+function duplicateSignature(input: SignInput, existingId: string | null): HttpProblem {
+  return new HttpProblem(
+    409,
+    'conflict',
+    'Duplicate signature',
+    `You already signed this ${input.record_type}, as it is now, with meaning ${input.meaning} in this session${existingId ? ` (signature ${existingId})` : ''}`,
+  );
+}

@@ -20,6 +20,7 @@ describe('electronic signatures', () => {
         record_id: subject.email,
         meaning: 'reviewed',
         reason: 'access review Q4',
+        user_id: admin.email,
         password: admin.password,
       },
     });
@@ -72,6 +73,7 @@ describe('electronic signatures', () => {
           record_type: 'user',
           record_id: subject.email,
           meaning: 'approved',
+          user_id: admin.email,
           password: `wrong-${i}-password`,
         },
       });
@@ -91,7 +93,13 @@ describe('electronic signatures', () => {
       method: 'POST',
       url: '/api/signatures',
       headers: admin.auth,
-      payload: { record_type: 'user', record_id: admin.email, meaning: 'approved', password: admin.password },
+      payload: {
+        record_type: 'user',
+        record_id: admin.email,
+        meaning: 'approved',
+        user_id: admin.email,
+        password: admin.password,
+      },
     });
     expect(res.statusCode).toBe(403);
     expect(res.json().type).toBe('/problems/segregation-of-duties');

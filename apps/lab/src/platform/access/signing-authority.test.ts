@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SIGNATURE_MEANINGS } from '../signatures/manifest.ts';
+import { hasPermission, ROLES } from './permissions.ts';
+import {
+  mayReadRecordType,
+  renderSigningAuthorityMarkdown,
+  SIGNING_AUTHORITY,
+  signingAuthority,
+} from './signing-authority.ts';
+
+describe('signing authority (who may sign which meaning on which record type)', () => {
+  it('docs/compliance/signatures.md embeds the table exactly as the code has it', () => {
+    const doc = readFileSync(
+      new URL('../../../../../docs/compliance/signatures.md', import.meta.url),
+      'utf8',
+    );
+    const embedded = doc
+      .split('<!-- signing-authority:begin -->\n')[1]
+      ?.split('\n<!-- signing-authority:end -->')[0];
+    expect(embedded).toBe(renderSigningAuthorityMarkdown(SIGNATURE_MEANINGS));
+  });
+
+  it('releasing and rejecting a batch take exactly the roles that hold batches:approve', () => {
+    const approvers = ROLES.filter((r) => hasPermission([r], 'batches:approve'));
+    expect(SIGNING_AUTHORITY.batch!.meanings.approved).toEqual(approvers);
+    expect(SIGNING_AUTHORITY.batch!.meanings.rejected).toEqual(approvers);
+  });
+
+  it('a role that cannot read the record type signs nothing on it; unknown types and roles grant nothing', () => {
+    for (const [type, entry] of Object.entries(SIGNING_AUTHORITY)) {
+      for (const role of ROLES) {
+        for (const meaning of SIGNATURE_MEANINGS) {
+          const allowed = (entry.meanings[meaning] ?? []) as readonly string[];
+          if (allowed.includes(role)) expect(hasPermission([role], entry.read), `${role} ${type}`).toBe(true);
+        }
+      }
+    }
+    expect(mayReadRecordType(['admin'], 'spaceship')).toBe(false);
+    expect(signingAuthority(['Admin'], 'batch', 'approved')).toBe('unreadable');
+    expect(signingAuthority(['technician'], 'batch', 'approved')).toBe('forbidden');
+    expect(signingAuthority(['technician', 'scientist'], 'batch', 'approved')).toBe('allowed');
+    expect(signingAuthority(['scientist'], 'user', 'reviewed')).toBe('unreadable');
+  });
+});
