@@ -2,6 +2,8 @@ import { auditContext } from '../../platform/http/request-context.ts';
 import { problemResponses } from '../../platform/http/route-contract.ts';
 import type { LabRoutes } from '../../platform/http/typed-routes.ts';
 import {
+  CredentialsReset,
+  CredentialsResetResult,
   OptionalReasonQuery,
   RoleGrant,
   RoleList,
@@ -30,15 +32,17 @@ export const userRoutes: LabRoutes<{ users: UserService }> = async (app, { users
       schema: {
         operationId: 'createUser',
         tags,
-        summary: 'Create a user with an initial password (the password policy applies)',
+        summary: 'Create a user with an initial password, to be changed at first login',
         description:
-          'A password that breaks the policy answers 400 `password-policy`. An email is never reused, even after deactivation.',
+          'A password that breaks the policy answers 400 `password-policy`. An email is never reused, even after deactivation. The user must change the password at first login: until then only POST /auth/password answers (403 `password-change-required`).',
         body: UserCreate,
         response: { 201: UserView, ...problemResponses(409) },
       },
     },
     async (request, reply) => {
-      const user = await users.create(request.body, auditContext(request));
+      const user = await users.create(request.body, auditContext(request), {
+        passwordSetByAdministrator: true,
+      });
       return reply.code(201).send(user);
     },
   );
@@ -142,6 +146,28 @@ export const userRoutes: LabRoutes<{ users: UserService }> = async (app, { users
       },
     },
     async (request) => users.unlock(request.params.email, request.body.reason, auditContext(request)),
+  );
+
+  app.post(
+    '/api/users/:email/credentials/reset',
+    {
+      config: { permission: 'users:update' },
+      schema: {
+        operationId: 'resetUserCredentials',
+        tags,
+        summary: 'Reset a user who lost their password or authenticator: a temporary password, shown once',
+        description:
+          'Sets a random temporary password that the user must change at the next login, removes the MFA enrolment unless `reset_mfa` is false, lifts the lock and ends every session of the user. Audited with the reason; the password is never recorded.',
+        params: UserParams,
+        body: CredentialsReset,
+        response: { 200: CredentialsResetResult, ...problemResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      // The temporary password must not stay in any cache on the way.
+      reply.header('cache-control', 'no-store');
+      return users.resetCredentials(request.params.email, request.body, auditContext(request));
+    },
   );
 
   app.get(

@@ -12,6 +12,10 @@ export const UserView = Type.Object(
     is_active: Type.Boolean({ description: 'False once deactivated; users are never deleted' }),
     mfa_enabled: Type.Boolean(),
     locked: Type.Boolean({ description: 'Locked out after too many failed attempts' }),
+    password_change_required: Type.Boolean({
+      description:
+        'An administrator set the password (creation, reset): until the user changes it, only POST /auth/password answers',
+    }),
     roles: Type.Array(Type.String()),
     last_login_at: Type.Union([Timestamp, Type.Null()]),
     created_at: Timestamp,
@@ -29,7 +33,8 @@ export const UserCreate = Type.Object(
     password: Type.String({
       minLength: 1,
       maxLength: 1024,
-      description: 'The initial password; the password policy applies',
+      description:
+        'The initial password; the password policy applies, and the user must change it at first login',
     }),
     roles: Type.Array(RoleName, { maxItems: 4, default: [] }),
   },
@@ -126,3 +131,32 @@ export const RoleMfaPolicy = Type.Object(
   { additionalProperties: false },
 );
 export type RoleMfaPolicy = Static<typeof RoleMfaPolicy>;
+
+export const CredentialsReset = Type.Object(
+  {
+    reason: Reason,
+    reset_mfa: Type.Boolean({
+      default: true,
+      description: 'Also remove the MFA enrolment and recovery codes (a lost authenticator)',
+    }),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      { reason: 'Authenticator phone lost; identity confirmed in person (SOP-IT-007)', reset_mfa: true },
+    ],
+  },
+);
+export type CredentialsReset = Static<typeof CredentialsReset>;
+
+export const CredentialsResetResult = Type.Object(
+  {
+    user: UserView,
+    temporary_password: Type.String({
+      description:
+        'Shown only this once: hand it to the user in person or by a second channel; it must be changed at the next login',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type CredentialsResetResult = Static<typeof CredentialsResetResult>;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import { isRole, ROLE_PERMISSIONS, ROLES } from '../../platform/access/permissions.ts';
@@ -6,6 +7,8 @@ import { HttpProblem } from '../../platform/http/problem.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import { normalizeEmail, type PasswordStore } from '../auth/port.ts';
 import type {
+  CredentialsReset,
+  CredentialsResetResult,
   RoleList,
   RoleMfaPolicy,
   UserCreate,
@@ -18,6 +21,7 @@ import type {
 const USER_VIEW = sql`
   SELECT u.email, u.name, u.is_active, u.mfa_enabled,
          (u.locked_until IS NOT NULL AND u.locked_until > now()) AS locked,
+         u.password_change_required,
          array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles,
          u.last_login_at, u.created_at
     FROM users u
@@ -97,8 +101,15 @@ export class UserService {
     };
   }
 
-  /** Creates a user; the email can never be taken again, even after deactivation. */
-  async create(input: UserCreate, ctx: AuditContext): Promise<UserView> {
+  /**
+   * Creates a user; the email can never be taken again, even after deactivation. `passwordSetByAdministrator`
+   * (an administrator's request, create-admin): the user must change the password at first login.
+   */
+  async create(
+    input: UserCreate,
+    ctx: AuditContext,
+    options: { passwordSetByAdministrator?: boolean } = {},
+  ): Promise<UserView> {
     const email = normalizeEmail(input.email);
     const unknown = input.roles.filter((r) => !isRole(r));
     if (unknown.length) {
@@ -122,7 +133,9 @@ export class UserService {
       await tx.execute(
         sql`INSERT INTO users (email, name, password_hash) VALUES (${email}, ${input.name}, '!')`,
       );
-      await this.auth.setPassword(tx, email, input.password, null);
+      await this.auth.setPassword(tx, email, input.password, null, {
+        setByAdministrator: options.passwordSetByAdministrator === true,
+      });
       for (const role of new Set(input.roles)) {
         await tx.execute(
           sql`INSERT INTO user_roles (user_email, role_id, assigned_by) SELECT ${email}, id, ${ctx.actor} FROM roles WHERE name = ${role}`,
@@ -235,6 +248,69 @@ export class UserService {
       },
       (v) => ({ locked: v.locked }),
     );
+  }
+
+  /**
+   * Loss management (21 CFR 11.300(c)): a new random temporary password, shown once to the administrator,
+   * that the user must change at the next login; optionally the MFA enrolment and recovery codes are
+   * removed too. The lock is lifted and every session of the user ends. Audited with the reason; the
+   * password never reaches the audit trail.
+   */
+  async resetCredentials(
+    email: string,
+    input: CredentialsReset,
+    ctx: AuditContext,
+  ): Promise<CredentialsResetResult> {
+    const id = normalizeEmail(email);
+    return this.uow.write(async (tx, append) => {
+      const [current] = await queryRows<{ password_hash: string }>(
+        tx,
+        sql`SELECT password_hash FROM users WHERE email = ${id} FOR UPDATE`,
+      );
+      const before = current ? await this.view(tx, id) : undefined;
+      if (!current || !before) throw notFound(email);
+      const temporaryPassword = await this.setTemporaryPassword(tx, id, current.password_hash);
+      if (input.reset_mfa) {
+        await tx.execute(sql`
+          UPDATE users SET mfa_enabled = false, mfa_secret = NULL, mfa_pending_secret = NULL, mfa_last_used_step = NULL
+           WHERE email = ${id}`);
+        await tx.execute(sql`DELETE FROM mfa_recovery_codes WHERE user_email = ${id}`);
+      }
+      await tx.execute(
+        sql`UPDATE users SET locked_until = NULL, failed_login_attempts = 0, updated_at = now() WHERE email = ${id}`,
+      );
+      await tx.execute(
+        sql`UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'credentials_reset' WHERE user_email = ${id} AND revoked_at IS NULL`,
+      );
+      const after = (await this.view(tx, id))!;
+      const audited = (v: UserView) => ({
+        mfa_enabled: v.mfa_enabled,
+        locked: v.locked,
+        password_change_required: v.password_change_required,
+      });
+      append(ctx, {
+        action: 'user.credentials_reset',
+        entityType: 'user',
+        entityId: id,
+        before: audited(before),
+        after: { ...audited(after), password_reset: true, mfa_reset: input.reset_mfa, sessions_ended: true },
+        reason: input.reason,
+      });
+      return { user: after, temporary_password: temporaryPassword };
+    });
+  }
+
+  /** 120 random bits; drawn again in the unlikely case the policy refuses it (it contains the email's local part). */
+  private async setTemporaryPassword(tx: LabTx, email: string, currentHash: string): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      const password = `Tmp-${randomBytes(15).toString('base64url')}`;
+      try {
+        await this.auth.setPassword(tx, email, password, currentHash, { setByAdministrator: true });
+        return password;
+      } catch (error) {
+        if (!(error instanceof HttpProblem) || attempt >= 4) throw error;
+      }
+    }
   }
 
   async listRoles(): Promise<RoleList> {
