@@ -23,6 +23,7 @@ import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
 import { registerProblemHandlers } from './platform/http/problem.ts';
 import { completeRouteContract } from './platform/http/route-contract.ts';
+import { buildLabValidator } from './platform/http/validation.ts';
 import { createLabMetrics, type LabMetrics } from './platform/lab-metrics.ts';
 import { UnitOfWork } from './platform/unit-of-work.ts';
 import type { ServerSecrets } from './secrets.ts';
@@ -88,7 +89,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
     trustProxy: false,
+    // Query strings, paths and headers are text and are coerced; bodies are not (platform/http/validation.ts).
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: buildLabValidator } },
   });
 
   const registry = new Registry();

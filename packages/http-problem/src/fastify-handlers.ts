@@ -1,6 +1,7 @@
 // One error mechanism for a Fastify app: every failure leaves as problem+json, never a stack trace.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ProblemSlug, problemTypeOf } from './catalogue.ts';
+import { refuseUnstorableInput } from './input-guard.ts';
 import {
   type AjvError,
   fieldErrors,
@@ -123,9 +124,13 @@ async function enforceConsumes(request: FastifyRequest) {
   if (!accepted(request).includes(mediaTypeOf(request))) throw unsupportedMediaType(request);
 }
 
-/** Installs both handlers on the root instance; call it before registering routes and plugins. */
+/**
+ * Installs both handlers on the root instance, and the checks every route shares (content type, then
+ * values no route can store: input-guard.ts); call it before registering routes and plugins.
+ */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler(problemErrorHandler);
   app.setNotFoundHandler(problemNotFoundHandler);
   app.addHook('preValidation', enforceConsumes);
+  app.addHook('preValidation', refuseUnstorableInput);
 }

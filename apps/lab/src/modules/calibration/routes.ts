@@ -21,6 +21,7 @@ import {
   UpcomingQuery,
 } from './schemas.ts';
 import type { CalibrationService } from './service.ts';
+import { singleFile } from './single-file-upload.ts';
 
 const tags = ['calibration'];
 
@@ -194,24 +195,8 @@ export const calibrationRoutes: LabRoutes<{
           'Send multipart/form-data with one file',
         );
       }
-      let part: Awaited<ReturnType<typeof req.file>>;
-      try {
-        part = await req.file();
-      } catch (err) {
-        if (
-          (err as { code?: string }).code === 'FST_PARTS_LIMIT' ||
-          (err as { code?: string }).code === 'FST_FILES_LIMIT'
-        ) {
-          throw new HttpProblem(400, 'bad-request', 'Bad request', 'Send exactly one file');
-        }
-        throw err;
-      }
-      if (!part) throw new HttpProblem(400, 'bad-request', 'Bad request', 'No file in the upload');
-      const entry = await calibration.attachCertificate(
-        req.params.id,
-        { stream: part.file, filename: part.filename },
-        callerOf(req),
-      );
+      const file = await singleFile(req.parts());
+      const entry = await calibration.attachCertificate(req.params.id, file, callerOf(req));
       return reply.code(201).send(entry);
     },
   );

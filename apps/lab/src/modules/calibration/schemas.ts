@@ -1,9 +1,8 @@
 import { type Static, Type } from 'typebox';
-import { Code, Json, NullableString, Timestamp } from '../../platform/http/common-schemas.ts';
+import { Code, Day, Json, NullableString, Timestamp } from '../../platform/http/common-schemas.ts';
 import { DeviceStatusView } from '../devices/port.ts';
 import { CERTIFICATE_MAX_BYTES, CERTIFICATE_TYPES } from './certificate-store.ts';
 
-const Day = Type.String({ format: 'date' });
 const Result = Type.Union([Type.Literal('valid'), Type.Literal('failed')]);
 
 export const CalibrationParams = Type.Object({ id: Type.String({ format: 'uuid' }) });

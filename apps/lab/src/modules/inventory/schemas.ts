@@ -1,6 +1,8 @@
 import { type Static, Type } from 'typebox';
 import {
   Code,
+  Day,
+  Decimal,
   Limit,
   ListQuery,
   NullableString,
@@ -14,9 +16,8 @@ export const ITEM_SORTS = ['item_code', 'name', 'current_stock', '-current_stock
 export const LOT_SORTS = ['expiration_date', 'lot_number', '-received_date'] as const;
 export const LOT_STATUSES = ['available', 'quarantined', 'expired', 'depleted'] as const;
 
-const Amount = Type.Number({ minimum: 0, maximum: 1e12 });
-const Quantity = Type.Number({ exclusiveMinimum: 0, maximum: 1e12 });
-const Day = Type.String({ format: 'date' });
+const Amount = Decimal({ minimum: 0 });
+const Quantity = Decimal({ exclusiveMinimum: 0 });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Category = Type.String({ minLength: 1, maxLength: 64 });
 const LotStatus = Type.Union(
@@ -189,7 +190,7 @@ export const LotConsume = Type.Object(
 export type LotConsume = Static<typeof LotConsume>;
 
 export const LotAdjust = Type.Object(
-  { delta: Type.Number({ minimum: -1e12, maximum: 1e12, not: { const: 0 } }), reason: Reason },
+  { delta: Decimal({ not: { const: 0 } }), reason: Reason },
   {
     additionalProperties: false,
     examples: [{ delta: -0.25, reason: 'Monthly count: 0.25 L less than recorded' }],

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import {
   Code,
+  Decimal,
   Json,
   Limit,
   literalUnion,
@@ -18,7 +19,7 @@ export const LINEAGE_MAX_DEPTH = 25;
 export const SAMPLE_SORTS = ['created_at', '-created_at', 'sample_id', '-sample_id', 'status'] as const;
 export type SampleSort = (typeof SAMPLE_SORTS)[number];
 
-const Quantity = Type.Number({ minimum: 0, maximum: 1e12 });
+const Quantity = Decimal({ minimum: 0 });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 export const SampleStatus = literalUnion(SAMPLE_STATUSES);
 
@@ -101,7 +102,7 @@ export const SampleSplit = Type.Object(
     children: Type.Array(
       Type.Object(
         {
-          quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e12 }),
+          quantity: Decimal({ exclusiveMinimum: 0 }),
           sample_id: Type.Optional(Code),
           name: Type.Optional(Type.String({ maxLength: 200 })),
           container_id: Type.Optional(Code),
@@ -174,7 +175,8 @@ export const SampleLineageQuery = Type.Object({
 
 export const SampleHistoryQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
-  after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+  // Audit seq is a bigint read as a JavaScript number: safe integers are the ones that exist.
+  after_seq: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
 });
 export type SampleHistoryQuery = Static<typeof SampleHistoryQuery>;
 

@@ -1,10 +1,14 @@
 import { type TLiteral, type TProperties, type TSchema, type TUnion, Type } from 'typebox';
+import { NUMERIC_18_6 } from './validation.ts';
 
 /** 21 CFR 11.10(e): why a regulated record changed. Required on updates and deletes. */
 export const Reason = Type.String({ minLength: 3, maxLength: 1000 });
 /** Human business keys (sample_id, lot_number, device_id ...): no spaces, no slashes, so URLs stay plain. */
 export const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' });
-export const Json = Type.Record(Type.String(), Type.Unknown());
+/** Every request's JSON nests at most 32 levels and holds no NUL character (@polymorph/http-problem/input-guard). */
+export const Json = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'Free-form JSON object: objects and arrays nested at most 32 deep (counting the request body)',
+});
 export const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
 export const Offset = Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 });
 export const ReasonQuery = Type.Object({ reason: Reason }, { additionalProperties: false });
@@ -32,6 +36,27 @@ export const Page = <T extends TSchema>(item: T) =>
     { items: Type.Array(item), next_offset: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]) },
     { additionalProperties: false },
   );
+
+/** A calendar day as a PostgreSQL `date` holds it and the API writes it: years 0001 to 9999 (there is no year 0). */
+export const Day = Type.String({
+  format: 'date',
+  pattern: '^(?!0000)[0-9]{4}-',
+  description: 'YYYY-MM-DD, year 0001 to 9999',
+});
+
+/**
+ * A number a PostgreSQL `numeric(18,6)` column holds: less than 10^12 in magnitude, at most 6 decimal
+ * places (more would be rounded away silently). `minimum` / `exclusiveMinimum` narrow it further.
+ */
+export const Decimal = (
+  options: { minimum?: number; exclusiveMinimum?: number; description?: string; not?: object } = {},
+) =>
+  Type.Number({
+    exclusiveMinimum: -1e12,
+    exclusiveMaximum: 1e12,
+    ...options,
+    format: NUMERIC_18_6,
+  });
 
 /** An ISO 8601 timestamp as the API writes it (UTC, milliseconds). */
 export const Timestamp = Type.String({ format: 'date-time' });
