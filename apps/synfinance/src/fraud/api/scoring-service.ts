@@ -372,7 +372,7 @@ function parseModelText(text: string): LoadedModel {
  * A model validation message with the values it quoted from the file taken out: which check failed,
  * never what the file holds (a JSON parser's message quotes the file's first bytes).
  */
-export function withoutFileContent(message: string): string {
+function withoutFileContent(message: string): string {
   return message
     .replace(/not JSON \(.*$/s, 'not JSON')
     .replace(/, got .*$/s, '')
