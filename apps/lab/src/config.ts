@@ -27,6 +27,12 @@ export interface LabConfig {
   lockoutMinutes: number;
   /** 0 disables the maximum password age. */
   passwordMaxAgeDays: number;
+  /** Minutes without a request after which a session ends (21 CFR 11.10(d)). */
+  sessionIdleMinutes: number;
+  /** Login attempts allowed per client address, and per email, in each window of loginWindowSeconds. */
+  loginMaxPerAddress: number;
+  loginMaxPerAccount: number;
+  loginWindowSeconds: number;
   auditCheckpointInterval: number;
   /** Generated sample ids, e.g. S-{YYYY}-{SEQ:6}. */
   sampleIdPattern: string;
@@ -132,6 +138,10 @@ export function loadConfig(env: Env = process.env): LabConfig {
     lockoutThreshold: integer(env, 'POLYMORPH_LOCKOUT_THRESHOLD', 5, 1, 100),
     lockoutMinutes: integer(env, 'POLYMORPH_LOCKOUT_MINUTES', 30, 1, 100_000),
     passwordMaxAgeDays: integer(env, 'POLYMORPH_PASSWORD_MAX_AGE_DAYS', 0, 0, 3650),
+    sessionIdleMinutes: integer(env, 'POLYMORPH_SESSION_IDLE_MINUTES', 30, 1, 1440),
+    loginMaxPerAddress: integer(env, 'POLYMORPH_LOGIN_MAX_PER_ADDRESS', 50, 1, 100_000),
+    loginMaxPerAccount: integer(env, 'POLYMORPH_LOGIN_MAX_PER_ACCOUNT', 10, 1, 100_000),
+    loginWindowSeconds: integer(env, 'POLYMORPH_LOGIN_WINDOW_SECONDS', 60, 1, 86_400),
     auditCheckpointInterval: integer(env, 'POLYMORPH_AUDIT_CHECKPOINT_INTERVAL', 1000, 1, 10_000_000),
     sampleIdPattern: sampleIdPattern(env),
     defaultOrgName: env['POLYMORPH_DEFAULT_ORG_NAME'] || 'Default organization',
