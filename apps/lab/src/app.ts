@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { problemPagesPlugin } from '@polymorph/http-problem/pages';
 import { componentRefResolver, registerProblemSchema } from '@polymorph/http-problem/schema';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
+import { logSerializers } from '@polymorph/observability/log-serializers';
 import { requestIdHeaderPlugin, requestIdServerOptions } from '@polymorph/observability/request-id';
 import { hoistNamedSchemas } from '@polymorph/openapi/named-schemas';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -83,6 +84,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: config.logLevel,
       // Credentials never reach the log.
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
+      // Nor do the values a failed query was given (SQL parameters, PostgreSQL's detail).
+      serializers: logSerializers,
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     ...requestIdServerOptions(),

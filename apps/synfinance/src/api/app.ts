@@ -13,6 +13,7 @@ import { registerProblemHandlers } from '@polymorph/http-problem/fastify-handler
 import { problemPagesPlugin } from '@polymorph/http-problem/pages';
 import { componentRefResolver, registerProblemSchema } from '@polymorph/http-problem/schema';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
+import { logSerializers } from '@polymorph/observability/log-serializers';
 import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
 import { requestIdHeaderPlugin, requestIdServerOptions } from '@polymorph/observability/request-id';
 import { hoistNamedSchemas, type OpenApiDocument } from '@polymorph/openapi/named-schemas';
@@ -75,7 +76,7 @@ const PROBLEM_SLUGS: ProblemSlug[] = [
 
 export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyInstance; state: ApiState }> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: opts.logger ? { serializers: logSerializers } : false,
     ...requestIdServerOptions(),
     // every bad field is listed, and a field the schema does not allow is refused rather than dropped
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
