@@ -131,12 +131,24 @@ async function labWorkload(lab: string): Promise<void> {
   await post(`${lab}/auth/login`, { email: 'nobody@lab.test', password: 'not-a-password' });
   await post(
     `${lab}/api/signatures`,
-    { record_type: 'user', record_id: 'locked-0@lab.test', meaning: 'reviewed', password: ADMIN.password },
+    {
+      record_type: 'user',
+      record_id: 'locked-0@lab.test',
+      meaning: 'reviewed',
+      user_id: ADMIN.email,
+      password: ADMIN.password,
+    },
     auth,
   );
   await post(
     `${lab}/api/signatures`,
-    { record_type: 'user', record_id: 'locked-1@lab.test', meaning: 'reviewed', password: 'wrong' },
+    {
+      record_type: 'user',
+      record_id: 'locked-1@lab.test',
+      meaning: 'reviewed',
+      user_id: ADMIN.email,
+      password: 'wrong',
+    },
     auth,
   );
   // LIMS traffic where the routes exist (a 404 here just means the module is not there yet).

@@ -7,7 +7,7 @@ import type { Env } from '../config.ts';
 import { generateDataset, type RunSummary } from '../generator/run.ts';
 import type { Format } from '../generator/task.ts';
 import { type Difficulty, FRAUD_TYPES, type GenParams } from '../generator/types.ts';
-import { parseDay } from '../generator/world/calendar.ts';
+import { dateRangeError, parseDay } from '../generator/world/calendar.ts';
 import { type ConfigTree, loadConfig, section, UsageError } from './config.ts';
 import { fmtBytes, fmtDuration, fmtInt } from './format.ts';
 
@@ -137,6 +137,8 @@ export function parseGenerateArgs(argv: string[], env: Env): GenerateJob {
   const startDay = parseDay(startRaw);
   if (startDay === null) throw new UsageError(`--start must be a real date YYYY-MM-DD, got "${startRaw}"`);
   const days = num('days', pick('days', 'days', g), { int: true, min: 1, max: 3660 });
+  const outOfRange = dateRangeError(startDay, days);
+  if (outOfRange) throw new UsageError(outOfRange);
   const format = String(pick('format', 'format', g) ?? '');
   if (format !== 'csv' && format !== 'jsonl' && format !== 'parquet') {
     throw new UsageError(`--format must be csv, jsonl or parquet, got "${format}"`);
