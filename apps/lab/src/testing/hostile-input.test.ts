@@ -235,6 +235,42 @@ describe('input the database cannot store is a 400 naming the field, and writes 
     expect(await auditCount()).toBe(before);
   });
 
+  it('refuses a receipt or adjustment whose stock total would pass 10^12, writing nothing', async () => {
+    const post = (url: string, payload: object) =>
+      lab.app.inject({ method: 'POST', url, headers: auth, payload });
+    await post('/api/inventory/items', {
+      item_code: 'BULK',
+      name: 'Bulk water',
+      category: 'solvent',
+      unit: 'L',
+    });
+    expect(
+      (
+        await post('/api/inventory/lots', {
+          lot_number: 'BULK-1',
+          item_code: 'BULK',
+          quantity: 999_999_999_999,
+        })
+      ).statusCode,
+    ).toBe(201);
+    const before = await auditCount();
+    const receipt = await post('/api/inventory/lots', {
+      lot_number: 'BULK-2',
+      item_code: 'BULK',
+      quantity: 1,
+    });
+    expect(receipt.statusCode, receipt.body).toBe(400);
+    expect(receipt.json().errors).toContainEqual(
+      expect.objectContaining({ in: 'body', pointer: '/quantity' }),
+    );
+    const adjust = await post('/api/inventory/lots/BULK-1/adjust', { delta: 1, reason: 'Recount' });
+    expect(adjust.statusCode, adjust.body).toBe(400);
+    expect(adjust.json().errors).toContainEqual(expect.objectContaining({ in: 'body', pointer: '/delta' }));
+    expect(await auditCount()).toBe(before);
+    const lot = await lab.app.inject({ url: '/api/inventory/lots/BULK-2', headers: auth });
+    expect(lot.statusCode).toBe(404);
+  });
+
   it('accepts the largest values the columns hold, with 6 decimals', async () => {
     const big = 999_999_999_999.5;
     const res = await lab.app.inject({

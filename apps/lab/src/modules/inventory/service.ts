@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
-import { isUniqueViolation } from '../../db/errors.ts';
+import { isNumericOverflow, isUniqueViolation } from '../../db/errors.ts';
 import { iso, likePattern } from '../../db/sql-values.ts';
 import { type Caller, labForNewRecord, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
@@ -85,6 +85,15 @@ const badRef = (field: string, detail: string) =>
   new HttpProblem(400, 'validation-error', 'Invalid request', detail, [
     { field, message: 'does not name an existing record' },
   ]);
+/** The item's or lot's total would not fit numeric(18,6): the request is refused, nothing is written. */
+const stockOverflow = (field: string) =>
+  new HttpProblem(
+    400,
+    'validation-error',
+    'Invalid request',
+    'The resulting stock exceeds the largest quantity recorded (10^12)',
+    [{ field, message: 'would take the stock past 10^12' }],
+  );
 /** Numbers from JSON to numeric text at the columns' 6 decimals, so sums are exact in PostgreSQL. */
 const qty = (n: number) => n.toFixed(6);
 
@@ -278,6 +287,7 @@ export class InventoryService {
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('conflict', 'Conflict', `Lot ${input.lot_number} exists`);
+      if (isNumericOverflow(err)) throw stockOverflow('body.quantity');
       throw err;
     }
   }
@@ -353,6 +363,15 @@ export class InventoryService {
 
   /** A counted correction (+ or -), with a reason; never below 0. */
   async adjust(lotNumber: string, input: LotAdjust, caller: Caller): Promise<LotView> {
+    try {
+      return await this.adjustWithin(lotNumber, input, caller);
+    } catch (err) {
+      if (isNumericOverflow(err)) throw stockOverflow('body.delta');
+      throw err;
+    }
+  }
+
+  private adjustWithin(lotNumber: string, input: LotAdjust, caller: Caller): Promise<LotView> {
     return this.uow.write(async (tx, append) => {
       const before = await this.lotRow(tx, lotNumber, caller, true);
       const [next] = await queryRows<{ remaining: string; ok: boolean }>(
