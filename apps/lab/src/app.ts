@@ -24,6 +24,7 @@ import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
 import { registerProblemHandlers } from './platform/http/problem.ts';
 import { completeRouteContract } from './platform/http/route-contract.ts';
+import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { buildLabValidator } from './platform/http/validation.ts';
 import { createLabMetrics, type LabMetrics } from './platform/lab-metrics.ts';
 import { UnitOfWork } from './platform/unit-of-work.ts';
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('lab', { audit, uow, metrics, ...services, routes });
 
   await app.register(requestIdHeaderPlugin);
+  await registerSecurityHeaders(app, { docsPrefix: DOCS_PREFIX });
   registerProblemHandlers(app);
   registerRouteGuard(app, {
     publicPrefixes: [DOCS_PREFIX],
