@@ -263,7 +263,7 @@ class RequestArbitraries {
     const queryArb = this.query(queryParams);
     const bodyArb = this.body(operation);
     const anonymous = secured
-      ? fc.integer({ min: 0, max: 999 }).map((n) => n < this.anonymousShare * 1000)
+      ? fc.noBias(fc.integer({ min: 0, max: 999 })).map((n) => n < this.anonymousShare * 1000)
       : fc.constant(false);
     return fc.tuple(pathArb, queryArb, bodyArb, anonymous).map(([pathValues, query, body, anon]) => {
       let url = path;
