@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exportServerKeyPair, generateServerKeyPair } from './platform/signatures/server-key.ts';
 import { runLabCli } from './testing/lab-process.ts';
 
 describe('npm run lab -- <command>', () => {
@@ -87,20 +88,67 @@ describe('npm run lab -- <command>', () => {
 
       const file = join(dir, 'evidence.jsonl');
       expect((await runLabCli(['audit', 'export', '--out', file], env)).code).toBe(0);
-      const offline = await runLabCli(['audit', 'verify', '--file', file], {
+      const fingerprint = (await runLabCli(['audit', 'fingerprint'], env)).stdout.trim();
+      const offline = await runLabCli(['audit', 'verify', '--file', file, '--key-fingerprint', fingerprint], {
         DATABASE_URL: '',
         POLYMORPH_DATA_DIR: '/nonexistent',
       });
       expect(offline.code, offline.stdout + offline.stderr).toBe(0);
       const text = await readFile(file, 'utf8');
       await writeFile(file, text.replace('"actor":"system:cli"', '"actor":"mallory"'));
-      const tampered = await runLabCli(['audit', 'verify', '--file', file], env);
+      const tampered = await runLabCli(
+        ['audit', 'verify', '--file', file, '--key-fingerprint', fingerprint],
+        env,
+      );
       expect(tampered.code).toBe(1);
       expect(JSON.parse(tampered.stdout)).toMatchObject({ valid: false, reason: 'hash_mismatch' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('audit rotate-key hands over to a new key; the database and exports verify from the old fingerprint and the new', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lab-rotate-'));
+    try {
+      const env = {
+        POLYMORPH_DATA_DIR: dir,
+        DATABASE_URL: '',
+        POLYMORPH_ADMIN_PASSWORD: 'Violet-Harbor-Engine-42',
+      };
+      const created = await runLabCli(['create-admin', '--email', 'qa.lead@lab.test', '--name', 'QA'], env);
+      expect(created.code, created.stderr).toBe(0);
+      const oldFingerprint = (await runLabCli(['audit', 'fingerprint'], env)).stdout.trim();
+      const newKeyFile = join(dir, 'next-signing-key.pem');
+      await writeFile(newKeyFile, exportServerKeyPair(generateServerKeyPair()).privateKeyPem);
+
+      const rotated = await runLabCli(['audit', 'rotate-key', '--new-key-file', newKeyFile], env);
+      expect(rotated.code, rotated.stderr).toBe(0);
+      const handover = JSON.parse(rotated.stdout);
+      expect(handover.to_key_fingerprint).not.toBe(oldFingerprint);
+      expect(rotated.stderr).toContain(`POLYMORPH_SIGNING_KEY_FILE=${newKeyFile}`);
+
+      const rekeyed = { ...env, POLYMORPH_SIGNING_KEY_FILE: newKeyFile };
+      const verify = await runLabCli(['audit', 'verify'], rekeyed);
+      expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+      const file = join(dir, 'evidence.jsonl');
+      expect((await runLabCli(['audit', 'export', '--out', file], rekeyed)).code).toBe(0);
+      for (const fingerprint of [oldFingerprint, handover.to_key_fingerprint]) {
+        const offline = await runLabCli(
+          ['audit', 'verify', '--file', file, '--key-fingerprint', fingerprint],
+          {
+            DATABASE_URL: '',
+            POLYMORPH_DATA_DIR: '/nonexistent',
+          },
+        );
+        expect(offline.code, offline.stdout + offline.stderr).toBe(0);
+      }
+      const again = await runLabCli(['audit', 'rotate-key', '--new-key-file', newKeyFile], rekeyed);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/is the current one/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('create-admin without --email exits 2', async () => {
     const r = await runLabCli(['create-admin', '--name', 'X']);

@@ -1,3 +1,5 @@
+import { createPublicKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
@@ -5,10 +7,23 @@ import { ConfigError, type LabConfig, loadConfig } from './config.ts';
 import { grantApplicationRole } from './db/grants.ts';
 import { migrate } from './db/migrate.ts';
 import { openConfiguredDatabase, startServer } from './main.ts';
-import { ExportFormatError, verifyAuditExport, writeAuditExport } from './modules/compliance/audit-export.ts';
+import {
+  ExportFormatError,
+  ExportKeyMismatchError,
+  type ExportTrust,
+  verifyAuditExport,
+  writeAuditExport,
+} from './modules/compliance/audit-export.ts';
 import { seedDemo } from './modules/demo/seed-demo.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
 import { HttpProblem } from './platform/http/problem.ts';
+import {
+  keyFingerprintOf,
+  loadPublicKey,
+  loadServerKeyPair,
+  parseKeyFingerprint,
+  publicKeyPemOf,
+} from './platform/signatures/server-key.ts';
 import { loadServerSecrets } from './secrets.ts';
 
 /** Bad arguments: one clear line, exit code 2. */
@@ -173,32 +188,44 @@ audit_checkpoints, electronic_signatures, signing_keys). See docs/operations.md.
     },
   },
   audit: {
-    summary: 'Verify or export the audit trail (audit verify | audit verify --file F | audit export --out F)',
+    summary:
+      'Verify, export or re-key the audit trail (audit verify | verify --file F --key-fingerprint FP | export | fingerprint | rotate-key)',
     help: `Usage:
-  npm run lab -- audit verify              verify the database's chain against its signed checkpoints
-  npm run lab -- audit verify --file F     verify an export file offline (no database needed)
-  npm run lab -- audit export --out F      write events, checkpoints, signatures and the public key to F
+  npm run lab -- audit verify
+      verify the database's chain against its signed checkpoints, with the configured signing key
+  npm run lab -- audit verify --file F (--key-fingerprint SHA256:<hex> | --trusted-key PUB.pem)
+      verify an export file offline (no database needed) against a key taken from OUTSIDE the file:
+      its fingerprint (printed by "audit fingerprint" and "audit export") or its public key in PEM.
+      The file must be signed by that key, or by a key linked to it by signed key rotations.
+  npm run lab -- audit verify --file F --integrity-only
+      check only that the file is internally consistent, against the key the file names itself. This
+      does NOT show who wrote it (anyone can re-sign an edited file): prints a warning, exits 3.
+  npm run lab -- audit export --out F
+      sign the current head, then write events, checkpoints, signatures and the public key to F
+  npm run lab -- audit fingerprint [--key-file K.pem]
+      print the fingerprint of the configured signing key (or of K, private or public PEM)
+  npm run lab -- audit rotate-key --new-key-file NEW.pem
+      hand the chain over to a new Ed25519 key (openssl genpkey -algorithm ed25519 -out NEW.pem):
+      the current key and the new key both sign the hand-over, appended as the event
+      audit.signing_key_rotated, and the new key signs a checkpoint on it. Stop the server first, then
+      start it with POLYMORPH_SIGNING_KEY_FILE=NEW.pem. Old checkpoints still verify.
 
-Exits 0 when valid, 1 when the chain or a signature is invalid, 2 on wrong arguments.`,
+Exits 0 when valid and authenticated, 1 when the chain, a signature or the key is not, 2 on wrong
+arguments (including "verify --file" without a trusted key), 3 when only integrity was checked.`,
     run: async (args, config) => {
       const [sub, ...rest] = args;
       if (sub === 'verify') {
-        const o = options('audit verify', rest, { file: { type: 'string' } });
-        if (o.file) {
-          let result: Awaited<ReturnType<typeof verifyAuditExport>>;
-          try {
-            result = await verifyAuditExport(o.file);
-          } catch (err) {
-            if (err instanceof ExportFormatError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
-              throw new UsageError(`audit verify: ${(err as Error).message}`);
-            }
-            throw err;
-          }
-          console.log(
-            JSON.stringify({ ...summary(result.chain), valid: result.valid, signatures: result.signatures }),
+        const o = options('audit verify', rest, {
+          file: { type: 'string' },
+          'trusted-key': { type: 'string' },
+          'key-fingerprint': { type: 'string' },
+          'integrity-only': { type: 'boolean' },
+        });
+        if (o.file) return verifyFile(o.file, await exportTrust(o));
+        if (o['trusted-key'] || o['key-fingerprint'] || o['integrity-only'])
+          throw new UsageError(
+            'audit verify: --trusted-key, --key-fingerprint and --integrity-only need --file',
           );
-          return result.valid ? 0 : 1;
-        }
         return withLab(config(), async (app) => {
           const result = await app.lab.audit.verify();
           console.log(JSON.stringify(summary(result)));
@@ -211,19 +238,78 @@ Exits 0 when valid, 1 when the chain or a signature is invalid, 2 on wrong argum
         return withLab(config(), async (app) => {
           const cfg = config();
           const secrets = await loadServerSecrets(cfg);
+          // A signed head: the file then has no unauthenticated tail.
+          await app.lab.audit.checkpointNow();
           const { events } = await writeAuditExport(out, {
-            publicKeyPem: secrets.signingKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+            publicKeyPem: publicKeyPemOf(secrets.signingKey.publicKey),
             keyId: secrets.signingKey.keyId,
             checkpointInterval: cfg.auditCheckpointInterval,
             events: app.lab.audit.events(),
             checkpoints: await app.lab.audit.checkpoints(),
             signatures: await app.lab.signatures.all(),
           });
-          console.log(`exported ${events} events to ${out}`);
+          console.log(
+            `exported ${events} events to ${out}; verify with --key-fingerprint ${keyFingerprintOf(secrets.signingKey.publicKey)}`,
+          );
           return 0;
         });
       }
-      throw new UsageError(`audit: expected "verify" or "export" (see: npm run lab -- audit --help)`);
+      if (sub === 'fingerprint') {
+        const o = options('audit fingerprint', rest, { 'key-file': { type: 'string' } });
+        const key = o['key-file']
+          ? await readKeyFile('audit fingerprint', o['key-file'])
+          : (await loadServerSecrets(config())).signingKey.publicKey;
+        console.log(keyFingerprintOf(key));
+        return 0;
+      }
+      if (sub === 'rotate-key') {
+        const o = options('audit rotate-key', rest, { 'new-key-file': { type: 'string' } });
+        const file = required('audit rotate-key', 'new-key-file', o['new-key-file']);
+        let pem: string;
+        try {
+          pem = await readFile(file, 'utf8');
+        } catch (err) {
+          throw new UsageError(`audit rotate-key: cannot read ${file} (${(err as Error).message})`);
+        }
+        let next: ReturnType<typeof loadServerKeyPair>;
+        try {
+          next = loadServerKeyPair(pem);
+        } catch (err) {
+          throw new UsageError(
+            `audit rotate-key: ${file} is not an Ed25519 private key (${(err as Error).message})`,
+          );
+        }
+        return withLab(config(), async (app) => {
+          const chain = await app.lab.audit.verify();
+          if (!chain.valid) {
+            console.error(
+              `error: not rotating: the chain fails verification at seq ${chain.first_invalid_seq} (${chain.reason})`,
+            );
+            return 1;
+          }
+          let rotated: Awaited<ReturnType<typeof app.lab.audit.rotateSigningKey>>;
+          try {
+            rotated = await app.lab.audit.rotateSigningKey(CLI_CONTEXT, next);
+          } catch (err) {
+            if ((err as Error).message.includes('is the current one'))
+              throw new UsageError(`audit rotate-key: ${(err as Error).message}`);
+            throw err;
+          }
+          console.log(
+            JSON.stringify({
+              rotated_at_seq: rotated.event.seq,
+              from_key_id: rotated.handover.from_key_id,
+              to_key_id: rotated.handover.to_key_id,
+              to_key_fingerprint: keyFingerprintOf(next.publicKey),
+            }),
+          );
+          console.error(`now start the server with POLYMORPH_SIGNING_KEY_FILE=${file}`);
+          return 0;
+        });
+      }
+      throw new UsageError(
+        `audit: expected "verify", "export", "fingerprint" or "rotate-key" (see: npm run lab -- audit --help)`,
+      );
     },
   },
   'seed-demo': {
@@ -253,6 +339,79 @@ Running it again on a seeded database prints "already seeded" and changes nothin
     },
   },
 };
+
+/** A public or private key in PEM, as its public key. */
+async function readKeyFile(command: string, file: string) {
+  let pem: string;
+  try {
+    pem = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${command}: cannot read ${file} (${(err as Error).message})`);
+  }
+  try {
+    return pem.includes('PRIVATE KEY')
+      ? loadPublicKey(publicKeyPemOf(createPublicKey(pem)))
+      : loadPublicKey(pem);
+  } catch (err) {
+    throw new UsageError(`${command}: ${file} is not an Ed25519 key (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Exactly one source of trust. Without one, verification is refused rather than run against the file's own
+ * key: a re-signed forgery would pass that, and a 0 exit code would say it is authentic.
+ */
+async function exportTrust(o: {
+  'trusted-key'?: string | undefined;
+  'key-fingerprint'?: string | undefined;
+  'integrity-only'?: boolean | undefined;
+}): Promise<ExportTrust> {
+  const given = [o['trusted-key'], o['key-fingerprint'], o['integrity-only']].filter(Boolean).length;
+  if (given > 1)
+    throw new UsageError('audit verify: give only one of --trusted-key, --key-fingerprint, --integrity-only');
+  if (o['trusted-key']) return { publicKey: await readKeyFile('audit verify', o['trusted-key']) };
+  if (o['key-fingerprint']) {
+    if (!parseKeyFingerprint(o['key-fingerprint']))
+      throw new UsageError(
+        `audit verify: --key-fingerprint "${o['key-fingerprint']}" is not SHA256: followed by 64 hex digits`,
+      );
+    return { fingerprint: o['key-fingerprint'] };
+  }
+  if (o['integrity-only']) return { integrityOnly: true };
+  throw new UsageError(
+    'audit verify --file: give the trusted key from outside the file: --key-fingerprint SHA256:<hex> (from "audit fingerprint" on the server) or --trusted-key PUB.pem; --integrity-only checks consistency but not authenticity',
+  );
+}
+
+async function verifyFile(file: string, trust: ExportTrust): Promise<number> {
+  let result: Awaited<ReturnType<typeof verifyAuditExport>>;
+  try {
+    result = await verifyAuditExport(file, trust);
+  } catch (err) {
+    if (err instanceof ExportKeyMismatchError) {
+      console.log(JSON.stringify({ valid: false, reason: 'untrusted_key' }));
+      console.error(`error: audit verify: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof ExportFormatError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UsageError(`audit verify: ${(err as Error).message}`);
+    }
+    throw err;
+  }
+  console.log(
+    JSON.stringify({
+      ...summary(result.chain),
+      valid: result.valid,
+      signatures: result.signatures,
+      key: result.key,
+    }),
+  );
+  if (result.key.authenticated) return result.valid ? 0 : 1;
+  console.error(
+    `WARNING: authenticity NOT checked: the file was verified against its own key ${result.key.file_key_id}, which anyone re-signing an edited file can replace. Verify with --key-fingerprint or --trusted-key.`,
+  );
+  return result.valid ? 3 : 1;
+}
 
 function summary(r: {
   valid: boolean;

@@ -34,6 +34,8 @@ export interface LabConfig {
   loginMaxPerAccount: number;
   loginWindowSeconds: number;
   auditCheckpointInterval: number;
+  /** Sign the audit head when its oldest unsigned event is this many seconds old (0: only every N events). */
+  auditCheckpointSeconds: number;
   /** Generated sample ids, e.g. S-{YYYY}-{SEQ:6}. */
   sampleIdPattern: string;
   /** Names of the organization and lab an empty database starts with. */
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
     loginMaxPerAccount: integer(env, 'POLYMORPH_LOGIN_MAX_PER_ACCOUNT', 10, 1, 100_000),
     loginWindowSeconds: integer(env, 'POLYMORPH_LOGIN_WINDOW_SECONDS', 60, 1, 86_400),
     auditCheckpointInterval: integer(env, 'POLYMORPH_AUDIT_CHECKPOINT_INTERVAL', 1000, 1, 10_000_000),
+    auditCheckpointSeconds: integer(env, 'POLYMORPH_AUDIT_CHECKPOINT_SECONDS', 300, 0, 86_400),
     sampleIdPattern: sampleIdPattern(env),
     defaultOrgName: env['POLYMORPH_DEFAULT_ORG_NAME'] || 'Default organization',
     defaultLabName: env['POLYMORPH_DEFAULT_LAB_NAME'] || 'Default lab',

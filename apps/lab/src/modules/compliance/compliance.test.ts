@@ -155,6 +155,7 @@ describe('audit trail API', () => {
     const key = lab.app.lab.signatures as unknown as {
       key: { publicKey: import('node:crypto').KeyObject; keyId: string };
     };
+    await lab.app.lab.audit.checkpointNow();
     await writeAuditExport(out, {
       publicKeyPem: key.key.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       keyId: key.key.keyId,
@@ -163,12 +164,12 @@ describe('audit trail API', () => {
       checkpoints: await lab.app.lab.audit.checkpoints(),
       signatures: await lab.app.lab.signatures.all(),
     });
-    expect(await verifyAuditExport(out)).toMatchObject({ valid: true });
+    expect(await verifyAuditExport(out, { publicKey: key.key.publicKey })).toMatchObject({ valid: true });
     const text = await readFile(out, 'utf8');
     const tampered = text.replace(/"action":"auth.login"/, '"action":"auth.logout"');
     expect(tampered).not.toBe(text);
     await writeFile(join(dir, 'tampered.jsonl'), tampered);
-    const result = await verifyAuditExport(join(dir, 'tampered.jsonl'));
+    const result = await verifyAuditExport(join(dir, 'tampered.jsonl'), { publicKey: key.key.publicKey });
     expect(result.valid).toBe(false);
     expect(result.chain.reason).toBe('hash_mismatch');
   });

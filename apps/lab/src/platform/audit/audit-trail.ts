@@ -6,11 +6,18 @@ import {
   type AuditEvent,
   type AuditEventContent,
   auditHashTemplate,
+  GENESIS_HASH,
   type JsonValue,
   sealAuditEvent,
 } from './canonical-hash.ts';
 import { type ChainVerification, verifyChain } from './chain-verification.ts';
 import { isCheckpointDue, type SignedCheckpoint, signCheckpoint } from './checkpoints.ts';
+import {
+  KEY_ROTATION_ACTION,
+  type RotationEvent,
+  type SignedKeyHandover,
+  signKeyHandover,
+} from './key-handover.ts';
 
 type Executor = Pick<LabDb, 'execute'>;
 
@@ -69,6 +76,20 @@ interface PendingEvent {
 
 type AppendedRow = { seq: string; ts: string; prev_hash: string; hash: string };
 
+export interface AuditTrailOptions {
+  /**
+   * Sign the head when the oldest unsigned event is this many seconds old, even if the event interval is
+   * not reached: the tail an attacker could rewrite unnoticed is bounded in time as well as in events.
+   * 0 turns the time bound off.
+   */
+  checkpointSeconds?: number;
+  /** Milliseconds since the epoch; tests pass a clock they move. */
+  clock?: () => number;
+}
+
+/** Default of POLYMORPH_AUDIT_CHECKPOINT_SECONDS, also used when the caller passes no options. */
+export const DEFAULT_CHECKPOINT_SECONDS = 300;
+
 /** The chain no longer verifies: the database hashed an event differently from the verifier. */
 export class AuditIntegrityError extends Error {
   override readonly name = 'AuditIntegrityError';
@@ -79,12 +100,62 @@ export class AuditIntegrityError extends Error {
  * record and its events commit together or not at all.
  */
 export class AuditTrail {
+  private readonly checkpointMs: number;
+  private readonly clock: () => number;
+  /** When the oldest event not covered by a checkpoint was appended by this process; null when none. */
+  private unsignedSince: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
   constructor(
     private readonly database: Database,
     private readonly signingKey: ServerKeyPair,
     private readonly checkpointInterval: number,
     private readonly metrics?: LabMetrics,
-  ) {}
+    options: AuditTrailOptions = {},
+  ) {
+    this.checkpointMs = (options.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS) * 1000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * Signs the head when the oldest unsigned event is `checkpointSeconds` old. Called after every append
+   * and by a timer (so a quiet server signs its last events too); tests call it after moving the clock.
+   */
+  async tick(): Promise<SignedCheckpoint | null> {
+    if (this.unsignedSince === null || this.checkpointMs <= 0) return null;
+    if (this.clock() - this.unsignedSince < this.checkpointMs) return null;
+    return this.checkpointNow();
+  }
+
+  /** Stops the timer; the owner calls it when it closes the database. */
+  stop(): void {
+    this.stopped = true;
+    this.clearTimer();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private noteUnsigned(): void {
+    if (this.unsignedSince !== null || this.checkpointMs <= 0) return;
+    this.unsignedSince = this.clock();
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      // A failure here (database closed, say) leaves the tail for the next append or the next start.
+      if (!this.stopped) this.tick().catch(() => undefined);
+    }, this.checkpointMs);
+    this.timer.unref();
+  }
+
+  private noteSigned(seq: number, headSeq: number): void {
+    if (seq < headSeq) return;
+    this.unsignedSince = null;
+    this.clearTimer();
+  }
 
   /**
    * Runs `work` in one transaction. Its events are appended after it, by `audit_append` (migration 0005:
@@ -118,6 +189,10 @@ export class AuditTrail {
     });
     for (const event of events)
       if (isCheckpointDue(event.seq, this.checkpointInterval)) await this.signCheckpointAt(event);
+    const last = events[events.length - 1]!;
+    if (isCheckpointDue(last.seq, this.checkpointInterval)) this.noteSigned(last.seq, last.seq);
+    else this.noteUnsigned();
+    await this.tick();
     return outcome.value;
   }
 
@@ -153,6 +228,7 @@ export class AuditTrail {
     const chain = await verifyChain(this.events(), {
       checkpoints: await this.checkpoints(),
       publicKey: this.signingKey.publicKey,
+      rotations: await this.rotations(),
     });
     if (!chain.valid) return { refused: chain };
     for (const event of missing) await this.signCheckpointAt(event);
@@ -188,18 +264,70 @@ export class AuditTrail {
         tx,
         sql`SELECT seq, hash, ts, key_id, signature FROM audit_checkpoints WHERE seq = ${head.seq}`,
       );
-      if (existing) return { ...existing, seq: Number(existing.seq) };
-      return this.insertCheckpoint(tx, toAuditEvent(head));
+      const cp = existing
+        ? { ...existing, seq: Number(existing.seq) }
+        : await this.insertCheckpoint(tx, toAuditEvent(head));
+      this.noteSigned(cp.seq, Number(head.seq));
+      return cp;
     });
   }
 
-  private async insertCheckpoint(tx: LabTx, head: AuditEvent): Promise<SignedCheckpoint> {
-    await registerSigningKey(tx, this.signingKey);
-    const cp = signCheckpoint(
-      { seq: head.seq, hash: head.hash, ts: head.ts },
-      this.signingKey.privateKey,
-      this.signingKey.keyId,
+  /**
+   * Hands the chain over from the current signing key to `next`, in one transaction under the append lock:
+   * both keys sign "next follows the head (seq, hash)", the hand-over is appended as the event
+   * `audit.signing_key_rotated`, and `next` signs a checkpoint at that event. The old key signs nothing
+   * after it: run this with the server stopped, then start it with `next` as POLYMORPH_SIGNING_KEY_FILE.
+   */
+  async rotateSigningKey(
+    ctx: AuditContext,
+    next: ServerKeyPair,
+  ): Promise<{ event: AuditEvent; handover: SignedKeyHandover; checkpoint: SignedCheckpoint }> {
+    return this.database.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`);
+      const [head] = await queryRows<EventRow>(
+        tx,
+        sql`SELECT ${EVENT_COLUMNS} FROM audit_events ORDER BY seq DESC LIMIT 1`,
+      );
+      const at = head ? { seq: Number(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
+      const handover = signKeyHandover(at, this.signingKey, next);
+      await registerSigningKey(tx, this.signingKey);
+      await registerSigningKey(tx, next);
+      const pending = pendingEvent(ctx, {
+        action: KEY_ROTATION_ACTION,
+        entityType: 'signing_key',
+        entityId: next.keyId,
+        before: { key_id: this.signingKey.keyId },
+        after: handover,
+      });
+      // audit_append takes the same advisory lock again; a session may hold it more than once.
+      const [row] = await queryRows<AppendedRow>(tx, appendStatement(pending));
+      const event = sealAuditEvent(
+        { ...pending.content, seq: Number(row!.seq), ts: row!.ts },
+        row!.prev_hash,
+      );
+      if (event.hash !== row!.hash)
+        throw new AuditIntegrityError(`audit_append hashed event ${event.seq} differently from the verifier`);
+      const checkpoint = await this.insertCheckpoint(tx, event, next);
+      return { event, handover, checkpoint };
+    });
+  }
+
+  /** The key-rotation events, which the verifier needs before it streams the chain. */
+  async rotations(): Promise<RotationEvent[]> {
+    const rows = await queryRows<{ seq: string; after: unknown }>(
+      this.database.db,
+      sql`SELECT seq, after FROM audit_events WHERE action = ${KEY_ROTATION_ACTION} ORDER BY seq`,
     );
+    return rows.map((r) => ({ seq: Number(r.seq), after: r.after }));
+  }
+
+  private async insertCheckpoint(
+    tx: LabTx,
+    head: AuditEvent,
+    key: ServerKeyPair = this.signingKey,
+  ): Promise<SignedCheckpoint> {
+    await registerSigningKey(tx, key);
+    const cp = signCheckpoint({ seq: head.seq, hash: head.hash, ts: head.ts }, key.privateKey, key.keyId);
     await tx.execute(sql`
       INSERT INTO audit_checkpoints (seq, hash, ts, key_id, signature)
       VALUES (${cp.seq}, ${cp.hash}, ${cp.ts}, ${cp.key_id}, ${cp.signature})
@@ -234,6 +362,7 @@ export class AuditTrail {
     const result = await verifyChain(this.events(), {
       checkpoints: await this.checkpoints(),
       publicKey: this.signingKey.publicKey,
+      rotations: await this.rotations(),
       checkpointInterval: this.checkpointInterval,
     });
     this.metrics?.auditChainValid.set(result.valid ? 1 : 0);

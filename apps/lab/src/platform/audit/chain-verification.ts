@@ -1,6 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { type AuditEvent, GENESIS_HASH, hashAuditEvent } from './canonical-hash.ts';
 import { type SignedCheckpoint, verifyCheckpointSignature } from './checkpoints.ts';
+import {
+  handoverFollows,
+  KEY_ROTATION_ACTION,
+  type KeySegment,
+  keySchedule,
+  type RotationEvent,
+  sameJson,
+  segmentAt,
+} from './key-handover.ts';
 
 export type ChainFailureReason =
   /** The stored hash is not the hash of the stored fields: the event was edited. */
@@ -11,14 +20,21 @@ export type ChainFailureReason =
   | 'sequence_gap'
   /** A row could not be hashed (missing field, wrong type). */
   | 'malformed_event'
-  /** A checkpoint's signature does not verify with the public key: it was forged or altered. */
+  /**
+   * A checkpoint's signature does not verify with the key that the trusted key's hand-overs assign to its
+   * seq: it was forged, altered, or signed by another key (then `expected`/`actual` are the key ids).
+   */
   | 'checkpoint_signature_invalid'
   /** The event at a checkpoint's seq has another hash: the chain was recomputed after the checkpoint. */
   | 'checkpoint_mismatch'
   /** A checkpoint names a seq beyond the last event: the tail was cut off. */
   | 'truncated'
   /** A checkpoint that the interval says must exist is absent (checked only when an interval is given). */
-  | 'checkpoint_missing';
+  | 'checkpoint_missing'
+  /** A key rotation is not signed by both keys, does not link to the previous key, is not where it claims, or the trusted key is not among the chain's keys. */
+  | 'key_handover_invalid'
+  /** The last event has no checkpoint, so the tail is unauthenticated (checked when `requireSignedHead`). */
+  | 'head_not_signed';
 
 export interface ChainVerification {
   valid: boolean;
@@ -38,8 +54,16 @@ export interface ChainVerifierOptions {
   /** Start after a known-good event instead of the genesis (verify a range); defaults to seq 0 / genesis. */
   after?: { seq: number; hash: string };
   checkpoints?: readonly SignedCheckpoint[];
-  /** Needed when checkpoints are given. */
+  /**
+   * The trusted key, taken from outside what is verified (configuration, an inspector's copy). Needed when
+   * checkpoints or rotations are given: every checkpoint must verify with the key that the chain's
+   * hand-overs, anchored on this key, assign to its seq.
+   */
   publicKey?: KeyObject;
+  /** The chain's key-rotation events (action `audit.signing_key_rotated`), collected before streaming. */
+  rotations?: readonly RotationEvent[];
+  /** Offline evidence: the last event must carry a checkpoint, so nothing in the file is unauthenticated. */
+  requireSignedHead?: boolean;
   /** When set, a checkpoint must exist at every multiple of it up to the head. */
   checkpointInterval?: number;
 }
@@ -55,15 +79,50 @@ export class ChainVerifier {
   private failure: Omit<ChainVerification, 'valid' | 'checked' | 'head'> | null = null;
   private readonly checkpointsBySeq = new Map<number, SignedCheckpoint>();
   private readonly checkpointInterval: number | undefined;
+  private readonly requireSignedHead: boolean;
+  /** Rotation events still to be met in the stream, by seq. */
+  private readonly rotationsBySeq = new Map<number, RotationEvent>();
+  private readonly authenticated: boolean;
 
   constructor(options: ChainVerifierOptions = {}) {
     this.prevSeq = options.after?.seq ?? 0;
     this.prevHash = options.after?.hash ?? GENESIS_HASH;
     this.checkpointInterval = options.checkpointInterval;
+    this.requireSignedHead = options.requireSignedHead ?? false;
     const sorted = [...(options.checkpoints ?? [])].sort((a, b) => a.seq - b.seq);
-    if (sorted.length > 0 && !options.publicKey) throw new Error('checkpoints given without a public key');
+    const rotations = options.rotations ?? [];
+    this.authenticated = options.publicKey !== undefined;
+    if ((sorted.length > 0 || rotations.length > 0 || this.requireSignedHead) && !options.publicKey)
+      throw new Error('checkpoints or rotations given without a trusted public key');
+    let segments: KeySegment[] = [];
+    if (options.publicKey) {
+      const schedule = keySchedule(rotations, options.publicKey);
+      if (!schedule.ok) {
+        this.fail({
+          seq: schedule.seq,
+          index: null,
+          reason: 'key_handover_invalid',
+          expected: null,
+          actual: schedule.reason,
+        });
+        return;
+      }
+      segments = schedule.segments;
+      for (const r of rotations) if (r.seq > this.prevSeq) this.rotationsBySeq.set(r.seq, r);
+    }
     for (const cp of sorted) {
-      if (!verifyCheckpointSignature(cp, options.publicKey!)) {
+      const segment = segmentAt(segments, cp.seq);
+      if (cp.key_id !== segment.keyId) {
+        this.fail({
+          seq: cp.seq,
+          index: null,
+          reason: 'checkpoint_signature_invalid',
+          expected: segment.keyId,
+          actual: cp.key_id,
+        });
+        return;
+      }
+      if (!verifyCheckpointSignature(cp, segment.publicKey)) {
         this.fail({
           seq: cp.seq,
           index: null,
@@ -153,6 +212,24 @@ export class ChainVerifier {
         actual: event.hash,
       });
     }
+    if (this.authenticated && event.action === KEY_ROTATION_ACTION) {
+      // The rotation the key schedule was built from must be this very event, right after its head.
+      const expected = this.rotationsBySeq.get(event.seq);
+      if (
+        !expected ||
+        !sameJson(expected.after, event.after) ||
+        !handoverFollows(event.after, { seq: this.prevSeq, hash: this.prevHash })
+      ) {
+        return this.fail({
+          seq: event.seq,
+          index,
+          reason: 'key_handover_invalid',
+          expected: 'a hand-over signed by both keys, following the previous event',
+          actual: event.action,
+        });
+      }
+      this.rotationsBySeq.delete(event.seq);
+    }
     const checkpoint = this.checkpointsBySeq.get(event.seq);
     if (checkpoint && checkpoint.hash !== event.hash) {
       return this.fail({
@@ -173,7 +250,16 @@ export class ChainVerifier {
     const head = this.prevSeq > 0 ? { seq: this.prevSeq, hash: this.prevHash } : null;
     if (!this.failure) {
       const beyond = [...this.checkpointsBySeq.values()].find((cp) => cp.seq > this.prevSeq);
-      if (beyond) {
+      const unmet = [...this.rotationsBySeq.keys()].sort((a, b) => a - b)[0];
+      if (unmet !== undefined) {
+        this.fail({
+          seq: unmet,
+          index: null,
+          reason: unmet > this.prevSeq ? 'truncated' : 'key_handover_invalid',
+          expected: `the key rotation at seq ${unmet}`,
+          actual: null,
+        });
+      } else if (beyond) {
         this.fail({
           seq: this.prevSeq + 1,
           index: null,
@@ -194,6 +280,15 @@ export class ChainVerifier {
             break;
           }
         }
+      }
+      if (!this.failure && this.requireSignedHead && head && !this.checkpointsBySeq.has(head.seq)) {
+        this.fail({
+          seq: head.seq,
+          index: null,
+          reason: 'head_not_signed',
+          expected: `a checkpoint at the last event, seq ${head.seq}`,
+          actual: null,
+        });
       }
     }
     if (this.failure) return { valid: false, checked: this.checked, head, ...this.failure };

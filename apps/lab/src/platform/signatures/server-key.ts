@@ -14,7 +14,10 @@ import { canonicalJson } from '../audit/canonical-hash.ts';
  * offline with the public key alone. Each use signs a different `purpose`, so a signature made for one
  * kind of document can never be replayed as the other.
  */
-export type SigningPurpose = 'polymorph.audit-checkpoint.v1' | 'polymorph.esignature-manifest.v1';
+export type SigningPurpose =
+  | 'polymorph.audit-checkpoint.v1'
+  | 'polymorph.esignature-manifest.v1'
+  | 'polymorph.signing-key-handover.v1';
 
 export interface ServerKeyPair {
   privateKey: KeyObject;
@@ -56,6 +59,26 @@ export function exportServerKeyPair(pair: ServerKeyPair): { privateKeyPem: strin
 export function keyIdOf(publicKey: KeyObject): string {
   const der = publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(der).digest('hex').slice(0, 16);
+}
+
+/** The public key as SPKI PEM, as stored in `signing_keys` and carried by exports and key hand-overs. */
+export function publicKeyPemOf(publicKey: KeyObject): string {
+  return publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/**
+ * `SHA256:` and the 64 hex digits of SHA-256 over the SPKI DER public key: what an inspector is given, out
+ * of band, to verify an export offline. The key id is its first 16 digits, too short to be trusted alone.
+ */
+export function keyFingerprintOf(publicKey: KeyObject): string {
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return `SHA256:${createHash('sha256').update(der).digest('hex')}`;
+}
+
+/** The fingerprint in its normal form (lower-case hex), or null when `text` is not one. */
+export function parseKeyFingerprint(text: string): string | null {
+  const match = /^SHA256:([0-9a-fA-F]{64})$/.exec(text.trim());
+  return match ? `SHA256:${match[1]!.toLowerCase()}` : null;
 }
 
 function signedBytes(purpose: SigningPurpose, payload: unknown): Buffer {
