@@ -3,9 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   exportServerKeyPair,
   generateServerKeyPair,
+  keyFingerprintOf,
   keyIdOf,
   loadPublicKey,
   loadServerKeyPair,
+  parseKeyFingerprint,
+  publicKeyPemOf,
   signPayload,
   verifyPayload,
 } from './server-key.ts';
@@ -54,5 +57,20 @@ describe('server Ed25519 key', () => {
     const { publicKey } = generateServerKeyPair();
     expect(verifyPayload('polymorph.audit-checkpoint.v1', {}, '', publicKey)).toBe(false);
     expect(verifyPayload('polymorph.audit-checkpoint.v1', {}, 'x'.repeat(86), publicKey)).toBe(false);
+  });
+
+  it('a fingerprint is the full SHA-256 of the public key, the key id its first 16 digits', () => {
+    const pair = generateServerKeyPair();
+    const fingerprint = keyFingerprintOf(pair.publicKey);
+    expect(fingerprint).toMatch(/^SHA256:[0-9a-f]{64}$/);
+    expect(fingerprint.slice(7, 23)).toBe(pair.keyId);
+    expect(keyFingerprintOf(loadPublicKey(publicKeyPemOf(pair.publicKey)))).toBe(fingerprint);
+    expect(keyFingerprintOf(generateServerKeyPair().publicKey)).not.toBe(fingerprint);
+    expect(parseKeyFingerprint(` ${fingerprint.toUpperCase()} `)).toBe(
+      fingerprint,
+    );
+    expect(parseKeyFingerprint(pair.keyId)).toBeNull();
+    expect(parseKeyFingerprint(`SHA256:${pair.keyId}`)).toBeNull();
+    expect(parseKeyFingerprint(`MD5:${'a'.repeat(64)}`)).toBeNull();
   });
 });
