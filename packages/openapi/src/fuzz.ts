@@ -601,10 +601,16 @@ class RequestArbitraries {
       }
       case 'number': {
         const { min, max } = bounds(schema, false);
+        const double = fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
         return fc
           .oneof(
             { weight: 1, arbitrary: fc.constantFrom(min, max) },
-            { weight: 4, arbitrary: fc.double({ min, max, noNaN: true, noDefaultInfinity: true }) },
+            { weight: 2, arbitrary: double },
+            // amounts as people write them (a column with a fixed scale accepts these)
+            {
+              weight: 3,
+              arbitrary: double.map((n) => Math.min(max, Math.max(min, Math.round(n * 100) / 100))),
+            },
           )
           .filter((n) => !isExcluded(schema, n) && !Object.is(n, -0));
       }
@@ -672,7 +678,11 @@ class RequestArbitraries {
         return fc.uuid();
     }
     if (typeof schema['pattern'] === 'string') {
-      return fc.stringMatching(new RegExp(schema['pattern'] as string), { maxLength }).filter(fits);
+      try {
+        return fc.stringMatching(new RegExp(schema['pattern'] as string), { maxLength }).filter(fits);
+      } catch {
+        // a pattern fast-check cannot generate from (lookaround): plain strings, mostly refused
+      }
     }
     const cap = Math.min(maxLength, minLength + 40);
     return fc
