@@ -66,9 +66,7 @@ describe('server Ed25519 key', () => {
     expect(fingerprint.slice(7, 23)).toBe(pair.keyId);
     expect(keyFingerprintOf(loadPublicKey(publicKeyPemOf(pair.publicKey)))).toBe(fingerprint);
     expect(keyFingerprintOf(generateServerKeyPair().publicKey)).not.toBe(fingerprint);
-    expect(parseKeyFingerprint(` ${fingerprint.toUpperCase()} `)).toBe(
-      fingerprint,
-    );
+    expect(parseKeyFingerprint(` ${fingerprint.toUpperCase()} `)).toBe(fingerprint);
     expect(parseKeyFingerprint(pair.keyId)).toBeNull();
     expect(parseKeyFingerprint(`SHA256:${pair.keyId}`)).toBeNull();
     expect(parseKeyFingerprint(`MD5:${'a'.repeat(64)}`)).toBeNull();
