@@ -37,7 +37,7 @@ describe('batches: release and reject by electronic signature', () => {
     const res = await call(
       'POST',
       '/api/batches/B-1/release',
-      { password: author.password, reason: 'QA release' },
+      { user_id: author.email, password: author.password, reason: 'QA release' },
       author,
     );
     expect(res.statusCode).toBe(403);
@@ -51,7 +51,7 @@ describe('batches: release and reject by electronic signature', () => {
         await call(
           'POST',
           '/api/batches/B-1/release',
-          { password: tech.password, reason: 'QA release' },
+          { user_id: tech.email, password: tech.password, reason: 'QA release' },
           tech,
         )
       ).statusCode,
@@ -59,10 +59,22 @@ describe('batches: release and reject by electronic signature', () => {
     const wrong = await call(
       'POST',
       '/api/batches/B-1/release',
-      { password: 'not-my-password', reason: 'QA release' },
+      { user_id: reviewer.email, password: 'not-my-password', reason: 'QA release' },
       reviewer,
     );
     expect(wrong.statusCode).toBe(401);
+    expect((await call('GET', '/api/batches/B-1', undefined, author)).json().status).toBe('active');
+  });
+
+  it("a session's first release asks for the user id as well as the password (11.200(a)(1))", async () => {
+    const res = await call(
+      'POST',
+      '/api/batches/B-1/release',
+      { password: reviewer.password, reason: 'QA release after review' },
+      reviewer,
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toContainEqual(expect.objectContaining({ field: 'body.user_id' }));
     expect((await call('GET', '/api/batches/B-1', undefined, author)).json().status).toBe('active');
   });
 
@@ -70,7 +82,7 @@ describe('batches: release and reject by electronic signature', () => {
     const res = await call(
       'POST',
       '/api/batches/B-1/release',
-      { password: reviewer.password, reason: 'QA release after review' },
+      { user_id: reviewer.email, password: reviewer.password, reason: 'QA release after review' },
       reviewer,
     );
     expect(res.statusCode).toBe(200);
@@ -92,7 +104,7 @@ describe('batches: release and reject by electronic signature', () => {
         await call(
           'POST',
           '/api/batches/B-1/reject',
-          { password: reviewer.password, reason: 'changed mind' },
+          { user_id: reviewer.email, password: reviewer.password, reason: 'changed mind' },
           reviewer,
         )
       ).statusCode,
@@ -105,12 +117,19 @@ describe('batches: release and reject by electronic signature', () => {
 
   it('reject signs with meaning rejected; a reason is required', async () => {
     expect(
-      (await call('POST', '/api/batches/B-2/reject', { password: reviewer.password }, reviewer)).statusCode,
+      (
+        await call(
+          'POST',
+          '/api/batches/B-2/reject',
+          { user_id: reviewer.email, password: reviewer.password },
+          reviewer,
+        )
+      ).statusCode,
     ).toBe(400);
     const res = await call(
       'POST',
       '/api/batches/B-2/reject',
-      { password: reviewer.password, reason: 'OOS assay' },
+      { user_id: reviewer.email, password: reviewer.password, reason: 'OOS assay' },
       reviewer,
     );
     expect(res.statusCode).toBe(200);

@@ -53,6 +53,13 @@ export type BatchUpdate = Static<typeof BatchUpdate>;
 /** Release or reject: the signer's password (and MFA code, where enrolled) and the reason signed. */
 export const BatchDecision = Type.Object(
   {
+    user_id: Type.Optional(
+      Type.String({
+        maxLength: 254,
+        description:
+          'Your user id (email): required at the first signing of a login session (21 CFR 11.200(a)(1))',
+      }),
+    ),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
     mfa_code: Type.Optional(Type.String({ maxLength: 32 })),
     reason: Reason,
@@ -60,7 +67,12 @@ export const BatchDecision = Type.Object(
   {
     additionalProperties: false,
     examples: [
-      { password: 'Quartz-Lantern-7-signer', mfa_code: '492817', reason: 'QA release after review' },
+      {
+        user_id: 'qa.lead@lab.example',
+        password: 'Quartz-Lantern-7-signer',
+        mfa_code: '492817',
+        reason: 'QA release after review',
+      },
     ],
   },
 );

@@ -88,7 +88,10 @@ export interface BatchDecisionSigner {
     tx: LabTx,
     append: AppendAudit,
     input: {
-      signer: string;
+      /** The caller deciding: roles, lab and login session decide what the signing asks for. */
+      signer: Caller;
+      /** The signer's user id (email), required at the first signing of a login session. */
+      user_id?: string | undefined;
       batchId: string;
       meaning: 'approved' | 'rejected';
       password: string;
@@ -246,7 +249,8 @@ export class BatchService {
         tx as LabTx,
         append,
         {
-          signer: caller.email,
+          signer: caller,
+          user_id: input.user_id,
           batchId: code,
           meaning: decision === 'release' ? 'approved' : 'rejected',
           password: input.password,

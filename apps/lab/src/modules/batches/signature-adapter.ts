@@ -8,11 +8,9 @@ import { type BatchService, batchSignableContent } from './service.ts';
 export function connectBatchSignatures(batches: BatchService, signatures: RecordSigning): void {
   signatures.registerRecordType('batch', batchSignableContent);
   batches.useSigner({
-    async sign(tx, append, input, ctx) {
-      // The batch service hands over the signer's email only: their roles and lab come from the
-      // database, and without the login session each release re-authenticates with the password.
-      const signer = await signatures.signerOf(tx, input.signer, ctx);
-      const outcome = await signatures.signInTransaction(tx, append, signer, {
+    async sign(tx, append, input) {
+      const outcome = await signatures.signInTransaction(tx, append, input.signer, {
+        user_id: input.user_id,
         record_type: 'batch',
         record_id: input.batchId,
         meaning: input.meaning,

@@ -2,7 +2,7 @@
 // own unit of work (a batch release and its signature commit together). SignatureService implements it.
 import type { LabTx } from '../../db/client.ts';
 import type { Caller } from '../../platform/access/lab-scope.ts';
-import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
+import type { AppendAudit } from '../../platform/audit/audit-trail.ts';
 import type { HttpProblem } from '../../platform/http/problem.ts';
 import type { SignatureCreate, SignatureView } from './schemas.ts';
 
@@ -22,16 +22,12 @@ export interface SignableRecord {
  */
 export type SignableLoader = (tx: LabTx, recordId: string, scope: Caller) => Promise<SignableRecord | null>;
 
-/** Who signs: their lab scope, their roles (signing authority) and the login session they sign in. */
-export interface Signer extends Caller {
-  roles: readonly string[];
-  /**
-   * The login session, which decides whether this is the session's first signing (user id and
-   * password) or a later one (password). Null when the caller cannot say: the session rules are then
-   * not applied, and the signing re-authenticates with the password as every signing does.
-   */
-  sessionId: string | null;
-}
+/**
+ * Who signs: the caller, with their lab scope, their roles (signing authority) and the login session
+ * they sign in (the session's first signing asks for user id and password, later ones the password;
+ * null for a service acting on its own: every signing then re-authenticates with the password).
+ */
+export type Signer = Caller;
 
 /** A signing: the record, the meaning, and the signer's credentials (re-authenticated every time). */
 export type SignInput = SignatureCreate;
@@ -48,9 +44,4 @@ export interface RecordSigning {
    * are audited and count towards the lockout).
    */
   signInTransaction(tx: LabTx, append: AppendAudit, signer: Signer, input: SignInput): Promise<SignOutcome>;
-  /**
-   * The signer as the database knows them (roles, lab), for a sibling that holds only the signer's
-   * email; without a login session (sessionId null).
-   */
-  signerOf(tx: LabTx, email: string, ctx: AuditContext): Promise<Signer>;
 }

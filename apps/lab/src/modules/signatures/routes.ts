@@ -1,18 +1,10 @@
-import type { FastifyRequest } from 'fastify';
 import { callerOf } from '../../platform/access/lab-scope.ts';
 import { problemResponses } from '../../platform/http/route-contract.ts';
 import type { LabRoutes } from '../../platform/http/typed-routes.ts';
-import type { Signer } from './port.ts';
 import { SignatureCreate, SignatureList, SignatureQuery, SignatureView } from './schemas.ts';
 import type { SignatureService } from './service.ts';
 
 const tags = ['signatures'];
-
-/** The signed-in caller as a signer: lab scope, roles and the login session. */
-function signerOf(request: FastifyRequest): Signer {
-  const principal = request.principal!;
-  return { ...callerOf(request), roles: principal.roles, sessionId: principal.sessionId };
-}
 
 /** A problem response whose description names this operation's problem types. */
 const problem = (status: number, description: string) => {
@@ -42,7 +34,7 @@ export const signatureRoutes: LabRoutes<{ signatures: SignatureService }> = asyn
       },
     },
     async (request, reply) => {
-      const signature = await signatures.sign(signerOf(request), request.body);
+      const signature = await signatures.sign(callerOf(request), request.body);
       return reply.code(201).send(signature);
     },
   );
@@ -65,7 +57,7 @@ export const signatureRoutes: LabRoutes<{ signatures: SignatureService }> = asyn
       },
     },
     async (request) => ({
-      items: await signatures.list(request.query.record_type, request.query.record_id, signerOf(request)),
+      items: await signatures.list(request.query.record_type, request.query.record_id, callerOf(request)),
     }),
   );
 };

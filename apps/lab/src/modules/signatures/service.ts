@@ -3,7 +3,7 @@ import { type LabTx, queryRows } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import { type Caller, visibleTo } from '../../platform/access/lab-scope.ts';
 import { mayReadRecordType, signingAuthority } from '../../platform/access/signing-authority.ts';
-import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
+import type { AppendAudit } from '../../platform/audit/audit-trail.ts';
 import { registerSigningKey } from '../../platform/audit/audit-trail.ts';
 import { HttpProblem } from '../../platform/http/problem.ts';
 import type { LabMetrics } from '../../platform/lab-metrics.ts';
@@ -271,26 +271,6 @@ export class SignatureService implements RecordSigning {
         };
       });
     });
-  }
-
-  /** The signer as stored: roles, and the lab as the authenticator resolves it (default lab when none). */
-  async signerOf(tx: LabTx, email: string, ctx: AuditContext): Promise<Signer> {
-    const [row] = await queryRows<{ lab_id: string | null; roles: string[] | null }>(
-      tx,
-      sql`SELECT ${USER_LAB} AS lab_id,
-                 array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles
-            FROM users u LEFT JOIN user_roles ur ON ur.user_email = u.email LEFT JOIN roles r ON r.id = ur.role_id
-           WHERE u.email = ${email} GROUP BY u.email`,
-    );
-    const roles = row?.roles ?? [];
-    return {
-      ctx,
-      email,
-      labId: row?.lab_id ?? null,
-      allLabs: roles.includes('admin'),
-      roles,
-      sessionId: null,
-    };
   }
 
   /** Every signature, for the offline export. */

@@ -14,6 +14,10 @@ export interface Caller {
   /** The caller's lab (labs.id), used for new records and for scoping. */
   labId: string | null;
   allLabs: boolean;
+  /** The caller's roles (what an e-signature's authority is checked against). */
+  roles: readonly string[];
+  /** The login session, null for a service acting on its own: a signing's components depend on it. */
+  sessionId: string | null;
 }
 
 export function callerOf(request: FastifyRequest): Caller {
@@ -24,12 +28,21 @@ export function callerOf(request: FastifyRequest): Caller {
     email: p.email,
     labId: p.labId,
     allLabs: p.roles.includes('admin'),
+    roles: p.roles,
+    sessionId: p.sessionId,
   };
 }
 
 /** A service acting on its own (seed-demo, sweeps): every lab, audited as `actor`. */
 export function systemCaller(actor: string, labId: string | null): Caller {
-  return { ctx: { actor, requestId: null, ip: null }, email: actor, labId, allLabs: true };
+  return {
+    ctx: { actor, requestId: null, ip: null },
+    email: actor,
+    labId,
+    allLabs: true,
+    roles: [],
+    sessionId: null,
+  };
 }
 
 /** SQL predicate: the row's lab column is visible to the caller. */
