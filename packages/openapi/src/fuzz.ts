@@ -34,6 +34,8 @@ export interface FuzzOperation {
 export interface FuzzOptions {
   /** Values that exist, by path parameter name, so that some requests get past the 404. */
   pathValues?: Record<string, string[]>;
+  /** Values that exist, by body field or query parameter name (lab_id, project_id ...), used in valid values. */
+  knownValues?: Record<string, string[]>;
   /** Share of requests sent without credentials to secured operations; default 0.1. */
   anonymousShare?: number;
 }
@@ -259,13 +261,28 @@ class RequestArbitraries {
     const params = operation.parameters ?? [];
     const pathParams = params.filter((p) => p.in === 'path');
     const queryParams = params.filter((p) => p.in === 'query');
-    const pathArb = fc.tuple(...pathParams.map((p) => this.pathValue(p)));
-    const queryArb = this.query(queryParams);
-    const bodyArb = this.body(operation);
+    const hasBody = operation.requestBody?.content !== undefined;
+    // One place is hostile at a time (or none), so the rest of the request gets past validation and
+    // the hostile part reaches the code behind it.
+    const places: fc.WeightedArbitrary<'none' | 'path' | 'query' | 'body'>[] = [
+      { weight: 2, arbitrary: fc.constant('none') },
+      { weight: hasBody ? 2 : 1, arbitrary: fc.constant('body') },
+    ];
+    if (pathParams.length > 0) places.push({ weight: 1, arbitrary: fc.constant('path') });
+    if (queryParams.length > 0) places.push({ weight: 2, arbitrary: fc.constant('query') });
     const anonymous = secured
       ? fc.noBias(fc.integer({ min: 0, max: 999 })).map((n) => n < this.anonymousShare * 1000)
       : fc.constant(false);
-    return fc.tuple(pathArb, queryArb, bodyArb, anonymous).map(([pathValues, query, body, anon]) => {
+    const parts = fc
+      .oneof(...places)
+      .chain((place) =>
+        fc.tuple(
+          this.pathValues(pathParams, place === 'path'),
+          this.query(queryParams, place === 'query'),
+          this.body(operation, place === 'body'),
+        ),
+      );
+    return fc.tuple(parts, anonymous).map(([[pathValues, query, body], anon]) => {
       let url = path;
       pathParams.forEach((p, i) => {
         url = url.replace(`{${p.name}}`, pathValues[i]!.text);
@@ -289,50 +306,57 @@ class RequestArbitraries {
 
   // ---- path and query ----
 
-  private pathValue(param: Parameter): fc.Arbitrary<{ text: string; tags: string[] }> {
+  /** Valid path parameters, or all valid but one. */
+  private pathValues(params: Parameter[], hostile: boolean): fc.Arbitrary<QueryText[]> {
+    if (params.length === 0) return fc.constant([]);
+    const values = (bad: number) => fc.tuple(...params.map((p, i) => this.pathValue(p, i === bad)));
+    return hostile ? fc.nat({ max: params.length - 1 }).chain(values) : values(-1);
+  }
+
+  private pathValue(param: Parameter, hostile: boolean): fc.Arbitrary<QueryText> {
     const schema = this.resolve(param.schema ?? {});
     const known = this.options.pathValues?.[param.name] ?? [];
-    const choices: fc.WeightedArbitrary<Tagged>[] = [
-      { weight: 3, arbitrary: this.valid(schema).map(tagged([])) },
-      { weight: 4, arbitrary: this.hostileScalarText(schema) },
-    ];
-    if (known.length > 0) choices.push({ weight: 6, arbitrary: fc.constantFrom(...known).map(tagged([])) });
+    const choices: fc.WeightedArbitrary<Tagged>[] = hostile
+      ? [{ weight: 1, arbitrary: this.hostileScalarText(schema) }]
+      : [{ weight: 1, arbitrary: this.valid(schema).map(tagged([])) }];
+    if (!hostile && known.length > 0) {
+      choices.push({ weight: 4, arbitrary: fc.constantFrom(...known).map(tagged([])) });
+    }
     return fc.oneof(...choices).map(({ value, tags }) => {
       if (value instanceof RawJson) return { text: value.text, tags };
       return { text: encodeComponent(scalarText(value)), tags };
     });
   }
 
-  private query(params: Parameter[]): fc.Arbitrary<{ text: string; tags: string[] }> {
-    if (params.length === 0) {
-      return fc.oneof(
-        { weight: 6, arbitrary: fc.constant<QueryText>({ text: '', tags: [] }) },
-        { weight: 1, arbitrary: fc.constant<QueryText>({ text: 'unexpected=1', tags: ['extra-field'] }) },
-      );
-    }
-    const entries = params.map((p) => {
+  /** A valid query (required parameters, some optional ones), or one with one thing wrong. */
+  private query(params: Parameter[], hostile: boolean): fc.Arbitrary<QueryText> {
+    const extra = fc.constant<QueryText>({ text: 'unexpected=1', tags: ['extra-field'] });
+    if (params.length === 0) return hostile ? extra : fc.constant<QueryText>({ text: '', tags: [] });
+    const entry = (p: Parameter, bad: boolean): fc.Arbitrary<Tagged | undefined> => {
       const schema = this.resolve(p.schema ?? {});
-      const value = fc.oneof(
-        { weight: 3, arbitrary: this.valid(schema).map(tagged([])) },
-        { weight: 2, arbitrary: this.hostileScalarText(schema) },
-        {
-          weight: 1,
-          arbitrary: fc
-            .tuple(this.valid(schema), this.valid(schema))
-            .map(([a, b]) => ({ value: [a, b], tags: ['repeated-parameter'] })),
-        },
-      );
-      // An optional parameter is often left out; a required one sometimes (its default or a 400).
-      const absent = fc.constant(undefined);
-      return p.required
-        ? fc.oneof({ weight: 9, arbitrary: value }, { weight: 1, arbitrary: absent })
-        : fc.oneof({ weight: 1, arbitrary: value }, { weight: 1, arbitrary: absent });
-    });
-    const extra = fc.oneof(
-      { weight: 8, arbitrary: fc.constant(undefined) },
-      { weight: 1, arbitrary: fc.constant('unexpected=1') },
-    );
-    return fc.tuple(fc.tuple(...entries), extra).map(([values, extraParam]) => {
+      const generated = this.valid(schema);
+      const valid = (isPlainString(schema) ? this.knownOr(p.name, generated) : generated).map(tagged([]));
+      if (!bad) return p.required ? valid : fc.option(valid, { nil: undefined, freq: 2 });
+      const choices: fc.Arbitrary<Tagged | undefined>[] = [
+        this.hostileScalarText(schema),
+        this.hostileScalarText(schema),
+        fc
+          .tuple(this.valid(schema), this.valid(schema))
+          .map(([a, b]) => ({ value: [a, b], tags: ['repeated-parameter'] })),
+      ];
+      // a required parameter left out: its default, or a 400
+      if (p.required) choices.push(fc.constant(undefined));
+      return fc.oneof(...choices);
+    };
+    const entries = (bad: number) => fc.tuple(...params.map((p, i) => entry(p, i === bad)));
+    const chosen = hostile ? fc.nat({ max: params.length }).chain(entries) : entries(-1);
+    const withExtra = hostile
+      ? fc.tuple(
+          chosen,
+          fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+        )
+      : fc.tuple(chosen, fc.constant(false));
+    return withExtra.map(([values, extraParam]) => {
       const parts: string[] = [];
       const tags: string[] = [];
       values.forEach((entry, i) => {
@@ -351,11 +375,18 @@ class RequestArbitraries {
         }
       });
       if (extraParam) {
-        parts.push(extraParam);
+        parts.push('unexpected=1');
         tags.push('extra-field');
       }
       return { text: parts.join('&'), tags };
     });
+  }
+
+  /** Values that exist (knownValues) for a field or parameter of that name, or else generated ones. */
+  private knownOr(name: string, generated: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
+    const known = this.options.knownValues?.[name] ?? [];
+    if (known.length === 0) return generated;
+    return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: generated });
   }
 
   /** Hostile values for a parameter (a string on the wire). RawJson here holds raw percent-encoded text. */
@@ -389,9 +420,7 @@ class RequestArbitraries {
 
   // ---- body ----
 
-  private body(
-    operation: Operation,
-  ): fc.Arbitrary<{ payload: string | Buffer | undefined; headers: Record<string, string>; tags: string[] }> {
+  private body(operation: Operation, hostile: boolean): fc.Arbitrary<Body> {
     const content = operation.requestBody?.content ?? {};
     const json = content['application/json'];
     if (json) {
@@ -399,32 +428,29 @@ class RequestArbitraries {
       const bases = [this.valid(schema)];
       if (json.example !== undefined) bases.push(fc.constant(json.example));
       const base = fc.oneof(...bases);
-      const value = fc.oneof(
-        { weight: 2, arbitrary: base.map(tagged(['valid'])) },
-        { weight: 5, arbitrary: base.chain((v) => this.mutate(schema, v, 0)) },
-        { weight: 1, arbitrary: this.hostileLeaf(schema) },
+      const asJson = (arb: fc.Arbitrary<Tagged>) =>
+        arb.map(({ value, tags }) => ({
+          payload: jsonText(value) as string | Buffer | undefined,
+          headers: { 'content-type': 'application/json' } as Record<string, string>,
+          tags,
+        }));
+      if (!hostile) return asJson(base.map(tagged(['valid'])));
+      return fc.oneof(
+        { weight: 10, arbitrary: asJson(base.chain((v) => this.mutate(schema, v, 0))) },
+        { weight: 2, arbitrary: asJson(this.hostileLeaf(schema)) },
+        { weight: 1, arbitrary: brokenJsonBodies },
       );
-      const sendJson = value.map(({ value, tags }) => ({
-        payload: jsonText(value) as string | Buffer | undefined,
-        headers: { 'content-type': 'application/json' } as Record<string, string>,
-        tags,
-      }));
-      return fc.oneof({ weight: 12, arbitrary: sendJson }, { weight: 1, arbitrary: brokenJsonBodies });
     }
-    const multipart = content['multipart/form-data'];
-    if (multipart) return multipartBodies;
-    // No body declared: usually none, sometimes one anyway.
+    if (content['multipart/form-data']) return multipartBodies(hostile);
+    // No body declared: none, or (hostile) one anyway.
+    if (!hostile) return fc.constant<Body>({ payload: undefined, headers: {}, tags: [] });
     return fc.oneof(
-      { weight: 6, arbitrary: fc.constant<Body>({ payload: undefined, headers: {}, tags: [] }) },
-      { weight: 1, arbitrary: brokenJsonBodies },
-      {
-        weight: 1,
-        arbitrary: fc.constant<Body>({
-          payload: '{"unexpected":true}',
-          headers: { 'content-type': 'application/json' },
-          tags: ['unexpected-body'],
-        }),
-      },
+      brokenJsonBodies,
+      fc.constant<Body>({
+        payload: '{"unexpected":true}',
+        headers: { 'content-type': 'application/json' },
+        tags: ['unexpected-body'],
+      }),
     );
   }
 
@@ -641,7 +667,10 @@ class RequestArbitraries {
     const properties = (schema['properties'] ?? {}) as Record<string, Schema>;
     const required = ((schema['required'] ?? []) as string[]).filter((k) => k in properties);
     const model: Record<string, fc.Arbitrary<unknown>> = {};
-    for (const [key, sub] of Object.entries(properties)) model[key] = this.valid(sub, depth + 1);
+    for (const [key, sub] of Object.entries(properties)) {
+      const generated = this.valid(sub, depth + 1);
+      model[key] = isPlainString(this.resolve(sub)) ? this.knownOr(key, generated) : generated;
+    }
     const record = fc.record(model, { requiredKeys: required });
     const additional = schema['additionalProperties'];
     if (Object.keys(properties).length === 0 && additional !== false) {
@@ -763,6 +792,11 @@ function typeOf(schema: Schema): string | undefined {
   return undefined;
 }
 
+/** A string with no enum or format: an id or a name, where a value that exists fits. */
+function isPlainString(schema: Schema): boolean {
+  return schema['type'] === 'string' && !('enum' in schema) && !('format' in schema) && !('const' in schema);
+}
+
 function jsonType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
@@ -841,69 +875,67 @@ function multipartText(boundary: string, parts: Part[]): Buffer {
   return Buffer.concat(chunks);
 }
 
-const multipartBodies = fc
-  .tuple(
-    fc.constantFrom(
-      'valid',
-      'truncated-multipart',
-      'two-files',
-      'no-file',
-      'wrong-field',
-      'empty-file',
-      'hostile-filename',
-      'not-a-certificate',
-      'missing-boundary',
-      'json-instead',
-    ),
-    fc.uint8Array({ maxLength: 256 }),
-    fc.double({ min: 0.05, max: 0.95, noNaN: true }),
-    fc.constantFrom(PDF, PNG),
-  )
-  .map(([kind, bytes, cut, magic]) => {
-    const boundary = 'fuzzBoundary7MA4YWxkTrZu0gW';
-    const file = Buffer.concat([magic, Buffer.from(bytes)]);
-    const headers = { 'content-type': `multipart/form-data; boundary=${boundary}` };
-    const valid: Part = { name: 'file', filename: 'cert.pdf', type: 'application/pdf', data: file };
-    const bodies: Record<string, () => { payload: Buffer | string; headers: Record<string, string> }> = {
-      valid: () => ({ payload: multipartText(boundary, [valid]), headers }),
-      'truncated-multipart': () => {
-        const whole = multipartText(boundary, [valid]);
-        return { payload: whole.subarray(0, Math.max(1, Math.floor(whole.length * cut))), headers };
-      },
-      'two-files': () => ({
-        payload: multipartText(boundary, [valid, { ...valid, filename: 'second.pdf' }]),
-        headers,
-      }),
-      'no-file': () => ({ payload: multipartText(boundary, []), headers }),
-      'wrong-field': () => ({
-        payload: multipartText(boundary, [{ ...valid, name: 'certificate' }]),
-        headers,
-      }),
-      'empty-file': () => ({
-        payload: multipartText(boundary, [{ ...valid, data: Buffer.alloc(0) }]),
-        headers,
-      }),
-      'hostile-filename': () => ({
-        payload: multipartText(boundary, [{ ...valid, filename: `../../a\u0000${'é'.repeat(300)}.pdf` }]),
-        headers,
-      }),
-      'not-a-certificate': () => ({
-        payload: multipartText(boundary, [{ ...valid, data: Buffer.from(bytes) }]),
-        headers,
-      }),
-      'missing-boundary': () => ({
-        payload: multipartText(boundary, [valid]),
-        headers: { 'content-type': 'multipart/form-data' },
-      }),
-      'json-instead': () => ({ payload: '{"file":"x"}', headers: { 'content-type': 'application/json' } }),
-    };
-    const body = bodies[kind]!();
-    return { ...body, tags: kind === 'valid' ? ['valid'] : [kind] };
-  }) as fc.Arbitrary<{
-  payload: string | Buffer | undefined;
-  headers: Record<string, string>;
-  tags: string[];
-}>;
+const multipartBodies = (hostile: boolean): fc.Arbitrary<Body> =>
+  fc
+    .tuple(
+      hostile
+        ? fc.constantFrom(
+            'truncated-multipart',
+            'two-files',
+            'no-file',
+            'wrong-field',
+            'empty-file',
+            'hostile-filename',
+            'not-a-certificate',
+            'missing-boundary',
+            'json-instead',
+          )
+        : fc.constant('valid'),
+      fc.uint8Array({ maxLength: 256 }),
+      fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+      fc.constantFrom(PDF, PNG),
+    )
+    .map(([kind, bytes, cut, magic]) => {
+      const boundary = 'fuzzBoundary7MA4YWxkTrZu0gW';
+      const file = Buffer.concat([magic, Buffer.from(bytes)]);
+      const headers = { 'content-type': `multipart/form-data; boundary=${boundary}` };
+      const valid: Part = { name: 'file', filename: 'cert.pdf', type: 'application/pdf', data: file };
+      const bodies: Record<string, () => { payload: Buffer | string; headers: Record<string, string> }> = {
+        valid: () => ({ payload: multipartText(boundary, [valid]), headers }),
+        'truncated-multipart': () => {
+          const whole = multipartText(boundary, [valid]);
+          return { payload: whole.subarray(0, Math.max(1, Math.floor(whole.length * cut))), headers };
+        },
+        'two-files': () => ({
+          payload: multipartText(boundary, [valid, { ...valid, filename: 'second.pdf' }]),
+          headers,
+        }),
+        'no-file': () => ({ payload: multipartText(boundary, []), headers }),
+        'wrong-field': () => ({
+          payload: multipartText(boundary, [{ ...valid, name: 'certificate' }]),
+          headers,
+        }),
+        'empty-file': () => ({
+          payload: multipartText(boundary, [{ ...valid, data: Buffer.alloc(0) }]),
+          headers,
+        }),
+        'hostile-filename': () => ({
+          payload: multipartText(boundary, [{ ...valid, filename: `../../a\u0000${'é'.repeat(300)}.pdf` }]),
+          headers,
+        }),
+        'not-a-certificate': () => ({
+          payload: multipartText(boundary, [{ ...valid, data: Buffer.from(bytes) }]),
+          headers,
+        }),
+        'missing-boundary': () => ({
+          payload: multipartText(boundary, [valid]),
+          headers: { 'content-type': 'multipart/form-data' },
+        }),
+        'json-instead': () => ({ payload: '{"file":"x"}', headers: { 'content-type': 'application/json' } }),
+      };
+      const body = bodies[kind]!();
+      return { ...body, tags: kind === 'valid' ? ['valid'] : [kind] };
+    });
 
 // ---------- classification ----------
 
@@ -954,7 +986,10 @@ export interface FuzzReport {
   failures: FuzzFailure[];
   /** Failures no known-failures entry covers: these fail the run. */
   unknown: FuzzFailure[];
+  /** Responses by status. */
   statuses: Record<string, number>;
+  /** Operations no request got a 2xx from: the run did not get past their validation or lookups. */
+  neverSucceeded: string[];
 }
 
 /** What the runner needs of a Fastify app. */
@@ -1011,7 +1046,14 @@ export async function runFuzz(
   operations: FuzzOperation[],
   options: FuzzRunOptions,
 ): Promise<FuzzReport> {
-  const report: FuzzReport = { operations: 0, requests: 0, failures: [], unknown: [], statuses: {} };
+  const report: FuzzReport = {
+    operations: 0,
+    requests: 0,
+    failures: [],
+    unknown: [],
+    statuses: {},
+    neverSucceeded: [],
+  };
   const ordered = [...operations]
     .filter((o) => !options.only || options.only.includes(o.operationId))
     .sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
@@ -1023,26 +1065,35 @@ export async function runFuzz(
       numRuns: options.runs,
       seed: seedFor(options.seed, operation.operationId),
     });
+    let succeeded = false;
     for (const request of requests) {
       report.requests++;
       const headers = {
         ...request.headers,
         ...(request.authenticated ? await options.credentials(request) : {}),
       };
-      const res = await app.inject({
-        method: request.method,
-        url: request.url,
-        headers,
-        ...(request.payload !== undefined ? { payload: request.payload } : {}),
-        // A different client address per request, so per-client throttles see many clients.
-        remoteAddress: `10.77.${(client >> 8) & 255}.${client++ & 255}`,
-      });
-      const statusClass = `${String(res.statusCode)[0]}xx`;
-      report.statuses[statusClass] = (report.statuses[statusClass] ?? 0) + 1;
+      let res: { statusCode: number; headers: Record<string, unknown>; body: string };
+      try {
+        res = await app.inject({
+          method: request.method,
+          url: request.url,
+          headers,
+          ...(request.payload !== undefined ? { payload: request.payload } : {}),
+          // A different client address per request, so per-client throttles see many clients.
+          remoteAddress: `10.77.${(client >> 8) & 255}.${client++ & 255}`,
+        });
+      } catch (err) {
+        // A response cut off mid-stream (status 0 here): the client got no complete answer.
+        res = { statusCode: 0, headers: {}, body: `no complete response: ${(err as Error).message}` };
+      }
+      const status = String(res.statusCode);
+      report.statuses[status] = (report.statuses[status] ?? 0) + 1;
+      if (res.statusCode < 300) succeeded = true;
       const reasons: string[] = [];
-      if (res.statusCode >= 500 && res.statusCode !== 503) reasons.push(`status ${res.statusCode}`);
+      if (res.statusCode === 0) reasons.push(res.body);
+      else if (res.statusCode >= 500 && res.statusCode !== 503) reasons.push(`status ${res.statusCode}`);
       const route = matchRoute(document, request.method, request.url.split('?')[0]!);
-      if (route) {
+      if (route && res.statusCode !== 0) {
         const contentType = res.headers['content-type'];
         reasons.push(
           ...options.check({
@@ -1077,6 +1128,7 @@ export async function runFuzz(
       else report.unknown.push(failure);
       report.failures.push(failure);
     }
+    if (!succeeded) report.neverSucceeded.push(operation.operationId);
   }
   return report;
 }
@@ -1119,6 +1171,11 @@ export function summarise(name: string, report: FuzzReport): string {
     `fuzz ${name}: ${report.operations} operations, ${report.requests} requests, ${report.failures.length} failures (${report.unknown.length} not in the known list); statuses ${JSON.stringify(report.statuses)}`,
     ...[...groups].map(([k, n]) => `  ${n} x ${k}`),
   ];
+  if (report.neverSucceeded.length > 0) {
+    lines.push(
+      `  no 2xx from ${report.neverSucceeded.length} operations: ${report.neverSucceeded.join(', ')}`,
+    );
+  }
   return lines.join('\n');
 }
 
