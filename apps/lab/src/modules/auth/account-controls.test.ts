@@ -43,6 +43,8 @@ describe('login throttle (per client address and per account)', () => {
     expect(Number(throttled!.headers['retry-after'])).toBeGreaterThan(0);
     expect(throttled!.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(throttled!.json().type).toBe('/problems/rate-limited');
+    const metrics = (await lab.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/polymorph_auth_logins_total\{result="throttled"\} [1-9]/);
     // Another address is not affected; the window ends.
     expect(
       (await login({ email: 'spray-x@lab.test', password: 'Guess-Number-One-1' }, '203.0.113.8')).statusCode,

@@ -48,6 +48,7 @@ export const authRoutes: LabRoutes<{ auth: AuthService }> = async (app, { auth }
         rateLimit: {
           max: auth.loginThrottle.perAddress,
           timeWindow: auth.loginThrottle.windowSeconds * 1000,
+          onExceeded: () => auth.countThrottledLogin(),
         },
       },
       schema: {

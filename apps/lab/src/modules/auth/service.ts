@@ -156,6 +156,11 @@ export class AuthService implements Reauthenticator, PasswordStore {
     );
   }
 
+  /** A login refused by the per-address limiter, counted with the others by result. */
+  countThrottledLogin(): void {
+    this.metrics.logins.inc({ result: 'throttled' });
+  }
+
   /** Restrictions from the same rule the route guard applies on every request. */
   private async restrictions(tx: LabTx, email: string, now: Date): Promise<Restriction[]> {
     const [row] = await queryRows<{
@@ -297,7 +302,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
     const email = normalizeEmail(input.email);
     const attempt = this.accountThrottle.take(email);
     if (!attempt.allowed) {
-      this.metrics.logins.inc({ result: 'throttled' });
+      this.countThrottledLogin();
       throw new LoginThrottled(attempt.retryAfterSeconds, loginThrottledDetail(attempt.retryAfterSeconds));
     }
     const outcome = await this.uow.write(async (tx, append) => {
