@@ -43,6 +43,7 @@ export type AppConfig = Pick<
   | 'lockoutMinutes'
   | 'passwordMaxAgeDays'
   | 'auditCheckpointInterval'
+  | 'auditCheckpointSeconds'
 >;
 
 export interface AppDeps {
@@ -100,7 +101,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const registry = new Registry();
   const metrics = createLabMetrics(registry, limsGaugeSource(database.db));
-  const audit = new AuditTrail(database, secrets.signingKey, config.auditCheckpointInterval, metrics);
+  const audit = new AuditTrail(database, secrets.signingKey, config.auditCheckpointInterval, metrics, {
+    checkpointSeconds: config.auditCheckpointSeconds,
+  });
+  app.addHook('onClose', async () => audit.stop());
   const uow = new UnitOfWork(database, audit);
   const tokens = { key: secrets.tokenKey, issuer: TOKEN_ISSUER, audience: TOKEN_ISSUER };
   const kernel: ModuleKernel = {

@@ -21,6 +21,7 @@ export const TEST_CONFIG: AppConfig = {
   lockoutMinutes: 30,
   passwordMaxAgeDays: 0,
   auditCheckpointInterval: 1000,
+  auditCheckpointSeconds: 300,
 };
 
 export interface TestLab {

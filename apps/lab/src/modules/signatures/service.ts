@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
@@ -259,6 +260,10 @@ export class SignatureService implements RecordSigning {
         sql`SELECT ${SIGNATURE_COLUMNS} FROM electronic_signatures
              WHERE record_type = ${recordType} AND record_id = ${recordId} ORDER BY signed_at, id`,
       );
+      const keys = await this.publicKeys(
+        tx,
+        rows.map((r) => r.key_id),
+      );
       return rows.map((r) => {
         const { id, ...signed } = r;
         return {
@@ -266,11 +271,29 @@ export class SignatureService implements RecordSigning {
           ...signed,
           manifestation: formatManifestation(signed),
           current: isSignatureCurrent(signed, record.content),
-          signature_valid:
-            signed.key_id === this.key.keyId && verifyManifestSignature(signed, this.key.publicKey),
+          signature_valid: verifyWith(keys.get(signed.key_id), signed),
         };
       });
     });
+  }
+
+  /**
+   * The server keys that signed these signatures: the current one, and earlier ones as registered in
+   * signing_keys when they signed (a key rotation keeps older signatures verifiable).
+   */
+  private async publicKeys(tx: LabTx, keyIds: string[]): Promise<Map<string, KeyObject>> {
+    const keys = new Map<string, KeyObject>([[this.key.keyId, this.key.publicKey]]);
+    const others = [...new Set(keyIds)].filter((id) => !keys.has(id));
+    if (others.length === 0) return keys;
+    const rows = await queryRows<{ key_id: string; public_key_pem: string }>(
+      tx,
+      sql`SELECT key_id, public_key_pem FROM signing_keys WHERE key_id IN (${sql.join(
+        others.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
+    for (const row of rows) keys.set(row.key_id, createPublicKey(row.public_key_pem));
+    return keys;
   }
 
   /** Every signature, for the offline export. */
@@ -315,4 +338,9 @@ function duplicateSignature(input: SignInput, existingId: string | null): HttpPr
     'Duplicate signature',
     `You already signed this ${input.record_type}, as it is now, with meaning ${input.meaning} in this session${existingId ? ` (signature ${existingId})` : ''}`,
   );
+}
+
+/** A manifest's server signature checked with the key named by its key id; false for an unknown key. */
+function verifyWith(key: KeyObject | undefined, signed: SignedManifest): boolean {
+  return key !== undefined && verifyManifestSignature(signed, key);
 }
