@@ -44,6 +44,10 @@ export type AppConfig = Pick<
   | 'passwordMaxAgeDays'
   | 'auditCheckpointInterval'
   | 'auditCheckpointSeconds'
+  | 'sessionIdleMinutes'
+  | 'loginMaxPerAddress'
+  | 'loginMaxPerAccount'
+  | 'loginWindowSeconds'
 >;
 
 export interface AppDeps {
@@ -122,6 +126,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         maxAgeDays: config.passwordMaxAgeDays > 0 ? config.passwordMaxAgeDays : null,
       },
       totpIssuer: 'POLYMORPH-LITE',
+      sessionIdleMinutes: config.sessionIdleMinutes,
+      loginThrottle: {
+        perAddress: config.loginMaxPerAddress,
+        perAccount: config.loginMaxPerAccount,
+        windowSeconds: config.loginWindowSeconds,
+      },
     },
     dataDir: deps.dataDir,
     sampleIdPattern: deps.sampleIdPattern,

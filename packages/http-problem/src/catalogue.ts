@@ -141,6 +141,13 @@ export const PROBLEM_CATALOGUE = [
       'Your password is older than the maximum age. Change it with `POST /auth/password`; until then only that route answers.',
   },
   {
+    slug: 'password-change-required',
+    status: 403,
+    title: 'Password change required',
+    description:
+      'An administrator set your password (account created or credentials reset). Choose your own with `POST /auth/password`; until then only that route answers.',
+  },
+  {
     slug: 'segregation-of-duties',
     status: 403,
     title: 'Segregation of duties',

@@ -51,7 +51,7 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource) {
     ),
     logins: new Counter({
       name: 'polymorph_auth_logins_total',
-      help: 'Login attempts by result (success, failure, locked, mfa_required)',
+      help: 'Login attempts by result (success, failure, locked, mfa_required, throttled)',
       labelNames: ['result'] as const,
       registers,
     }),

@@ -22,6 +22,10 @@ export const TEST_CONFIG: AppConfig = {
   passwordMaxAgeDays: 0,
   auditCheckpointInterval: 1000,
   auditCheckpointSeconds: 300,
+  sessionIdleMinutes: 30,
+  loginMaxPerAddress: 50,
+  loginMaxPerAccount: 10,
+  loginWindowSeconds: 60,
 };
 
 export interface TestLab {
