@@ -37,6 +37,27 @@ describe('values no route can store', () => {
     ]);
   });
 
+  it('names every unpaired surrogate, and takes a well-formed pair (an emoji)', async () => {
+    const body = '{"lone":"a\\ud800b","low":"\\udc00","pair":"\\ud83d\\ude00","list":["ok","x\\udbff"]}';
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things/1',
+      headers: { 'content-type': 'application/json' },
+      payload: body,
+    });
+    expect(res.statusCode).toBe(400);
+    const errors = res
+      .json()
+      .errors.map((e: { pointer: string; message: string }) => `${e.pointer} ${e.message}`);
+    expect(errors.sort()).toEqual([
+      '/list/1 must not contain an unpaired surrogate (not valid Unicode)',
+      '/lone must not contain an unpaired surrogate (not valid Unicode)',
+      '/low must not contain an unpaired surrogate (not valid Unicode)',
+    ]);
+    const emoji = await app.inject({ method: 'POST', url: '/things/1', payload: { pair: '\u{1F600}' } });
+    expect(emoji.statusCode).toBe(200);
+  });
+
   it(`refuses JSON nested more than ${MAX_JSON_DEPTH} deep, however deep, and takes ${MAX_JSON_DEPTH}`, async () => {
     const send = (payload: string) =>
       app.inject({

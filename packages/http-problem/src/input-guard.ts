@@ -45,8 +45,19 @@ const fieldOf = (part: FieldLocation, pointer: string) =>
 const isContainer = (v: unknown): v is object =>
   v !== null && typeof v === 'object' && (Array.isArray(v) || isPlainObject(v));
 
+// A UTF-16 surrogate without its pair is not a Unicode character: no database column or canonical
+// form (RFC 8785, behind the audit hash) can hold it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why this text cannot be stored, or null. */
+function unstorableText(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+  if (LONE_SURROGATE.test(text)) return 'must not contain an unpaired surrogate (not valid Unicode)';
+  return null;
+}
+
 /**
- * Every NUL character (in a value or a key) and the first place nesting goes deeper than
+ * Every NUL character or unpaired surrogate (in a value or a key) and the first place nesting goes deeper than
  * MAX_JSON_DEPTH, as field errors. Iterative, so the depth of the input cannot overflow this check;
  * only containers get a frame, so a large flat body costs one pass over its strings.
  */
@@ -56,13 +67,11 @@ export function unstorableFields(value: unknown, part: FieldLocation): FieldErro
     if (errors.length < MAX_REPORTED)
       errors.push({ field: fieldOf(part, pointer), in: part, pointer, message });
   };
-  const nul = (at: Frame | undefined, token: string | number, what = '') =>
-    report(
-      pointerOf({ value: undefined, token, parent: at, depth: 0 }),
-      `must not contain the NUL character (U+0000)${what}`,
-    );
+  const bad = (at: Frame | undefined, token: string | number, why: string, what = '') =>
+    report(pointerOf({ value: undefined, token, parent: at, depth: 0 }), `${why}${what}`);
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) report('', 'must not contain the NUL character (U+0000)');
+    const why = unstorableText(value);
+    if (why) report('', why);
     return errors;
   }
   if (!isContainer(value)) return errors;
@@ -70,7 +79,8 @@ export function unstorableFields(value: unknown, part: FieldLocation): FieldErro
   let tooDeep = false;
   const visit = (frame: Frame, token: string | number, item: unknown) => {
     if (typeof item === 'string') {
-      if (item.includes('\u0000')) nul(frame, token);
+      const why = unstorableText(item);
+      if (why) bad(frame, token, why);
     } else if (isContainer(item)) {
       if (frame.depth < MAX_JSON_DEPTH)
         stack.push({ value: item, token, parent: frame, depth: frame.depth + 1 });
@@ -90,7 +100,8 @@ export function unstorableFields(value: unknown, part: FieldLocation): FieldErro
       for (let i = 0; i < v.length; i++) visit(frame, i, v[i]);
     } else {
       for (const key of Object.keys(v)) {
-        if (key.includes('\u0000')) nul(frame, key, ' in its name');
+        const why = unstorableText(key);
+        if (why) bad(frame, key, why, ' in its name');
         else visit(frame, key, v[key]);
       }
     }
