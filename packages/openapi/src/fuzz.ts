@@ -1226,3 +1226,29 @@ export function unreportedViolations(violations: string[], report: FuzzReport): 
   const reported = new Set(report.failures.flatMap((f) => f.reasons));
   return [...new Set(violations)].filter((line) => !reported.has(line));
 }
+
+/**
+ * What a run prints: the summary, each failure outside the known list, and each known failure no request
+ * matched (its fix may have landed: delete the entry).
+ */
+export function formatFuzzReport(
+  name: string,
+  report: FuzzReport,
+  known: readonly KnownFailure[],
+  settings: { runs: number; seed: number },
+): string {
+  const lines = [`${summarise(name, report)}\n  runs per operation ${settings.runs}, seed ${settings.seed}`];
+  if (report.unknown.length > 0) {
+    lines.push(
+      `failures outside the known list:\n  ${report.unknown.slice(0, 60).map(describeFailure).join('\n  ')}`,
+    );
+  }
+  const seen = new Set(report.failures.flatMap((f) => (f.known ? [f.known] : [])));
+  const stale = known.filter((k) => !seen.has(k));
+  if (stale.length > 0) {
+    lines.push(
+      `known failures not seen in this run:\n  ${stale.map((k) => `${k.operationId} ${k.tag}`).join('\n  ')}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -6,12 +6,12 @@ import {
   collectValues,
   describeFailure,
   type FuzzReport,
+  formatFuzzReport,
   fuzzOperations,
   fuzzSettings,
   type KnownFailure,
   pathValuesFrom,
   runFuzz,
-  summarise,
   unreportedViolations,
 } from '@polymorph/openapi/fuzz';
 import type { OpenApiDocument } from '@polymorph/openapi/named-schemas';
@@ -142,22 +142,6 @@ async function closeAndCollectViolations(lab: TestLab): Promise<string[]> {
   }
 }
 
-function printReport(report: FuzzReport, database: string): void {
-  console.log(`${summarise(`lab on ${database}`, report)}\n  runs per operation ${runs}, seed ${seed}`);
-  if (report.unknown.length > 0) {
-    console.log(
-      `failures outside the known list:\n  ${report.unknown.slice(0, 60).map(describeFailure).join('\n  ')}`,
-    );
-  }
-  const seen = new Set(report.failures.flatMap((f) => (f.known ? [f.known] : [])));
-  const stale = KNOWN_FAILURES.filter((k) => !seen.has(k));
-  if (stale.length > 0) {
-    console.log(
-      `known failures not seen in this run:\n  ${stale.map((k) => `${k.operationId} ${k.tag}`).join('\n  ')}`,
-    );
-  }
-}
-
 describe('fuzzing every operation of the lab API', () => {
   it(
     'answers no 5xx and nothing outside its OpenAPI document',
@@ -199,7 +183,7 @@ describe('fuzzing every operation of the lab API', () => {
         throw err;
       }
       const database = process.env['TEST_DATABASE_URL'] ? 'PostgreSQL' : 'PGlite';
-      printReport(report, database);
+      console.log(formatFuzzReport(`lab on ${database}`, report, KNOWN_FAILURES, { runs, seed }));
       const unreported = unreportedViolations(await closeAndCollectViolations(lab), report);
       expect(report.operations).toBe(operations.length);
       expect(report.unknown.map(describeFailure)).toEqual([]);

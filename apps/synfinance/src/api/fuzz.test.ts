@@ -8,11 +8,11 @@ import path from 'node:path';
 import {
   describeFailure,
   type FuzzReport,
+  formatFuzzReport,
   fuzzOperations,
   fuzzSettings,
   type KnownFailure,
   runFuzz,
-  summarise,
   unreportedViolations,
 } from '@polymorph/openapi/fuzz';
 import type { OpenApiDocument } from '@polymorph/openapi/named-schemas';
@@ -78,22 +78,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function printReport(report: FuzzReport): void {
-  console.log(`${summarise('synfinance', report)}\n  runs per operation ${runs}, seed ${seed}`);
-  if (report.unknown.length > 0) {
-    console.log(
-      `failures outside the known list:\n  ${report.unknown.slice(0, 60).map(describeFailure).join('\n  ')}`,
-    );
-  }
-  const seen = new Set(report.failures.flatMap((f) => (f.known ? [f.known] : [])));
-  const stale = KNOWN_FAILURES.filter((k) => !seen.has(k));
-  if (stale.length > 0) {
-    console.log(
-      `known failures not seen in this run:\n  ${stale.map((k) => `${k.operationId} ${k.tag}`).join('\n  ')}`,
-    );
-  }
-}
-
 describe('fuzzing every operation of the SynFinance API', () => {
   it(
     'answers no 5xx and nothing outside its OpenAPI document',
@@ -119,7 +103,7 @@ describe('fuzzing every operation of the SynFinance API', () => {
       } finally {
         await api.app.close();
       }
-      printReport(report);
+      console.log(formatFuzzReport('synfinance', report, KNOWN_FAILURES, { runs, seed }));
       const unreported = unreportedViolations(api.contract.violations, report);
       expect(report.operations).toBeGreaterThanOrEqual(12);
       expect(report.unknown.map(describeFailure)).toEqual([]);
