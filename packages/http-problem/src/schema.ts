@@ -1,6 +1,6 @@
 // The problem body as one shared JSON Schema, for the OpenAPI documents and for Fastify's response
 // serializer, and the response entries that reference it.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { Type } from 'typebox';
 
 /** `$id` of the shared schema; `app.addSchema` makes it `#/components/schemas/Problem` in OpenAPI. */
@@ -147,3 +147,27 @@ export const componentRefResolver = {
     return componentName(json.$id);
   },
 };
+
+/**
+ * The error statuses request handling itself can answer on this route, whatever the route does: 500
+ * always, 400 where anything is parsed or validated, 413 and 415 where a body is read. Each app's
+ * route-contract hook adds its access statuses to these.
+ */
+export function requestHandlingStatuses(route: RouteOptions): number[] {
+  const schema = route.schema ?? {};
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const readsBody = methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH');
+  const statuses = [500];
+  if (readsBody || schema.querystring || schema.params || schema.headers) statuses.push(400);
+  if (readsBody) statuses.push(413, 415);
+  return statuses;
+}
+
+/** Adds these problem responses to the schema; a status the route declares itself keeps its own entry. */
+export function addProblemResponses(schema: FastifySchema, responses: Record<number, ProblemResponse>): void {
+  const declared = (schema.response ?? {}) as Record<string, unknown>;
+  const added: Record<number, ProblemResponse> = {};
+  for (const [status, response] of Object.entries(responses))
+    if (declared[status] === undefined) added[Number(status)] = response;
+  schema.response = { ...added, ...declared };
+}

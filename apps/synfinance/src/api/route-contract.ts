@@ -3,7 +3,11 @@
 // public routes), the admin key of model reload, request parsing and validation (400, 413, 415) and
 // the error handler (500). Errors a route raises itself (404, 409, 422, 503 ...) it declares with
 // `problemResponses`.
-import { problemResponses } from '@polymorph/http-problem/schema';
+import {
+  addProblemResponses,
+  problemResponses,
+  requestHandlingStatuses,
+} from '@polymorph/http-problem/schema';
 import type { RouteOptions } from 'fastify';
 
 declare module 'fastify' {
@@ -43,21 +47,15 @@ const RETRY_AFTER = {
 export function completeRouteContract(route: RouteOptions): void {
   const schema = route.schema ?? {};
   if (schema.hide) return;
-  const methods = Array.isArray(route.method) ? route.method : [route.method];
-  const readsBody = methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH');
-  const statuses: (number | Record<number, string>)[] = [500];
-  if (readsBody || schema.querystring || schema.params || schema.headers) statuses.push(400);
-  if (readsBody) statuses.push(413, 415);
+  const statuses: (number | Record<number, string>)[] = requestHandlingStatuses(route);
   const config = route.config ?? {};
   if (config.public === true) schema.security = [];
   else {
     statuses.push(STATUS_DESCRIPTIONS);
     schema.security = [config.adminKey ? { apiKey: [], adminKey: [] } : { apiKey: [] }];
   }
-  const declared = (schema.response ?? {}) as Record<string, unknown>;
   const completed = problemResponses(...statuses);
-  for (const status of Object.keys(declared)) delete completed[Number(status)];
   if (completed[429]) Object.assign(completed[429], { headers: RETRY_AFTER });
-  schema.response = { ...completed, ...declared };
+  addProblemResponses(schema, completed);
   route.schema = schema;
 }

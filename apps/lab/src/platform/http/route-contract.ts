@@ -1,5 +1,7 @@
 import {
+  addProblemResponses,
   type ProblemResponse,
+  requestHandlingStatuses,
   problemResponses as sharedProblemResponses,
 } from '@polymorph/http-problem/schema';
 import type { RouteOptions } from 'fastify';
@@ -30,19 +32,9 @@ export function problemResponses(...statuses: number[]): Record<number, ProblemR
 export function completeRouteContract(route: RouteOptions): void {
   const schema = route.schema ?? {};
   if (schema.hide) return;
-  const methods = Array.isArray(route.method) ? route.method : [route.method];
-  const readsBody = methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH');
-  const validates = readsBody || schema.querystring || schema.params || schema.headers;
-  const statuses = [500];
-  if (validates) statuses.push(400);
-  if (readsBody) statuses.push(413, 415);
-  const config = route.config ?? {};
-  if (config.public === true) schema.security = [];
+  const statuses = requestHandlingStatuses(route);
+  if (route.config?.public === true) schema.security = [];
   else statuses.push(401, 403);
-  const declared = (schema.response ?? {}) as Record<string, unknown>;
-  schema.response = {
-    ...problemResponses(...statuses.filter((s) => declared[s] === undefined)),
-    ...declared,
-  };
+  addProblemResponses(schema, problemResponses(...statuses));
   route.schema = schema;
 }
