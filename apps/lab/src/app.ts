@@ -22,7 +22,7 @@ import { type DeclaredRoute, registerRouteGuard } from './platform/access/route-
 import { AuditTrail } from './platform/audit/audit-trail.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
-import { registerProblemHandlers } from './platform/http/problem.ts';
+import { frameworkErrorHandler, registerProblemHandlers } from './platform/http/problem.ts';
 import { completeRouteContract } from './platform/http/route-contract.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { buildLabValidator } from './platform/http/validation.ts';
@@ -95,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     ...requestIdServerOptions(),
+    frameworkErrors: frameworkErrorHandler,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
     trustProxy: false,

@@ -76,6 +76,13 @@ export const PROBLEM_CATALOGUE = [
       'The `Content-Type` is not one the operation accepts. JSON operations take `application/json`; an upload takes what its OpenAPI `requestBody` lists (for example `multipart/form-data`). Resend with the right content type.',
   },
   {
+    slug: 'uri-too-long',
+    status: 414,
+    title: 'Path segment too long',
+    description:
+      'A path parameter (an identifier in the URL) is longer than the service accepts (100 characters). No identifier is that long: check the URL you built.',
+  },
+  {
     slug: 'rate-limited',
     status: 429,
     title: 'Too many requests',

@@ -106,6 +106,29 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
   return sendProblem(request, reply, { ...kind, status, detail: error.message });
 }
 
+// What the router refuses before any route runs, in words that do not echo the (possibly huge) path.
+const ROUTER_ERRORS: Record<string, { slug: ProblemSlug; detail: string }> = {
+  FST_ERR_BAD_URL: {
+    slug: 'bad-request',
+    detail: 'The path has a malformed percent-encoding (a "%" must be followed by two hexadecimal digits)',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    slug: 'uri-too-long',
+    detail: 'A path parameter is longer than 100 characters',
+  },
+};
+
+/**
+ * Fastify's `frameworkErrors` option (pass it to `Fastify()`): the router's own refusals leave as
+ * problem+json like every other error, instead of Fastify's JSON.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const known = error.code ? ROUTER_ERRORS[error.code] : undefined;
+  if (!known) return problemErrorHandler(error, request, reply);
+  const { status, title } = problemTypeOf(known.slug);
+  return sendProblem(request, reply, { slug: known.slug, title, status, detail: known.detail });
+}
+
 function problemNotFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   return sendProblem(request, reply, {
     ...STATUS_KINDS[404],

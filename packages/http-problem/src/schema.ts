@@ -87,6 +87,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflicts with the current state',
   413: 'Body too large',
+  414: 'A path parameter is too long',
   415: 'Unsupported content type',
   422: 'Unprocessable content',
   423: 'Locked',
@@ -148,17 +149,23 @@ export const componentRefResolver = {
   },
 };
 
+/** Methods whose body Fastify parses whether or not the route uses one (a DELETE with a form body is a 415). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /**
  * The error statuses request handling itself can answer on this route, whatever the route does: 500
- * always, 400 where anything is parsed or validated, 413 and 415 where a body is read. Each app's
- * route-contract hook adds its access statuses to these.
+ * always; 400 where anything is parsed or validated (a malformed percent-encoding in a path parameter
+ * too); 414 where a path parameter can exceed the router's limit; 413 and 415 where the method carries a
+ * body. Each app's route-contract hook adds its access statuses to these.
  */
 export function requestHandlingStatuses(route: RouteOptions): number[] {
   const schema = route.schema ?? {};
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  const readsBody = methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH');
+  const readsBody = methods.some((m) => BODY_METHODS.has(m));
+  const hasPathParams = schema.params !== undefined || route.url.includes(':');
   const statuses = [500];
-  if (readsBody || schema.querystring || schema.params || schema.headers) statuses.push(400);
+  if (readsBody || schema.querystring || hasPathParams || schema.headers) statuses.push(400);
+  if (hasPathParams) statuses.push(414);
   if (readsBody) statuses.push(413, 415);
   return statuses;
 }

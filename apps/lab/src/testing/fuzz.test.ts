@@ -24,61 +24,7 @@ import { type TestLab, testLab, userWithRole } from './lab-app.ts';
  * finding of issue 15 (section 1) and the cause. A failure outside this list fails the test. Empty the
  * list as the fixes land: an entry nothing matches any more is printed as stale.
  */
-export const KNOWN_FAILURES: KnownFailure[] = [
-  // Found by the fuzzer, not in the review. Fastify answers these itself, before any route runs.
-  {
-    operationId: '*',
-    tag: 'huge-string',
-    status: 414,
-    finding: 'new',
-    cause:
-      'a path parameter over 100 characters (Fastify maxParamLength) answers 414 FST_ERR_MAX_PARAM_LENGTH in Fastify JSON, not problem+json, and no operation declares 414',
-  },
-  {
-    operationId: '*',
-    tag: 'bad-encoding',
-    status: 400,
-    finding: 'new',
-    cause:
-      'a malformed percent-encoding in the path (%, %ZZ) answers 400 FST_ERR_BAD_URL in Fastify JSON, not problem+json',
-  },
-  {
-    operationId: '*',
-    tag: 'content-type',
-    status: 415,
-    finding: 'new',
-    cause:
-      'an operation that reads no body (DELETE, heartbeat) still parses one: a form body answers 415, which the contract hook declares only where a body is read',
-  },
-  // Finding 7, extreme numbers: "Infinity" or 1e400 in an integer query passes validation and reaches
-  // SQL as LIMIT/OFFSET/depth/days ("invalid input syntax for type bigint").
-  ...[
-    'listUsers',
-    'listSamples',
-    'getSampleLineage',
-    'getSampleHistory',
-    'listProjects',
-    'listProjectsUnderSamples',
-    'listBatches',
-    'listBatchesUnderSamples',
-    'listContainers',
-    'listContainersUnderSamples',
-    'listVendors',
-    'listInventoryItems',
-    'listLots',
-    'listExpiringLots',
-    'listDevices',
-    'listUpcomingCalibrations',
-    'listAuditEvents',
-  ].map((operationId) => ({
-    operationId,
-    tag: 'extreme-number',
-    status: 500,
-    finding: 7,
-    cause:
-      'Infinity or 1e400 in an integer query parameter passes validation and fails in SQL (also 1e12 and 2^63)',
-  })),
-];
+export const KNOWN_FAILURES: KnownFailure[] = [];
 
 const { runs, seed } = fuzzSettings(process.env);
 

@@ -357,3 +357,55 @@ describe('certificate uploads take exactly one whole file', () => {
     expect(res.json().has_certificate).toBe(true);
   });
 });
+
+describe("the router's own refusals are problem+json, declared on every operation they can reach", () => {
+  type Operation = { responses: Record<string, unknown> };
+  const operation = async (path: string, method: string): Promise<Operation | undefined> => {
+    const doc: { paths: Record<string, Record<string, Operation>> } = (
+      await lab.app.inject({ method: 'GET', url: '/openapi.json' })
+    ).json();
+    return doc.paths[path]?.[method];
+  };
+
+  it('a path parameter over 100 characters is a 414 uri-too-long', async () => {
+    const res = await lab.app.inject({
+      method: 'GET',
+      url: `/api/samples/${'S'.repeat(101)}`,
+      headers: auth,
+    });
+    expect(res.statusCode).toBe(414);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ type: '/problems/uri-too-long', status: 414 });
+    expect(res.body.length).toBeLessThan(400); // the path is not echoed in the detail
+    expect((await operation('/api/samples/{sampleId}', 'get'))?.responses['414']).toBeDefined();
+  });
+
+  it('a malformed percent-encoding in a path parameter is a 400 bad-request', async () => {
+    const res = await lab.app.inject({ method: 'GET', url: '/api/samples/S-%ZZ', headers: auth });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ type: '/problems/bad-request', status: 400 });
+  });
+
+  it('a number in the query must be finite: Infinity and 1e400 are 400s naming the parameter', async () => {
+    for (const query of ['limit=Infinity', 'offset=1e400', 'limit=-Infinity']) {
+      const res = await lab.app.inject({ method: 'GET', url: `/api/samples?${query}`, headers: auth });
+      expect(res.statusCode, query).toBe(400);
+      const name = query.split('=')[0];
+      expect(res.json().errors).toEqual([
+        expect.objectContaining({ in: 'query', pointer: `/${name}`, message: 'must be a finite number' }),
+      ]);
+    }
+  });
+
+  it('a DELETE sent a form body is a declared 415', async () => {
+    const res = await lab.app.inject({
+      method: 'DELETE',
+      url: '/api/samples/S-1',
+      headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'a=1',
+    });
+    expect(res.statusCode).toBe(415);
+    expect((await operation('/api/samples/{sampleId}', 'delete'))?.responses['415']).toBeDefined();
+  });
+});

@@ -154,6 +154,31 @@ describe('SynFinance API', () => {
     ]);
   });
 
+  it('a number written as text must be finite: "-Infinity" as a seed is a 400, not a cut stream', async () => {
+    const { app } = await start();
+    for (const seed of ['-Infinity', 'Infinity', '1e400']) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/transactions/generate',
+        payload: { count: 5, seed, format: 'csv' },
+      });
+      const p = expectProblem(r, 400, '/problems/validation-error');
+      expect(p['errors']).toEqual([
+        expect.objectContaining({ field: 'body.seed', message: 'must be a finite number' }),
+      ]);
+    }
+  });
+
+  it("the router's own refusals are problems: a 414 for a path parameter over 100 characters, a 400 for bad percent-encoding", async () => {
+    const { app } = await start();
+    expectProblem(
+      await app.inject({ method: 'GET', url: `/problems/${'x'.repeat(101)}` }),
+      414,
+      '/problems/uri-too-long',
+    );
+    expectProblem(await app.inject({ method: 'GET', url: '/problems/%ZZ' }), 400, '/problems/bad-request');
+  });
+
   it('malformed JSON is a 400 problem, wrong content type 415, over-limit body 413', async () => {
     const { app } = await start();
     const malformed = await app.inject({

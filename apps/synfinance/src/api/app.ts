@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type ProblemSlug, problemTypeOf } from '@polymorph/http-problem/catalogue';
-import { registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
+import { frameworkErrorHandler, registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
 import { problemPagesPlugin } from '@polymorph/http-problem/pages';
 import { componentRefResolver, registerProblemSchema } from '@polymorph/http-problem/schema';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
@@ -28,6 +28,7 @@ import { GeneratedBatchMonitor } from './generation-quality.ts';
 import { completeRouteContract, SECURITY_SCHEMES } from './route-contract.ts';
 import { Health, Readiness } from './schemas.ts';
 import { type ApiState, transactionRoutes } from './transaction-routes.ts';
+import { buildApiValidator } from './validation.ts';
 
 export type { ApiState } from './transaction-routes.ts';
 
@@ -78,8 +79,10 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
   const app = Fastify({
     logger: opts.logger ? { serializers: logSerializers } : false,
     ...requestIdServerOptions(),
+    frameworkErrors: frameworkErrorHandler,
     // every bad field is listed, and a field the schema does not allow is refused rather than dropped
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: buildApiValidator } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerProblemHandlers(app);
   registerProblemSchema(app);

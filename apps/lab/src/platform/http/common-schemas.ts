@@ -52,7 +52,8 @@ export const Decimal = (
   options: { minimum?: number; exclusiveMinimum?: number; description?: string; not?: object } = {},
 ) =>
   Type.Number({
-    exclusiveMinimum: -1e12,
+    // One lower bound: a `minimum` replaces the column's (OpenAPI linters flag both on one schema).
+    ...(options.minimum === undefined ? { exclusiveMinimum: -1e12 } : {}),
     exclusiveMaximum: 1e12,
     ...options,
     format: NUMERIC_18_6,

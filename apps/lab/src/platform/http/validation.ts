@@ -1,8 +1,9 @@
 // How request schemas are compiled: Fastify's own Ajv compiler, with two differences. Bodies are JSON,
 // so their types are taken as sent ("5" is not a number); query strings, paths and headers are text,
 // so their numbers and booleans are still read from it. And decimal columns have a format that refuses
-// digits the column would silently round away.
+// digits the column would silently round away. A text part's number must also be finite (finite-numbers.ts).
 import AjvCompiler, { type Ajv, type BuildCompilerFromPool } from '@fastify/ajv-compiler';
+import { refuseNonFiniteNumbers } from '@polymorph/http-problem/finite-numbers';
 import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
 
 /** The `format` of a number stored in a PostgreSQL `numeric(18,6)` column: at most 6 decimal places. */
@@ -43,6 +44,7 @@ export const buildLabValidator = (() => {
     const json = { ...text, customOptions: { ...options.customOptions, coerceTypes: false } } as PoolOptions;
     const coercing = pool(externalSchemas, text) as unknown as Compile;
     const exact = pool(externalSchemas, json) as unknown as Compile;
-    return ((route: RouteSchema) => (route.httpPart === 'body' ? exact : coercing)(route)) as never;
+    return ((route: RouteSchema) =>
+      route.httpPart === 'body' ? exact(route) : refuseNonFiniteNumbers(coercing(route))) as never;
   }) satisfies BuildCompilerFromPool;
 })();
