@@ -398,6 +398,41 @@ describe("the router's own refusals are problem+json, declared on every operatio
     }
   });
 
+  it('every integer a request can carry has a maximum that a bigint column holds', async () => {
+    // An unbounded integer lets 1e308 (an integer to JSON Schema) through to SQL, which refuses it: 500.
+    type Schema = { type?: string; maximum?: number; properties?: Record<string, Schema>; items?: Schema };
+    type Parameter = { name: string; in: string; schema: Schema };
+    type Op = { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } };
+    const doc: { paths: Record<string, Record<string, Op>> } = (
+      await lab.app.inject({ method: 'GET', url: '/openapi.json' })
+    ).json();
+    const unbounded: string[] = [];
+    const walk = (schema: Schema | undefined, where: string): void => {
+      if (!schema) return;
+      if (schema.type === 'integer' && !(schema.maximum !== undefined && schema.maximum <= 2 ** 63)) {
+        unbounded.push(where);
+      }
+      for (const [name, child] of Object.entries(schema.properties ?? {})) walk(child, `${where}.${name}`);
+      walk(schema.items, `${where}[]`);
+    };
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        for (const p of op.parameters ?? []) walk(p.schema, `${method} ${path} ${p.in}.${p.name}`);
+        for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) {
+          walk(media.schema, `${method} ${path} body(${type})`);
+        }
+      }
+    }
+    expect(unbounded).toEqual([]);
+    const res = await lab.app.inject({
+      method: 'GET',
+      url: '/api/compliance/audit?cursor=1e308',
+      headers: auth,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([expect.objectContaining({ in: 'query', pointer: '/cursor' })]);
+  });
+
   it('a DELETE sent a form body is a declared 415', async () => {
     const res = await lab.app.inject({
       method: 'DELETE',

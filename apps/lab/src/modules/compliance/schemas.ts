@@ -30,7 +30,13 @@ export const AuditQuery = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or after' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'Events before' })),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  cursor: Type.Optional(Type.Integer({ minimum: 0, description: 'The last seq of the previous page' })),
+  cursor: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'The last seq of the previous page',
+    }),
+  ),
 });
 export type AuditQuery = Static<typeof AuditQuery>;
 
