@@ -119,7 +119,11 @@ export const SECRET_VARIABLES = ['DATABASE_URL', 'POLYMORPH_JWT_SECRET'] as cons
 
 /** Reads and validates the whole configuration once, at start. */
 export function loadConfig(processEnv: Env = process.env): LabConfig {
-  const env = withSecretFiles(processEnv, SECRET_VARIABLES, (name, message) => new ConfigError(name, message));
+  const env = withSecretFiles(
+    processEnv,
+    SECRET_VARIABLES,
+    (name, message) => new ConfigError(name, message),
+  );
   const host = env['POLYMORPH_HOST'] || '127.0.0.1';
   if (/\s/.test(host))
     throw new ConfigError('POLYMORPH_HOST', `must be a host name or IP address (got "${host}")`);

@@ -97,7 +97,11 @@ export const SECRET_VARIABLES = ['SYNFINANCE_API_KEYS', 'SYNFINANCE_ADMIN_API_KE
 
 /** Reads and validates every SYNFINANCE_* setting of the service, once, at start. */
 export function loadServerConfig(processEnv: Env): ServerConfig {
-  const env = withSecretFiles(processEnv, SECRET_VARIABLES, (name, message) => new ConfigError(name, message));
+  const env = withSecretFiles(
+    processEnv,
+    SECRET_VARIABLES,
+    (name, message) => new ConfigError(name, message),
+  );
   return {
     host: host(env),
     port: numberIn(env, 'SYNFINANCE_PORT', 0, 65535, true) ?? 8000,
