@@ -26,6 +26,8 @@ import { type PostgresService, postgresBinDir, startPostgresService } from './po
 const hasTools = postgresBinDir() !== undefined && spawnSync('openssl', ['version']).status === 0;
 /** Overall limit for a service to become ready on a busy machine; polling ends as soon as it is. */
 const READY_LIMIT_MS = 180_000;
+/** Each test starts several processes (and one trains a model); a generous ceiling, not a budget. */
+const TEST_LIMIT_MS = 2 * READY_LIMIT_MS;
 
 let dir: string;
 let compose: ComposeFile;
@@ -105,114 +107,126 @@ describe.skipIf(!hasTools)('deploy/compose.yaml started locally', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('lab-migrate migrates as the owner and grants; the lab then serves as polymorph_app', async () => {
-    mountAppSecrets('lab-migrate');
-    const migrateEnv = serviceEnvironment(compose, 'lab-migrate', containerPaths('lab-migrate'), dir);
-    const migrate = run(command('lab-migrate'), migrateEnv, REPO_ROOT);
-    expect(await migrate.exited, migrate.stderr()).toBe(0);
-    expect(migrate.stdout()).toContain('granted least privilege to polymorph_app');
+  it(
+    'lab-migrate migrates as the owner and grants; the lab then serves as polymorph_app',
+    async () => {
+      mountAppSecrets('lab-migrate');
+      const migrateEnv = serviceEnvironment(compose, 'lab-migrate', containerPaths('lab-migrate'), dir);
+      const migrate = run(command('lab-migrate'), migrateEnv, REPO_ROOT);
+      expect(await migrate.exited, migrate.stderr()).toBe(0);
+      expect(migrate.stdout()).toContain('granted least privilege to polymorph_app');
 
-    mountAppSecrets('lab');
-    const port = await listenPort('lab', 'POLYMORPH_PORT');
-    const env = serviceEnvironment(compose, 'lab', containerPaths('lab'), dir, port);
-    expect(env['POLYMORPH_ENV']).toBe('production');
-    const lab = run(command('lab'), env, REPO_ROOT);
-    running.push(lab);
-    await waitReady(`http://127.0.0.1:${port.local}/ready`, lab);
-
-    // Every connection the server holds is the application role's; /ready keeps one busy meanwhile.
-    let users = '';
-    const deadline = Date.now() + READY_LIMIT_MS;
-    while (!users && Date.now() < deadline) {
-      await fetch(`http://127.0.0.1:${port.local}/ready`);
-      users = postgres.query(
-        "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity WHERE datname = 'polymorph' AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
-      );
-    }
-    expect(users).toBe('polymorph_app');
-    expect(
-      postgres.query(
-        "SELECT rolsuper, has_database_privilege('polymorph_app', 'polymorph', 'CREATE'), has_table_privilege('polymorph_app', 'audit_events', 'UPDATE'), has_table_privilege('polymorph_app', 'samples', 'INSERT') FROM pg_roles WHERE rolname = 'polymorph_app'",
-      ),
-    ).toBe('f|f|f|t');
-    expect(postgres.query("SELECT tableowner FROM pg_tables WHERE tablename = 'audit_events'")).toBe(
-      'polymorph_owner',
-    );
-    // No secret reaches the logs.
-    const logs = lab.stdout() + lab.stderr() + migrate.stdout() + migrate.stderr();
-    for (const name of ['postgres_owner_password', 'postgres_app_password', 'lab_jwt_secret'])
-      expect(logs).not.toContain(secret(name));
-  });
-
-  it('synfinance serves the model its image builds, behind the API keys', async () => {
-    const dockerfile = readFileSync(join(DEPLOY_DIR, 'Dockerfile.synfinance'), 'utf8');
-    expect(dockerfile).toContain('RUN sh deploy/synfinance/build-model.sh /app/models');
-    const models = join(dir, 'image', 'models');
-    const built = spawnSync('sh', ['deploy/synfinance/build-model.sh', models], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
-    expect(built.status, built.stderr).toBe(0);
-
-    mountAppSecrets('synfinance');
-    const port = await listenPort('synfinance', 'SYNFINANCE_PORT');
-    const paths = containerPaths('synfinance', { '/app/models': models });
-    const env = serviceEnvironment(compose, 'synfinance', paths, dir, port);
-    const syn = run(command('synfinance'), env, REPO_ROOT);
-    running.push(syn);
-    const api = `http://127.0.0.1:${port.local}`;
-    await waitReady(`${api}/ready`, syn);
-
-    const key = { 'x-api-key': secret('synfinance_api_keys'), 'content-type': 'application/json' };
-    const gen = await fetch(`${api}/api/transactions/generate`, {
-      method: 'POST',
-      headers: key,
-      body: JSON.stringify({
-        count: 20,
-        seed: 5,
-        fraud_rate: 0.05,
-        format: 'jsonl',
-        start: '2025-03-01',
-        days: 5,
-      }),
-    });
-    expect(gen.status).toBe(200);
-    const transaction = JSON.parse((await gen.text()).trim().split('\n')[0]!) as Record<string, unknown>;
-    const predict = (headers: Record<string, string>) =>
-      fetch(`${api}/api/fraud/predict`, { method: 'POST', headers, body: JSON.stringify({ transaction }) });
-    const scored = await predict(key);
-    const body = (await scored.json()) as { fraud_probability: number; risk_score: number };
-    expect(scored.status, JSON.stringify(body)).toBe(200);
-    expect(body.fraud_probability).toBeGreaterThanOrEqual(0);
-    expect(body.fraud_probability).toBeLessThanOrEqual(1);
-    expect(Number.isInteger(body.risk_score)).toBe(true);
-    expect((await predict({ 'content-type': 'application/json' })).status).toBe(401);
-  });
-
-  it('the lab in production refuses to start without its secrets, naming the variable', async () => {
-    mountAppSecrets('lab');
-    const paths = containerPaths('lab');
-    const base = serviceEnvironment(compose, 'lab', paths, dir, await listenPort('lab', 'POLYMORPH_PORT'));
-    const without = (...names: string[]) =>
-      Object.fromEntries(Object.entries(base).filter(([k]) => !names.includes(k)));
-    const cases: [Record<string, string>, RegExp][] = [
-      [without('POLYMORPH_JWT_SECRET_FILE'), /POLYMORPH_JWT_SECRET: token signing key is missing/],
-      [without('POLYMORPH_SIGNING_KEY_FILE'), /POLYMORPH_SIGNING_KEY_FILE: is required in production/],
-      [
-        { ...base, POLYMORPH_JWT_SECRET_FILE: paths.local('/run/secrets/not_mounted') },
-        /POLYMORPH_JWT_SECRET_FILE: cannot read the file .*not_mounted \(ENOENT\)/,
-      ],
-      [
-        { ...base, DATABASE_URL_FILE: paths.local('/run/secrets/not_mounted') },
-        /DATABASE_URL_FILE: cannot read the file .*not_mounted \(ENOENT\)/,
-      ],
-    ];
-    for (const [env, message] of cases) {
+      mountAppSecrets('lab');
+      const port = await listenPort('lab', 'POLYMORPH_PORT');
+      const env = serviceEnvironment(compose, 'lab', containerPaths('lab'), dir, port);
+      expect(env['POLYMORPH_ENV']).toBe('production');
       const lab = run(command('lab'), env, REPO_ROOT);
-      const code = await lab.exited;
-      expect(code, lab.stdout()).not.toBe(0);
-      expect(lab.stderr() + lab.stdout()).toMatch(message);
-      expect(lab.stderr() + lab.stdout()).not.toContain(secret('postgres_app_password'));
-    }
-  });
+      running.push(lab);
+      await waitReady(`http://127.0.0.1:${port.local}/ready`, lab);
+
+      // Every connection the server holds is the application role's; /ready keeps one busy meanwhile.
+      let users = '';
+      const deadline = Date.now() + READY_LIMIT_MS;
+      while (!users && Date.now() < deadline) {
+        await fetch(`http://127.0.0.1:${port.local}/ready`);
+        users = postgres.query(
+          "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity WHERE datname = 'polymorph' AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+        );
+      }
+      expect(users).toBe('polymorph_app');
+      expect(
+        postgres.query(
+          "SELECT rolsuper, has_database_privilege('polymorph_app', 'polymorph', 'CREATE'), has_table_privilege('polymorph_app', 'audit_events', 'UPDATE'), has_table_privilege('polymorph_app', 'samples', 'INSERT') FROM pg_roles WHERE rolname = 'polymorph_app'",
+        ),
+      ).toBe('f|f|f|t');
+      expect(postgres.query("SELECT tableowner FROM pg_tables WHERE tablename = 'audit_events'")).toBe(
+        'polymorph_owner',
+      );
+      // No secret reaches the logs.
+      const logs = lab.stdout() + lab.stderr() + migrate.stdout() + migrate.stderr();
+      for (const name of ['postgres_owner_password', 'postgres_app_password', 'lab_jwt_secret'])
+        expect(logs).not.toContain(secret(name));
+    },
+    TEST_LIMIT_MS,
+  );
+
+  it(
+    'synfinance serves the model its image builds, behind the API keys',
+    async () => {
+      const dockerfile = readFileSync(join(DEPLOY_DIR, 'Dockerfile.synfinance'), 'utf8');
+      expect(dockerfile).toContain('RUN sh deploy/synfinance/build-model.sh /app/models');
+      const models = join(dir, 'image', 'models');
+      const built = spawnSync('sh', ['deploy/synfinance/build-model.sh', models], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      });
+      expect(built.status, built.stderr).toBe(0);
+
+      mountAppSecrets('synfinance');
+      const port = await listenPort('synfinance', 'SYNFINANCE_PORT');
+      const paths = containerPaths('synfinance', { '/app/models': models });
+      const env = serviceEnvironment(compose, 'synfinance', paths, dir, port);
+      const syn = run(command('synfinance'), env, REPO_ROOT);
+      running.push(syn);
+      const api = `http://127.0.0.1:${port.local}`;
+      await waitReady(`${api}/ready`, syn);
+
+      const key = { 'x-api-key': secret('synfinance_api_keys'), 'content-type': 'application/json' };
+      const gen = await fetch(`${api}/api/transactions/generate`, {
+        method: 'POST',
+        headers: key,
+        body: JSON.stringify({
+          count: 20,
+          seed: 5,
+          fraud_rate: 0.05,
+          format: 'jsonl',
+          start: '2025-03-01',
+          days: 5,
+        }),
+      });
+      expect(gen.status).toBe(200);
+      const transaction = JSON.parse((await gen.text()).trim().split('\n')[0]!) as Record<string, unknown>;
+      const predict = (headers: Record<string, string>) =>
+        fetch(`${api}/api/fraud/predict`, { method: 'POST', headers, body: JSON.stringify({ transaction }) });
+      const scored = await predict(key);
+      const body = (await scored.json()) as { fraud_probability: number; risk_score: number };
+      expect(scored.status, JSON.stringify(body)).toBe(200);
+      expect(body.fraud_probability).toBeGreaterThanOrEqual(0);
+      expect(body.fraud_probability).toBeLessThanOrEqual(1);
+      expect(Number.isInteger(body.risk_score)).toBe(true);
+      expect((await predict({ 'content-type': 'application/json' })).status).toBe(401);
+    },
+    TEST_LIMIT_MS,
+  );
+
+  it(
+    'the lab in production refuses to start without its secrets, naming the variable',
+    async () => {
+      mountAppSecrets('lab');
+      const paths = containerPaths('lab');
+      const base = serviceEnvironment(compose, 'lab', paths, dir, await listenPort('lab', 'POLYMORPH_PORT'));
+      const without = (...names: string[]) =>
+        Object.fromEntries(Object.entries(base).filter(([k]) => !names.includes(k)));
+      const cases: [Record<string, string>, RegExp][] = [
+        [without('POLYMORPH_JWT_SECRET_FILE'), /POLYMORPH_JWT_SECRET: token signing key is missing/],
+        [without('POLYMORPH_SIGNING_KEY_FILE'), /POLYMORPH_SIGNING_KEY_FILE: is required in production/],
+        [
+          { ...base, POLYMORPH_JWT_SECRET_FILE: paths.local('/run/secrets/not_mounted') },
+          /POLYMORPH_JWT_SECRET_FILE: cannot read the file .*not_mounted \(ENOENT\)/,
+        ],
+        [
+          { ...base, DATABASE_URL_FILE: paths.local('/run/secrets/not_mounted') },
+          /DATABASE_URL_FILE: cannot read the file .*not_mounted \(ENOENT\)/,
+        ],
+      ];
+      for (const [env, message] of cases) {
+        const lab = run(command('lab'), env, REPO_ROOT);
+        const code = await lab.exited;
+        expect(code, lab.stdout()).not.toBe(0);
+        expect(lab.stderr() + lab.stdout()).toMatch(message);
+        expect(lab.stderr() + lab.stdout()).not.toContain(secret('postgres_app_password'));
+      }
+    },
+    TEST_LIMIT_MS,
+  );
 });
