@@ -36,6 +36,7 @@ interface ComposeService {
 const compose = parse(read('deploy/compose.yaml'), { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes: Record<string, unknown>;
+  secrets: Record<string, { file: string }>;
 };
 const services = compose.services;
 
@@ -87,7 +88,7 @@ describe('compose.yaml', () => {
     );
     expect(raw).not.toMatch(/admin123|changeme/i);
     // The app services: every secret is a NAME_FILE variable naming a mounted secret of their own.
-    const declared = (compose as { secrets: Record<string, { file: string }> }).secrets;
+    const declared = compose.secrets;
     for (const name of ['postgres', 'lab-migrate', 'lab', 'synfinance']) {
       const s = services[name]!;
       for (const [variable, value] of Object.entries(s.environment ?? {})) {
