@@ -1,7 +1,11 @@
 // deploy/compose.yaml, started without Docker: the secrets made by deploy/make-secrets.sh, the postgres
 // service on a local cluster (postgres-service.ts), then each app service's command as a real process
 // with exactly the environment compose gives it (compose-local.ts lists the remaps: database host,
-// container paths, listening port). Needs Debian's PostgreSQL binaries and openssl; skips without them.
+// container paths, listening port). It runs in the PostgreSQL pass of the suite (TEST_DATABASE_URL set,
+// as after `source .ci/postgres.sh && pg_up`) and skips otherwise. It starts a cluster of its own rather
+// than using that one: the postgres service's first initialisation (superuser password, the roles
+// polymorph_owner and polymorph_app) is part of what it checks, and the suite's cluster already has
+// a polymorph_app.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +27,10 @@ import {
 } from './compose-local.ts';
 import { type PostgresService, postgresBinDir, startPostgresService } from './postgres-service.ts';
 
-const hasTools = postgresBinDir() !== undefined && spawnSync('openssl', ['version']).status === 0;
+const hasTools =
+  Boolean(process.env['TEST_DATABASE_URL']) &&
+  postgresBinDir() !== undefined &&
+  spawnSync('openssl', ['version']).status === 0;
 /** Overall limit for a service to become ready on a busy machine; polling ends as soon as it is. */
 const READY_LIMIT_MS = 180_000;
 /** Each test starts several processes (and one trains a model); a generous ceiling, not a budget. */
