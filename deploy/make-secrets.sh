@@ -40,3 +40,4 @@ make_secret lab_jwt_secret openssl rand -base64 48
 make_secret lab_signing_key.pem openssl genpkey -algorithm ed25519
 make_secret synfinance_api_keys random_hex
 make_secret synfinance_admin_api_key random_hex
+make_secret grafana_admin_password random_hex
