@@ -71,14 +71,15 @@ async function listenPort(service: string, variable: string) {
   return { variable, local: await freePort() };
 }
 
-async function waitReady(url: string, proc: Running, headers: Record<string, string> = {}): Promise<void> {
+async function waitReady(url: string, proc: Running): Promise<void> {
   const deadline = Date.now() + READY_LIMIT_MS;
   let exited: number | null | undefined;
   void proc.exited.then((code) => (exited = code));
   while (Date.now() < deadline) {
     if (exited !== undefined)
       throw new Error(`exited ${exited} before ready:\n${proc.stderr()}${proc.stdout()}`);
-    const status = await fetch(url, { headers }).then(
+    // A stalled answer counts as not ready yet; the overall limit above is what bounds the wait.
+    const status = await fetch(url, { signal: AbortSignal.timeout(30_000) }).then(
       (r) => r.status,
       () => 0,
     );
@@ -136,6 +137,7 @@ describe.skipIf(!hasTools)('deploy/compose.yaml started locally', () => {
       const deadline = Date.now() + READY_LIMIT_MS;
       while (!users && Date.now() < deadline) {
         await fetch(`http://127.0.0.1:${port.local}/ready`);
+        await new Promise((r) => setTimeout(r, 100));
         users = postgres.query(
           "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity WHERE datname = 'polymorph' AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
         );
@@ -228,6 +230,7 @@ describe.skipIf(!hasTools)('deploy/compose.yaml started locally', () => {
       ];
       for (const [env, message] of cases) {
         const lab = run(command('lab'), env, REPO_ROOT);
+        running.push(lab);
         const code = await lab.exited;
         expect(code, lab.stdout()).not.toBe(0);
         expect(lab.stderr() + lab.stdout()).toMatch(message);
