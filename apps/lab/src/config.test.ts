@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -51,5 +54,26 @@ describe('loadConfig', () => {
 
   it('never echoes a database password in its error', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@h/db' })).toThrow(/^(?!.*hunter2)/);
+  });
+
+  it('reads DATABASE_URL and POLYMORPH_JWT_SECRET from files (NAME_FILE, compose secrets)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-config-'));
+    try {
+      writeFileSync(join(dir, 'url'), 'postgres://app:pw-in-file@db:5432/lab\n');
+      writeFileSync(join(dir, 'jwt'), 'j'.repeat(48));
+      const config = loadConfig({
+        DATABASE_URL_FILE: join(dir, 'url'),
+        POLYMORPH_JWT_SECRET_FILE: join(dir, 'jwt'),
+      });
+      expect(config.databaseUrl).toBe('postgres://app:pw-in-file@db:5432/lab');
+      expect(config.jwtSecret).toBe('j'.repeat(48));
+      const missing = () => loadConfig({ POLYMORPH_JWT_SECRET_FILE: join(dir, 'absent') });
+      expect(missing).toThrow(ConfigError);
+      expect(missing).toThrow(/^POLYMORPH_JWT_SECRET_FILE: cannot read the file .*absent \(ENOENT\)$/);
+      writeFileSync(join(dir, 'bad-url'), 'mysql://app:pw-in-file@db/lab');
+      expect(() => loadConfig({ DATABASE_URL_FILE: join(dir, 'bad-url') })).not.toThrow(/pw-in-file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { withSecretFiles } from '@polymorph/secret-files/secret-files';
 import {
   DEFAULT_SAMPLE_ID_PATTERN,
   SampleIdPatternError,
@@ -113,8 +114,16 @@ function sampleIdPattern(env: Env): string {
  */
 export const DEFAULT_DB_POOL_MAX = 20;
 
+/** Secret variables that may instead name a file (NAME_FILE), as compose and Kubernetes mount secrets. */
+export const SECRET_VARIABLES = ['DATABASE_URL', 'POLYMORPH_JWT_SECRET'] as const;
+
 /** Reads and validates the whole configuration once, at start. */
-export function loadConfig(env: Env = process.env): LabConfig {
+export function loadConfig(processEnv: Env = process.env): LabConfig {
+  const env = withSecretFiles(
+    processEnv,
+    SECRET_VARIABLES,
+    (name, message) => new ConfigError(name, message),
+  );
   const host = env['POLYMORPH_HOST'] || '127.0.0.1';
   if (/\s/.test(host))
     throw new ConfigError('POLYMORPH_HOST', `must be a host name or IP address (got "${host}")`);

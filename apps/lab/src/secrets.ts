@@ -48,16 +48,23 @@ export async function loadServerSecrets(config: LabConfig): Promise<ServerSecret
   try {
     tokenKey = resolveTokenSigningKey({ secret: jwtSecret, production }).key;
   } catch (err) {
-    if (err instanceof TokenKeyError) throw new ConfigError('POLYMORPH_JWT_SECRET', err.message);
+    if (err instanceof TokenKeyError)
+      throw new ConfigError(
+        'POLYMORPH_JWT_SECRET',
+        jwtSecret ? err.message : `${err.message}; or POLYMORPH_JWT_SECRET_FILE=a file holding it`,
+      );
     throw err;
   }
   let pem: string;
   if (config.signingKeyFile) {
     try {
       pem = await readFile(config.signingKeyFile, 'utf8');
-    } catch {
-      throw new ConfigError('POLYMORPH_SIGNING_KEY_FILE', `cannot read ${config.signingKeyFile}`);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError('POLYMORPH_SIGNING_KEY_FILE', `cannot read ${config.signingKeyFile} (${code})`);
     }
+    if (pem.trim() === '')
+      throw new ConfigError('POLYMORPH_SIGNING_KEY_FILE', `the file ${config.signingKeyFile} is empty`);
   } else if (production) {
     throw new ConfigError(
       'POLYMORPH_SIGNING_KEY_FILE',

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadServerConfig } from './config.ts';
 
@@ -59,6 +61,26 @@ describe('loadServerConfig', () => {
       const load = () => loadServerConfig({ [name]: value });
       expect(load).toThrow(ConfigError);
       expect(load).toThrow(new RegExp(`^${name}: .*${value}`));
+    }
+  });
+
+  it('reads the API keys and the admin key from files (SYNFINANCE_*_FILE, compose secrets)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synfinance-config-'));
+    try {
+      writeFileSync(join(dir, 'keys'), 'k1,k2\n');
+      writeFileSync(join(dir, 'admin'), 'admin-key\n');
+      const config = loadServerConfig({
+        SYNFINANCE_API_KEYS_FILE: join(dir, 'keys'),
+        SYNFINANCE_ADMIN_API_KEY_FILE: join(dir, 'admin'),
+      });
+      expect(config.apiKeys).toEqual(['k1', 'k2']);
+      expect(config.scoring.adminApiKey).toBe('admin-key');
+      expect(() => loadServerConfig({ SYNFINANCE_API_KEYS_FILE: join(dir, 'absent') })).toThrow(ConfigError);
+      expect(() => loadServerConfig({ SYNFINANCE_API_KEYS_FILE: join(dir, 'absent') })).toThrow(
+        /^SYNFINANCE_API_KEYS_FILE: cannot read the file/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -2,6 +2,7 @@
 // into one typed object (loadServerConfig); the generator's YAML profiles substitute variables from
 // the environment object the CLI hands them, never from process.env directly.
 import { resolve } from 'node:path';
+import { withSecretFiles } from '@polymorph/secret-files/secret-files';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -91,8 +92,16 @@ function scoring(env: Env): ScoringConfig {
   };
 }
 
+/** Secret variables that may instead name a file (NAME_FILE), as compose and Kubernetes mount secrets. */
+export const SECRET_VARIABLES = ['SYNFINANCE_API_KEYS', 'SYNFINANCE_ADMIN_API_KEY'] as const;
+
 /** Reads and validates every SYNFINANCE_* setting of the service, once, at start. */
-export function loadServerConfig(env: Env): ServerConfig {
+export function loadServerConfig(processEnv: Env): ServerConfig {
+  const env = withSecretFiles(
+    processEnv,
+    SECRET_VARIABLES,
+    (name, message) => new ConfigError(name, message),
+  );
   return {
     host: host(env),
     port: numberIn(env, 'SYNFINANCE_PORT', 0, 65535, true) ?? 8000,

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshDatabase, type TestDatabase } from '../testing/test-database.ts';
+import {
+  freshDatabase,
+  migratedDatabase,
+  TEST_APP_ROLE,
+  type TestDatabase,
+} from '../testing/test-database.ts';
 import type { Database } from './client.ts';
 import { MigrationChecksumError, migrate, readMigrationFiles } from './migrate.ts';
 
@@ -44,6 +49,18 @@ describe('migrate', () => {
     );
     expect(rows[0]?.n).toBe(files.length);
   });
+
+  it.skipIf(!TEST_APP_ROLE)(
+    'the least-privilege role can run it once everything is applied (the server migrates at start)',
+    async () => {
+      const { database, cleanup } = await migratedDatabase();
+      try {
+        expect(await migrate(database)).toEqual({ applied: [] });
+      } finally {
+        await cleanup();
+      }
+    },
+  );
 
   it('refuses to run when an applied migration was edited', async () => {
     const database = await open();

@@ -37,7 +37,13 @@ export async function migrate(database: Database, files?: MigrationFile[]): Prom
   return database.withSession(async (session) => {
     await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
-      await session.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      // Checked first: the least-privilege role a server runs as may not create tables at all, not even
+      // with IF NOT EXISTS (PostgreSQL checks the schema privilege before the name).
+      const [ledger] = await session.query<{ present: boolean }>(
+        "SELECT to_regclass('schema_migrations') IS NOT NULL AS present",
+      );
+      if (!ledger?.present)
+        await session.exec(`CREATE TABLE schema_migrations (
         id text PRIMARY KEY,
         checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()

@@ -30,10 +30,13 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   command?: string[];
   entrypoint?: string[];
+  restart?: string;
+  secrets?: string[];
 }
 const compose = parse(read('deploy/compose.yaml'), { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes: Record<string, unknown>;
+  secrets: Record<string, { file: string }>;
 };
 const services = compose.services;
 
@@ -42,15 +45,16 @@ describe('compose.yaml', () => {
     const byDefault = Object.entries(services)
       .filter(([, s]) => !s.profiles)
       .map(([n]) => n);
-    expect(byDefault.sort()).toEqual(['lab', 'postgres', 'synfinance']);
+    expect(byDefault.sort()).toEqual(['lab', 'lab-migrate', 'postgres', 'synfinance']);
     const monitoring = Object.entries(services)
       .filter(([, s]) => s.profiles?.includes('monitoring'))
       .map(([n]) => n);
     expect(monitoring.sort()).toEqual(['alertmanager', 'grafana', 'node-exporter', 'prometheus']);
   });
 
-  it('gives every service a healthcheck', () => {
+  it('gives every long-running service a healthcheck', () => {
     for (const [name, s] of Object.entries(services)) {
+      if (s.restart === 'no') continue; // one-shot (lab-migrate): compose waits for it to exit 0
       expect(s.healthcheck?.test, name).toBeDefined();
       expect(s.healthcheck!.test.length, name).toBeGreaterThan(1);
     }
@@ -70,31 +74,53 @@ describe('compose.yaml', () => {
   });
 
   // biome-ignore lint/suspicious/noTemplateCurlyInString: compose syntax in a test name
-  it('requires secrets with ${VAR:?message} and has no default password', () => {
+  it('requires variables with ${VAR:?message}, and takes passwords and keys only from secret files', () => {
     const raw = read('deploy/compose.yaml');
-    for (const v of ['POSTGRES_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'ALERTMANAGER_WEBHOOK_URL']) {
+    for (const v of ['ALERTMANAGER_WEBHOOK_URL']) {
       expect(raw, v).toMatch(new RegExp(`\\$\\{${v}:\\?[^}]+\\}`));
       expect(raw, `${v} must have no default`).not.toMatch(new RegExp(`\\$\\{${v}:?-`));
     }
     // Every ${...} in the file is either required (:?) or an optional non-secret.
     const optional = [...raw.matchAll(/\$\{(\w+):?-[^}]*\}/g)].map((m) => m[1]);
-    for (const v of optional) expect(v).not.toMatch(/PASSWORD|SECRET|TOKEN/);
-    expect(services['postgres']!.environment!['POSTGRES_PASSWORD']).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
-    expect(services['grafana']!.environment!['GF_SECURITY_ADMIN_PASSWORD']).toMatch(
-      /^\$\{GRAFANA_ADMIN_PASSWORD:\?/,
-    );
+    for (const v of optional) expect(v).not.toMatch(/PASSWORD|SECRET|TOKEN|KEY/);
     expect(raw).not.toMatch(/admin123|changeme/i);
+    // The app services: every secret is a NAME_FILE variable naming a mounted secret of their own.
+    const declared = compose.secrets;
+    for (const name of ['postgres', 'lab-migrate', 'lab', 'synfinance', 'grafana']) {
+      const s = services[name]!;
+      for (const [variable, value] of Object.entries(s.environment ?? {})) {
+        if (/PASSWORD|SECRET|KEY|DATABASE_URL/.test(variable)) {
+          expect(variable, `${name}: ${variable}`).toMatch(/_FILE$/);
+          const secret = String(value).replace(/^\/run\/secrets\//, '');
+          expect(s.secrets, `${name}: ${variable}`).toContain(secret);
+          expect(declared[secret]?.file, secret).toBe(`./secrets/${secret}`);
+        }
+      }
+    }
   });
 
-  it('gives the apps what they read: database URL, listen address and ports matching prometheus.yml', () => {
+  it('runs migrations as the owner before the lab, which connects as the application role', () => {
     const lab = services['lab']!.environment!;
-    expect(lab['DATABASE_URL']).toMatch(
-      /^postgres:\/\/polymorph:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432\/polymorph$/,
-    );
+    expect(lab['DATABASE_URL_FILE']).toBe('/run/secrets/lab_app_database_url');
+    expect(lab['POLYMORPH_ENV']).toBe('production');
     expect(lab['POLYMORPH_HOST']).toBe('0.0.0.0');
     expect(lab['POLYMORPH_PORT']).toBe('8001');
+    expect(services['lab-migrate']!.environment!['DATABASE_URL_FILE']).toBe(
+      '/run/secrets/lab_owner_database_url',
+    );
+    expect(services['lab-migrate']!.command).toEqual([
+      'node_modules/.bin/tsx',
+      'apps/lab/src/cli.ts',
+      'grant-app-role',
+      '--role',
+      'polymorph_app',
+    ]);
+    expect(services['lab']!.depends_on!['lab-migrate']!.condition).toBe('service_completed_successfully');
+    expect(services['lab-migrate']!.depends_on!['postgres']!.condition).toBe('service_healthy');
     expect(services['synfinance']!.environment!['SYNFINANCE_PORT']).toBe('8000');
-    expect(services['lab']!.depends_on!['postgres']!.condition).toBe('service_healthy');
+  });
+
+  it('scrapes the apps on the ports they listen on (prometheus.yml)', () => {
     const prom = parse(read('deploy/prometheus/prometheus.yml')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
       alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
