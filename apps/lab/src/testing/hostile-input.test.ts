@@ -398,20 +398,25 @@ describe("the router's own refusals are problem+json, declared on every operatio
     }
   });
 
-  it('every integer a request can carry has a maximum that a bigint column holds', async () => {
-    // An unbounded integer lets 1e308 (an integer to JSON Schema) through to SQL, which refuses it: 500.
-    type Schema = { type?: string; maximum?: number; properties?: Record<string, Schema>; items?: Schema };
+  type Schema = {
+    type?: string;
+    format?: string;
+    pattern?: string;
+    maximum?: number;
+    properties?: Record<string, Schema>;
+    items?: Schema;
+  };
+  /** Where in the served document a request can carry a value whose schema fails `holds`. */
+  const requestSchemasWhere = async (fails: (schema: Schema) => boolean): Promise<string[]> => {
     type Parameter = { name: string; in: string; schema: Schema };
     type Op = { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } };
     const doc: { paths: Record<string, Record<string, Op>> } = (
       await lab.app.inject({ method: 'GET', url: '/openapi.json' })
     ).json();
-    const unbounded: string[] = [];
+    const found: string[] = [];
     const walk = (schema: Schema | undefined, where: string): void => {
       if (!schema) return;
-      if (schema.type === 'integer' && !(schema.maximum !== undefined && schema.maximum <= 2 ** 63)) {
-        unbounded.push(where);
-      }
+      if (fails(schema)) found.push(where);
       for (const [name, child] of Object.entries(schema.properties ?? {})) walk(child, `${where}.${name}`);
       walk(schema.items, `${where}[]`);
     };
@@ -423,6 +428,14 @@ describe("the router's own refusals are problem+json, declared on every operatio
         }
       }
     }
+    return found;
+  };
+
+  it('every integer a request can carry has a maximum that a bigint column holds', async () => {
+    // An unbounded integer lets 1e308 (an integer to JSON Schema) through to SQL, which refuses it: 500.
+    const unbounded = await requestSchemasWhere(
+      (s) => s.type === 'integer' && !(s.maximum !== undefined && s.maximum <= 2 ** 63),
+    );
     expect(unbounded).toEqual([]);
     const res = await lab.app.inject({
       method: 'GET',
@@ -431,6 +444,20 @@ describe("the router's own refusals are problem+json, declared on every operatio
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().errors).toEqual([expect.objectContaining({ in: 'query', pointer: '/cursor' })]);
+  });
+
+  it('every date a request can carry refuses year 0000, which PostgreSQL does not hold', async () => {
+    const yearZeroAllowed = await requestSchemasWhere(
+      (s) => (s.format === 'date' || s.format === 'date-time') && s.pattern !== '^(?!0000)[0-9]{4}-',
+    );
+    expect(yearZeroAllowed).toEqual([]);
+    const res = await lab.app.inject({
+      method: 'GET',
+      url: '/api/compliance/audit?from=0000-01-01T00%3A00%3A00Z',
+      headers: auth,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([expect.objectContaining({ in: 'query', pointer: '/from' })]);
   });
 
   it('a DELETE sent a form body is a declared 415', async () => {

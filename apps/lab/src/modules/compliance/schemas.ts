@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { NullableString, Timestamp } from '../../platform/http/common-schemas.ts';
+import { NullableString, Timestamp, TimestampInput } from '../../platform/http/common-schemas.ts';
 
 export const AuditEventView = Type.Object(
   {
@@ -27,8 +27,8 @@ export const AuditQuery = Type.Object({
   entity_id: Type.Optional(Type.String({ maxLength: 256 })),
   actor: Type.Optional(Type.String({ maxLength: 254 })),
   action: Type.Optional(Type.String({ maxLength: 128 })),
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or after' })),
-  to: Type.Optional(Type.String({ format: 'date-time', description: 'Events before' })),
+  from: Type.Optional(TimestampInput('Events at or after')),
+  to: Type.Optional(TimestampInput('Events before')),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   cursor: Type.Optional(
     Type.Integer({

@@ -37,10 +37,13 @@ export const Page = <T extends TSchema>(item: T) =>
     { additionalProperties: false },
   );
 
+/** PostgreSQL's `date` and `timestamptz` have no year 0 (1 BC is year 0001 BC); they refuse it. */
+const NOT_YEAR_ZERO = '^(?!0000)[0-9]{4}-';
+
 /** A calendar day as a PostgreSQL `date` holds it and the API writes it: years 0001 to 9999 (there is no year 0). */
 export const Day = Type.String({
   format: 'date',
-  pattern: '^(?!0000)[0-9]{4}-',
+  pattern: NOT_YEAR_ZERO,
   description: 'YYYY-MM-DD, year 0001 to 9999',
 });
 
@@ -60,7 +63,10 @@ export const Decimal = (
   });
 
 /** An ISO 8601 timestamp as the API writes it (UTC, milliseconds). */
-export const Timestamp = Type.String({ format: 'date-time' });
+export const Timestamp = Type.String({ format: 'date-time', pattern: NOT_YEAR_ZERO });
+/** A timestamp a request carries, said in its own words: years 0001 to 9999, as `timestamptz` holds. */
+export const TimestampInput = (description: string) =>
+  Type.String({ format: 'date-time', pattern: NOT_YEAR_ZERO, description });
 /** A text column that may be NULL; options (description, maxLength) apply to the string. */
 export const NullableString = (options: { maxLength?: number; description?: string } = {}) =>
   Type.Union([Type.String(options), Type.Null()]);
