@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './identity.ts';
 import { labs } from './sites.ts';
 
@@ -19,7 +19,8 @@ export const idempotencyKeys = pgTable(
     /** SHA-256 of the operation, its path parameters and its canonical JSON body. */
     fingerprint: text('fingerprint').notNull(),
     status: integer('status').notNull(),
-    body: jsonb('body').notNull(),
+    /** The response body exactly as first sent (JSON text), so a replay is byte for byte the same. */
+    body: text('body').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
