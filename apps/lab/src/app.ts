@@ -22,8 +22,8 @@ import { type DeclaredRoute, registerRouteGuard } from './platform/access/route-
 import { AuditTrail } from './platform/audit/audit-trail.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
-import { frameworkErrorHandler, registerProblemHandlers } from './platform/http/problem.ts';
 import { registerIdempotencyKeys } from './platform/http/idempotency-key.ts';
+import { frameworkErrorHandler, registerProblemHandlers } from './platform/http/problem.ts';
 import { completeRouteContract } from './platform/http/route-contract.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { buildLabValidator } from './platform/http/validation.ts';

@@ -71,7 +71,10 @@ export function keyReused(): HttpProblem {
 }
 
 /** What a request whose key is stored gets: the stored response, or 422 when it is a different request. */
-export function answerFromStored(request: IdempotentRequest, stored: StoredResponse): IdempotentReplay | HttpProblem {
+export function answerFromStored(
+  request: IdempotentRequest,
+  stored: StoredResponse,
+): IdempotentReplay | HttpProblem {
   return stored.fingerprint === request.fingerprint ? new IdempotentReplay(stored) : keyReused();
 }
 

@@ -270,26 +270,29 @@ export class SampleService implements SampleMover {
       else seen.set(it.sample_id, i);
     });
     if (dupes.length) throw invalid(dupes);
-    const views = await this.uow.create(async (tx, append) => {
-      const errors: FieldError[] = [];
-      const rows: Row[] = [];
-      for (const [i, item] of items.entries()) {
-        const row = await this.insert(tx, item, caller, `body.samples[${i}]`, errors);
-        if (row) rows.push(row);
-      }
-      // Throwing rolls back every insert of this request.
-      if (errors.length) throw invalid(errors);
-      const out = rows.map(toSampleView);
-      for (const view of out) {
-        append(caller.ctx, {
-          action: 'sample.created',
-          entityType: 'sample',
-          entityId: view.sample_id,
-          after: view,
-        });
-      }
-      return out;
-    }, (items) => ({ items }));
+    const views = await this.uow.create(
+      async (tx, append) => {
+        const errors: FieldError[] = [];
+        const rows: Row[] = [];
+        for (const [i, item] of items.entries()) {
+          const row = await this.insert(tx, item, caller, `body.samples[${i}]`, errors);
+          if (row) rows.push(row);
+        }
+        // Throwing rolls back every insert of this request.
+        if (errors.length) throw invalid(errors);
+        const out = rows.map(toSampleView);
+        for (const view of out) {
+          append(caller.ctx, {
+            action: 'sample.created',
+            entityType: 'sample',
+            entityId: view.sample_id,
+            after: view,
+          });
+        }
+        return out;
+      },
+      (items) => ({ items }),
+    );
     this.metrics.samplesCreated.inc(views.length);
     return views;
   }

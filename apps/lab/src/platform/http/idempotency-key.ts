@@ -1,5 +1,6 @@
-import { Type } from 'typebox';
+import { problemResponses } from '@polymorph/http-problem/schema';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { Type } from 'typebox';
 import { canonicalJson, sha256Hex } from '../audit/canonical-hash.ts';
 import {
   answerFromStored,
@@ -11,7 +12,6 @@ import {
   type StoredResponse,
 } from '../idempotency.ts';
 import type { UnitOfWork } from '../unit-of-work.ts';
-import { problemResponses } from '@polymorph/http-problem/schema';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,8 +31,7 @@ const HEADER = 'idempotency-key';
 const KEY_CHARS = '[!#-\\[\\]-~]{1,255}';
 export const IdempotencyKeyHeader = Type.String({
   pattern: `^(?:"${KEY_CHARS}"|${KEY_CHARS})$`,
-  description:
-    `A key you choose for this create (1 to 255 printable ASCII characters, e.g. a UUID). Sending the same request with the same key again within ${IDEMPOTENCY_KEY_HOURS} h answers the first response (with \`Idempotent-Replayed: true\`) instead of creating a second record; the same key with a different request answers 422; while the first is still running, 409. Keys are per user. See docs/api/idempotency.md.`,
+  description: `A key you choose for this create (1 to 255 printable ASCII characters, e.g. a UUID). Sending the same request with the same key again within ${IDEMPOTENCY_KEY_HOURS} h answers the first response (with \`Idempotent-Replayed: true\`) instead of creating a second record; the same key with a different request answers 422; while the first is still running, 409. Keys are per user. See docs/api/idempotency.md.`,
 });
 
 /** A create: POST answering 201, unless the route says why it takes no key. */
