@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client.ts';
@@ -9,13 +10,24 @@ type Who = { auth: { authorization: string }; email: string };
 let sci: Who;
 let other: Who;
 let admin: Who;
+// What the server logs: a keyed create that stores something other than what it sends is an error.
+const logLines: string[] = [];
+const logStream = new Writable({
+  write(chunk, _encoding, done) {
+    logLines.push(String(chunk));
+    done();
+  },
+});
 beforeAll(async () => {
-  lab = await testLab();
+  lab = await testLab({ logLevel: 'error' }, logStream);
   sci = await userWithRole(lab, 'scientist');
   other = await userWithRole(lab, 'scientist');
   admin = await userWithRole(lab, 'admin');
 });
-afterAll(async () => lab.close());
+afterAll(async () => {
+  await lab.close();
+  expect(logLines.filter((l) => l.includes('idempotent create') || l.includes('Idempotency-Key'))).toEqual([]);
+});
 
 let keys = 0;
 const newKey = () => `key-${++keys}-${Date.now()}`;
