@@ -155,7 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     routes,
   });
-  registerIdempotencyKeys(app, uow);
+  registerIdempotencyKeys(app, uow, secrets.tokenKey);
   app.addHook('onRoute', completeRouteContract);
   deps.beforeRoutes?.(app);
   // Response schemas document the contract (enforced by the contract test); serialising with

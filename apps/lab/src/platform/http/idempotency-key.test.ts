@@ -246,6 +246,47 @@ describe('Idempotency-Key on creates', () => {
     }
   });
 
+  it('a split retried with its key splits once', async () => {
+    await post('/api/samples', { sample_id: 'IDEM-PARENT', quantity: 1, unit: 'g' });
+    const key = newKey();
+    const body = { children: [{ quantity: 0.25 }] };
+    const first = await post('/api/samples/IDEM-PARENT/split', body, key);
+    expect(first.statusCode).toBe(201);
+    const again = await post('/api/samples/IDEM-PARENT/split', body, key);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toBe(first.body);
+    const parent = await lab.app.inject({ url: '/api/samples/IDEM-PARENT', headers: sci.auth });
+    expect(parent.json().quantity).toBe(0.75);
+    // The same key on another parent is another request.
+    await post('/api/samples', { sample_id: 'IDEM-PARENT-2', quantity: 1 });
+    expect((await post('/api/samples/IDEM-PARENT-2/split', body, key)).statusCode).toBe(422);
+  });
+
+  it('a signing retried with its key signs once; a refused signing keeps no key', async () => {
+    const signer = await userWithRole(lab, 'admin');
+    const subject = await userWithRole(lab, 'scientist');
+    const body = (password: string) => ({
+      record_type: 'user',
+      record_id: subject.email,
+      meaning: 'reviewed',
+      user_id: signer.email,
+      password,
+    });
+    const key = newKey();
+    expect((await post('/api/signatures', body('wrong-password-1'), key, signer)).statusCode).toBe(401);
+    expect(await keyRows(key)).toBe(0);
+    const first = await post('/api/signatures', body(signer.password), key, signer);
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await post('/api/signatures', body(signer.password), key, signer);
+    expect(again.statusCode).toBe(201);
+    expect(again.body).toBe(first.body);
+    expect(await count('electronic_signatures', sql`signer_email = ${signer.email}`)).toBe(1);
+    // The password is in neither the stored response nor, readably, the fingerprint.
+    const rows = await queryRows(lab.superuser.db, sql`SELECT * FROM idempotency_keys WHERE key = ${key}`);
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(signer.password);
+  });
+
   it('every create replays its documented example: the retry answers the first response, byte for byte', async () => {
     const doc = (await lab.app.inject({ url: '/openapi.json' })).json();
     const replayed = new Set<string>();

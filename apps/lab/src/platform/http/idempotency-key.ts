@@ -1,7 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { problemResponses } from '@polymorph/http-problem/schema';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { Type } from 'typebox';
-import { canonicalJson, sha256Hex } from '../audit/canonical-hash.ts';
+import { canonicalJson } from '../audit/canonical-hash.ts';
 import {
   answerFromStored,
   findStoredResponse,
@@ -40,12 +41,20 @@ const isCreate = (route: RouteOptions): boolean =>
   (route.schema?.response as Record<string, unknown> | undefined)?.[201] !== undefined &&
   route.config?.noIdempotencyKey === undefined;
 
-/** The same operation, path parameters and JSON body (canonical, so key order does not matter). */
-function fingerprintOf(request: FastifyRequest): string {
-  const { method, url } = request.routeOptions;
-  return sha256Hex(
-    canonicalJson({ method, url: url ?? null, params: request.params ?? null, body: request.body ?? null }),
-  );
+/**
+ * The same operation, path parameters and JSON body (canonical, so key order does not matter). Keyed
+ * with a server secret: bodies can hold passwords (users, signatures), and a plain hash of one would be
+ * open to guessing by whoever reads the table.
+ */
+function fingerprinter(secret: Uint8Array): (request: FastifyRequest) => string {
+  const key = createHmac('sha256', secret).update('idempotency-key fingerprint').digest();
+  return (request) => {
+    const { method, url } = request.routeOptions;
+    const { params = null, body = null } = request;
+    return createHmac('sha256', key)
+      .update(canonicalJson({ method, url: url ?? null, params, body }))
+      .digest('hex');
+  };
 }
 
 const IN_FLIGHT = 'a request with the same Idempotency-Key is still being processed';
@@ -76,9 +85,11 @@ function sendStored(reply: FastifyReply, stored: StoredResponse): FastifyReply {
  * Idempotency-Key (IETF draft-ietf-httpapi-idempotency-key-header) on every create: the header and its
  * 409/422 answers join the route's contract, a retry whose response is stored is answered from it, and
  * the handler runs so that its `UnitOfWork.create` stores the key with the response in the record's
- * transaction. Register before the routes.
+ * transaction. `secret` keys the request fingerprints (the token key: stable across restarts). Register
+ * before the routes.
  */
-export function registerIdempotencyKeys(app: FastifyInstance, uow: UnitOfWork): void {
+export function registerIdempotencyKeys(app: FastifyInstance, uow: UnitOfWork, secret: Uint8Array): void {
+  const fingerprintOf = fingerprinter(secret);
   const lookUp = async (request: FastifyRequest, reply: FastifyReply) => {
     const raw = request.headers[HEADER];
     const principal = request.principal;
