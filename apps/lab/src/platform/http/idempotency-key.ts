@@ -35,10 +35,14 @@ export const IdempotencyKeyHeader = Type.String({
   description: `A key you choose for this create (1 to 255 printable ASCII characters, e.g. a UUID). Sending the same request with the same key again within ${IDEMPOTENCY_KEY_HOURS} h answers the first response (with \`Idempotent-Replayed: true\`) instead of creating a second record; the same key with a different request answers 422; while the first is still running, 409. Keys are per user. See docs/api/idempotency.md.`,
 });
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
 /** A create: POST answering 201, unless the route says why it takes no key. */
 const isCreate = (route: RouteOptions): boolean =>
   route.method === 'POST' &&
-  (route.schema?.response as Record<string, unknown> | undefined)?.[201] !== undefined &&
+  isRecord(route.schema?.response) &&
+  route.schema.response['201'] !== undefined &&
   route.config?.noIdempotencyKey === undefined;
 
 /**
@@ -60,16 +64,18 @@ function fingerprinter(secret: Uint8Array): (request: FastifyRequest) => string 
 const IN_FLIGHT = 'a request with the same Idempotency-Key is still being processed';
 
 /** A create's responses with the key's 409 and 422; a 409 the route declares says both causes. */
-function withKeyProblems(declared: unknown): Record<number, unknown> {
-  const responses = { ...(declared as Record<number, { description?: string }>) };
-  const conflict = responses[409];
+function withKeyProblems(declared: unknown): Record<string, unknown> {
+  const responses = isRecord(declared) ? declared : {};
+  const conflict = responses['409'];
   return {
     ...problemResponses(
       { 409: `Conflict, or ${IN_FLIGHT}` },
       { 422: 'The Idempotency-Key was already used with a different request' },
     ),
     ...responses,
-    ...(conflict ? { 409: { ...conflict, description: `${conflict.description}; or ${IN_FLIGHT}` } } : {}),
+    ...(isRecord(conflict)
+      ? { 409: { ...conflict, description: `${String(conflict['description'])}; or ${IN_FLIGHT}` } }
+      : {}),
   };
 }
 
