@@ -140,7 +140,7 @@ export function registerIdempotencyKeys(app: FastifyInstance, uow: UnitOfWork, s
   // A create whose response differs from what it stored would replay something else: a bug to see.
   app.addHook('onSend', async (request, reply, payload) => {
     const idempotent = request.idempotentRequest;
-    if (!idempotent || reply.statusCode !== 201) return payload;
+    if (!idempotent || reply.statusCode !== 201 || reply.hasHeader('idempotent-replayed')) return payload;
     if (idempotent.stored?.body !== payload) {
       request.log.error(
         { route: request.routeOptions.url },
