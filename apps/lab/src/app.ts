@@ -22,6 +22,7 @@ import { type DeclaredRoute, registerRouteGuard } from './platform/access/route-
 import { AuditTrail } from './platform/audit/audit-trail.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
+import { registerIdempotencyKeys } from './platform/http/idempotency-key.ts';
 import { frameworkErrorHandler, registerProblemHandlers } from './platform/http/problem.ts';
 import { completeRouteContract } from './platform/http/route-contract.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
@@ -154,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     routes,
   });
+  registerIdempotencyKeys(app, uow, secrets.tokenKey);
   app.addHook('onRoute', completeRouteContract);
   deps.beforeRoutes?.(app);
   // Response schemas document the contract (enforced by the contract test); serialising with

@@ -195,6 +195,20 @@ export const PROBLEM_CATALOGUE = [
 
   // Lab OS: records
   {
+    slug: 'idempotency-key-in-use',
+    status: 409,
+    title: 'Idempotency key in use',
+    description:
+      'A create with the same `Idempotency-Key` is still being processed. Retry the same request after a moment: once the first completes, the retry answers its response.',
+  },
+  {
+    slug: 'idempotency-key-reused',
+    status: 422,
+    title: 'Idempotency key reused',
+    description:
+      'The `Idempotency-Key` was already used, within its 24 h lifetime, with a different request (another operation, path or body). Use a new key for a new request (docs/api/idempotency.md).',
+  },
+  {
     slug: 'sample-exists',
     status: 409,
     title: 'Sample exists',

@@ -125,6 +125,7 @@ describe('schema of the specified data model', () => {
     'labs',
     'nodes',
     'device_hubs',
+    'idempotency_keys',
   ];
 
   it('creates every table of the data model', async () => {

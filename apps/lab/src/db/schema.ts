@@ -2,6 +2,7 @@
 import * as audit from './schema/audit.ts';
 import * as calibration from './schema/calibration.ts';
 import * as devices from './schema/devices.ts';
+import * as idempotency from './schema/idempotency.ts';
 import * as identity from './schema/identity.ts';
 import * as inventory from './schema/inventory.ts';
 import * as samples from './schema/samples.ts';
@@ -19,5 +20,6 @@ export const schema = {
   ...inventory,
   ...workflows,
   ...signatures,
+  ...idempotency,
 };
 export type Schema = typeof schema;

@@ -124,7 +124,7 @@ export class BatchService {
 
   async create(input: BatchCreate, caller: Caller): Promise<BatchView> {
     try {
-      return await this.uow.write(async (tx, append) => {
+      return await this.uow.create(async (tx, append) => {
         const [project] = await queryRows<{ id: string; lab_id: string | null; status: string }>(
           tx,
           sql`SELECT id, lab_id, status FROM projects WHERE project_id = ${input.project_id} AND ${visibleTo(caller, sql`lab_id`)}`,

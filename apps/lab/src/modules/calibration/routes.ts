@@ -165,7 +165,11 @@ export const calibrationRoutes: LabRoutes<{
   app.post(
     '/api/calibration/:id/attach-certificate',
     {
-      config: { permission: 'calibration:create' },
+      config: {
+        permission: 'calibration:create',
+        // A multipart body is streamed, so no fingerprint can cover it before the work starts.
+        noIdempotencyKey: 'an entry takes one certificate: a retry answers 409 and GET shows the entry',
+      },
       schema: {
         operationId: 'attachCalibrationCertificate',
         summary:

@@ -63,7 +63,7 @@ export class CalibrationService {
   }
 
   async record(input: CalibrationCreate, caller: Caller): Promise<CalibrationRecorded> {
-    return this.uow.write(async (tx, append) => {
+    return this.uow.create(async (tx, append) => {
       const device = await lockDevice(tx, input.device_id, caller).catch(() => {
         throw new HttpProblem(400, 'validation-error', 'Invalid request', `No device ${input.device_id}`, [
           { field: 'body.device_id', message: 'does not name a device you can see' },

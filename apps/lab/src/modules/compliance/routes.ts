@@ -102,7 +102,10 @@ export const complianceRoutes: LabRoutes<{ audit: AuditTrail; uow: UnitOfWork }>
   app.post(
     '/api/compliance/audit/checkpoints',
     {
-      config: { permission: 'audit:verify' },
+      config: {
+        permission: 'audit:verify',
+        noIdempotencyKey: 'signing a head that already has a checkpoint answers that checkpoint',
+      },
       schema: {
         operationId: 'createAuditCheckpoint',
         tags,

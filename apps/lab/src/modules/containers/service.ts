@@ -61,7 +61,7 @@ export class ContainerService {
 
   async create(input: ContainerCreate, caller: Caller): Promise<ContainerView> {
     try {
-      return await this.uow.write(async (tx, append) => {
+      return await this.uow.create(async (tx, append) => {
         const labId = await labForNewRecord(tx, caller, input.lab_id);
         await tx.execute(sql`INSERT INTO containers (container_id, container_type, location, capacity, lab_id)
           VALUES (${input.container_id}, ${input.container_type}, ${input.location}, ${input.capacity}, ${labId})`);

@@ -37,7 +37,7 @@ export class DeviceService {
 
   async create(input: DeviceCreate, caller: Caller): Promise<DeviceView> {
     try {
-      return await this.uow.write(async (tx, append) => {
+      return await this.uow.create(async (tx, append) => {
         const labId = await labForNewRecord(tx, caller, input.lab_id);
         const [d] = await queryRows<{ id: string }>(
           tx,

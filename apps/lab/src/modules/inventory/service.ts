@@ -109,7 +109,7 @@ export class InventoryService {
 
   async createVendor(input: VendorCreate, caller: Caller): Promise<VendorView> {
     try {
-      return await this.uow.write(async (tx, append) => {
+      return await this.uow.create(async (tx, append) => {
         await tx.execute(sql`INSERT INTO vendors (vendor_id, name, contact_email, phone)
           VALUES (${input.vendor_id}, ${input.name}, ${input.contact_email ?? null}, ${input.phone ?? null})`);
         const [row] = await queryRows<VendorRow>(
@@ -156,7 +156,7 @@ export class InventoryService {
 
   async createItem(input: ItemCreate, caller: Caller): Promise<ItemView> {
     try {
-      return await this.uow.write(async (tx, append) => {
+      return await this.uow.create(async (tx, append) => {
         const vendor = await this.vendorRef(tx, input.vendor_id);
         const labId = await labForNewRecord(tx, caller, input.lab_id);
         await tx.execute(sql`INSERT INTO inventory_items (item_code, name, category, unit, min_stock, reorder_point, vendor_id, lab_id)
@@ -259,7 +259,7 @@ export class InventoryService {
   /** Receiving a lot: quantity_remaining = quantity received, and the item's stock rises by it. */
   async receiveLot(input: LotReceive, caller: Caller): Promise<LotReceived> {
     try {
-      return await this.uow.write(async (tx, append) => {
+      return await this.uow.create(async (tx, append) => {
         const [item] = await queryRows<{ id: string }>(
           tx,
           sql`SELECT id FROM inventory_items WHERE item_code = ${input.item_code}`,

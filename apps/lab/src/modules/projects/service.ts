@@ -56,7 +56,7 @@ export class ProjectService {
 
   async create(input: ProjectCreate, caller: Caller): Promise<ProjectView> {
     try {
-      return await this.uow.write(async (tx, append) => {
+      return await this.uow.create(async (tx, append) => {
         const labId = await labForNewRecord(tx, caller, input.lab_id);
         await tx.execute(sql`INSERT INTO projects (project_id, name, description, lab_id, created_by)
           VALUES (${input.project_id}, ${input.name}, ${input.description ?? null}, ${labId}, ${caller.email})`);

@@ -234,7 +234,7 @@ export class SampleService implements SampleMover {
   }
 
   async create(input: SampleInput, caller: Caller): Promise<SampleView> {
-    const view = await this.uow.write(async (tx, append) => {
+    const view = await this.uow.create(async (tx, append) => {
       const errors: FieldError[] = [];
       const row = await this.insert(tx, input, caller, 'body', errors);
       if (!row) throw duplicateOrInvalid(errors);
@@ -270,26 +270,29 @@ export class SampleService implements SampleMover {
       else seen.set(it.sample_id, i);
     });
     if (dupes.length) throw invalid(dupes);
-    const views = await this.uow.write(async (tx, append) => {
-      const errors: FieldError[] = [];
-      const rows: Row[] = [];
-      for (const [i, item] of items.entries()) {
-        const row = await this.insert(tx, item, caller, `body.samples[${i}]`, errors);
-        if (row) rows.push(row);
-      }
-      // Throwing rolls back every insert of this request.
-      if (errors.length) throw invalid(errors);
-      const out = rows.map(toSampleView);
-      for (const view of out) {
-        append(caller.ctx, {
-          action: 'sample.created',
-          entityType: 'sample',
-          entityId: view.sample_id,
-          after: view,
-        });
-      }
-      return out;
-    });
+    const views = await this.uow.create(
+      async (tx, append) => {
+        const errors: FieldError[] = [];
+        const rows: Row[] = [];
+        for (const [i, item] of items.entries()) {
+          const row = await this.insert(tx, item, caller, `body.samples[${i}]`, errors);
+          if (row) rows.push(row);
+        }
+        // Throwing rolls back every insert of this request.
+        if (errors.length) throw invalid(errors);
+        const out = rows.map(toSampleView);
+        for (const view of out) {
+          append(caller.ctx, {
+            action: 'sample.created',
+            entityType: 'sample',
+            entityId: view.sample_id,
+            after: view,
+          });
+        }
+        return out;
+      },
+      (items) => ({ items }),
+    );
     this.metrics.samplesCreated.inc(views.length);
     return views;
   }
@@ -485,7 +488,7 @@ export class SampleService implements SampleMover {
    * children together exceed what the parent has left, or the parent is not active.
    */
   async split(sampleId: string, input: SampleSplit, caller: Caller): Promise<SampleSplitResult> {
-    const result = await this.uow.write(async (tx, append) => {
+    const result = await this.uow.create(async (tx, append) => {
       const parent = await this.row(tx, sampleId, caller, true);
       if (parent.deleted_at || parent.status !== 'active') {
         throw conflict(
@@ -676,7 +679,7 @@ export class SampleService implements SampleMover {
     input: SampleWorkflowAssignment,
     caller: Caller,
   ): Promise<SampleWorkflowAssigned> {
-    return this.uow.write(async (tx, append) => {
+    return this.uow.create(async (tx, append) => {
       const sample = await this.row(tx, sampleId, caller, true);
       if (sample.deleted_at || sample.status === 'disposed' || sample.status === 'consumed') {
         throw conflict(

@@ -233,7 +233,11 @@ export class SignatureService implements RecordSigning {
   async sign(signer: Signer, input: SignInput): Promise<SignatureView> {
     let outcome: SignOutcome;
     try {
-      outcome = await this.uow.write((tx, append) => this.signInTransaction(tx, append, signer, input));
+      // A refused signing commits its failed attempt but keeps no response: a retry is judged again.
+      outcome = await this.uow.create(
+        (tx, append) => this.signInTransaction(tx, append, signer, input),
+        (signed) => (signed.ok ? signed.signature : undefined),
+      );
     } catch (err) {
       // A twin request that got past the check at the same instant: the unique index refused it.
       if (!isUniqueViolation(err)) throw err;

@@ -126,7 +126,7 @@ export class SiteService {
   createOrganization(input: OrganizationCreate, caller: Caller): Promise<OrganizationView> {
     return uniqueViolation(
       () =>
-        this.uow.write(async (tx, append) => {
+        this.uow.create(async (tx, append) => {
           await tx.execute(
             sql`INSERT INTO organizations (org_id, name) VALUES (${input.org_id}, ${input.name})`,
           );
@@ -214,7 +214,7 @@ export class SiteService {
   createLab(input: LabCreate, caller: Caller): Promise<LabView> {
     return uniqueViolation(
       () =>
-        this.uow.write(async (tx, append) => {
+        this.uow.create(async (tx, append) => {
           const [org] = await queryRows<{ id: string }>(
             tx,
             sql`SELECT id FROM organizations WHERE org_id = ${input.org_id}`,
@@ -336,7 +336,7 @@ export class SiteService {
   createNode(input: NodeCreate, caller: Caller): Promise<NodeView> {
     return uniqueViolation(
       () =>
-        this.uow.write(async (tx, append) => {
+        this.uow.create(async (tx, append) => {
           const labId = await this.labUuid(tx, input.lab_id, caller);
           await tx.execute(sql`INSERT INTO nodes (node_id, lab_id, hostname, capabilities)
             VALUES (${input.node_id}, ${labId}, ${input.hostname}, ${JSON.stringify(input.capabilities ?? {})}::jsonb)`);
@@ -441,7 +441,7 @@ export class SiteService {
   createHub(input: HubCreate, caller: Caller): Promise<DeviceHubView> {
     return uniqueViolation(
       () =>
-        this.uow.write(async (tx, append) => {
+        this.uow.create(async (tx, append) => {
           const node = await this.nodeRow(tx, input.node_id, caller).catch(() => {
             throw badRef('body.node_id', `No node ${input.node_id}`);
           });

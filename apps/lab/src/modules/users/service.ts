@@ -121,7 +121,7 @@ export class UserService {
         [{ field: 'body.roles', message: `must be among ${ROLES.join(', ')}` }],
       );
     }
-    return this.uow.write(async (tx, append) => {
+    return this.uow.create(async (tx, append) => {
       const [exists] = await queryRows(tx, sql`SELECT 1 FROM users WHERE email = ${email} FOR UPDATE`);
       if (exists)
         throw new HttpProblem(
