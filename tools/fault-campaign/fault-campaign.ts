@@ -106,9 +106,9 @@ for (const s of chosen) {
     const r = await runScenario({ fault: s.fault, database: s.database, clients, loadSeconds });
     results.push(r);
     all.push(r);
-    const crash = s.fault === 'kill-9';
     if (r.lost.length || r.auditMissing || r.auditExtra || r.unexpectedExit) failed = true;
-    if (!(crash ? chainAcceptableAfterCrash(r.chain) : r.chain.valid)) failed = true;
+    // checkpoint_missing (an unsealed tail after a crash) is reported in the table, not failed on.
+    if (!chainAcceptableAfterCrash(r.chain)) failed = true;
     if (Object.keys(r.outcomes).some((o) => o.startsWith('500'))) failed = true;
   }
   console.log(`| ${row(s.name, results)} |`);

@@ -23,26 +23,25 @@ describe.skipIf(!hasPostgres)('PostgreSQL restarts under 16 writing clients', ()
       expect(r.acknowledged).toBeGreaterThan(16);
       expect(r.lost).toEqual([]);
       expect({ missing: r.auditMissing, extra: r.auditExtra }).toEqual({ missing: 0, extra: 0 });
-      expect(r.chain).toMatchObject({ valid: true });
+      // A checkpoint whose own transaction met the outage after its event committed is missing: tolerated.
+      expect(chainAcceptableAfterCrash(r.chain), JSON.stringify(r.chain)).toBe(true);
     },
     LIMIT_MS,
   );
 });
 
-describe('kill -9 of the lab under 16 writing clients', () => {
-  it.each(['pglite', 'postgres'] as const)(
-    'on %s: restarted, it is ready and no acknowledged write or audit event is lost',
-    async (database) => {
-      if (database === 'postgres' && !hasPostgres) return;
-      const r = await short('kill-9', database);
-      expect(r.faultExit?.signal).toBe('SIGKILL');
-      expect(r.unexpectedExit).toBeNull();
-      // While it is down, clients cannot connect; nothing it answers is a 500.
-      expect(Object.keys(r.outcomes).filter((o) => !['201', 'connection error'].includes(o))).toEqual([]);
-      expect(r.lost).toEqual([]);
-      expect({ missing: r.auditMissing, extra: r.auditExtra }).toEqual({ missing: 0, extra: 0 });
-      expect(chainAcceptableAfterCrash(r.chain), JSON.stringify(r.chain)).toBe(true);
-    },
-    LIMIT_MS,
-  );
+const killTest = (database: DatabaseKind) => async () => {
+  const r = await short('kill-9', database);
+  expect(r.faultExit?.signal).toBe('SIGKILL');
+  expect(r.unexpectedExit).toBeNull();
+  // While it is down, clients cannot connect; nothing it answers is a 500.
+  expect(Object.keys(r.outcomes).filter((o) => !['201', 'connection error'].includes(o))).toEqual([]);
+  expect(r.lost).toEqual([]);
+  expect({ missing: r.auditMissing, extra: r.auditExtra }).toEqual({ missing: 0, extra: 0 });
+  expect(chainAcceptableAfterCrash(r.chain), JSON.stringify(r.chain)).toBe(true);
+};
+
+describe('kill -9 of the lab under 16 writing clients: restarted, it is ready and loses nothing', () => {
+  it('on PGlite', killTest('pglite'), LIMIT_MS);
+  it.skipIf(!hasPostgres)('on PostgreSQL', killTest('postgres'), LIMIT_MS);
 });
