@@ -23,7 +23,11 @@ import { AuditTrail } from './platform/audit/audit-trail.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
 import { registerIdempotencyKeys } from './platform/http/idempotency-key.ts';
-import { frameworkErrorHandler, registerProblemHandlers } from './platform/http/problem.ts';
+import {
+  databaseUnavailableProblem,
+  frameworkErrorHandler,
+  registerProblemHandlers,
+} from './platform/http/problem.ts';
 import { completeRouteContract } from './platform/http/route-contract.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { buildLabValidator } from './platform/http/validation.ts';
@@ -98,7 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...requestIdServerOptions(),
     frameworkErrors: frameworkErrorHandler,
     bodyLimit: config.bodyLimitBytes,
-    return503OnClosing: true,
+    // While closing, requests get the `shutting-down` problem from registerProblemHandlers instead.
+    return503OnClosing: false,
     trustProxy: false,
     // Query strings, paths and headers are text and are coerced; bodies are not (platform/http/validation.ts).
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
@@ -145,7 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(requestIdHeaderPlugin);
   await registerSecurityHeaders(app, { docsPrefix: DOCS_PREFIX });
-  registerProblemHandlers(app);
+  registerProblemHandlers(app, { translate: databaseUnavailableProblem });
   registerRouteGuard(app, {
     publicPrefixes: [DOCS_PREFIX],
     authenticate: createAuthenticator({

@@ -96,6 +96,13 @@ export const PROBLEM_CATALOGUE = [
     description:
       'Something unexpected failed on the server; nothing internal is disclosed. Retry later, and if it persists quote the request id from `detail` (also in the `x-request-id` header) to support.',
   },
+  {
+    slug: 'shutting-down',
+    status: 503,
+    title: 'Server shutting down',
+    description:
+      'The server is draining its in-flight requests before it stops, and takes no new ones; the connection is closed. Retry after the `retry-after` seconds, on another instance or once this one is back.',
+  },
 
   // Lab OS: authentication and accounts
   {
@@ -340,7 +347,8 @@ export const PROBLEM_CATALOGUE = [
     slug: 'database-unavailable',
     status: 503,
     title: 'Database unavailable',
-    description: 'The readiness check could not reach the database. Route traffic elsewhere and retry later.',
+    description:
+      'The database could not be reached: it is down, restarting or out of connections (the readiness check says the same). Retry after the `retry-after` seconds and route traffic elsewhere meanwhile; a write whose connection was lost at its commit may have been stored, so look before repeating it.',
   },
   {
     slug: 'signatures-unavailable',

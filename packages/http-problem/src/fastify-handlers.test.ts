@@ -1,7 +1,9 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemErrorHandler, registerProblemHandlers } from './fastify-handlers.ts';
-import { HttpProblem, type Problem, validationProblem } from './problem.ts';
+import { catalogueProblem, HttpProblem, type Problem, validationProblem } from './problem.ts';
 
 let app: FastifyInstance;
 
@@ -186,5 +188,75 @@ describe('registerProblemHandlers', () => {
     const res = await app.inject({ url: '/child/forbidden' });
     expect(res.statusCode).toBe(403);
     expect(problem(res).type).toBe('/problems/forbidden');
+  });
+});
+
+describe('translate: an app turns its own errors into problems', () => {
+  it('answers the translated problem with its retry-after; other errors keep the generic rules', async () => {
+    const outage = Fastify({ logger: false });
+    registerProblemHandlers(outage, {
+      translate: (error) =>
+        error instanceof Error && error.message === 'connection lost'
+          ? catalogueProblem('database-unavailable', 'down', { retryAfterSeconds: 5 })
+          : undefined,
+    });
+    outage.get('/lost', async () => {
+      throw new Error('connection lost');
+    });
+    outage.get('/bug', async () => {
+      throw new Error('a bug');
+    });
+    const lost = await outage.inject('/lost');
+    expect(lost.statusCode).toBe(503);
+    expect(lost.headers['retry-after']).toBe('5');
+    expect(lost.json()).toMatchObject({ type: '/problems/database-unavailable', status: 503 });
+    expect((await outage.inject('/bug')).json()).toMatchObject({ type: '/problems/internal-error' });
+    await outage.close();
+  });
+});
+
+describe('while the server closes', () => {
+  it('a request that still arrives gets the shutting-down problem, and the one in flight finishes', async () => {
+    const server = Fastify({ logger: false, return503OnClosing: false });
+    registerProblemHandlers(server);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let arrived!: () => void;
+    const inFlight = new Promise<void>((r) => (arrived = r));
+    server.get('/slow', async () => {
+      arrived();
+      await held;
+      return { done: true };
+    });
+    server.get('/next', async () => ({ served: true }));
+    let closing!: () => void;
+    const closeBegan = new Promise<void>((r) => (closing = r));
+    server.addHook('preClose', async () => closing());
+    let answered!: () => void;
+    const nextAnswered = new Promise<void>((r) => (answered = r));
+    server.addHook('onSend', async (request) => {
+      if (request.url === '/next') answered();
+    });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.server.address() as AddressInfo;
+    // A request on a connection that close() cannot end yet, because a request on it is in flight.
+    const socket = connect(port, '127.0.0.1');
+    let raw = '';
+    socket.on('data', (d) => (raw += d));
+    const ended = new Promise<void>((r) => socket.on('close', () => r()));
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await inFlight;
+    const closed = server.close();
+    await closeBegan;
+    socket.write('GET /next HTTP/1.1\r\nHost: x\r\n\r\n');
+    await nextAnswered;
+    release();
+    await ended;
+    await closed;
+    const [first, second] = raw.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200/);
+    expect(second).toMatch(/^HTTP\/1\.1 503/);
+    expect(second).toMatch(/retry-after: \d+/i);
+    expect(second).toContain('"type":"/problems/shutting-down"');
   });
 });

@@ -4,6 +4,7 @@ import { type ProblemSlug, problemTypeOf } from './catalogue.ts';
 import { refuseUnstorableInput } from './input-guard.ts';
 import {
   type AjvError,
+  catalogueProblem,
   fieldErrors,
   HttpProblem,
   instanceOf,
@@ -29,8 +30,9 @@ const FRAMEWORK_ERRORS: Record<string, Kind> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: catalogued('bad-request'),
 };
 
-const sendHttpProblem = (request: FastifyRequest, reply: FastifyReply, p: HttpProblem) =>
-  sendProblem(request, reply, {
+function sendHttpProblem(request: FastifyRequest, reply: FastifyReply, p: HttpProblem) {
+  if (p.retryAfterSeconds !== undefined) reply.header('retry-after', String(p.retryAfterSeconds));
+  return sendProblem(request, reply, {
     slug: p.slug,
     title: p.title,
     status: p.status,
@@ -38,6 +40,7 @@ const sendHttpProblem = (request: FastifyRequest, reply: FastifyReply, p: HttpPr
     ...(p.errors ? { errors: p.errors } : {}),
     ...p.extensions,
   });
+}
 
 /** `Application/JSON; charset=utf-8` -> `application/json`; '' when there is no Content-Type. */
 const mediaTypeOf = (request: FastifyRequest) =>
@@ -147,12 +150,55 @@ async function enforceConsumes(request: FastifyRequest) {
   if (!accepted(request).includes(mediaTypeOf(request))) throw unsupportedMediaType(request);
 }
 
+export interface ProblemHandlerOptions {
+  /**
+   * Turns an error of the app's own into a problem before the generic rules apply; undefined leaves it
+   * to them. The lab says here that a lost database is a 503 `database-unavailable`, not a 500.
+   */
+  translate?: (error: unknown) => HttpProblem | undefined;
+}
+
+/** How long a client is told to wait before retrying on a server that is shutting down. */
+const SHUTDOWN_RETRY_AFTER_S = 5;
+
 /**
- * Installs both handlers on the root instance, and the checks every route shares (content type, then
- * values no route can store: input-guard.ts); call it before registering routes and plugins.
+ * While the server closes, a request that arrives on a connection still open is refused with a
+ * `shutting-down` problem (instead of Fastify's own 503 body, which has no type), and its connection is
+ * closed. Requests already being handled finish. Needs `return503OnClosing: false` on the instance.
  */
-export function registerProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler(problemErrorHandler);
+function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    const problem = catalogueProblem(
+      'shutting-down',
+      'The server is shutting down; retry on another instance',
+    );
+    problem.retryAfterSeconds = SHUTDOWN_RETRY_AFTER_S;
+    return sendHttpProblem(request, reply, problem);
+  });
+}
+
+/**
+ * Installs both handlers on the root instance, the `shutting-down` answer while it closes, and the
+ * checks every route shares (content type, then values no route can store: input-guard.ts); call it
+ * before registering routes and plugins.
+ */
+export function registerProblemHandlers(app: FastifyInstance, options: ProblemHandlerOptions = {}): void {
+  const { translate } = options;
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const translated = translate?.(error);
+    if (translated) {
+      request.log.warn({ err: error }, `request failed: ${translated.slug}`);
+      return sendHttpProblem(request, reply, translated);
+    }
+    return problemErrorHandler(error, request, reply);
+  });
+  refuseWhileClosing(app);
   app.setNotFoundHandler(problemNotFoundHandler);
   app.addHook('preValidation', enforceConsumes);
   app.addHook('preValidation', refuseUnstorableInput);

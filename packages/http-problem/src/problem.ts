@@ -47,6 +47,9 @@ export const problemType = (slug: string) => `/problems/${slug}`;
 
 /** Thrown by services and routes; the error handler turns it into a problem response. */
 export class HttpProblem extends Error {
+  /** Sent as the `retry-after` header (503, 429): when a client may try again. */
+  retryAfterSeconds: number | undefined;
+
   constructor(
     readonly status: number,
     readonly slug: string,
@@ -63,10 +66,12 @@ export class HttpProblem extends Error {
 export function catalogueProblem(
   slug: ProblemSlug,
   detail: string,
-  more: { errors?: FieldError[]; extensions?: Record<string, unknown> } = {},
+  more: { errors?: FieldError[]; extensions?: Record<string, unknown>; retryAfterSeconds?: number } = {},
 ): HttpProblem {
   const { status, title } = problemTypeOf(slug);
-  return new HttpProblem(status, slug, title, detail, more.errors, more.extensions);
+  const problem = new HttpProblem(status, slug, title, detail, more.errors, more.extensions);
+  problem.retryAfterSeconds = more.retryAfterSeconds;
+  return problem;
 }
 
 /** The type and title of a problem kind. */

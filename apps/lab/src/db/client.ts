@@ -116,9 +116,23 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
     // awaited queries behave exactly as without it.
     pipeline: true,
   });
-  // An idle client losing its server emits here; without a listener the process would crash.
-  pool.on('error', (err) => target.onPoolError?.(err));
-  pool.on('connect', (client) => prepareRepeatedStatements(client));
+  // A connection that loses its server emits 'error', idle or checked out. The pool listens only while
+  // it is idle (it removes its listener at checkout, as drizzle's db.transaction does too), and an
+  // unheard 'error' kills the process: so every connection gets a listener for its whole life, which
+  // reports the loss and remembers it, so that the checkout returns the connection to be discarded.
+  const lost = new WeakMap<pg.PoolClient, Error>();
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      if (!lost.has(client)) target.onPoolError?.(err);
+      lost.set(client, err);
+    });
+    prepareRepeatedStatements(client);
+  });
+  // The pool re-emits an idle connection's error here; the listener above has reported it already.
+  pool.on('error', () => undefined);
+  /** Returns a checked-out connection; one that failed, or whose state is unknown, is discarded. */
+  const release = (client: pg.PoolClient, unknownState?: Error) =>
+    client.release(lost.get(client) ?? unknownState);
   const db = drizzleNodePg({ client: pool, schema }) as unknown as LabDb;
   const dialect = new PgDialect();
   // One drizzle instance per pooled connection, made once: a transaction's statements must all use it.
@@ -148,7 +162,7 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
           },
         });
       } finally {
-        client.release();
+        release(client);
       }
     },
     transaction: async <T>(
@@ -194,8 +208,11 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
             socket.uncork();
           }
         } catch (err) {
-          await client.query('ROLLBACK');
-          idle = true;
+          // On a lost connection ROLLBACK fails too; the work's error is the one that says why.
+          idle = await client.query('ROLLBACK').then(
+            () => true,
+            () => false,
+          );
           throw err;
         }
         const settled = await Promise.allSettled(final);
@@ -215,7 +232,7 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
             ),
         };
       } finally {
-        client.release(idle ? undefined : new Error('transaction state unknown; connection discarded'));
+        release(client, idle ? undefined : new Error('transaction state unknown; connection discarded'));
       }
     },
     close: async () => {

@@ -20,13 +20,11 @@ export const DEFAULT_LOGIN_THROTTLE: Readonly<LoginThrottleSettings> = Object.fr
   windowSeconds: 60,
 });
 
-/** A 429 whose Retry-After the route sets from `retryAfterSeconds`. */
+/** A 429; the error handler sends `retryAfterSeconds` as Retry-After. */
 export class LoginThrottled extends HttpProblem {
-  constructor(
-    readonly retryAfterSeconds: number,
-    detail: string,
-  ) {
+  constructor(retryAfterSeconds: number, detail: string) {
     super(429, 'rate-limited', 'Too many requests', detail);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -4,7 +4,7 @@ import { HttpProblem } from '../../platform/http/problem.ts';
 import { auditContext } from '../../platform/http/request-context.ts';
 import { problemResponses } from '../../platform/http/route-contract.ts';
 import type { LabRoutes } from '../../platform/http/typed-routes.ts';
-import { LoginThrottled, loginThrottledDetail } from './login-throttle.ts';
+import { loginThrottledDetail } from './login-throttle.ts';
 import {
   AuthTokens,
   CurrentUser,
@@ -75,17 +75,11 @@ export const authRoutes: LabRoutes<{ auth: AuthService }> = async (app, { auth }
         },
       },
     },
-    async (request, reply) => {
-      try {
-        return await auth.login(
-          { ...request.body, user_agent: request.headers['user-agent'] },
-          auditContext(request, request.body.email),
-        );
-      } catch (error) {
-        if (error instanceof LoginThrottled) reply.header('retry-after', String(error.retryAfterSeconds));
-        throw error;
-      }
-    },
+    async (request) =>
+      auth.login(
+        { ...request.body, user_agent: request.headers['user-agent'] },
+        auditContext(request, request.body.email),
+      ),
   );
 
   app.post(

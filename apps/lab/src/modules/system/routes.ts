@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client.ts';
-import { sendProblem } from '../../platform/http/problem.ts';
+import { DATABASE_RETRY_AFTER_S, sendProblem } from '../../platform/http/problem.ts';
 import { problemResponses } from '../../platform/http/route-contract.ts';
 import type { LabRoutes } from '../../platform/http/typed-routes.ts';
 import { Health, Readiness } from './schemas.ts';
@@ -43,6 +43,7 @@ export const systemRoutes: LabRoutes<{ database: Database; version: string }> = 
         return { status: 'ready' as const, database: opts.database.kind };
       } catch (err) {
         request.log.warn({ err }, 'readiness check failed');
+        reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
         return sendProblem(request, reply, {
           slug: 'database-unavailable',
           title: 'Database unavailable',

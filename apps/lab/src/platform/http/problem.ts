@@ -1,5 +1,19 @@
 // The lab's problem+json errors are the shared mechanism of @polymorph/http-problem (docs/api/problems.md);
 // this module keeps the import path the lab's modules use, so there is one implementation for both apps.
 
+import { catalogueProblem, type HttpProblem } from '@polymorph/http-problem/problem';
+import { isDatabaseUnavailable } from '../../db/errors.ts';
+
 export { frameworkErrorHandler, registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
 export { type FieldError, HttpProblem, sendProblem } from '@polymorph/http-problem/problem';
+
+/** Seconds a client is told to wait when the database is unreachable: about a PostgreSQL restart. */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+/** A lost or unreachable database answers 503 `database-unavailable`, so clients retry instead of reporting a bug. */
+export function databaseUnavailableProblem(error: unknown): HttpProblem | undefined {
+  if (!isDatabaseUnavailable(error)) return undefined;
+  return catalogueProblem('database-unavailable', 'The database is unreachable or restarting; retry later', {
+    retryAfterSeconds: DATABASE_RETRY_AFTER_S,
+  });
+}
