@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { ConfigError, type LabConfig, loadConfig } from './config.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { grantApplicationRole } from './db/grants.ts';
 import { migrate } from './db/migrate.ts';
 import { openConfiguredDatabase, startServer } from './main.ts';
@@ -32,6 +33,8 @@ class UsageError extends Error {}
 interface Command {
   summary: string;
   help: string;
+  /** What to do instead while a server holds the embedded database (which refuses a second process). */
+  whileServing?: string;
   /** Returns the exit code. */
   run(args: string[], config: () => LabConfig): Promise<number>;
 }
@@ -89,6 +92,7 @@ const CLI_CONTEXT = { actor: 'system:cli', requestId: null, ip: null };
 const COMMANDS: Record<string, Command> = {
   start: {
     summary: 'Migrate the database and serve the lab OS API',
+    whileServing: 'a second server needs its own POLYMORPH_DATA_DIR, or both use PostgreSQL (DATABASE_URL)',
     help: `Usage: npm run lab -- start
 
 Opens the database (PGlite under POLYMORPH_DATA_DIR, or PostgreSQL when DATABASE_URL is set),
@@ -102,6 +106,7 @@ SIGTERM or SIGINT drains in-flight requests, closes the database and exits 0.`,
   },
   migrate: {
     summary: 'Apply pending database migrations and exit',
+    whileServing: 'there is nothing to do: the server applied the migrations when it started',
     help: `Usage: npm run lab -- migrate
 
 Applies the committed SQL migrations that the database has not seen yet, each in its own
@@ -120,6 +125,7 @@ transaction, under an advisory lock. Safe to run while other instances start.`,
   },
   'create-admin': {
     summary: 'Create an administrator (idempotent)',
+    whileServing: 'an administrator creates users over its HTTP API (POST /api/users)',
     help: `Usage: npm run lab -- create-admin --email E --name N
 
 Creates a user with the admin role. The password is read from POLYMORPH_ADMIN_PASSWORD, or from
@@ -190,6 +196,8 @@ audit_checkpoints, electronic_signatures, signing_keys). See docs/operations.md.
   audit: {
     summary:
       'Verify, export or re-key the audit trail (audit verify | verify --file F --key-fingerprint FP | export | fingerprint | rotate-key)',
+    whileServing:
+      'an auditor verifies and exports over its HTTP API (GET /api/compliance/audit/verify, GET /api/compliance/audit/export)',
     help: `Usage:
   npm run lab -- audit verify
       verify the database's chain against its signed checkpoints, with the configured signing key
@@ -448,6 +456,11 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     if (err instanceof ConfigError) {
       console.error(`configuration error: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof DataDirLockedError) {
+      const instead = command?.whileServing ? `\nWhile it serves, ${command.whileServing}.` : '';
+      console.error(`error: ${err.message}, then run this command again.${instead}`);
       return 1;
     }
     throw err;

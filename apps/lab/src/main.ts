@@ -56,14 +56,18 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
       'audit checkpoints missing (a stop between an event and its checkpoint, or deleted): verify the chain, then POST /api/compliance/audit/checkpoints/missing',
     );
   await prepareDummyHash();
-  if ((await app.lab.users.count()) === 0) {
-    app.log.warn(
-      'no users yet: create the first administrator with: npm run lab -- create-admin --email E --name N',
-    );
-  }
+  if ((await app.lab.users.count()) === 0) app.log.warn(firstAdministratorHint(database.kind));
   await app.listen({ port: config.port, host: config.host });
   installGracefulShutdown(app, database, config.shutdownTimeoutMs);
   return app;
+}
+
+/** The embedded database admits one process: the CLI can create the first administrator only while no server runs. */
+export function firstAdministratorHint(kind: Database['kind']): string {
+  const command = 'npm run lab -- create-admin --email E --name N';
+  return kind === 'pglite'
+    ? `no users yet: stop this server (the embedded database admits one process at a time), run: ${command}, then start it again`
+    : `no users yet: create the first administrator with: ${command}`;
 }
 
 function installGracefulShutdown(app: FastifyInstance, database: Database, timeoutMs: number): void {
