@@ -40,6 +40,7 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
     database,
     secrets,
     dataDir: config.dataDir,
+    auditHeadFile: config.auditHeadFile,
     sampleIdPattern: config.sampleIdPattern,
   });
   const { applied } = await migrate(database);
