@@ -25,6 +25,7 @@ import {
   compareWithSignedHead,
   describeHeadProblem,
   type HeadComparison,
+  headFileToKeep,
   readSignedHead,
   SignedHeadFormatError,
 } from './platform/audit/signed-head.ts';
@@ -76,11 +77,14 @@ async function withLab<T>(
   const database = await openConfiguredDatabase(config);
   try {
     await migrate(database);
+    const secrets = await loadServerSecrets(config);
+    const head = await headFileToKeep(database, config.auditHeadFile, secrets.signingKey.publicKey);
+    if (head.problem) console.error(`warning: ${head.problem} Not updating ${config.auditHeadFile}.`);
     const app = await buildApp({
       config: { ...config, logLevel: 'warn' },
       database,
-      secrets: await loadServerSecrets(config),
-      auditHeadFile: config.auditHeadFile,
+      secrets,
+      auditHeadFile: head.file,
     });
     try {
       await syncRolePermissions(app.lab.uow);
@@ -251,9 +255,9 @@ arguments (including "verify --file" without a trusted key), 3 when only integri
           );
         return withLab(config(), async (app, database) => {
           const result = await app.lab.audit.verify();
+          // A problem with the head file was printed when the lab opened (withLab).
           const head = await signedHeadCheck(database, config());
           console.log(JSON.stringify({ ...summary(result), signed_head: head.status }));
-          if (head.problem) console.error(`error: ${head.problem}`);
           return result.valid && !head.problem ? 0 : 1;
         });
       }

@@ -6,6 +6,7 @@ import { type Database, type DatabaseTarget, openDatabase } from './db/client.ts
 import { migrate } from './db/migrate.ts';
 import { ensureDefaultSite } from './modules/sites/port.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
+import { headFileToKeep } from './platform/audit/signed-head.ts';
 import { prepareDummyHash } from './platform/auth/password-hashing.ts';
 import { loadServerSecrets } from './secrets.ts';
 
@@ -35,12 +36,13 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
     app?.log.warn({ err: err.message }, 'database connection lost'),
   );
   const secrets = await loadServerSecrets(config);
+  const head = await headFileToKeep(database, config.auditHeadFile, secrets.signingKey.publicKey);
   app = await buildApp({
     config,
     database,
     secrets,
     dataDir: config.dataDir,
-    auditHeadFile: config.auditHeadFile,
+    auditHeadFile: head.file,
     sampleIdPattern: config.sampleIdPattern,
   });
   const { applied } = await migrate(database);
@@ -50,6 +52,11 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
   );
   await syncRolePermissions(app.lab.uow);
   await ensureDefaultSite(app.lab.uow, { organization: config.defaultOrgName, lab: config.defaultLabName });
+  if (head.problem)
+    app.log.error(
+      { audit_head_file: config.auditHeadFile },
+      `${head.problem} The file is left as it is (not updated by this process); see docs/operations.md, "The last signed head"`,
+    );
   const missingCheckpoints = await app.lab.audit.missingCheckpoints();
   if (missingCheckpoints.length)
     app.log.warn(

@@ -117,6 +117,9 @@ describe(`backup and restore (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
       expect(rolledBack.code).toBe(1);
       expect(rolledBack.result).toMatchObject({ valid: true, signed_head: 'older' });
       expect(rolledBack.err).toContain(`seq ${before} was already signed`);
+      // New events on the rolled-back chain do not overwrite the evidence of what was signed before.
+      expect((await admin(9)).code).toBe(0);
+      expect(await headSeq()).toBe(before);
     },
     300_000,
   );

@@ -124,12 +124,22 @@ export async function compareWithSignedHead(
   trustedKey: KeyObject,
 ): Promise<HeadComparison> {
   if (!head) return { status: 'absent' };
-  const key = head.key_id === keyIdOf(trustedKey) ? trustedKey : await registeredKey(database, head.key_id);
-  if (!key || !verifyCheckpointSignature(head, key)) return { status: 'signature_invalid', head };
-  const [last] = await queryRows<{ seq: string | null }>(
+  // The server compares before it migrates: a database without the table has an empty chain.
+  const [tables] = await queryRows<{ present: boolean }>(
     database.db,
-    sql`SELECT max(seq) AS seq FROM audit_events`,
+    sql`SELECT to_regclass('audit_events') IS NOT NULL AS present`,
   );
+  const migrated = tables?.present === true;
+  const key =
+    head.key_id === keyIdOf(trustedKey)
+      ? trustedKey
+      : migrated
+        ? await registeredKey(database, head.key_id)
+        : null;
+  if (!key || !verifyCheckpointSignature(head, key)) return { status: 'signature_invalid', head };
+  const [last] = migrated
+    ? await queryRows<{ seq: string | null }>(database.db, sql`SELECT max(seq) AS seq FROM audit_events`)
+    : [];
   const chainLastSeq = Number(last?.seq ?? 0);
   if (chainLastSeq < head.seq)
     return { status: 'older', head, chain_last_seq: chainLastSeq, missing_events: head.seq - chainLastSeq };
@@ -166,4 +176,25 @@ export function describeHeadProblem(c: HeadComparison, file: string): string | n
     case 'signature_invalid':
       return `${file} names seq ${c.head.seq} signed by key ${c.head.key_id}, but its signature does not verify with the configured key or that key's registered public key: the file cannot be trusted.`;
   }
+}
+
+/**
+ * The head file a process may keep writing: none when the chain does not reach the head it holds. The file
+ * is then evidence of what was signed before, and a process that wrote over it once the chain grew past
+ * that seq would erase the evidence. `problem` says why, for the operator.
+ */
+export async function headFileToKeep(
+  database: Database,
+  file: string,
+  trustedKey: KeyObject,
+): Promise<{ file: string | undefined; problem: string | null }> {
+  let comparison: HeadComparison;
+  try {
+    comparison = await compareWithSignedHead(database, await readSignedHead(file), trustedKey);
+  } catch (err) {
+    if (err instanceof SignedHeadFormatError) return { file: undefined, problem: err.message };
+    throw err;
+  }
+  const problem = describeHeadProblem(comparison, file);
+  return { file: problem ? undefined : file, problem };
 }
