@@ -20,6 +20,7 @@ import {
 } from './modules.ts';
 import { type DeclaredRoute, registerRouteGuard } from './platform/access/route-guard.ts';
 import { AuditTrail } from './platform/audit/audit-trail.ts';
+import { SignedHeadFile } from './platform/audit/signed-head.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
 import { registerIdempotencyKeys } from './platform/http/idempotency-key.ts';
@@ -61,6 +62,8 @@ export interface AppDeps {
   secrets: ServerSecrets;
   /** LIMS files (calibration certificates) live under here; uploads answer 503 without it. */
   dataDir?: string | undefined;
+  /** Where each newly signed audit head is also written, outside the database; none when undefined. */
+  auditHeadFile?: string | undefined;
   /** Pattern of generated sample ids, e.g. S-{YYYY}-{SEQ:6}. */
   sampleIdPattern?: string | undefined;
   /** Pino destination override, used by tests to read log lines. */
@@ -112,8 +115,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const registry = new Registry();
   const metrics = createLabMetrics(registry, limsGaugeSource(database.db));
+  const headFile = deps.auditHeadFile ? new SignedHeadFile(deps.auditHeadFile) : undefined;
   const audit = new AuditTrail(database, secrets.signingKey, config.auditCheckpointInterval, metrics, {
     checkpointSeconds: config.auditCheckpointSeconds,
+    ...(headFile && {
+      // The checkpoint is committed either way; a head that could not be kept must still be seen.
+      onCheckpointSigned: (cp) =>
+        headFile
+          .record(cp)
+          .catch((err: Error) =>
+            app.log.error(
+              { err: err.message, file: headFile.path, seq: cp.seq },
+              'could not write the signed audit head file',
+            ),
+          ),
+    }),
   });
   app.addHook('onClose', async () => audit.stop());
   const uow = new UnitOfWork(database, audit);

@@ -3,7 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { BackupError, backup } from './backup/backup.ts';
+import { PgToolError } from './backup/pg-tools.ts';
+import { restore } from './backup/restore.ts';
 import { ConfigError, type LabConfig, loadConfig } from './config.ts';
+import type { Database } from './db/client.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { grantApplicationRole } from './db/grants.ts';
 import { migrate } from './db/migrate.ts';
 import { openConfiguredDatabase, startServer } from './main.ts';
@@ -16,6 +21,14 @@ import {
 } from './modules/compliance/audit-export.ts';
 import { seedDemo } from './modules/demo/seed-demo.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
+import {
+  compareWithSignedHead,
+  describeHeadProblem,
+  type HeadComparison,
+  headFileToKeep,
+  readSignedHead,
+  SignedHeadFormatError,
+} from './platform/audit/signed-head.ts';
 import { HttpProblem } from './platform/http/problem.ts';
 import {
   keyFingerprintOf,
@@ -32,6 +45,8 @@ class UsageError extends Error {}
 interface Command {
   summary: string;
   help: string;
+  /** What to do instead while a server holds the embedded database (which refuses a second process). */
+  whileServing?: string;
   /** Returns the exit code. */
   run(args: string[], config: () => LabConfig): Promise<number>;
 }
@@ -55,18 +70,25 @@ function required(command: string, name: string, value: string | undefined): str
 }
 
 /** Opens the configured database, migrates, and builds the app without listening: the CLI uses the same services. */
-async function withLab<T>(config: LabConfig, work: (app: FastifyInstance) => Promise<T>): Promise<T> {
+async function withLab<T>(
+  config: LabConfig,
+  work: (app: FastifyInstance, database: Database) => Promise<T>,
+): Promise<T> {
   const database = await openConfiguredDatabase(config);
   try {
     await migrate(database);
+    const secrets = await loadServerSecrets(config);
+    const head = await headFileToKeep(database, config.auditHeadFile, secrets.signingKey.publicKey);
+    if (head.problem) console.error(`warning: ${head.problem} Not updating ${config.auditHeadFile}.`);
     const app = await buildApp({
       config: { ...config, logLevel: 'warn' },
       database,
-      secrets: await loadServerSecrets(config),
+      secrets,
+      auditHeadFile: head.file,
     });
     try {
       await syncRolePermissions(app.lab.uow);
-      return await work(app);
+      return await work(app, database);
     } finally {
       await app.close();
     }
@@ -89,6 +111,7 @@ const CLI_CONTEXT = { actor: 'system:cli', requestId: null, ip: null };
 const COMMANDS: Record<string, Command> = {
   start: {
     summary: 'Migrate the database and serve the lab OS API',
+    whileServing: 'a second server needs its own POLYMORPH_DATA_DIR, or both use PostgreSQL (DATABASE_URL)',
     help: `Usage: npm run lab -- start
 
 Opens the database (PGlite under POLYMORPH_DATA_DIR, or PostgreSQL when DATABASE_URL is set),
@@ -102,6 +125,7 @@ SIGTERM or SIGINT drains in-flight requests, closes the database and exits 0.`,
   },
   migrate: {
     summary: 'Apply pending database migrations and exit',
+    whileServing: 'there is nothing to do: the server applied the migrations when it started',
     help: `Usage: npm run lab -- migrate
 
 Applies the committed SQL migrations that the database has not seen yet, each in its own
@@ -120,6 +144,7 @@ transaction, under an advisory lock. Safe to run while other instances start.`,
   },
   'create-admin': {
     summary: 'Create an administrator (idempotent)',
+    whileServing: 'an administrator creates users over its HTTP API (POST /api/users)',
     help: `Usage: npm run lab -- create-admin --email E --name N
 
 Creates a user with the admin role. The password is read from POLYMORPH_ADMIN_PASSWORD, or from
@@ -190,6 +215,8 @@ audit_checkpoints, electronic_signatures, signing_keys). See docs/operations.md.
   audit: {
     summary:
       'Verify, export or re-key the audit trail (audit verify | verify --file F --key-fingerprint FP | export | fingerprint | rotate-key)',
+    whileServing:
+      'an auditor verifies and exports over its HTTP API (GET /api/compliance/audit/verify, GET /api/compliance/audit/export)',
     help: `Usage:
   npm run lab -- audit verify
       verify the database's chain against its signed checkpoints, with the configured signing key
@@ -226,10 +253,12 @@ arguments (including "verify --file" without a trusted key), 3 when only integri
           throw new UsageError(
             'audit verify: --trusted-key, --key-fingerprint and --integrity-only need --file',
           );
-        return withLab(config(), async (app) => {
+        return withLab(config(), async (app, database) => {
           const result = await app.lab.audit.verify();
-          console.log(JSON.stringify(summary(result)));
-          return result.valid ? 0 : 1;
+          // A problem with the head file was printed when the lab opened (withLab).
+          const head = await signedHeadCheck(database, config());
+          console.log(JSON.stringify({ ...summary(result), signed_head: head.status }));
+          return result.valid && !head.problem ? 0 : 1;
         });
       }
       if (sub === 'export') {
@@ -312,6 +341,82 @@ arguments (including "verify --file" without a trusted key), 3 when only integri
       );
     },
   },
+  backup: {
+    summary: 'Back up the database (pg_dump, or a copy of the embedded data directory) to a new directory',
+    whileServing:
+      'the embedded database is copied only while no server runs: stop it for the backup (or use PostgreSQL, which is backed up while it serves)',
+    help: `Usage: npm run lab -- backup --out DIR
+
+Writes a new directory DIR (it must not exist; written as DIR.partial-<pid> and renamed when complete):
+  backup.json      what it holds: the database kind, when, the audit chain's last event
+  PostgreSQL (DATABASE_URL set): database.dump (pg_dump --format=custom, run as the database owner;
+                   the server may keep serving) and files/ (certificates, development secrets)
+  PGlite: data/    a copy of POLYMORPH_DATA_DIR taken under its lock: refused while a server runs
+pg_dump is taken from PATH or /usr/lib/postgresql/<newest>/bin. DIR may hold the development secrets:
+it is created readable by its owner only. See docs/operations.md.`,
+    run: async (args, config) => {
+      const o = options('backup', args, { out: { type: 'string' } });
+      const out = required('backup', 'out', o.out);
+      const manifest = await backup(config(), out);
+      const head = manifest.audit_head ? `audit seq ${manifest.audit_head.seq}` : 'no audit events';
+      console.log(`backed up the ${manifest.database} database (${head}) to ${out}`);
+      return 0;
+    },
+  },
+  restore: {
+    summary: 'Restore a backup; refuses one older than the last signed audit head unless --accept-older',
+    whileServing: 'stop it for the restore',
+    help: `Usage: npm run lab -- restore --from DIR [--accept-older]
+
+PostgreSQL (DATABASE_URL set): restores DIR/database.dump with pg_restore into the database at
+DATABASE_URL, which must be empty (createdb NAME first), owned by the role you connect as; then run
+grant-app-role again. PGlite: replaces POLYMORPH_DATA_DIR with the backup's copy; refused while a
+server runs; the previous contents are moved to <data dir>.before-restore-<time>, never deleted.
+
+The restored audit chain must verify, and it must reach the last signed head that this host kept in
+POLYMORPH_AUDIT_HEAD_FILE: a backup older than a head already signed would silently drop signed audit
+events, so it is refused (exit 1, nothing replaced on PGlite) unless --accept-older is given. Accepted,
+the old head file is renamed <file>.superseded-<time>. Every restore is recorded in the audit trail
+(audit.backup_restored) and a checkpoint is signed on it.`,
+    run: async (args, config) => {
+      const o = options('restore', args, { from: { type: 'string' }, 'accept-older': { type: 'boolean' } });
+      const from = required('restore', 'from', o.from);
+      const cfg = config();
+      const outcome = await restore(cfg, from, { acceptOlder: o['accept-older'] === true });
+      const superseded = outcome.supersededHead;
+      if (superseded)
+        console.error(
+          `warning: accepted an older state: ${outcome.check.headProblem} The previous head file is kept as ${superseded.keptAt}.`,
+        );
+      const event = await withLab(cfg, async (app) => {
+        const after = {
+          backup_created_at: outcome.manifest.created_at,
+          database: outcome.manifest.database,
+          restored_last_seq: outcome.check.chain.head?.seq ?? 0,
+          superseded_head: superseded
+            ? { seq: superseded.head.seq, hash: superseded.head.hash, ts: superseded.head.ts }
+            : null,
+        };
+        await app.lab.audit.transaction(async (_tx, audit) =>
+          audit(CLI_CONTEXT, {
+            action: 'audit.backup_restored',
+            entityType: 'audit_trail',
+            entityId: null,
+            after,
+            reason: superseded ? 'operator accepted an older state (restore --accept-older)' : null,
+          }),
+        );
+        return app.lab.audit.checkpointNow();
+      });
+      console.log(
+        `restored ${from}: the audit chain verifies (${outcome.check.chain.checked} events); the restore is recorded at seq ${event?.seq} and signed`,
+      );
+      if (outcome.previousData) console.log(`the previous data directory is kept in ${outcome.previousData}`);
+      if (cfg.databaseUrl)
+        console.log('now grant the server its role again: npm run lab -- grant-app-role --role NAME');
+      return 0;
+    },
+  },
   'seed-demo': {
     summary: 'Load a small demo lab (2 labs, users in every role, 200 samples, inventory, devices)',
     help: `Usage: npm run lab -- seed-demo
@@ -339,6 +444,23 @@ Running it again on a seeded database prints "already seeded" and changes nothin
     },
   },
 };
+
+/** The chain against the last signed head kept outside the database (POLYMORPH_AUDIT_HEAD_FILE). */
+async function signedHeadCheck(
+  database: Database,
+  cfg: LabConfig,
+): Promise<{ status: HeadComparison['status']; problem: string | null }> {
+  let head: Awaited<ReturnType<typeof readSignedHead>>;
+  try {
+    head = await readSignedHead(cfg.auditHeadFile);
+  } catch (err) {
+    if (err instanceof SignedHeadFormatError) return { status: 'signature_invalid', problem: err.message };
+    throw err;
+  }
+  const { signingKey } = await loadServerSecrets(cfg);
+  const comparison = await compareWithSignedHead(database, head, signingKey.publicKey);
+  return { status: comparison.status, problem: describeHeadProblem(comparison, cfg.auditHeadFile) };
+}
 
 /** A public or private key in PEM, as its public key. */
 async function readKeyFile(command: string, file: string) {
@@ -448,6 +570,15 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     if (err instanceof ConfigError) {
       console.error(`configuration error: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof BackupError || err instanceof PgToolError) {
+      console.error(`error: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof DataDirLockedError) {
+      const instead = command?.whileServing ? `\nWhile it serves, ${command.whileServing}.` : '';
+      console.error(`error: ${err.message}, then run this command again.${instead}`);
       return 1;
     }
     throw err;

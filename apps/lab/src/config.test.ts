@@ -47,9 +47,25 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://u:p@h/db', /DATABASE_URL: must start with postgres/],
     ['DATABASE_URL', 'not a url', /DATABASE_URL: is not a valid URL/],
     ['POLYMORPH_HOST', 'bad host', /POLYMORPH_HOST/],
+    ['POLYMORPH_AUDIT_HEAD_FILE', './data/lab/head.json', /POLYMORPH_AUDIT_HEAD_FILE: must lie outside/],
   ])('%s=%s is rejected naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('keeps the last signed audit head beside the data directory, or where it is told', () => {
+    expect(loadConfig({ POLYMORPH_DATA_DIR: '/srv/lab' }).auditHeadFile).toBe('/srv/lab.audit-head.json');
+    expect(
+      loadConfig({
+        POLYMORPH_DATA_DIR: '/srv/lab',
+        POLYMORPH_AUDIT_HEAD_FILE: '/var/lib/polymorph/head.json',
+      }).auditHeadFile,
+    ).toBe('/var/lib/polymorph/head.json');
+    // A sibling whose name merely starts like the data directory is outside it.
+    expect(
+      loadConfig({ POLYMORPH_DATA_DIR: '/srv/lab', POLYMORPH_AUDIT_HEAD_FILE: '/srv/lab-head.json' })
+        .auditHeadFile,
+    ).toBe('/srv/lab-head.json');
   });
 
   it('never echoes a database password in its error', () => {

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { withSecretFiles } from '@polymorph/secret-files/secret-files';
 import {
   DEFAULT_SAMPLE_ID_PATTERN,
@@ -37,6 +37,11 @@ export interface LabConfig {
   auditCheckpointInterval: number;
   /** Sign the audit head when its oldest unsigned event is this many seconds old (0: only every N events). */
   auditCheckpointSeconds: number;
+  /**
+   * Where the last signed audit head is kept, outside the database, so that a database put back to an
+   * older state is noticed (restore, audit verify). Must lie outside dataDir, which a restore replaces.
+   */
+  auditHeadFile: string;
   /** Generated sample ids, e.g. S-{YYYY}-{SEQ:6}. */
   sampleIdPattern: string;
   /** Names of the organization and lab an empty database starts with. */
@@ -117,6 +122,17 @@ export const DEFAULT_DB_POOL_MAX = 20;
 /** Secret variables that may instead name a file (NAME_FILE), as compose and Kubernetes mount secrets. */
 export const SECRET_VARIABLES = ['DATABASE_URL', 'POLYMORPH_JWT_SECRET'] as const;
 
+/** Default: beside the data directory, e.g. ./data/lab.audit-head.json for ./data/lab. */
+function auditHeadFile(env: Env, dataDir: string): string {
+  const file = resolve(env['POLYMORPH_AUDIT_HEAD_FILE'] || `${dataDir}.audit-head.json`);
+  if (file === dataDir || file.startsWith(`${dataDir}${sep}`))
+    throw new ConfigError(
+      'POLYMORPH_AUDIT_HEAD_FILE',
+      `must lie outside POLYMORPH_DATA_DIR (${dataDir}): a restore replaces that directory, and a backup of it would carry the file along (got "${file}")`,
+    );
+  return file;
+}
+
 /** Reads and validates the whole configuration once, at start. */
 export function loadConfig(processEnv: Env = process.env): LabConfig {
   const env = withSecretFiles(
@@ -124,6 +140,7 @@ export function loadConfig(processEnv: Env = process.env): LabConfig {
     SECRET_VARIABLES,
     (name, message) => new ConfigError(name, message),
   );
+  const dataDir = resolve(env['POLYMORPH_DATA_DIR'] || './data/lab');
   const host = env['POLYMORPH_HOST'] || '127.0.0.1';
   if (/\s/.test(host))
     throw new ConfigError('POLYMORPH_HOST', `must be a host name or IP address (got "${host}")`);
@@ -137,7 +154,7 @@ export function loadConfig(processEnv: Env = process.env): LabConfig {
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       'info',
     ),
-    dataDir: resolve(env['POLYMORPH_DATA_DIR'] || './data/lab'),
+    dataDir,
     databaseUrl: databaseUrl(env),
     dbPoolMax: integer(env, 'POLYMORPH_DB_POOL_MAX', DEFAULT_DB_POOL_MAX, 1, 1000),
     bodyLimitBytes: integer(env, 'POLYMORPH_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
@@ -155,6 +172,7 @@ export function loadConfig(processEnv: Env = process.env): LabConfig {
     loginWindowSeconds: integer(env, 'POLYMORPH_LOGIN_WINDOW_SECONDS', 60, 1, 86_400),
     auditCheckpointInterval: integer(env, 'POLYMORPH_AUDIT_CHECKPOINT_INTERVAL', 1000, 1, 10_000_000),
     auditCheckpointSeconds: integer(env, 'POLYMORPH_AUDIT_CHECKPOINT_SECONDS', 300, 0, 86_400),
+    auditHeadFile: auditHeadFile(env, dataDir),
     sampleIdPattern: sampleIdPattern(env),
     defaultOrgName: env['POLYMORPH_DEFAULT_ORG_NAME'] || 'Default organization',
     defaultLabName: env['POLYMORPH_DEFAULT_LAB_NAME'] || 'Default lab',

@@ -6,6 +6,7 @@ import { type Database, type DatabaseTarget, openDatabase } from './db/client.ts
 import { migrate } from './db/migrate.ts';
 import { ensureDefaultSite } from './modules/sites/port.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
+import { headFileToKeep } from './platform/audit/signed-head.ts';
 import { prepareDummyHash } from './platform/auth/password-hashing.ts';
 import { loadServerSecrets } from './secrets.ts';
 
@@ -35,11 +36,13 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
     app?.log.warn({ err: err.message }, 'database connection lost'),
   );
   const secrets = await loadServerSecrets(config);
+  const head = await headFileToKeep(database, config.auditHeadFile, secrets.signingKey.publicKey);
   app = await buildApp({
     config,
     database,
     secrets,
     dataDir: config.dataDir,
+    auditHeadFile: head.file,
     sampleIdPattern: config.sampleIdPattern,
   });
   const { applied } = await migrate(database);
@@ -49,6 +52,11 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
   );
   await syncRolePermissions(app.lab.uow);
   await ensureDefaultSite(app.lab.uow, { organization: config.defaultOrgName, lab: config.defaultLabName });
+  if (head.problem)
+    app.log.error(
+      { audit_head_file: config.auditHeadFile },
+      `${head.problem} The file is left as it is (not updated by this process); see docs/operations.md, "The last signed head"`,
+    );
   const missingCheckpoints = await app.lab.audit.missingCheckpoints();
   if (missingCheckpoints.length)
     app.log.warn(
@@ -56,14 +64,18 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
       'audit checkpoints missing (a stop between an event and its checkpoint, or deleted): verify the chain, then POST /api/compliance/audit/checkpoints/missing',
     );
   await prepareDummyHash();
-  if ((await app.lab.users.count()) === 0) {
-    app.log.warn(
-      'no users yet: create the first administrator with: npm run lab -- create-admin --email E --name N',
-    );
-  }
+  if ((await app.lab.users.count()) === 0) app.log.warn(firstAdministratorHint(database.kind));
   await app.listen({ port: config.port, host: config.host });
   installGracefulShutdown(app, database, config.shutdownTimeoutMs);
   return app;
+}
+
+/** The embedded database admits one process: the CLI can create the first administrator only while no server runs. */
+export function firstAdministratorHint(kind: Database['kind']): string {
+  const command = 'npm run lab -- create-admin --email E --name N';
+  return kind === 'pglite'
+    ? `no users yet: stop this server (the embedded database admits one process at a time), run: ${command}, then start it again`
+    : `no users yet: create the first administrator with: ${command}`;
 }
 
 function installGracefulShutdown(app: FastifyInstance, database: Database, timeoutMs: number): void {

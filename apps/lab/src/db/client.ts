@@ -5,6 +5,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { acquireDataDirLock } from './data-dir-lock.ts';
 import { type Schema, schema } from './schema.ts';
 
 export type LabDb = PgDatabase<PgQueryResultHKT, Schema>;
@@ -63,7 +64,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
-  const client = await PGlite.create(dataDir);
+  // A directory is PGlite's alone to one process at a time; memory:// and the like need no lock.
+  const lock = dataDir.includes('://') ? undefined : acquireDataDirLock(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const db = drizzlePglite({ client, schema }) as unknown as LabDb;
   // PGlite is a single connection: serialise sessions so one caller's transaction never interleaves with another's.
   let tail: Promise<unknown> = Promise.resolve();
@@ -101,7 +110,11 @@ async function openPglite(dataDir: string): Promise<Database> {
       ),
     close: async () => {
       await tail;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

@@ -85,6 +85,11 @@ export interface AuditTrailOptions {
   checkpointSeconds?: number;
   /** Milliseconds since the epoch; tests pass a clock they move. */
   clock?: () => number;
+  /**
+   * Called after each checkpoint this process signs has committed, e.g. to keep the last signed head
+   * outside the database (signed-head.ts). It must not throw: the checkpoint is already committed.
+   */
+  onCheckpointSigned?: (cp: SignedCheckpoint) => Promise<void>;
 }
 
 /** Default of POLYMORPH_AUDIT_CHECKPOINT_SECONDS, also used when the caller passes no options. */
@@ -102,6 +107,7 @@ export class AuditIntegrityError extends Error {
 export class AuditTrail {
   private readonly checkpointMs: number;
   private readonly clock: () => number;
+  private readonly onCheckpointSigned: (cp: SignedCheckpoint) => Promise<void>;
   /** When the oldest event not covered by a checkpoint was appended by this process; null when none. */
   private unsignedSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -116,6 +122,7 @@ export class AuditTrail {
   ) {
     this.checkpointMs = (options.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS) * 1000;
     this.clock = options.clock ?? Date.now;
+    this.onCheckpointSigned = options.onCheckpointSigned ?? (async () => undefined);
   }
 
   /**
@@ -245,14 +252,13 @@ export class AuditTrail {
   }
 
   private async signCheckpointAt(event: AuditEvent): Promise<void> {
-    await this.database.db.transaction(async (tx) => {
-      await this.insertCheckpoint(tx, event);
-    });
+    const cp = await this.database.db.transaction((tx) => this.insertCheckpoint(tx, event));
+    await this.onCheckpointSigned(cp);
   }
 
   /** Signs the current head on demand (e.g. before an export or an inspection). */
   async checkpointNow(): Promise<SignedCheckpoint | null> {
-    return this.database.db.transaction(async (tx) => {
+    const cp = await this.database.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`);
       const [head] = await queryRows<EventRow>(
         tx,
@@ -270,6 +276,8 @@ export class AuditTrail {
       this.noteSigned(cp.seq, Number(head.seq));
       return cp;
     });
+    if (cp) await this.onCheckpointSigned(cp);
+    return cp;
   }
 
   /**
@@ -282,7 +290,7 @@ export class AuditTrail {
     ctx: AuditContext,
     next: ServerKeyPair,
   ): Promise<{ event: AuditEvent; handover: SignedKeyHandover; checkpoint: SignedCheckpoint }> {
-    return this.database.db.transaction(async (tx) => {
+    const rotated = await this.database.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK_KEY})`);
       const [head] = await queryRows<EventRow>(
         tx,
@@ -310,6 +318,8 @@ export class AuditTrail {
       const checkpoint = await this.insertCheckpoint(tx, event, next);
       return { event, handover, checkpoint };
     });
+    await this.onCheckpointSigned(rotated.checkpoint);
+    return rotated;
   }
 
   /** The key-rotation events, which the verifier needs before it streams the chain. */
