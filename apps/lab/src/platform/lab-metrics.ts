@@ -7,8 +7,15 @@ export interface LimsGaugeSource {
   overdueCalibrations(): Promise<number>;
 }
 
+/** The audit trail's sealing state, read at scrape time by the database's clock. */
+export interface AuditSealSource {
+  unsealedEvents(): Promise<number>;
+  unsealedAgeSeconds(): Promise<number>;
+  missingCheckpoints(): Promise<number>;
+}
+
 /** The lab OS business metrics: one definition, registered on the app's registry, used by every module. */
-export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource) {
+export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource, audit?: AuditSealSource) {
   const registers = [registry];
   const gauge = (name: string, help: string, read?: () => Promise<number>) =>
     new Gauge({
@@ -67,9 +74,24 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource) {
     }),
     auditChainValid: new Gauge({
       name: 'polymorph_audit_chain_valid',
-      help: '1 when the last audit chain verification passed, 0 when it failed',
+      help: '1 when the last audit chain verification passed, 0 when it found the chain broken (an unsealed tail is not a failure)',
       registers,
     }),
+    auditUnsealedEvents: gauge(
+      'polymorph_audit_unsealed_events',
+      'Audit events after the last signed checkpoint (normal between checkpoints; left by a stop before one)',
+      audit?.unsealedEvents,
+    ),
+    auditUnsealedAgeSeconds: gauge(
+      'polymorph_audit_unsealed_age_seconds',
+      'Age by the database clock of the first audit event after the last signed checkpoint, 0 when the head is signed',
+      audit?.unsealedAgeSeconds,
+    ),
+    auditCheckpointsMissing: gauge(
+      'polymorph_audit_checkpoints_missing',
+      'Checkpoints the checkpoint interval calls for that do not exist (a stop between an event and its checkpoint, or deleted)',
+      audit?.missingCheckpoints,
+    ),
     esignatures: new Counter({
       name: 'polymorph_esignatures_total',
       help: 'Electronic signatures applied, by meaning',
