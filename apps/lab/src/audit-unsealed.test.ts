@@ -70,6 +70,8 @@ describe('an unsealed tail after a crash', () => {
     const unsealed = gauge(before, 'polymorph_audit_unsealed_events');
     expect(unsealed).toBeGreaterThanOrEqual(3);
     expect(gauge(before, 'polymorph_audit_checkpoints_missing')).toBe(0);
+    // No verification has found a break: the chain-invalid alert has nothing to fire on.
+    expect(gauge(before, 'polymorph_audit_chain_valid')).toBe(1);
     server.child.kill('SIGKILL');
     expect((await server.exited).signal).toBe('SIGKILL');
 
@@ -100,6 +102,7 @@ describe('an unsealed tail after a crash', () => {
     const metrics = await (await fetch(`${again.baseUrl}/metrics`)).text();
     expect(gauge(metrics, 'polymorph_audit_unsealed_events')).toBe(unsealed);
     expect(gauge(metrics, 'polymorph_audit_unsealed_age_seconds')).toBeGreaterThan(0);
+    expect(gauge(metrics, 'polymorph_audit_chain_valid')).toBe(1);
     const auth = await login(again);
     const route = await fetch(`${again.baseUrl}/api/compliance/audit/verify`, { headers: auth });
     expect(await route.json()).toMatchObject({

@@ -72,11 +72,7 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource, aud
       help: 'Audit events committed',
       registers,
     }),
-    auditChainValid: new Gauge({
-      name: 'polymorph_audit_chain_valid',
-      help: '1 when the last audit chain verification passed, 0 when it found the chain broken (an unsealed tail is not a failure)',
-      registers,
-    }),
+    auditChainValid: chainValidGauge(registers),
     auditUnsealedEvents: gauge(
       'polymorph_audit_unsealed_events',
       'Audit events after the last signed checkpoint (normal between checkpoints; left by a stop before one)',
@@ -104,6 +100,21 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource, aud
       registers,
     }),
   };
+}
+
+/**
+ * 0 once a verification finds the chain broken, 1 otherwise. It starts at 1: a fresh process has seen no
+ * break, and a 0 at every start (prom-client's default) would fire PolymorphAuditChainInvalid after an
+ * ordinary restart. An unsealed tail is not a break (see the polymorph_audit_unsealed_* gauges).
+ */
+function chainValidGauge(registers: Registry[]): Gauge {
+  const gauge = new Gauge({
+    name: 'polymorph_audit_chain_valid',
+    help: '0 when the last audit chain verification found the chain broken, else 1 (also before the first; an unsealed tail is not broken)',
+    registers,
+  });
+  gauge.set(1);
+  return gauge;
 }
 
 export type LabMetrics = ReturnType<typeof createLabMetrics>;
