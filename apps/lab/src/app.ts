@@ -19,7 +19,7 @@ import {
   registerModuleRoutes,
 } from './modules.ts';
 import { type DeclaredRoute, registerRouteGuard } from './platform/access/route-guard.ts';
-import { AuditTrail } from './platform/audit/audit-trail.ts';
+import { AuditTrail, auditSealSource } from './platform/audit/audit-trail.ts';
 import { SignedHeadFile } from './platform/audit/signed-head.ts';
 import { createAuthenticator } from './platform/auth/authenticator.ts';
 import { DEFAULT_PASSWORD_POLICY } from './platform/auth/password-policy.ts';
@@ -114,7 +114,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const registry = new Registry();
-  const metrics = createLabMetrics(registry, limsGaugeSource(database.db));
+  const metrics = createLabMetrics(
+    registry,
+    limsGaugeSource(database.db),
+    auditSealSource(database.db, config.auditCheckpointInterval),
+  );
   const headFile = deps.auditHeadFile ? new SignedHeadFile(deps.auditHeadFile) : undefined;
   const audit = new AuditTrail(database, secrets.signingKey, config.auditCheckpointInterval, metrics, {
     checkpointSeconds: config.auditCheckpointSeconds,

@@ -21,6 +21,8 @@ import {
 } from './modules/compliance/audit-export.ts';
 import { seedDemo } from './modules/demo/seed-demo.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
+import type { TrailVerification } from './platform/audit/audit-trail.ts';
+import type { ChainVerification } from './platform/audit/chain-verification.ts';
 import {
   compareWithSignedHead,
   describeHeadProblem,
@@ -219,7 +221,9 @@ audit_checkpoints, electronic_signatures, signing_keys). See docs/operations.md.
       'an auditor verifies and exports over its HTTP API (GET /api/compliance/audit/verify, GET /api/compliance/audit/export)',
     help: `Usage:
   npm run lab -- audit verify
-      verify the database's chain against its signed checkpoints, with the configured signing key
+      verify the database's chain against its signed checkpoints, with the configured signing key.
+      Tells an unsealed tail (events whose hashes chain but that no checkpoint covers yet, as a stop
+      between a commit and its checkpoint leaves them) from a broken chain: see the exit codes.
   npm run lab -- audit verify --file F (--key-fingerprint SHA256:<hex> | --trusted-key PUB.pem)
       verify an export file offline (no database needed) against a key taken from OUTSIDE the file:
       its fingerprint (printed by "audit fingerprint" and "audit export") or its public key in PEM.
@@ -238,7 +242,11 @@ audit_checkpoints, electronic_signatures, signing_keys). See docs/operations.md.
       start it with POLYMORPH_SIGNING_KEY_FILE=NEW.pem. Old checkpoints still verify.
 
 Exits 0 when valid and authenticated, 1 when the chain, a signature or the key is not, 2 on wrong
-arguments (including "verify --file" without a trusted key), 3 when only integrity was checked.`,
+arguments (including "verify --file" without a trusted key), 3 when only integrity was checked, and
+4 ("audit verify" on the database) when the chain is intact but unsealed: checkpoints the interval
+calls for are missing, or the events after the last checkpoint are older than twice
+POLYMORPH_AUDIT_CHECKPOINT_SECONDS. Not tampering as such: verify, then sign late (see
+docs/runbooks/PolymorphAuditTailUnsealed.md). A younger tail is normal and exits 0 with a note.`,
     run: async (args, config) => {
       const [sub, ...rest] = args;
       if (sub === 'verify') {
@@ -257,8 +265,11 @@ arguments (including "verify --file" without a trusted key), 3 when only integri
           const result = await app.lab.audit.verify();
           // A problem with the head file was printed when the lab opened (withLab).
           const head = await signedHeadCheck(database, config());
-          console.log(JSON.stringify({ ...summary(result), signed_head: head.status }));
-          return result.valid && !head.problem ? 0 : 1;
+          console.log(
+            JSON.stringify({ status: result.status, ...summary(result), signed_head: head.status }),
+          );
+          const code = verifyExitCode(result);
+          return code === 0 && head.problem ? 1 : code;
         });
       }
       if (sub === 'export') {
@@ -535,13 +546,37 @@ async function verifyFile(file: string, trust: ExportTrust): Promise<number> {
   return result.valid ? 3 : 1;
 }
 
-function summary(r: {
-  valid: boolean;
-  checked: number;
-  first_invalid_seq: number | null;
-  reason: string | null;
-}) {
-  return { valid: r.valid, checked: r.checked, first_invalid_seq: r.first_invalid_seq, reason: r.reason };
+function summary(r: ChainVerification) {
+  return {
+    valid: r.valid,
+    checked: r.checked,
+    first_invalid_seq: r.first_invalid_seq,
+    reason: r.reason,
+    unsealed: r.unsealed,
+    missing_checkpoints: r.missing_checkpoints,
+  };
+}
+
+/** 1 for a broken chain only; an unsealed chain gets its own code (4) so that a crash is not tampering. */
+function verifyExitCode(r: TrailVerification): number {
+  if (r.status === 'broken') return 1;
+  const missing = r.missing_checkpoints;
+  const tail = r.unsealed;
+  const what = [
+    missing &&
+      `${missing.count} checkpoint(s) the interval calls for are missing (first at seq ${missing.first_seq})`,
+    tail &&
+      `${tail.count} event(s) after the last checkpoint, the oldest (seq ${tail.first_seq}) ${Math.round(tail.age_seconds)} s old`,
+  ].filter(Boolean);
+  if (r.status === 'valid') {
+    if (what.length)
+      console.error(`note: chain intact; ${what.join('; ')}: the server signs them at the next checkpoint`);
+    return 0;
+  }
+  console.error(
+    `WARNING: chain intact but UNSEALED: ${what.join('; ')}. Expected after a stop between a commit and its checkpoint; nothing signs it by itself. See docs/runbooks/PolymorphAuditTailUnsealed.md`,
+  );
+  return 4;
 }
 
 function usage(): string {

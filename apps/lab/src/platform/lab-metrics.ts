@@ -7,8 +7,15 @@ export interface LimsGaugeSource {
   overdueCalibrations(): Promise<number>;
 }
 
+/** The audit trail's sealing state, read at scrape time by the database's clock. */
+export interface AuditSealSource {
+  unsealedEvents(): Promise<number>;
+  unsealedAgeSeconds(): Promise<number>;
+  missingCheckpoints(): Promise<number>;
+}
+
 /** The lab OS business metrics: one definition, registered on the app's registry, used by every module. */
-export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource) {
+export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource, audit?: AuditSealSource) {
   const registers = [registry];
   const gauge = (name: string, help: string, read?: () => Promise<number>) =>
     new Gauge({
@@ -65,11 +72,22 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource) {
       help: 'Audit events committed',
       registers,
     }),
-    auditChainValid: new Gauge({
-      name: 'polymorph_audit_chain_valid',
-      help: '1 when the last audit chain verification passed, 0 when it failed',
-      registers,
-    }),
+    auditChainValid: chainValidGauge(registers),
+    auditUnsealedEvents: gauge(
+      'polymorph_audit_unsealed_events',
+      'Audit events after the last signed checkpoint (normal between checkpoints; left by a stop before one)',
+      audit?.unsealedEvents,
+    ),
+    auditUnsealedAgeSeconds: gauge(
+      'polymorph_audit_unsealed_age_seconds',
+      'Age by the database clock of the first audit event after the last signed checkpoint, 0 when the head is signed',
+      audit?.unsealedAgeSeconds,
+    ),
+    auditCheckpointsMissing: gauge(
+      'polymorph_audit_checkpoints_missing',
+      'Checkpoints the checkpoint interval calls for that do not exist (a stop between an event and its checkpoint, or deleted)',
+      audit?.missingCheckpoints,
+    ),
     esignatures: new Counter({
       name: 'polymorph_esignatures_total',
       help: 'Electronic signatures applied, by meaning',
@@ -82,6 +100,21 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource) {
       registers,
     }),
   };
+}
+
+/**
+ * 0 once a verification finds the chain broken, 1 otherwise. It starts at 1: a fresh process has seen no
+ * break, and a 0 at every start (prom-client's default) would fire PolymorphAuditChainInvalid after an
+ * ordinary restart. An unsealed tail is not a break (see the polymorph_audit_unsealed_* gauges).
+ */
+function chainValidGauge(registers: Registry[]): Gauge {
+  const gauge = new Gauge({
+    name: 'polymorph_audit_chain_valid',
+    help: '0 when the last audit chain verification found the chain broken, else 1 (also before the first; an unsealed tail is not broken)',
+    registers,
+  });
+  gauge.set(1);
+  return gauge;
 }
 
 export type LabMetrics = ReturnType<typeof createLabMetrics>;

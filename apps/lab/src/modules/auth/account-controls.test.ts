@@ -1,5 +1,8 @@
 // Part 11 account controls through HTTP: login throttles, the lockout and its expiry, password expiry
-// and the idle timeout. Time is moved with a fake Date (timers stay real), never waited for.
+// and the idle timeout. Time is never waited for. The throttle runs on the process clock, moved with a
+// fake Date (timers stay real). Lockouts, password age, idle timeout and token ends are judged by the
+// database's now(), which a test cannot move on PostgreSQL: time passes for them by moving every stored
+// time they are compared with back by the same amount.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
 
@@ -11,19 +14,33 @@ beforeAll(async () => {
   lab = await testLab();
 });
 afterAll(async () => lab.close());
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date());
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+
+/** `ms` pass on the database's clock for every stored time that account controls compare with now(). */
+async function elapse(target: TestLab, ms: number): Promise<void> {
+  const by = `interval '${Math.round(ms)} milliseconds'`;
+  await target.superuser.withSession(async (s) => {
+    await s.exec(
+      `UPDATE users SET locked_until = locked_until - ${by}, password_changed_at = password_changed_at - ${by}`,
+    );
+    await s.exec(
+      `UPDATE auth_sessions SET last_seen_at = last_seen_at - ${by}, not_after = not_after - ${by}`,
+    );
+    await s.exec(`UPDATE refresh_tokens SET expires_at = expires_at - ${by}`);
+  });
+}
 
 const login = (payload: Record<string, unknown>, remoteAddress = '127.0.0.1') =>
   lab.app.inject({ method: 'POST', url: '/auth/login', payload, remoteAddress });
 const withoutInstance = (body: Record<string, unknown>) => ({ ...body, instance: undefined });
 
 describe('login throttle (per client address and per account)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date());
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
   it('60 failed logins with distinct emails from one address get 429 with Retry-After before the end', async () => {
     const statuses: number[] = [];
     let throttled: Awaited<ReturnType<typeof login>> | undefined;
@@ -104,9 +121,9 @@ describe('lockout (21 CFR 11.300(d)) without an account oracle', () => {
     const u = await userWithRole(lab, 'technician');
     for (let i = 0; i < 5; i++) await login({ email: u.email, password: `Wrong-Password-${i}-r` });
     expect((await login({ email: u.email, password: u.password })).statusCode).toBe(423);
-    advance(29 * MINUTE);
+    await elapse(lab, 29 * MINUTE);
     expect((await login({ email: u.email, password: u.password })).statusCode).toBe(423);
-    advance(2 * MINUTE);
+    await elapse(lab, 2 * MINUTE);
     expect((await login({ email: u.email, password: u.password })).statusCode).toBe(200);
   });
 });
@@ -120,11 +137,11 @@ describe('idle timeout (21 CFR 11.10(d))', () => {
   it('a session idle for 30 minutes ends: its access token and its refresh token are refused', async () => {
     const u = await userWithRole(lab, 'scientist');
     // A background refresh is not activity.
-    advance(29 * MINUTE);
+    await elapse(lab, 29 * MINUTE);
     const refreshed = await refresh(u.refresh);
     expect(refreshed.statusCode).toBe(200);
     const { access_token, refresh_token } = refreshed.json();
-    advance(2 * MINUTE);
+    await elapse(lab, 2 * MINUTE);
     const access = await me(access_token);
     expect(access.statusCode).toBe(401);
     expect(access.json().detail).toMatch(/idle/);
@@ -136,13 +153,48 @@ describe('idle timeout (21 CFR 11.10(d))', () => {
 
   it('a request is activity: a session used 11 minutes ago lives on', async () => {
     const u = await userWithRole(lab, 'scientist');
-    advance(14 * MINUTE);
+    await elapse(lab, 14 * MINUTE);
     expect((await me(u.token)).statusCode).toBe(200);
-    advance(14 * MINUTE);
+    await elapse(lab, 14 * MINUTE);
     const refreshed = await refresh(u.refresh);
     expect(refreshed.statusCode).toBe(200);
-    advance(14 * MINUTE);
+    await elapse(lab, 14 * MINUTE);
     expect((await me(refreshed.json().access_token)).statusCode).toBe(200);
+  });
+});
+
+describe('refresh-token ends (on the database clock)', () => {
+  const refresh = (token: string) =>
+    lab.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: token } });
+  const ends = async (email: string) => {
+    const [row] = await lab.superuser.withSession((s) =>
+      s.query<{ token_left: number; session_left: number }>(
+        `SELECT extract(epoch FROM t.expires_at - now())::float8 AS token_left,
+                extract(epoch FROM s.not_after - now())::float8 AS session_left
+           FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
+          WHERE s.user_email = $1 AND t.used_at IS NULL`,
+        [email],
+      ),
+    );
+    return row!;
+  };
+
+  it('last 12 hours from login, and rotation never extends a login beyond its end', async () => {
+    const u = await userWithRole(lab, 'scientist');
+    const first = await ends(u.email);
+    expect(Math.abs(first.token_left - 12 * 3600)).toBeLessThan(120);
+    expect(Math.abs(first.session_left - 12 * 3600)).toBeLessThan(120);
+    // A login near its end: the rotated token ends with it, not 12 hours later.
+    await lab.superuser.withSession((s) =>
+      s.query(`UPDATE auth_sessions SET not_after = now() + interval '1 hour' WHERE user_email = $1`, [
+        u.email,
+      ]),
+    );
+    const rotated = await refresh(u.refresh);
+    expect(rotated.statusCode).toBe(200);
+    const next = await ends(u.email);
+    expect(Math.abs(next.token_left - 3600)).toBeLessThan(120);
+    expect(next.token_left).toBeCloseTo(next.session_left, 3);
   });
 });
 
@@ -161,10 +213,10 @@ describe('password expiry (21 CFR 11.300(b)) through login', () => {
         url: '/auth/login',
         payload: { email: u.email, password: u.password },
       });
-    advance(89 * 24 * 60 * MINUTE);
+    await elapse(expiring, 89 * 24 * 60 * MINUTE);
     const fresh = await signIn();
     expect(fresh.json().user.restrictions).toEqual([]);
-    advance(2 * 24 * 60 * MINUTE);
+    await elapse(expiring, 2 * 24 * 60 * MINUTE);
     const expired = await signIn();
     expect(expired.statusCode).toBe(200);
     expect(expired.json().user.restrictions).toEqual(['password_expired']);

@@ -14,7 +14,9 @@ import {
   type AccessTokenConfig,
   decideRefresh,
   hashRefreshToken,
-  issueRefreshToken,
+  newRefreshToken,
+  REFRESH_FAMILY_MAX_AGE_SECONDS,
+  REFRESH_TOKEN_TTL_SECONDS,
   signAccessToken,
 } from '../../platform/auth/tokens.ts';
 import { createTotpEnrollment, verifyTotp } from '../../platform/auth/totp.ts';
@@ -54,7 +56,10 @@ export interface AuthSettings {
   sessionIdleMinutes?: number | undefined;
   /** Login attempts per client address and per account; defaults in login-throttle.ts. */
   loginThrottle?: Partial<LoginThrottleSettings> | undefined;
-  /** The time lockouts, password age, idle timeout and token lifetimes are judged by. */
+  /**
+   * The process's time, for access tokens, TOTP steps and the login throttle. Lockouts, password age,
+   * the idle timeout and session and refresh-token ends are stored and judged by the database's now().
+   */
   clock?: Clock | undefined;
 }
 
@@ -73,15 +78,21 @@ interface UserRow {
   locked: boolean;
 }
 
+/**
+ * A refresh token's end, read in an INSERT ... SELECT from its session: its lifetime from the database's
+ * now(), never beyond the session's end (`not_after`).
+ */
+const refreshExpiry = sql`least(now() + make_interval(secs => ${REFRESH_TOKEN_TTL_SECONDS}), not_after)`;
+
 // One body for every credential failure, so a response never tells whether the email exists.
 export const INVALID_CREDENTIALS = () =>
   new HttpProblem(401, 'invalid-credentials', 'Invalid credentials', 'The email or password is incorrect');
 
-async function lockUser(tx: LabTx, email: string, now: Date): Promise<UserRow | undefined> {
+async function lockUser(tx: LabTx, email: string): Promise<UserRow | undefined> {
   const [row] = await queryRows<UserRow>(
     tx,
     sql`SELECT email, name, password_hash, is_active, mfa_enabled, mfa_secret, mfa_pending_secret, mfa_last_used_step,
-               failed_login_attempts, (locked_until IS NOT NULL AND locked_until > ${now.toISOString()}::timestamptz) AS locked
+               failed_login_attempts, (locked_until IS NOT NULL AND locked_until > now()) AS locked
           FROM users WHERE email = ${email} FOR UPDATE`,
   );
   return row;
@@ -162,15 +173,16 @@ export class AuthService implements Reauthenticator, PasswordStore {
   }
 
   /** Restrictions from the same rule the route guard applies on every request. */
-  private async restrictions(tx: LabTx, email: string, now: Date): Promise<Restriction[]> {
+  private async restrictions(tx: LabTx, email: string): Promise<Restriction[]> {
     const [row] = await queryRows<{
       mfa_enabled: boolean;
       mfa_required: boolean;
       password_changed_at: string | Date;
       password_change_required: boolean;
+      db_now: string | Date;
     }>(
       tx,
-      sql`SELECT u.mfa_enabled, u.password_changed_at, u.password_change_required,
+      sql`SELECT u.mfa_enabled, u.password_changed_at, u.password_change_required, now() AS db_now,
                  coalesce(bool_or(r.mfa_required), false) AS mfa_required
             FROM users u
             LEFT JOIN user_roles ur ON ur.user_email = u.email
@@ -185,7 +197,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
         passwordChangedAt: new Date(row.password_changed_at),
         passwordChangeRequired: row.password_change_required,
       },
-      now,
+      new Date(row.db_now),
       this.settings.passwordPolicy.maxAgeDays ?? 0,
     );
   }
@@ -202,7 +214,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
     const locks = attempts >= this.settings.lockoutThreshold;
     await tx.execute(sql`
       UPDATE users SET failed_login_attempts = ${locks ? 0 : attempts},
-             locked_until = CASE WHEN ${locks} THEN ${this.clock().toISOString()}::timestamptz + make_interval(mins => ${this.settings.lockoutMinutes}) ELSE locked_until END
+             locked_until = CASE WHEN ${locks} THEN now() + make_interval(mins => ${this.settings.lockoutMinutes}) ELSE locked_until END
        WHERE email = ${user.email}`);
     append(ctx, {
       action: 'auth.login_failed',
@@ -230,7 +242,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
     credentials: Credentials,
   ): Promise<{ ok: true; user: UserRow } | ReauthenticationFailure> {
     const now = this.clock();
-    const user = await lockUser(tx, email, now);
+    const user = await lockUser(tx, email);
     if (!user?.is_active) {
       await verifyAgainstDummy(credentials.password);
       append(ctx, {
@@ -340,14 +352,15 @@ export class AuthService implements Reauthenticator, PasswordStore {
     userAgent: string | undefined,
   ) {
     const now = this.clock();
-    const refresh = issueRefreshToken({ now });
+    const refresh = newRefreshToken();
+    // Stored ends come from the database's now(), the clock they are compared with (not this process's).
     await tx.execute(sql`
       INSERT INTO auth_sessions (id, user_email, not_after, ip, user_agent, last_seen_at, idle_minutes)
-      VALUES (${refresh.familyId}, ${email}, ${refresh.familyNotAfter.toISOString()}::timestamptz, ${ctx.ip}, ${userAgent ?? null},
-              ${now.toISOString()}::timestamptz, ${this.idleMinutes})`);
+      VALUES (${refresh.familyId}, ${email}, now() + make_interval(secs => ${REFRESH_FAMILY_MAX_AGE_SECONDS}),
+              ${ctx.ip}, ${userAgent ?? null}, now(), ${this.idleMinutes})`);
     await tx.execute(sql`
       INSERT INTO refresh_tokens (token_hash, session_id, expires_at)
-      VALUES (${refresh.hash}, ${refresh.familyId}, ${refresh.expiresAt.toISOString()}::timestamptz)`);
+      SELECT ${refresh.hash}, id, ${refreshExpiry} FROM auth_sessions WHERE id = ${refresh.familyId}`);
     const roles = await rolesOf(tx, email);
     const access = await signAccessToken(
       { email, roles, sessionId: refresh.familyId },
@@ -361,7 +374,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
         refresh_token: refresh.token,
         token_type: 'bearer' as const,
         expires_in: access.expiresIn,
-        user: { email, name, roles, restrictions: await this.restrictions(tx, email, now) },
+        user: { email, name, roles, restrictions: await this.restrictions(tx, email) },
       },
     };
   }
@@ -374,7 +387,6 @@ export class AuthService implements Reauthenticator, PasswordStore {
   async refresh(refreshToken: string, ctx: AuditContext): Promise<AuthTokens> {
     const hash = hashRefreshToken(refreshToken);
     const now = this.clock();
-    const at = now.toISOString();
     const outcome = await this.uow.write(async (tx, append) => {
       const [row] = await queryRows<{
         session_id: string;
@@ -385,12 +397,11 @@ export class AuthService implements Reauthenticator, PasswordStore {
         idle: boolean;
         used_at: string | null;
         revoked_at: string | null;
-        not_after: string;
       }>(
         tx,
-        sql`SELECT t.session_id, s.user_email, u.name, u.is_active, (t.expires_at <= ${at}::timestamptz) AS expired,
-                   (s.last_seen_at <= ${at}::timestamptz - make_interval(mins => s.idle_minutes)) AS idle,
-                   t.used_at, s.revoked_at, s.not_after
+        sql`SELECT t.session_id, s.user_email, u.name, u.is_active, (t.expires_at <= now()) AS expired,
+                   (s.last_seen_at <= now() - make_interval(mins => s.idle_minutes)) AS idle,
+                   t.used_at, s.revoked_at
               FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id JOIN users u ON u.email = s.user_email
              WHERE t.token_hash = ${hash} FOR UPDATE OF t, s`,
       );
@@ -432,14 +443,11 @@ export class AuthService implements Reauthenticator, PasswordStore {
         return { ok: false as const };
       }
       if (decision.action !== 'rotate' || !row) return { ok: false as const };
-      const next = issueRefreshToken({
-        now,
-        family: { id: row.session_id, notAfter: new Date(row.not_after) },
-      });
+      const next = newRefreshToken(row.session_id);
       await tx.execute(sql`UPDATE refresh_tokens SET used_at = now() WHERE token_hash = ${hash}`);
       await tx.execute(sql`
         INSERT INTO refresh_tokens (token_hash, session_id, expires_at)
-        VALUES (${next.hash}, ${row.session_id}, ${next.expiresAt.toISOString()}::timestamptz)`);
+        SELECT ${next.hash}, id, ${refreshExpiry} FROM auth_sessions WHERE id = ${row.session_id}`);
       const roles = await rolesOf(tx, row.user_email);
       const access = await signAccessToken(
         { email: row.user_email, roles, sessionId: row.session_id },
@@ -457,7 +465,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
             email: row.user_email,
             name: row.name,
             roles,
-            restrictions: await this.restrictions(tx, row.user_email, now),
+            restrictions: await this.restrictions(tx, row.user_email),
           },
         },
       };
@@ -490,7 +498,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
     ctx: AuditContext,
   ): Promise<void> {
     const outcome = await this.uow.write(async (tx, append) => {
-      const user = await lockUser(tx, email, this.clock());
+      const user = await lockUser(tx, email);
       if (!user) return { ok: false as const, problem: INVALID_CREDENTIALS() };
       if (!(await verifyPassword(user.password_hash, input.current_password))) {
         const locked = await this.recordFailure(tx, append, ctx, user, 'wrong_current_password');
@@ -545,7 +553,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
       );
     }
     await tx.execute(
-      sql`UPDATE users SET password_hash = ${hash}, password_changed_at = ${this.clock().toISOString()}::timestamptz,
+      sql`UPDATE users SET password_hash = ${hash}, password_changed_at = now(),
                 password_change_required = ${options.setByAdministrator === true}, updated_at = now()
            WHERE email = ${email}`,
     );
@@ -553,7 +561,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
 
   async startMfaEnrollment(email: string, ctx: AuditContext): Promise<MfaEnrollment> {
     return this.uow.write(async (tx, append) => {
-      const user = await lockUser(tx, email, this.clock());
+      const user = await lockUser(tx, email);
       if (!user) throw INVALID_CREDENTIALS();
       if (user.mfa_enabled) {
         throw new HttpProblem(
@@ -574,7 +582,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
 
   async confirmMfa(email: string, code: string, ctx: AuditContext): Promise<RecoveryCodes> {
     const outcome = await this.uow.write(async (tx, append) => {
-      const user = await lockUser(tx, email, this.clock());
+      const user = await lockUser(tx, email);
       if (!user?.mfa_pending_secret) {
         return {
           ok: false as const,

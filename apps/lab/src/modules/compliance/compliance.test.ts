@@ -104,17 +104,27 @@ describe('audit trail API', () => {
       await s.exec('ALTER TABLE audit_checkpoints ENABLE TRIGGER USER');
     });
     const get = (url: string, auth = qa.auth) => lab.app.inject({ method: 'GET', url, headers: auth });
+    // Intact but unsealed, not tampered: the chain-valid gauge stays 1.
     expect((await get('/api/compliance/audit/verify')).json()).toMatchObject({
-      valid: false,
-      first_invalid_seq: 5,
-      reason: 'checkpoint_missing',
+      valid: true,
+      status: 'unsealed',
+      first_invalid_seq: null,
+      reason: null,
+      missing_checkpoints: { count: 1, first_seq: 5 },
     });
+    const metrics = (await lab.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^polymorph_audit_chain_valid 1$/m);
+    expect(metrics).toMatch(/^polymorph_audit_checkpoints_missing 1$/m);
     const url = '/api/compliance/audit/checkpoints/missing';
     expect((await lab.app.inject({ method: 'POST', url, headers: scientist.auth })).statusCode).toBe(403);
     const signed = await lab.app.inject({ method: 'POST', url, headers: qa.auth });
     expect(signed.statusCode).toBe(200);
     expect(signed.json()).toEqual({ signed: [5] });
-    expect((await get('/api/compliance/audit/verify')).json()).toMatchObject({ valid: true });
+    expect((await get('/api/compliance/audit/verify')).json()).toMatchObject({
+      valid: true,
+      status: 'valid',
+      missing_checkpoints: null,
+    });
     const events = (await get('/api/compliance/audit?action=audit.checkpoints_signed_late')).json().items;
     expect(events).toEqual([
       expect.objectContaining({

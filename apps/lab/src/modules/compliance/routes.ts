@@ -81,7 +81,15 @@ export const complianceRoutes: LabRoutes<{ audit: AuditTrail; uow: UnitOfWork }>
     },
     async () => {
       const r = await audit.verify();
-      return { valid: r.valid, checked: r.checked, first_invalid_seq: r.first_invalid_seq, reason: r.reason };
+      return {
+        valid: r.valid,
+        checked: r.checked,
+        first_invalid_seq: r.first_invalid_seq,
+        reason: r.reason,
+        status: r.status,
+        unsealed: r.unsealed,
+        missing_checkpoints: r.missing_checkpoints,
+      };
     },
   );
 

@@ -56,6 +56,36 @@ export const ChainVerificationView = Type.Object(
     checked: Type.Integer({ minimum: 0, description: 'Events examined, up to the first invalid one' }),
     first_invalid_seq: Type.Union([Type.Integer(), Type.Null()]),
     reason: NullableString({ description: 'Why the chain fails verification, e.g. hash_mismatch' }),
+    status: Type.Union([Type.Literal('valid'), Type.Literal('unsealed'), Type.Literal('broken')], {
+      description:
+        'valid: intact and sealed on schedule. unsealed: intact, but checkpoints the interval calls for are missing or the tail after the last checkpoint is older than two checkpoint periods (a stop between a commit and its checkpoint; verify, then sign late). broken: a hash, link, sequence or signature does not verify',
+    }),
+    unsealed: Type.Union([
+      Type.Object(
+        {
+          count: Type.Integer({ minimum: 1 }),
+          first_seq: Type.Integer({ minimum: 1 }),
+          oldest_ts: Timestamp,
+          age_seconds: Type.Number({ minimum: 0, description: "By the database's clock" }),
+        },
+        {
+          additionalProperties: false,
+          description: 'Events after the last checkpoint: their hashes chain, no signature covers them yet',
+        },
+      ),
+      Type.Null(),
+    ]),
+    missing_checkpoints: Type.Union([
+      Type.Object(
+        { count: Type.Integer({ minimum: 1 }), first_seq: Type.Integer({ minimum: 1 }) },
+        {
+          additionalProperties: false,
+          description:
+            'Checkpoints the interval calls for that do not exist; POST /api/compliance/audit/checkpoints/missing signs them',
+        },
+      ),
+      Type.Null(),
+    ]),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@ import type { Database } from '../../db/client.ts';
 import { migratedDatabase, TEST_APP_ROLE } from '../../testing/test-database.ts';
 import { createLabMetrics } from '../lab-metrics.ts';
 import { generateServerKeyPair } from '../signatures/server-key.ts';
-import { AuditIntegrityError, AuditTrail } from './audit-trail.ts';
+import { AuditIntegrityError, AuditTrail, auditSealSource } from './audit-trail.ts';
 
 let database: Database;
 let superuser: Database;
@@ -99,11 +99,22 @@ describe('audit trail on the real database', () => {
     });
   }
 
-  it('a checkpoint missing after a stop is reported, and signed late only on request, with an audit event', async () => {
+  it('a checkpoint missing after a stop makes the chain unsealed, not broken, and is signed late only on request, with an audit event', async () => {
+    const registry = new Registry();
     const trail = new AuditTrail(database, key, 4);
+    createLabMetrics(registry, undefined, auditSealSource(database.db, 4));
     await writeEvents(trail, 9);
     await deleteCheckpointsAsSuperuser('seq = 4'); // what a stop between event 4's commit and its checkpoint leaves
-    expect(await trail.verify()).toMatchObject({ valid: false, reason: 'checkpoint_missing' });
+    expect(await trail.verify()).toMatchObject({
+      valid: true,
+      status: 'unsealed',
+      reason: null,
+      missing_checkpoints: { count: 1, first_seq: 4 },
+      unsealed: { count: 1, first_seq: 9 },
+    });
+    const gauges = await registry.metrics();
+    expect(gauges).toMatch(/^polymorph_audit_checkpoints_missing 1$/m);
+    expect(gauges).toMatch(/^polymorph_audit_unsealed_events 1$/m);
     expect((await trail.missingCheckpoints()).map((e) => e.seq)).toEqual([4]);
     const admin = { ...ctx, actor: 'admin@lab.test' };
     expect(await trail.signMissingCheckpoints(admin)).toEqual({ signed: [4] });
@@ -117,7 +128,52 @@ describe('audit trail on the real database', () => {
       action: 'audit.checkpoints_signed_late',
       after: { seqs: [4] },
     });
-    expect(await trail.verify()).toMatchObject({ valid: true, checked: 10 });
+    expect(await trail.verify()).toMatchObject({
+      valid: true,
+      status: 'valid',
+      checked: 10,
+      missing_checkpoints: null,
+    });
+    expect(await registry.metrics()).toMatch(/^polymorph_audit_checkpoints_missing 0$/m);
+  });
+
+  it('events appended with their checkpoint not yet signed are an unsealed tail, overdue after two checkpoint periods; an edit is broken', async () => {
+    const registry = new Registry();
+    const metrics = createLabMetrics(registry, undefined, auditSealSource(database.db, 1000));
+    // The writer's time bound is not reached: like a process stopped before its next checkpoint.
+    const writer = new AuditTrail(database, key, 1000, metrics, { checkpointSeconds: 3600 });
+    await writeEvents(writer, 3);
+    writer.stop();
+    expect(await writer.verify()).toMatchObject({
+      status: 'valid',
+      valid: true,
+      unsealed: { count: 3, first_seq: 1, age_seconds: expect.any(Number) },
+      missing_checkpoints: null,
+    });
+    expect(await registry.metrics()).toMatch(/^polymorph_audit_unsealed_events 3$/m);
+    // A verifier whose checkpoint period is 0.1 s finds the same tail overdue once it is 0.2 s old.
+    const strict = new AuditTrail(database, key, 1000, metrics, { checkpointSeconds: 0.1 });
+    let verdict = await strict.verify();
+    for (let i = 0; verdict.status === 'valid' && i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      verdict = await strict.verify();
+    }
+    expect(verdict).toMatchObject({ status: 'unsealed', valid: true, unsealed: { count: 3 } });
+    expect(verdict.unsealed!.age_seconds).toBeGreaterThan(0.2);
+    const age = Number(/^polymorph_audit_unsealed_age_seconds (\S+)$/m.exec(await registry.metrics())?.[1]);
+    expect(age).toBeGreaterThan(0.2);
+    expect(await registry.metrics()).toMatch(/^polymorph_audit_chain_valid 1$/m);
+
+    await asSuperuserWithoutTriggers(`UPDATE audit_events SET actor = 'mallory' WHERE seq = 2`);
+    expect(await strict.verify()).toMatchObject({
+      status: 'broken',
+      valid: false,
+      reason: 'hash_mismatch',
+      first_invalid_seq: 2,
+      unsealed: null,
+    });
+    expect(await registry.metrics()).toMatch(/^polymorph_audit_chain_valid 0$/m);
+    strict.stop();
   });
 
   it('refuses to sign missing checkpoints over a chain that does not verify', async () => {

@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Database, type LabDb, type LabTx, queryRows } from '../../db/client.ts';
-import type { LabMetrics } from '../lab-metrics.ts';
+import type { AuditSealSource, LabMetrics } from '../lab-metrics.ts';
 import type { ServerKeyPair } from '../signatures/server-key.ts';
 import {
   type AuditEvent,
@@ -94,6 +94,24 @@ export interface AuditTrailOptions {
 
 /** Default of POLYMORPH_AUDIT_CHECKPOINT_SECONDS, also used when the caller passes no options. */
 export const DEFAULT_CHECKPOINT_SECONDS = 300;
+
+/**
+ * The verdict that `audit verify`, the verify route and the alerts share:
+ * - `valid`: the chain is intact and sealed on schedule (a tail younger than two checkpoint periods is
+ *   normal: the running server signs it);
+ * - `unsealed`: the chain is intact, but events are not sealed as the checkpoint policy requires
+ *   (checkpoints the interval calls for are missing, or the tail after the last checkpoint is older than
+ *   two checkpoint periods). What a stop between a commit and its checkpoint leaves; a person verifies and
+ *   signs late, nothing signs by itself;
+ * - `broken`: a hash, link, sequence, signature or hand-over does not verify, or the tail was cut off.
+ */
+export type SealStatus = 'valid' | 'unsealed' | 'broken';
+
+export interface TrailVerification extends ChainVerification {
+  status: SealStatus;
+  /** As in `ChainVerification`, with the age of its oldest event by the database's clock. */
+  unsealed: (NonNullable<ChainVerification['unsealed']> & { age_seconds: number }) | null;
+}
 
 /** The chain no longer verifies: the database hashed an event differently from the verifier. */
 export class AuditIntegrityError extends Error {
@@ -206,7 +224,7 @@ export class AuditTrail {
   /**
    * Events at which the interval calls for a checkpoint that does not exist, oldest first: a process that
    * stopped between an event's commit and its checkpoint, or checkpoints deleted by someone with rights
-   * over the database. Verification reports them as `checkpoint_missing`.
+   * over the database. Verification reports them (`missing_checkpoints`) and calls the chain `unsealed`.
    */
   async missingCheckpoints(): Promise<AuditEvent[]> {
     if (this.checkpointInterval <= 0) return [];
@@ -367,8 +385,11 @@ export class AuditTrail {
     }
   }
 
-  /** Verifies the whole chain against the signed checkpoints, streaming; sets the chain-valid gauge. */
-  async verify(): Promise<ChainVerification> {
+  /**
+   * Verifies the whole chain against the signed checkpoints, streaming, and tells an unsealed tail from a
+   * broken chain (`SealStatus`). Sets the chain-valid gauge, which only a broken chain drops.
+   */
+  async verify(): Promise<TrailVerification> {
     const result = await verifyChain(this.events(), {
       checkpoints: await this.checkpoints(),
       publicKey: this.signingKey.publicKey,
@@ -376,8 +397,48 @@ export class AuditTrail {
       checkpointInterval: this.checkpointInterval,
     });
     this.metrics?.auditChainValid.set(result.valid ? 1 : 0);
-    return result;
+    const unsealed = result.unsealed && {
+      ...result.unsealed,
+      age_seconds: await secondsSince(this.database.db, result.unsealed.oldest_ts),
+    };
+    const overdue =
+      result.missing_checkpoints !== null ||
+      (unsealed !== null && this.checkpointMs > 0 && unsealed.age_seconds * 1000 > 2 * this.checkpointMs);
+    const status: SealStatus = !result.valid ? 'broken' : overdue ? 'unsealed' : 'valid';
+    return { ...result, unsealed, status };
   }
+}
+
+/** Seconds from `ts` to the database's now(): the clock the events' timestamps come from. */
+async function secondsSince(db: LabDb, ts: string): Promise<number> {
+  const [row] = await queryRows<{ s: number }>(
+    db,
+    sql`SELECT greatest(extract(epoch FROM now() - ${ts}::timestamptz), 0)::float8 AS s`,
+  );
+  return row?.s ?? 0;
+}
+
+/** The events after the last checkpoint, by the database's clock. */
+const TAIL = sql.raw('FROM audit_events WHERE seq > (SELECT coalesce(max(seq), 0) FROM audit_checkpoints)');
+
+/** The unsealed-tail gauges' values: small indexed queries per scrape (seq is the primary key of both tables). */
+export function auditSealSource(db: LabDb, checkpointInterval: number): AuditSealSource {
+  const one = async (query: SQL) => (await queryRows<{ n: number }>(db, query))[0]?.n ?? 0;
+  return {
+    unsealedEvents: () => one(sql`SELECT count(*)::int AS n ${TAIL}`),
+    unsealedAgeSeconds: () =>
+      one(
+        sql`SELECT coalesce(greatest(extract(epoch FROM now() - (SELECT ts ${TAIL} ORDER BY seq LIMIT 1)), 0), 0)::float8 AS n`,
+      ),
+    missingCheckpoints: () =>
+      checkpointInterval <= 0
+        ? Promise.resolve(0)
+        : one(sql`SELECT count(*)::int AS n
+                    FROM generate_series(${checkpointInterval}::bigint,
+                                         (SELECT coalesce(max(seq), 0) FROM audit_events),
+                                         ${checkpointInterval}::bigint) AS s(seq)
+                   WHERE NOT EXISTS (SELECT 1 FROM audit_checkpoints c WHERE c.seq = s.seq)`),
+  };
 }
 
 function jsonParam(value: JsonValue | null): string | null {

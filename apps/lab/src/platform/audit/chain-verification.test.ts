@@ -60,8 +60,11 @@ describe('audit chain verification: tamper cases', () => {
       expected: null,
       actual: null,
       head: { seq: 50, hash: events[49]!.hash },
+      // No checkpoint covers any of it.
+      unsealed: { count: 50, first_seq: 1, oldest_ts: events[0]!.ts },
+      missing_checkpoints: null,
     });
-    expect(await verifyChain([])).toMatchObject({ valid: true, checked: 0, head: null });
+    expect(await verifyChain([])).toMatchObject({ valid: true, checked: 0, head: null, unsealed: null });
   });
 
   it('2. an edited payload is named by its seq (hash mismatch)', async () => {
@@ -184,16 +187,59 @@ describe('audit chain verification: tamper cases', () => {
     });
   });
 
-  it('7. deleting checkpoints is caught when the checkpoint interval is known', async () => {
+  it('7. a deleted checkpoint is reported when the interval is known; alone it is not a break, a rewrite under it is', async () => {
     const events = chain(30);
     const checkpoints = checkpointsFor(events, 10).filter((c) => c.seq !== 20);
     const opts = { checkpoints, publicKey: keys.publicKey };
-    expect((await verifyChain(events, opts)).valid).toBe(true);
+    expect(await verifyChain(events, opts)).toMatchObject({ valid: true, missing_checkpoints: null });
+    // The events up to 30 are still covered by checkpoint 30: reported, for a person to sign late.
     expect(await verifyChain(events, { ...opts, checkpointInterval: 10 })).toMatchObject({
-      valid: false,
-      first_invalid_seq: 20,
-      reason: 'checkpoint_missing',
+      valid: true,
+      reason: null,
+      unsealed: null,
+      missing_checkpoints: { count: 1, first_seq: 20 },
     });
+    // Rewriting events under the deleted checkpoint still breaks the one after it.
+    const rewritten = seal(
+      Array.from({ length: 30 }, (_, i) => (i === 14 ? { ...fields(15), actor: 'mallory' } : fields(i + 1))),
+    );
+    expect(await verifyChain(rewritten, { ...opts, checkpointInterval: 10 })).toMatchObject({
+      valid: false,
+      reason: 'checkpoint_mismatch',
+      first_invalid_seq: 30,
+      missing_checkpoints: null,
+    });
+  });
+
+  it('events after the last checkpoint are an unsealed tail: counted, with the oldest timestamp; not a break', async () => {
+    const events = chain(25);
+    const checkpoints = checkpointsFor(events, 10);
+    const result = await verifyChain(events, {
+      checkpoints,
+      publicKey: keys.publicKey,
+      checkpointInterval: 10,
+    });
+    expect(result).toMatchObject({
+      valid: true,
+      head: { seq: 25 },
+      unsealed: { count: 5, first_seq: 21, oldest_ts: events[20]!.ts },
+      missing_checkpoints: null,
+    });
+    // A stop between event 20's commit and its checkpoint: the tail starts after 10, and 20 is missing.
+    const stopped = await verifyChain(events, {
+      checkpoints: checkpoints.filter((c) => c.seq !== 20),
+      publicKey: keys.publicKey,
+      checkpointInterval: 10,
+    });
+    expect(stopped).toMatchObject({
+      valid: true,
+      unsealed: { count: 15, first_seq: 11 },
+      missing_checkpoints: { count: 1, first_seq: 20 },
+    });
+    // A signed head leaves no tail.
+    expect(
+      (await verifyChain(events.slice(0, 20), { checkpoints, publicKey: keys.publicKey })).unsealed,
+    ).toBe(null);
   });
 
   it('reports a row that cannot be hashed instead of throwing', async () => {

@@ -29,8 +29,6 @@ export type ChainFailureReason =
   | 'checkpoint_mismatch'
   /** A checkpoint names a seq beyond the last event: the tail was cut off. */
   | 'truncated'
-  /** A checkpoint that the interval says must exist is absent (checked only when an interval is given). */
-  | 'checkpoint_missing'
   /** A key rotation is not signed by both keys, does not link to the previous key, is not where it claims, or the trusted key is not among the chain's keys. */
   | 'key_handover_invalid'
   /** The last event has no checkpoint, so the tail is unauthenticated (checked when `requireSignedHead`). */
@@ -48,6 +46,18 @@ export interface ChainVerification {
   actual: string | null;
   /** The last valid event (seq and hash), to compare with an external anchor. */
   head: { seq: number; hash: string } | null;
+  /**
+   * Events after the last checkpoint: their hashes chain, but no signature covers them yet. Normal between
+   * two checkpoints, and what a stop before the next checkpoint leaves. Null when the head is signed, the
+   * chain is empty, or the chain is broken.
+   */
+  unsealed: { count: number; first_seq: number; oldest_ts: string } | null;
+  /**
+   * Checkpoints the interval calls for that do not exist (a stop between an event's commit and its
+   * checkpoint, or deleted). Not a break: a later checkpoint, if any, still covers those events. Null when
+   * none are missing, no interval is given, or the chain is broken.
+   */
+  missing_checkpoints: { count: number; first_seq: number } | null;
 }
 
 export interface ChainVerifierOptions {
@@ -64,7 +74,7 @@ export interface ChainVerifierOptions {
   rotations?: readonly RotationEvent[];
   /** Offline evidence: the last event must carry a checkpoint, so nothing in the file is unauthenticated. */
   requireSignedHead?: boolean;
-  /** When set, a checkpoint must exist at every multiple of it up to the head. */
+  /** When set, the checkpoints absent at multiples of it up to the head are reported (`missing_checkpoints`). */
   checkpointInterval?: number;
 }
 
@@ -76,13 +86,18 @@ export class ChainVerifier {
   private prevSeq: number;
   private prevHash: string;
   private checked = 0;
-  private failure: Omit<ChainVerification, 'valid' | 'checked' | 'head'> | null = null;
+  private failure: Pick<
+    ChainVerification,
+    'first_invalid_seq' | 'index' | 'reason' | 'expected' | 'actual'
+  > | null = null;
   private readonly checkpointsBySeq = new Map<number, SignedCheckpoint>();
   private readonly checkpointInterval: number | undefined;
   private readonly requireSignedHead: boolean;
   /** Rotation events still to be met in the stream, by seq. */
   private readonly rotationsBySeq = new Map<number, RotationEvent>();
   private readonly authenticated: boolean;
+  /** The first event after the last checkpoint met so far, and how many follow it. */
+  private tail: { first_seq: number; oldest_ts: string; count: number } | null = null;
 
   constructor(options: ChainVerifierOptions = {}) {
     this.prevSeq = options.after?.seq ?? 0;
@@ -242,7 +257,24 @@ export class ChainVerifier {
     }
     this.prevSeq = event.seq;
     this.prevHash = event.hash;
+    if (checkpoint) this.tail = null;
+    else if (this.tail) this.tail.count++;
+    else this.tail = { first_seq: event.seq, oldest_ts: event.ts, count: 1 };
     return true;
+  }
+
+  /** Multiples of the interval up to the head that have no checkpoint. */
+  private missingCheckpoints(): ChainVerification['missing_checkpoints'] {
+    const interval = this.checkpointInterval;
+    if (!interval || interval <= 0) return null;
+    let count = 0;
+    let first: number | null = null;
+    for (let seq = interval; seq <= this.prevSeq; seq += interval) {
+      if (this.checkpointsBySeq.has(seq)) continue;
+      count++;
+      first ??= seq;
+    }
+    return first === null ? null : { count, first_seq: first };
   }
 
   /** The verdict after the last page; also checks the checkpoints against the end of the chain. */
@@ -267,19 +299,6 @@ export class ChainVerifier {
           expected: `events up to seq ${beyond.seq}`,
           actual: `last seq ${this.prevSeq}`,
         });
-      } else if (this.checkpointInterval && this.checkpointInterval > 0) {
-        for (let seq = this.checkpointInterval; seq <= this.prevSeq; seq += this.checkpointInterval) {
-          if (!this.checkpointsBySeq.has(seq)) {
-            this.fail({
-              seq,
-              index: null,
-              reason: 'checkpoint_missing',
-              expected: `checkpoint at seq ${seq}`,
-              actual: null,
-            });
-            break;
-          }
-        }
       }
       if (!this.failure && this.requireSignedHead && head && !this.checkpointsBySeq.has(head.seq)) {
         this.fail({
@@ -291,7 +310,16 @@ export class ChainVerifier {
         });
       }
     }
-    if (this.failure) return { valid: false, checked: this.checked, head, ...this.failure };
+    if (this.failure)
+      return {
+        valid: false,
+        checked: this.checked,
+        head,
+        ...this.failure,
+        unsealed: null,
+        missing_checkpoints: null,
+      };
+    const tail = this.tail;
     return {
       valid: true,
       checked: this.checked,
@@ -301,6 +329,8 @@ export class ChainVerifier {
       expected: null,
       actual: null,
       head,
+      unsealed: tail && { count: tail.count, first_seq: tail.first_seq, oldest_ts: tail.oldest_ts },
+      missing_checkpoints: this.missingCheckpoints(),
     };
   }
 }

@@ -20,7 +20,12 @@ export type Restriction = 'mfa_enrollment_required' | 'password_expired' | 'pass
 
 export type AuthenticationResult = { ok: true; principal: Principal } | { ok: false; detail: string };
 
-/** The time every authentication decision is judged by; tests pass a clock they move. */
+/**
+ * The process's time, for what is judged in the process alone: access tokens (signed and verified here),
+ * TOTP steps and the in-memory login throttle; tests pass a clock they move. Whatever is stored in SQL
+ * and compared there (session ends, idle timeout, refresh-token ends, lockouts, password age) is taken
+ * from the database's now() instead, so one clock judges it whatever this host's clock says.
+ */
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
@@ -44,7 +49,9 @@ interface SessionRow {
   revoked: boolean;
   past_not_after: boolean;
   idle: boolean;
-  last_seen_at: string | Date;
+  /** The session has not been marked active within LAST_SEEN_GRANULARITY_MS, by the database's clock. */
+  seen_stale: boolean;
+  db_now: string | Date;
   roles: string[] | null;
   mfa_required: boolean | null;
   organization_id: string | null;
@@ -86,14 +93,14 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     const verified = await verifyAccessToken(token, options.tokens, now);
     if (!verified.ok) return { ok: false, detail: `access token ${verified.kind.replace(/_/g, ' ')}` };
     const { email, sessionId } = verified.claims;
-    const at = now.toISOString();
     const [row] = await queryRows<SessionRow>(
       options.db,
       sql`SELECT u.email, u.name, u.is_active, u.mfa_enabled, u.password_changed_at, u.password_change_required,
                  (s.revoked_at IS NOT NULL) AS revoked,
-                 (s.not_after <= ${at}::timestamptz) AS past_not_after,
-                 (s.last_seen_at <= ${at}::timestamptz - make_interval(mins => s.idle_minutes)) AS idle,
-                 s.last_seen_at,
+                 (s.not_after <= now()) AS past_not_after,
+                 (s.last_seen_at <= now() - make_interval(mins => s.idle_minutes)) AS idle,
+                 (s.last_seen_at <= now() - make_interval(secs => ${LAST_SEEN_GRANULARITY_MS / 1000})) AS seen_stale,
+                 now() AS db_now,
                  array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles,
                  bool_or(r.mfa_required) AS mfa_required,
                  l.organization_id, l.id AS lab_id
@@ -109,9 +116,9 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     if (row.revoked || row.past_not_after) return { ok: false, detail: 'session ended' };
     if (row.idle) return { ok: false, detail: 'session ended: idle for longer than the idle timeout' };
     if (!row.is_active) return { ok: false, detail: 'account deactivated' };
-    if (now.getTime() - new Date(row.last_seen_at).getTime() >= LAST_SEEN_GRANULARITY_MS) {
+    if (row.seen_stale) {
       await options.db.execute(
-        sql`UPDATE auth_sessions SET last_seen_at = ${at}::timestamptz WHERE id = ${sessionId} AND last_seen_at < ${at}::timestamptz`,
+        sql`UPDATE auth_sessions SET last_seen_at = now() WHERE id = ${sessionId} AND last_seen_at < now()`,
       );
     }
     return {
@@ -128,7 +135,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
             passwordChangedAt: new Date(row.password_changed_at),
             passwordChangeRequired: row.password_change_required,
           },
-          now,
+          new Date(row.db_now),
           options.passwordMaxAgeDays,
         ),
         organizationId: row.organization_id,

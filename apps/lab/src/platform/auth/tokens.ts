@@ -235,10 +235,10 @@ export interface IssuedRefreshToken {
   /** Store this. */
   hash: string;
   familyId: string;
-  expiresAt: Date;
-  /** The family's absolute end: rotation never extends a login beyond it. Store it with the family. */
-  familyNotAfter: Date;
 }
+
+/** A login's absolute end: rotation never extends a session beyond it. */
+export const REFRESH_FAMILY_MAX_AGE_SECONDS = REFRESH_TOKEN_TTL_SECONDS;
 
 /** SHA-256 is enough for a 256-bit random token: there is nothing to guess, so no slow hash is needed. */
 export function hashRefreshToken(token: string): string {
@@ -246,27 +246,13 @@ export function hashRefreshToken(token: string): string {
 }
 
 /**
- * A new refresh token. Without `family` it starts a new family (a login) that ends `maxFamilyAgeSeconds`
- * after `now`; with `family` it is the rotation successor and never outlives `family.notAfter`.
+ * A new refresh token: without `familyId` it starts a new family (a login), with it it is the rotation
+ * successor. Its end is not computed here: the database stores it from its own now() (the clock it is
+ * compared with), as `REFRESH_TOKEN_TTL_SECONDS` from now, never beyond the family's end.
  */
-export function issueRefreshToken(input: {
-  now: Date;
-  family?: { id: string; notAfter: Date };
-  ttlSeconds?: number;
-  maxFamilyAgeSeconds?: number;
-}): IssuedRefreshToken {
+export function newRefreshToken(familyId?: string): IssuedRefreshToken {
   const token = randomBytes(32).toString('base64url');
-  const familyNotAfter =
-    input.family?.notAfter ??
-    new Date(input.now.getTime() + (input.maxFamilyAgeSeconds ?? REFRESH_TOKEN_TTL_SECONDS) * 1000);
-  const ttlEnd = input.now.getTime() + (input.ttlSeconds ?? REFRESH_TOKEN_TTL_SECONDS) * 1000;
-  return {
-    token,
-    hash: hashRefreshToken(token),
-    familyId: input.family?.id ?? randomUUID(),
-    expiresAt: new Date(Math.min(ttlEnd, familyNotAfter.getTime())),
-    familyNotAfter,
-  };
+  return { token, hash: hashRefreshToken(token), familyId: familyId ?? randomUUID() };
 }
 
 export interface StoredRefreshToken {
