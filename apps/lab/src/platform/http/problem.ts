@@ -17,3 +17,19 @@ export function databaseUnavailableProblem(error: unknown): HttpProblem | undefi
     retryAfterSeconds: DATABASE_RETRY_AFTER_S,
   });
 }
+
+/** Filesystem errors that mean there is no room left: the disk is full, or the user's quota is spent. */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * A file the request had to store did not fit: 507 `storage-full`, so that clients and operators see
+ * a full disk rather than a bug. The detail never names the path.
+ */
+export function storageFullProblem(error: unknown): HttpProblem | undefined {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  if (typeof code !== 'string' || !NO_SPACE.has(code)) return undefined;
+  return catalogueProblem(
+    'storage-full',
+    'No space is left to store the upload; nothing was recorded. Retry once space has been freed',
+  );
+}

@@ -1,0 +1,244 @@
+// A certificate directory that fills up, on a real filesystem: a small tmpfs mounted as the lab's
+// certificate directory. Mounting needs root (CI and the development machine run as root); elsewhere
+// the tests are skipped and say why.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmdirSync } from 'node:fs';
+import { readdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../db/client.ts';
+import { auditEvents } from '../../db/schema/audit.ts';
+import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
+
+const TMPFS_BYTES = 1024 * 1024;
+
+const run = (command: string, args: string[]) => {
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  return r.status === 0
+    ? undefined
+    : `${command} ${args.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`;
+};
+
+/** Why a tmpfs cannot be mounted here, or undefined when it can (tried once on a scratch directory). */
+function mountRefusal(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not running as root, and mounting a tmpfs needs root';
+  const probe = mkdtempSync(join(tmpdir(), 'polymorph-mount-probe-'));
+  try {
+    const refused = run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]);
+    if (refused) return refused;
+    return run('umount', [probe]);
+  } finally {
+    rmdirSync(probe);
+  }
+}
+
+const refusal = mountRefusal();
+if (refusal) console.warn(`SKIPPED: the full-certificate-disk tests cannot mount a tmpfs (${refusal})`);
+
+/** A PDF by its magic bytes, `size` bytes long, different for each `seed`. */
+const pdf = (size: number, seed: string) => {
+  const head = Buffer.from(`%PDF-1.4\n% ${seed}\n`);
+  return Buffer.concat([head, Buffer.alloc(size - head.length, 0x20)]);
+};
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
+  let lab: TestLab;
+  let base: string;
+  let auth: { authorization: string };
+  let certificates: string;
+  let mounted = false;
+
+  beforeAll(async () => {
+    lab = await testLab();
+    auth = (await userWithRole(lab, 'admin')).auth;
+    certificates = join(lab.dataDir, 'certificates');
+    mkdirSync(certificates);
+    const refused = run('mount', [
+      '-t',
+      'tmpfs',
+      '-o',
+      `size=${TMPFS_BYTES},mode=0750`,
+      'tmpfs',
+      certificates,
+    ]);
+    if (refused) throw new Error(refused);
+    mounted = true;
+    base = await lab.app.listen({ port: 0, host: '127.0.0.1' });
+    const device = await call('POST', '/api/devices', {
+      device_id: 'DISK-1',
+      vendor: 'Mettler',
+      model: 'XPR',
+      serial_number: 'SN-DISK-1',
+      device_type: 'balance',
+      location: 'site/lab1',
+    });
+    expect(device.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    try {
+      // Lazily, so that a test that failed with a file still open cannot keep the tmpfs mounted.
+      if (mounted) expect(run('umount', ['--lazy', certificates])).toBeUndefined();
+    } finally {
+      await lab?.close();
+    }
+  });
+
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const newEntry = async (): Promise<string> => {
+    const res = await call('POST', '/api/calibration', {
+      device_id: 'DISK-1',
+      calibration_date: '2026-01-15',
+      result: 'valid',
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const upload = (id: string, bytes: Buffer) => {
+    const form = new FormData();
+    form.append('file', new Blob([bytes], { type: 'application/pdf' }), 'certificate.pdf');
+    return fetch(`${base}/api/calibration/${id}/attach-certificate`, {
+      method: 'POST',
+      headers: auth,
+      body: form,
+    });
+  };
+  const auditCount = async () => (await lab.superuser.db.select({ n: count() }).from(auditEvents))[0]!.n;
+  const certificateColumns = async (id: string) =>
+    (
+      await queryRows<{ path: string | null; sha: string | null }>(
+        lab.superuser.db,
+        sql`SELECT certificate_path AS path, certificate_sha256 AS sha FROM calibration_entries WHERE id = ${id}`,
+      )
+    )[0];
+  const files = async () => (await readdir(certificates)).sort();
+
+  const filler = () => join(certificates, 'filler');
+  afterEach(async () => rm(filler(), { force: true }));
+
+  /** Fills the tmpfs until less than `room` bytes are free. */
+  async function fillLeaving(room: number): Promise<void> {
+    const { bavail, bsize } = await statfs(certificates);
+    await writeFile(filler(), Buffer.alloc(bavail * bsize - room, 0x41));
+    const after = await statfs(certificates);
+    expect(after.bavail * after.bsize).toBeLessThan(room + bsize);
+  }
+
+  it('an upload that does not fit is a 507 storage-full, leaves nothing behind, and succeeds once there is room', async () => {
+    const id = await newEntry();
+    const certificate = pdf(256 * 1024, 'too big for the disk');
+    await fillLeaving(64 * 1024);
+    const auditBefore = await auditCount();
+
+    const res = await upload(id, certificate);
+    expect(res.status).toBe(507);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = (await res.json()) as { type: string; status: number; detail: string };
+    expect(problem).toMatchObject({ type: '/problems/storage-full', status: 507 });
+    expect(problem.detail).not.toContain(certificates);
+
+    // No temporary or partial file, no recorded certificate, no audit event claiming an attach.
+    expect(await files()).toEqual(['filler']);
+    expect(await certificateColumns(id)).toEqual({ path: null, sha: null });
+    expect(await auditCount()).toBe(auditBefore);
+
+    // The server keeps serving, on the same listener.
+    expect((await call('GET', '/health')).status).toBe(200);
+    expect(
+      ((await (await call('GET', `/api/calibration/${id}`)).json()) as { has_certificate: boolean })
+        .has_certificate,
+    ).toBe(false);
+
+    await rm(filler());
+    const again = await upload(id, certificate);
+    expect(again.status).toBe(201);
+    expect(await files()).toEqual([sha256(certificate)]);
+    const download = await call('GET', `/api/calibration/${id}/certificate`);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(certificate)).toBe(true);
+    expect(await auditCount()).toBe(auditBefore + 1);
+  });
+
+  it('a disk with no room at all is the same 507', async () => {
+    const id = await newEntry();
+    await fillLeaving(0);
+    const res = await upload(id, pdf(8 * 1024, 'no room at all'));
+    expect(res.status).toBe(507);
+    expect(((await res.json()) as { type: string }).type).toBe('/problems/storage-full');
+    expect((await files()).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(await certificateColumns(id)).toEqual({ path: null, sha: null });
+  });
+
+  describe('a stored file whose transaction then fails', () => {
+    const failAtCommit = async () =>
+      lab.superuser.withSession(async (s) => {
+        await s.query(`CREATE FUNCTION refuse_certificate() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'certificate refused at commit'; END $$`);
+        await s.query(`CREATE CONSTRAINT TRIGGER refuse_certificate AFTER UPDATE OF certificate_sha256 ON calibration_entries
+          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_certificate()`);
+      });
+    const commitAgain = async () =>
+      lab.superuser.withSession(async (s) => {
+        await s.query('DROP TRIGGER refuse_certificate ON calibration_entries');
+        await s.query('DROP FUNCTION refuse_certificate()');
+      });
+
+    it('is removed when the commit fails, and the upload succeeds once the database takes it', async () => {
+      const id = await newEntry();
+      const certificate = pdf(16 * 1024, 'refused at commit');
+      const before = await files();
+      const auditBefore = await auditCount();
+      await failAtCommit();
+      try {
+        const res = await upload(id, certificate);
+        expect(res.status).toBe(500);
+        expect(await files()).toEqual(before);
+        expect(await certificateColumns(id)).toEqual({ path: null, sha: null });
+        expect(await auditCount()).toBe(auditBefore);
+      } finally {
+        await commitAgain();
+      }
+      expect((await upload(id, certificate)).status).toBe(201);
+      expect(await files()).toEqual([...before, sha256(certificate)].sort());
+    });
+
+    it('is kept when another entry already records the same content', async () => {
+      const first = await newEntry();
+      const second = await newEntry();
+      const certificate = pdf(16 * 1024, 'shared content');
+      expect((await upload(first, certificate)).status).toBe(201);
+      const before = await files();
+      await failAtCommit();
+      try {
+        expect((await upload(second, certificate)).status).toBe(500);
+      } finally {
+        await commitAgain();
+      }
+      expect(await files()).toEqual(before);
+      const download = await call('GET', `/api/calibration/${first}/certificate`);
+      expect(download.status).toBe(200);
+    });
+
+    it('a second certificate for an entry (409) leaves no file', async () => {
+      const id = await newEntry();
+      expect((await upload(id, pdf(8 * 1024, 'the certificate'))).status).toBe(201);
+      const before = await files();
+      const res = await upload(id, pdf(8 * 1024, 'a replacement'));
+      expect(res.status).toBe(409);
+      expect(await files()).toEqual(before);
+    });
+  });
+
+  it('the audit chain verifies', async () => {
+    expect((await lab.app.lab.audit.verify()).valid).toBe(true);
+  });
+});
