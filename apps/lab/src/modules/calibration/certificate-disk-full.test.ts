@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client.ts';
 import { auditEvents } from '../../db/schema/audit.ts';
 import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
+import { onPostgres } from '../../testing/test-database.ts';
 
 const TMPFS_BYTES = 1024 * 1024;
 
@@ -43,6 +44,14 @@ const pdf = (size: number, seed: string) => {
   const head = Buffer.from(`%PDF-1.4\n% ${seed}\n`);
   return Buffer.concat([head, Buffer.alloc(size - head.length, 0x20)]);
 };
+/** Polls `condition` until it holds; the generous limit only stops a test that would hang. */
+async function until(condition: () => Promise<boolean>, limitMs = 60_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`condition not met within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
@@ -94,11 +103,12 @@ describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
       headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-  const newEntry = async (): Promise<string> => {
+  const newEntry = async (notes?: string): Promise<string> => {
     const res = await call('POST', '/api/calibration', {
       device_id: 'DISK-1',
       calibration_date: '2026-01-15',
       result: 'valid',
+      ...(notes ? { notes } : {}),
     });
     expect(res.status).toBe(201);
     return ((await res.json()) as { id: string }).id;
@@ -179,10 +189,15 @@ describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
   });
 
   describe('a stored file whose transaction then fails', () => {
-    const failAtCommit = async () =>
+    // A deferred constraint trigger fails the COMMIT itself, after the file is in place and the audit
+    // event written; with `onlyNotes`, only for entries with those notes.
+    let slowCommit = 0;
+    const failAtCommit = async (onlyNotes?: string) =>
       lab.superuser.withSession(async (s) => {
+        const when = onlyNotes ? `IF NEW.notes = '${onlyNotes}' THEN` : 'IF true THEN';
         await s.query(`CREATE FUNCTION refuse_certificate() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN RAISE EXCEPTION 'certificate refused at commit'; END $$`);
+          BEGIN ${when} PERFORM pg_sleep(${slowCommit}); RAISE EXCEPTION 'certificate refused at commit';
+          END IF; RETURN NULL; END $$`);
         await s.query(`CREATE CONSTRAINT TRIGGER refuse_certificate AFTER UPDATE OF certificate_sha256 ON calibration_entries
           DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_certificate()`);
       });
@@ -227,6 +242,49 @@ describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
       const download = await call('GET', `/api/calibration/${first}/certificate`);
       expect(download.status).toBe(200);
     });
+
+    it('concurrent uploads of the same bytes, half of them rolled back, keep the file the others recorded', async () => {
+      const refused = await Promise.all(Array.from({ length: 6 }, () => newEntry('refused')));
+      const kept = await Promise.all(Array.from({ length: 6 }, () => newEntry()));
+      const certificate = pdf(16 * 1024, 'uploaded by many at once');
+      await failAtCommit('refused');
+      try {
+        const statuses = await Promise.all(
+          [...refused, ...kept].map(async (id) => (await upload(id, certificate)).status),
+        );
+        expect(statuses).toEqual([...refused.map(() => 500), ...kept.map(() => 201)]);
+      } finally {
+        await commitAgain();
+      }
+      expect(await files()).toContain(sha256(certificate));
+      for (const id of kept)
+        expect((await call('GET', `/api/calibration/${id}/certificate`)).status).toBe(200);
+    });
+
+    // PGlite runs in the server's own thread, so only PostgreSQL can hold one commit while the server
+    // takes another upload.
+    it.skipIf(!onPostgres)(
+      'an upload of the same bytes during a failing commit is recorded with its file',
+      async () => {
+        const failing = await newEntry('slow');
+        const other = await newEntry();
+        const certificate = pdf(16 * 1024, 'the same bytes twice');
+        slowCommit = 2;
+        await failAtCommit('slow');
+        try {
+          const first = upload(failing, certificate);
+          // The first upload's file is in place and its commit is waiting in the trigger.
+          await until(async () => (await files()).includes(sha256(certificate)));
+          const second = await upload(other, certificate);
+          expect((await first).status).toBe(500);
+          expect(second.status).toBe(201);
+        } finally {
+          slowCommit = 0;
+          await commitAgain();
+        }
+        expect((await call('GET', `/api/calibration/${other}/certificate`)).status).toBe(200);
+      },
+    );
 
     it('a second certificate for an entry (409) leaves no file', async () => {
       const id = await newEntry();
