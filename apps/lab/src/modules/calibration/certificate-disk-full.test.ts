@@ -113,14 +113,20 @@ describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
     expect(res.status).toBe(201);
     return ((await res.json()) as { id: string }).id;
   };
-  const upload = (id: string, bytes: Buffer) => {
+  /** Every answer to an upload, by status, and the certificate each acknowledged (201) upload recorded. */
+  const answers: Record<number, number> = {};
+  const acknowledged = new Map<string, string>();
+  const upload = async (id: string, bytes: Buffer) => {
     const form = new FormData();
     form.append('file', new Blob([bytes], { type: 'application/pdf' }), 'certificate.pdf');
-    return fetch(`${base}/api/calibration/${id}/attach-certificate`, {
+    const res = await fetch(`${base}/api/calibration/${id}/attach-certificate`, {
       method: 'POST',
       headers: auth,
       body: form,
     });
+    answers[res.status] = (answers[res.status] ?? 0) + 1;
+    if (res.status === 201) acknowledged.set(id, sha256(bytes));
+    return res;
   };
   const auditCount = async () => (await lab.superuser.db.select({ n: count() }).from(auditEvents))[0]!.n;
   const certificateColumns = async (id: string) =>
@@ -296,7 +302,22 @@ describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
     });
   });
 
-  it('the audit chain verifies', async () => {
+  it('afterwards: each acknowledged upload is recorded with its file, one audit event each, and no file is unrecorded', async () => {
+    const rows = await queryRows<{ id: string; sha: string }>(
+      lab.superuser.db,
+      sql`SELECT id, certificate_sha256 AS sha FROM calibration_entries WHERE certificate_sha256 IS NOT NULL`,
+    );
+    expect(new Map(rows.map((r) => [r.id, r.sha]))).toEqual(acknowledged);
+    for (const id of acknowledged.keys())
+      expect((await call('GET', `/api/calibration/${id}/certificate`)).status).toBe(200);
+    expect(await files()).toEqual([...new Set(acknowledged.values())].sort());
+    const [attached] = await queryRows<{ n: number }>(
+      lab.superuser.db,
+      sql`SELECT count(*)::int AS n FROM audit_events WHERE action = 'calibration.certificate_attached'`,
+    );
+    expect(attached!.n).toBe(acknowledged.size);
     expect((await lab.app.lab.audit.verify()).valid).toBe(true);
+    if (process.env['CERTIFICATE_DISK_REPORT'])
+      console.info(`certificate disk: answers ${JSON.stringify(answers)}, acknowledged ${acknowledged.size}`);
   });
 });
