@@ -109,8 +109,8 @@ export class CertificateStore {
       () => false,
     );
     await rename(temp, target);
-    await syncDirectory(this.dir);
     try {
+      await syncDirectory(this.dir);
       return await record(stored);
     } catch (err) {
       // Only a file that was not there before: the same bytes may be another entry's certificate.
