@@ -368,7 +368,7 @@ export const PROBLEM_CATALOGUE = [
     status: 507,
     title: 'Storage full',
     description:
-      'A calibration certificate did not fit: the disk holding the certificate directory is full, or its quota is spent. Nothing was recorded and no partial file is kept. Retry the same upload once an operator has freed space.',
+      'What the request had to store did not fit: the disk holding the calibration certificates or the database is full (or its quota is spent). Nothing was recorded and no partial file is kept. Retry the same request once an operator has freed space.',
   },
 
   // SynFinance: fraud scoring

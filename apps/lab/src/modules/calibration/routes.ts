@@ -193,7 +193,7 @@ export const calibrationRoutes: LabRoutes<{
           ),
           507: problem(
             507,
-            'No space is left where certificates are stored (`storage-full`); nothing was recorded, so the same upload succeeds once space is freed',
+            'No space is left for the certificate or the database (`storage-full`); nothing was recorded, so the same upload succeeds once space is freed',
           ),
         },
       },
