@@ -1,11 +1,8 @@
-// A certificate directory that fills up, on a real filesystem: a small tmpfs mounted as the lab's
-// certificate directory. Mounting needs root (CI and the development machine run as root); elsewhere
-// the tests are skipped and say why, except under CI, where they fail.
-import { spawnSync } from 'node:child_process';
+// A certificate directory that fills up, on a real filesystem: a small tmpfs (testing/tmpfs.ts) mounted
+// as the lab's certificate directory.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmdirSync } from 'node:fs';
-import { readdir, rm, statfs, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { count, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,33 +10,9 @@ import { queryRows } from '../../db/client.ts';
 import { auditEvents } from '../../db/schema/audit.ts';
 import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
 import { onPostgres } from '../../testing/test-database.ts';
+import { mountTmpfs, type Tmpfs, tmpfsRefusal } from '../../testing/tmpfs.ts';
 
-const TMPFS_BYTES = 1024 * 1024;
-
-const run = (command: string, args: string[]) => {
-  const r = spawnSync(command, args, { encoding: 'utf8' });
-  return r.status === 0
-    ? undefined
-    : `${command} ${args.join(' ')}: ${(r.stderr || r.error?.message || '').trim()}`;
-};
-
-/** Why a tmpfs cannot be mounted here, or undefined when it can (tried once on a scratch directory). */
-function mountRefusal(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not running as root, and mounting a tmpfs needs root';
-  const probe = mkdtempSync(join(tmpdir(), 'polymorph-mount-probe-'));
-  try {
-    const refused = run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]);
-    if (refused) return refused;
-    return run('umount', [probe]);
-  } finally {
-    rmdirSync(probe);
-  }
-}
-
-const refusal = mountRefusal();
-// CI runs as root and can mount: there, a refusal is a broken machine, not a reason to skip.
-if (refusal && process.env['CI']) throw new Error(`the full-certificate-disk tests need a tmpfs: ${refusal}`);
-if (refusal) console.warn(`SKIPPED: the full-certificate-disk tests cannot mount a tmpfs (${refusal})`);
+const refusal = tmpfsRefusal('the full-certificate-disk tests');
 
 /** A PDF by its magic bytes, `size` bytes long, different for each `seed`. */
 const pdf = (size: number, seed: string) => {
@@ -61,23 +34,14 @@ describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
   let base: string;
   let auth: { authorization: string };
   let certificates: string;
-  let mounted = false;
+  let disk: Tmpfs | undefined;
 
   beforeAll(async () => {
     lab = await testLab();
     auth = (await userWithRole(lab, 'admin')).auth;
     certificates = join(lab.dataDir, 'certificates');
     mkdirSync(certificates);
-    const refused = run('mount', [
-      '-t',
-      'tmpfs',
-      '-o',
-      `size=${TMPFS_BYTES},mode=0750`,
-      'tmpfs',
-      certificates,
-    ]);
-    if (refused) throw new Error(refused);
-    mounted = true;
+    disk = mountTmpfs(certificates, 1024 * 1024);
     base = await lab.app.listen({ port: 0, host: '127.0.0.1' });
     const device = await call('POST', '/api/devices', {
       device_id: 'DISK-1',
@@ -92,8 +56,7 @@ describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
 
   afterAll(async () => {
     try {
-      // Lazily, so that a test that failed with a file still open cannot keep the tmpfs mounted.
-      if (mounted) expect(run('umount', ['--lazy', certificates])).toBeUndefined();
+      disk?.unmount();
     } finally {
       await lab?.close();
     }
@@ -140,16 +103,8 @@ describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
     )[0];
   const files = async () => (await readdir(certificates)).sort();
 
-  const filler = () => join(certificates, 'filler');
-  afterEach(async () => rm(filler(), { force: true }));
-
-  /** Fills the tmpfs until less than `room` bytes are free. */
-  async function fillLeaving(room: number): Promise<void> {
-    const { bavail, bsize } = await statfs(certificates);
-    await writeFile(filler(), Buffer.alloc(bavail * bsize - room, 0x41));
-    const after = await statfs(certificates);
-    expect(after.bavail * after.bsize).toBeLessThan(room + bsize);
-  }
+  afterEach(async () => disk?.free());
+  const fillLeaving = (room: number) => disk!.fillLeaving(room);
 
   it('an upload that does not fit is a 507 storage-full, leaves nothing behind, and succeeds once there is room', async () => {
     const id = await newEntry();
@@ -176,7 +131,7 @@ describe.skipIf(refusal !== undefined)('a full certificate disk', () => {
         .has_certificate,
     ).toBe(false);
 
-    await rm(filler());
+    await disk!.free();
     const again = await upload(id, certificate);
     expect(again.status).toBe(201);
     expect(await files()).toEqual([sha256(certificate)]);
