@@ -28,6 +28,7 @@ import {
   databaseUnavailableProblem,
   frameworkErrorHandler,
   registerProblemHandlers,
+  storageFullProblem,
 } from './platform/http/problem.ts';
 import { completeRouteContract } from './platform/http/route-contract.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
@@ -170,7 +171,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(requestIdHeaderPlugin);
   await registerSecurityHeaders(app, { docsPrefix: DOCS_PREFIX });
-  registerProblemHandlers(app, { translate: databaseUnavailableProblem });
+  registerProblemHandlers(app, {
+    translate: (error) => databaseUnavailableProblem(error) ?? storageFullProblem(error),
+  });
   registerRouteGuard(app, {
     publicPrefixes: [DOCS_PREFIX],
     authenticate: createAuthenticator({

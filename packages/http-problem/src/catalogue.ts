@@ -363,6 +363,13 @@ export const PROBLEM_CATALOGUE = [
     title: 'Storage unavailable',
     description: 'No data directory is configured for calibration certificates. An operator must set one.',
   },
+  {
+    slug: 'storage-full',
+    status: 507,
+    title: 'Storage full',
+    description:
+      'What the request had to store did not fit: the disk holding the calibration certificates or the database is full (or its quota is spent). Nothing was recorded and no partial file is kept. Retry the same request once an operator has freed space.',
+  },
 
   // SynFinance: fraud scoring
   {

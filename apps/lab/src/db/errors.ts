@@ -13,6 +13,8 @@ export const isUniqueViolation = (err: unknown): boolean => sqlState(err) === '2
 
 /** 22003: a value (often a sum the database computed) does not fit its numeric column. */
 export const isNumericOverflow = (err: unknown): boolean => sqlState(err) === '22003';
+/** 53100 (`disk_full`): a file of the database could not grow because its disk is full. */
+export const isDiskFull = (err: unknown): boolean => sqlState(err) === '53100';
 
 /** Socket errors of a server that is down, restarting or unreachable. */
 const UNREACHABLE_CODES = new Set([

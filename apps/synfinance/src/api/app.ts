@@ -70,6 +70,7 @@ const PROBLEM_SLUGS: ProblemSlug[] = [
   'unsupported-media-type',
   'rate-limited',
   'internal-error',
+  'shutting-down',
   'batch-too-large',
   'invalid-model',
   'model-unavailable',
@@ -80,6 +81,8 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
     logger: opts.logger ? { serializers: logSerializers } : false,
     ...requestIdServerOptions(),
     frameworkErrors: frameworkErrorHandler,
+    // While closing, requests get the `shutting-down` problem from registerProblemHandlers instead.
+    return503OnClosing: false,
     // every bad field is listed, and a field the schema does not allow is refused rather than dropped
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
     schemaController: { compilersFactory: { buildValidator: buildApiValidator } },

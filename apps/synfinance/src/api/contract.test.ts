@@ -7,7 +7,10 @@ type Operation = {
   tags?: string[];
   security?: Record<string, string[]>[];
   requestBody?: { content: Record<string, { example?: unknown; examples?: unknown }> };
-  responses: Record<string, { content?: Record<string, unknown> }>;
+  responses: Record<
+    string,
+    { description?: string; headers?: Record<string, unknown>; content?: Record<string, unknown> }
+  >;
 };
 
 describe('the contract check on SynFinance', () => {
@@ -77,5 +80,18 @@ describe("SynFinance's OpenAPI document", () => {
         .map(() => `${where}: request body without an example`),
     ]);
     expect(gaps).toEqual([]);
+  });
+
+  it('every operation may answer 503 shutting-down, with retry-after', () => {
+    const gaps = operations()
+      .filter(({ op }) => {
+        const r = op.responses['503'];
+        return !r?.description?.includes('`shutting-down`') || r.headers?.['retry-after'] === undefined;
+      })
+      .map(({ where }) => where);
+    expect(gaps).toEqual([]);
+    expect(doc.paths['/api/fraud/predict']!['post']!.responses['503']!.description).toMatch(
+      /^No model is loaded\. The server is shutting down/,
+    );
   });
 });

@@ -176,7 +176,8 @@ export const calibrationRoutes: LabRoutes<{
           'Upload the certificate (multipart field "file"): PDF, PNG or JPEG by content, at most 10 MB',
         description:
           'The file is typed from its bytes (magic numbers), never from its name or the part content type, ' +
-          'stored once per content (SHA-256) and recorded on the entry. An entry takes one certificate.',
+          'stored once per content (SHA-256) and recorded on the entry. An entry takes one certificate. ' +
+          'The file is on disk before the entry records it, and is removed if the record fails.',
         tags,
         params: CalibrationParams,
         body: { content: { 'multipart/form-data': { schema: CertificateUpload } } },
@@ -186,7 +187,14 @@ export const calibrationRoutes: LabRoutes<{
           409: problem(409, 'The entry already has a certificate'),
           413: problem(413, certificateTooLarge.description),
           415: problem(415, certificateWrongType.description),
-          503: problem(503, 'No data directory is configured for certificates'),
+          503: problem(
+            503,
+            'No data directory is configured for certificates (`storage-unavailable`), the server is shutting down or the database is unreachable; retry after `retry-after` seconds',
+          ),
+          507: problem(
+            507,
+            'No space is left for the certificate or the database (`storage-full`); nothing was recorded, so the same upload succeeds once space is freed',
+          ),
         },
       },
     },

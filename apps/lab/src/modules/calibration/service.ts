@@ -38,6 +38,20 @@ const toView = (r: Row): CalibrationEntry => {
   return { ...rest, created_at: iso(rest.created_at)!, has_certificate: r.certificate_sha256 !== null };
 };
 
+/** What the client is told when the certificate store refuses an upload; undefined for other errors. */
+function storeProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof CertificateTypeError)
+    return new HttpProblem(415, 'unsupported-certificate-type', 'Unsupported certificate type', err.message);
+  if (err instanceof CertificateTooLargeError || (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
+    return new HttpProblem(
+      413,
+      'certificate-too-large',
+      'Certificate too large',
+      'Certificates are limited to 10 MB',
+    );
+  return undefined;
+}
+
 /**
  * Calibration entries and their certificates. A `failed` result, or a next-due date in the past, puts
  * the device out of service (`maintenance`); a `valid` calibration returns a device that is in
@@ -174,7 +188,11 @@ export class CalibrationService {
     return { items: await this.uow.read((tx) => deviceStatuses(tx, caller, { all: true })) };
   }
 
-  /** Stores the upload (typed by magic bytes, content-addressed) and records it on the entry. */
+  /**
+   * Stores the upload (typed by magic bytes, content-addressed) and records it on the entry. The file is
+   * in place before the transaction commits, and removed again if it rolls back; a full disk fails
+   * before anything is recorded (507 storage-full, from the error handler).
+   */
   async attachCertificate(
     id: string,
     file: { stream: NodeJS.ReadableStream; filename: string },
@@ -182,53 +200,35 @@ export class CalibrationService {
   ): Promise<CalibrationEntry> {
     const store = this.requireStore();
     await this.uow.read((tx) => this.row(tx, id, caller));
-    let stored: Awaited<ReturnType<CertificateStore['put']>>;
-    try {
-      stored = await store.put(file.stream);
-    } catch (err) {
-      if (err instanceof CertificateTypeError)
-        throw new HttpProblem(
-          415,
-          'unsupported-certificate-type',
-          'Unsupported certificate type',
-          err.message,
-        );
-      if (
-        err instanceof CertificateTooLargeError ||
-        (err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE'
-      ) {
-        throw new HttpProblem(
-          413,
-          'certificate-too-large',
-          'Certificate too large',
-          'Certificates are limited to 10 MB',
-        );
-      }
-      throw err;
-    }
     const filename = file.filename.replace(/[^\w .()-]/g, '_').slice(0, 200) || 'certificate';
-    return this.uow.write(async (tx, append) => {
-      const before = await this.row(tx, id, caller, true);
-      if (before.certificate_sha256) {
-        throw new HttpProblem(
-          409,
-          'certificate-exists',
-          'Certificate exists',
-          `Calibration ${id} already has a certificate (sha256 ${before.certificate_sha256})`,
-        );
-      }
-      await tx.execute(sql`UPDATE calibration_entries SET certificate_path = ${stored.path}, certificate_sha256 = ${stored.sha256},
-          certificate_content_type = ${stored.contentType}, certificate_size = ${stored.size}, certificate_filename = ${filename}
-        WHERE id = ${id}`);
-      const after = toView(await this.row(tx, id, caller));
-      append(caller.ctx, {
-        action: 'calibration.certificate_attached',
-        entityType: 'calibration_entry',
-        entityId: id,
-        after: { sha256: stored.sha256, content_type: stored.contentType, size: stored.size, filename },
+    return store
+      .put(file.stream, (stored) =>
+        this.uow.write(async (tx, append) => {
+          const before = await this.row(tx, id, caller, true);
+          if (before.certificate_sha256) {
+            throw new HttpProblem(
+              409,
+              'certificate-exists',
+              'Certificate exists',
+              `Calibration ${id} already has a certificate (sha256 ${before.certificate_sha256})`,
+            );
+          }
+          await tx.execute(sql`UPDATE calibration_entries SET certificate_path = ${stored.path}, certificate_sha256 = ${stored.sha256},
+              certificate_content_type = ${stored.contentType}, certificate_size = ${stored.size}, certificate_filename = ${filename}
+            WHERE id = ${id}`);
+          const after = toView(await this.row(tx, id, caller));
+          append(caller.ctx, {
+            action: 'calibration.certificate_attached',
+            entityType: 'calibration_entry',
+            entityId: id,
+            after: { sha256: stored.sha256, content_type: stored.contentType, size: stored.size, filename },
+          });
+          return after;
+        }),
+      )
+      .catch((err: unknown) => {
+        throw storeProblem(err) ?? err;
       });
-      return after;
-    });
   }
 
   async certificate(id: string, caller: Caller) {

@@ -2,7 +2,7 @@
 // this module keeps the import path the lab's modules use, so there is one implementation for both apps.
 
 import { catalogueProblem, type HttpProblem } from '@polymorph/http-problem/problem';
-import { isDatabaseUnavailable } from '../../db/errors.ts';
+import { isDatabaseUnavailable, isDiskFull } from '../../db/errors.ts';
 
 export { frameworkErrorHandler, registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
 export { type FieldError, HttpProblem, sendProblem } from '@polymorph/http-problem/problem';
@@ -16,4 +16,21 @@ export function databaseUnavailableProblem(error: unknown): HttpProblem | undefi
   return catalogueProblem('database-unavailable', 'The database is unreachable or restarting; retry later', {
     retryAfterSeconds: DATABASE_RETRY_AFTER_S,
   });
+}
+
+/** Filesystem errors that mean there is no room left: the disk is full, or the user's quota is spent. */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * What the request had to store did not fit, a certificate file or the database's own files: 507
+ * `storage-full`, so that clients and operators see a full disk rather than a bug. The detail never
+ * names a path.
+ */
+export function storageFullProblem(error: unknown): HttpProblem | undefined {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  if (!isDiskFull(error) && (typeof code !== 'string' || !NO_SPACE.has(code))) return undefined;
+  return catalogueProblem(
+    'storage-full',
+    'No space is left to store the request; nothing was recorded. Retry once space has been freed',
+  );
 }
