@@ -1,21 +1,28 @@
-// Child process for bench/lims-samples.ts: the real lab app on PostgreSQL, with one scientist logged in.
-// argv: <database url> <port>; env BENCH_SIGNING_KEY_PEM (shared with the parent, so one key signs all
-// checkpoints and the parent can verify the chain). Sends { token } to the parent once listening.
+// Child process for bench/lims-samples.ts and bench/idempotency.ts: the real lab app with one scientist
+// logged in. argv: <database> <port>, the database being a PostgreSQL URL (migrated by the parent) or a
+// PGlite data directory (migrated here: PGlite is one process's). env BENCH_SIGNING_KEY_PEM (shared with
+// the parent, so one key signs all checkpoints and the parent can verify the chain). Sends { token } to
+// the parent once listening.
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '../apps/lab/src/app.ts';
 import { DEFAULT_DB_POOL_MAX } from '../apps/lab/src/config.ts';
 import { openDatabase } from '../apps/lab/src/db/client.ts';
+import { migrate } from '../apps/lab/src/db/migrate.ts';
 import { ensureDefaultSite } from '../apps/lab/src/modules/sites/port.ts';
 import { syncRolePermissions } from '../apps/lab/src/modules/users/service.ts';
 import { loadServerKeyPair } from '../apps/lab/src/platform/signatures/server-key.ts';
 import { TEST_CONFIG } from '../apps/lab/src/testing/lab-app.ts';
 
-const [url, port] = process.argv.slice(2);
-const database = await openDatabase({
-  kind: 'postgres',
-  url: url!,
-  poolMax: Number(process.env['BENCH_POOL_MAX'] ?? DEFAULT_DB_POOL_MAX),
-});
+const [target, port] = process.argv.slice(2);
+const onPostgres = /^postgres(ql)?:/.test(target!);
+const database = onPostgres
+  ? await openDatabase({
+      kind: 'postgres',
+      url: target!,
+      poolMax: Number(process.env['BENCH_POOL_MAX'] ?? DEFAULT_DB_POOL_MAX),
+    })
+  : await openDatabase({ kind: 'pglite', dataDir: target! });
+if (!onPostgres) await migrate(database);
 const app = await buildApp({
   config: { ...TEST_CONFIG, env: 'production', logLevel: 'silent' },
   database,
