@@ -27,6 +27,8 @@ const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 3);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 8);
 /** Stored keys the replay variant cycles through (each one's response is read back, never re-created). */
 const REPLAY_KEYS = Number(process.env['BENCH_REPLAY_KEYS'] ?? 200);
+/** Live keys stored before the run (bench/lims-server.ts): a keyed create's cost may grow with the table. */
+const PRELOAD_KEYS = Number(process.env['BENCH_PRELOAD_KEYS'] ?? 0);
 const DATABASES = (process.env['BENCH_DATABASES'] ?? (PG_URL ? 'pglite,postgres' : 'pglite')).split(',');
 
 const VARIANTS = ['no key', 'new key', 'replay'] as const;
@@ -68,6 +70,7 @@ async function startServer(target: string, signingKeyPem: string): Promise<Serve
   const child = fork(new URL('./lims-server.ts', import.meta.url), [target, String(port)], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, BENCH_SIGNING_KEY_PEM: signingKeyPem },
+    stdio: ['inherit', 'pipe', 'inherit', 'ipc'],
   });
   const token = await new Promise<string>((resolve, reject) => {
     child.once('message', (m: { token: string }) => resolve(m.token));
@@ -76,10 +79,15 @@ async function startServer(target: string, signingKeyPem: string): Promise<Serve
   return { child, port, token };
 }
 
-async function stopServer(server: Server): Promise<void> {
+/** Stops the server; answers the number of Idempotency-Keys it stored (it prints them on its way out). */
+async function stopServer(server: Server): Promise<number | null> {
+  let out = '';
+  server.child.stdout?.on('data', (d) => (out += d));
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
   await exited;
+  const n = /idempotency_keys (\d+)/.exec(out)?.[1];
+  return n === undefined ? null : Number(n);
 }
 
 /** One request at a time on one kept-alive connection: per-request latency in µs. */
@@ -221,7 +229,11 @@ async function benchOne(kind: string, server: Server) {
       errors: load[v].reduce((sum, l) => sum + l.errors, 0),
     },
   });
-  const summary = { 'no key': summarise('no key'), 'new key': summarise('new key'), replay: summarise('replay') };
+  const summary = {
+    'no key': summarise('no key'),
+    'new key': summarise('new key'),
+    replay: summarise('replay'),
+  };
   const base = summary['no key'];
   // The baseline is the create without a key, measured in the same rounds.
   const ratioOf = (v: Variant) => ({
@@ -244,11 +256,11 @@ async function onPglite(signingKeyPem: string) {
   const dir = await mkdtemp(join(tmpdir(), 'bench-idempotency-'));
   try {
     const server = await startServer(dir, signingKeyPem);
-    try {
-      return await benchOne('PGlite', server);
-    } finally {
+    const result = await benchOne('PGlite', server).catch(async (err) => {
       await stopServer(server);
-    }
+      throw err;
+    });
+    return { ...result, keys_stored_at_end: await stopServer(server) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -279,11 +291,11 @@ async function onPostgres(adminUrl: string, signingKeyPem: string) {
     const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 1 });
     await migrate(database).finally(() => database.close());
     const server = { ...(await startServer(url.toString(), signingKeyPem)), postmaster };
-    try {
-      return { fsync, ...(await benchOne('PostgreSQL', server)) };
-    } finally {
+    const result = await benchOne('PostgreSQL', server).catch(async (err) => {
       await stopServer(server);
-    }
+      throw err;
+    });
+    return { fsync, ...result, keys_stored_at_end: await stopServer(server) };
   } finally {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
@@ -314,6 +326,7 @@ console.log(
       duration_s: DURATION_S,
       connections: CONNECTIONS,
       replay_keys: REPLAY_KEYS,
+      preloaded_keys: PRELOAD_KEYS,
       ...results,
     },
     null,

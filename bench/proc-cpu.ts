@@ -31,7 +31,11 @@ export function postgresCpuUs(postmaster?: number): number | null {
     if (!/^\d+$/.test(entry.name)) continue;
     try {
       if (readFileSync(`/proc/${entry.name}/comm`, 'utf8').trim() !== 'postgres') continue;
-      if (postmaster !== undefined && Number(entry.name) !== postmaster && parentOf(entry.name) !== postmaster)
+      if (
+        postmaster !== undefined &&
+        Number(entry.name) !== postmaster &&
+        parentOf(entry.name) !== postmaster
+      )
         continue;
     } catch {
       continue;

@@ -1,0 +1,287 @@
+// npm run bench:backup — wall time of `npm run lab -- backup --out DIR` and `restore --from DIR` on the
+// demo database (seed-demo) and a larger one (BENCH_SAMPLES more samples), on PGlite and, given
+// BENCH_DATABASE_URL or TEST_DATABASE_URL (`source .ci/postgres.sh && pg_up`), on PostgreSQL. Baselines
+// in the same rounds: the CLI's start-up alone (`--help`; and `audit verify`, which opens the database and
+// walks the chain as restore does), and what the command wraps: `cp -a` of the data directory (PGlite),
+// bare `pg_dump -Fc` / `pg_restore` of the same database (PostgreSQL). The CLI runs as `npm run lab` runs
+// it (node with tsx's loader), without npm in front. Variants rotate order from round to round.
+// Restore on PGlite goes back into the same data directory (the restored copy is the live one after).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { findPgTool, libpqConnection } from '../apps/lab/src/backup/pg-tools.ts';
+
+const PG_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'];
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+/** Samples added to the demo's 200 for the larger database. */
+const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 3000);
+const DATABASES = (process.env['BENCH_DATABASES'] ?? (PG_URL ? 'pglite,postgres' : 'pglite')).split(',');
+const CLI = ['--import', 'tsx', 'apps/lab/src/cli.ts'];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const MB = (bytes: number) => Math.round(bytes / 1e4) / 100;
+
+/** Runs a command to completion; its wall time in ms. Exit codes other than `ok` fail the bench. */
+async function timed(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  ok: number[] = [0],
+): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  const ms = performance.now() - t0;
+  if (code === null || !ok.includes(code))
+    throw new Error(`${[command, ...args].join(' ')} exited ${code}: ${stderr.trim()}`);
+  return ms;
+}
+
+/** Bytes under a path (files only, as `du -b --apparent-size` counts them). */
+async function sizeOf(path: string): Promise<number> {
+  const s = await stat(path);
+  if (!s.isDirectory()) return s.size;
+  let total = 0;
+  for (const name of await readdir(path)) total += await sizeOf(join(path, name));
+  return total;
+}
+
+type Step = { name: string; run: (round: number) => Promise<number> };
+
+/**
+ * Every step once per round. Groups run in the order given (a restore needs its round's backup); within a
+ * group (a baseline and the command it is compared with), the order rotates from round to round.
+ */
+async function measure(label: string, groups: Step[][]): Promise<Record<string, number[]>> {
+  const times: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const group of groups) {
+      for (const step of group.map((_, i) => group[(i + round) % group.length]!)) {
+        const ms = await step.run(round);
+        (times[step.name] ??= []).push(ms);
+        console.log(`${label} round ${round + 1} ${step.name}: ${Math.round(ms)} ms`);
+      }
+    }
+  }
+  return times;
+}
+
+const summarise = (times: Record<string, number[]>) =>
+  Object.fromEntries(
+    Object.entries(times).map(([name, ms]) => [
+      name,
+      { median_ms: Math.round(median(ms)), per_round_ms: ms.map(Math.round) },
+    ]),
+  );
+
+interface Lab {
+  root: string;
+  env: Record<string, string>;
+}
+
+async function newLab(databaseUrl: string): Promise<Lab> {
+  const root = await mkdtemp(join(tmpdir(), 'bench-backup-'));
+  return {
+    root,
+    env: {
+      POLYMORPH_DATA_DIR: join(root, 'data'),
+      POLYMORPH_AUDIT_HEAD_FILE: join(root, 'state', 'audit-head.json'),
+      POLYMORPH_DEMO_PASSWORD:
+        process.env['POLYMORPH_DEMO_PASSWORD'] || `Quartz-Lantern-${randomBytes(6).toString('hex')}`,
+      POLYMORPH_LOG_LEVEL: 'warn',
+      DATABASE_URL: databaseUrl,
+    },
+  };
+}
+
+/** seed-demo, then (for the larger database) BENCH_SAMPLES more samples; the times are reported, not compared. */
+async function fill(lab: Lab, extra: number): Promise<{ seed_ms: number; grow_ms: number }> {
+  const seed_ms = await timed(process.execPath, [...CLI, 'seed-demo'], lab.env);
+  const grow_ms =
+    extra > 0
+      ? await timed(process.execPath, ['--import', 'tsx', 'bench/lab-grow.ts', String(extra)], lab.env)
+      : 0;
+  return { seed_ms: Math.round(seed_ms), grow_ms: Math.round(grow_ms) };
+}
+
+async function benchPglite(size: string, extra: number) {
+  const lab = await newLab('');
+  const data = lab.env['POLYMORPH_DATA_DIR']!;
+  try {
+    const filled = await fill(lab, extra);
+    const backupOf = (round: number) => join(lab.root, `backup-${round}`);
+    const times = await measure(`PGlite ${size}`, [
+      [
+        { name: 'baseline: cli --help', run: () => timed(process.execPath, [...CLI, '--help'], lab.env) },
+        // Exit 4 is an intact but unsealed tail: still a full walk of the chain.
+        {
+          name: 'baseline: cli audit verify',
+          run: () => timed(process.execPath, [...CLI, 'audit', 'verify'], lab.env, [0, 4]),
+        },
+      ],
+      [
+        {
+          name: 'baseline: cp -a data dir',
+          run: (r) => timed('cp', ['-a', data, join(lab.root, `copy-${r}`)]),
+        },
+        {
+          name: 'backup',
+          run: (r) => timed(process.execPath, [...CLI, 'backup', '--out', backupOf(r)], lab.env),
+        },
+      ],
+      [
+        {
+          name: 'restore',
+          run: (r) => timed(process.execPath, [...CLI, 'restore', '--from', backupOf(r)], lab.env),
+        },
+      ],
+    ]);
+    const sizes = {
+      data_dir_mb: MB(await sizeOf(data)),
+      backup_mb: MB(await sizeOf(backupOf(0))),
+    };
+    // restore keeps the replaced contents beside the data directory; they are not part of the measure.
+    for (const name of await readdir(lab.root))
+      if (name.startsWith('data.before-restore-')) await rm(join(lab.root, name), { recursive: true });
+    return { ...filled, sizes, times: summarise(times) };
+  } finally {
+    await rm(lab.root, { recursive: true, force: true });
+  }
+}
+
+async function benchPostgres(adminUrl: string, size: string, extra: number) {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const databases: string[] = [];
+  const createDatabase = async () => {
+    const name = `bench_backup_${randomBytes(5).toString('hex')}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    databases.push(name);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  const source = await createDatabase();
+  const lab = await newLab(source);
+  try {
+    const filled = await fill(lab, extra);
+    const pgDump = findPgTool('pg_dump');
+    const pgRestore = findPgTool('pg_restore');
+    const libpq = (url: string) => libpqConnection(url);
+    const bareDump = (round: number) => join(lab.root, `bare-${round}.dump`);
+    const backupOf = (round: number) => join(lab.root, `backup-${round}`);
+    // Each restore goes into a fresh database (created before the clock starts), with its own copy of the
+    // signed head file: the restore signs a checkpoint on its database and moves that file on.
+    const restoreTarget = async () => {
+      const url = await createDatabase();
+      const state = join(lab.root, `state-${randomBytes(3).toString('hex')}`);
+      await mkdir(state);
+      await copyFile(lab.env['POLYMORPH_AUDIT_HEAD_FILE']!, join(state, 'audit-head.json'));
+      return { url, headFile: join(state, 'audit-head.json') };
+    };
+    const times = await measure(`PostgreSQL ${size}`, [
+      [{ name: 'baseline: cli --help', run: () => timed(process.execPath, [...CLI, '--help'], lab.env) }],
+      [
+        {
+          name: 'baseline: pg_dump -Fc',
+          run: (r) => {
+            const { dbname, env } = libpq(source);
+            return timed(pgDump, ['--format=custom', `--file=${bareDump(r)}`, `--dbname=${dbname}`], env);
+          },
+        },
+        {
+          name: 'backup',
+          run: (r) => timed(process.execPath, [...CLI, 'backup', '--out', backupOf(r)], lab.env),
+        },
+      ],
+      [
+        {
+          name: 'baseline: pg_restore',
+          run: async (r) => {
+            const { url } = await restoreTarget();
+            const { dbname, env } = libpq(url);
+            return timed(
+              pgRestore,
+              [
+                '--no-owner',
+                '--no-acl',
+                '--exit-on-error',
+                '--single-transaction',
+                `--dbname=${dbname}`,
+                bareDump(r),
+              ],
+              env,
+            );
+          },
+        },
+        {
+          name: 'restore',
+          run: async (r) => {
+            const { url, headFile } = await restoreTarget();
+            return timed(process.execPath, [...CLI, 'restore', '--from', backupOf(r)], {
+              ...lab.env,
+              DATABASE_URL: url,
+              POLYMORPH_AUDIT_HEAD_FILE: headFile,
+            });
+          },
+        },
+      ],
+    ]);
+    const dbSize = await admin.query<{ size: string }>('SELECT pg_database_size($1)::text AS size', [
+      new URL(source).pathname.slice(1),
+    ]);
+    const sizes = {
+      database_mb: MB(Number(dbSize.rows[0]!.size)),
+      bare_dump_mb: MB(await sizeOf(bareDump(0))),
+      backup_mb: MB(await sizeOf(backupOf(0))),
+    };
+    return { ...filled, sizes, times: summarise(times) };
+  } finally {
+    for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    await rm(lab.root, { recursive: true, force: true });
+  }
+}
+
+const loadStart = loadavg()[0]!;
+const results: Record<string, unknown> = {};
+const sizes: [string, number][] = [
+  ['demo', 0],
+  [`demo + ${SAMPLES} samples`, SAMPLES],
+];
+for (const kind of DATABASES) {
+  for (const [size, extra] of sizes) {
+    if (kind === 'pglite') results[`pglite, ${size}`] = await benchPglite(size, extra);
+    else if (kind === 'postgres' && PG_URL)
+      results[`postgres, ${size}`] = await benchPostgres(PG_URL, size, extra);
+    else {
+      console.error(
+        `BENCH_DATABASES: unknown or unavailable "${kind}" (postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL)`,
+      );
+      process.exit(2);
+    }
+  }
+}
+console.log(
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      machine: `${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load avg ${loadStart.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`,
+      rounds: ROUNDS,
+      ...results,
+    },
+    null,
+    2,
+  ),
+);
