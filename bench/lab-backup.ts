@@ -17,7 +17,7 @@ import { findPgTool, libpqConnection } from '../apps/lab/src/backup/pg-tools.ts'
 const PG_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'];
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 /** Samples added to the demo's 200 for the larger database. */
-const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 3000);
+const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 2000);
 const DATABASES = (process.env['BENCH_DATABASES'] ?? (PG_URL ? 'pglite,postgres' : 'pglite')).split(',');
 const CLI = ['--import', 'tsx', 'apps/lab/src/cli.ts'];
 
@@ -69,7 +69,7 @@ async function measure(label: string, groups: Step[][]): Promise<Record<string, 
     for (const group of groups) {
       for (const step of group.map((_, i) => group[(i + round) % group.length]!)) {
         const ms = await step.run(round);
-        (times[step.name] ??= []).push(ms);
+        times[step.name] = [...(times[step.name] ?? []), ms];
         console.log(`${label} round ${round + 1} ${step.name}: ${Math.round(ms)} ms`);
       }
     }
@@ -77,13 +77,26 @@ async function measure(label: string, groups: Step[][]): Promise<Record<string, 
   return times;
 }
 
-const summarise = (times: Record<string, number[]>) =>
-  Object.fromEntries(
-    Object.entries(times).map(([name, ms]) => [
-      name,
-      { median_ms: Math.round(median(ms)), per_round_ms: ms.map(Math.round) },
-    ]),
-  );
+/** Medians and rounds, and each command against its baselines: minus the CLI's start-up, and as a ratio. */
+function summarise(times: Record<string, number[]>, copyBaseline: string, restoreBaseline: string) {
+  const m = (name: string) => Math.round(median(times[name] ?? []));
+  const startup = m('baseline: cli --help');
+  const against = (name: string, baseline: string) => ({
+    median_ms: m(name),
+    minus_cli_startup_ms: m(name) - startup,
+    [`ratio_to_${baseline.replace(/^baseline: /, '')}`]: Math.round((m(name) / m(baseline)) * 10) / 10,
+  });
+  return {
+    backup: against('backup', copyBaseline),
+    restore: against('restore', restoreBaseline),
+    rounds: Object.fromEntries(
+      Object.entries(times).map(([name, ms]) => [
+        name,
+        { median_ms: Math.round(median(ms)), per_round_ms: ms.map(Math.round) },
+      ]),
+    ),
+  };
+}
 
 interface Lab {
   root: string;
@@ -154,7 +167,11 @@ async function benchPglite(size: string, extra: number) {
     // restore keeps the replaced contents beside the data directory; they are not part of the measure.
     for (const name of await readdir(lab.root))
       if (name.startsWith('data.before-restore-')) await rm(join(lab.root, name), { recursive: true });
-    return { ...filled, sizes, times: summarise(times) };
+    return {
+      ...filled,
+      sizes,
+      ...summarise(times, 'baseline: cp -a data dir', 'baseline: cp -a data dir'),
+    };
   } finally {
     await rm(lab.root, { recursive: true, force: true });
   }
@@ -187,7 +204,12 @@ async function benchPostgres(adminUrl: string, size: string, extra: number) {
       const url = await createDatabase();
       const state = join(lab.root, `state-${randomBytes(3).toString('hex')}`);
       await mkdir(state);
-      await copyFile(lab.env['POLYMORPH_AUDIT_HEAD_FILE']!, join(state, 'audit-head.json'));
+      // No file yet when no checkpoint has been signed.
+      await copyFile(lab.env['POLYMORPH_AUDIT_HEAD_FILE']!, join(state, 'audit-head.json')).catch(
+        (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        },
+      );
       return { url, headFile: join(state, 'audit-head.json') };
     };
     const times = await measure(`PostgreSQL ${size}`, [
@@ -246,7 +268,7 @@ async function benchPostgres(adminUrl: string, size: string, extra: number) {
       bare_dump_mb: MB(await sizeOf(bareDump(0))),
       backup_mb: MB(await sizeOf(backupOf(0))),
     };
-    return { ...filled, sizes, times: summarise(times) };
+    return { ...filled, sizes, ...summarise(times, 'baseline: pg_dump -Fc', 'baseline: pg_restore') };
   } finally {
     for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
