@@ -1,4 +1,4 @@
-// npx tsx bench/input-guard.ts — what the hostile-input guard (@polymorph/http-problem/input-guard: NUL
+// npm run bench:input-guard — what the hostile-input guard (@polymorph/http-problem/input-guard: NUL
 // characters, unpaired surrogates, nesting deeper than 32, refused before validation) costs a normal
 // request. Both services install it for every route (registerProblemHandlers), with no switch, so this
 // builds its own Fastify app from the same parts: the samples routes' TypeBox schemas and the guard's
@@ -15,6 +15,7 @@ import {
   SampleCreate,
   SampleListQuery,
 } from '../apps/lab/src/modules/samples/schemas.ts';
+import { buildLabValidator } from '../apps/lab/src/platform/http/validation.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 5000);
@@ -29,10 +30,15 @@ const sample = (i: number) => ({
 });
 const one = JSON.stringify(sample(1));
 const bulk = JSON.stringify({ samples: Array.from({ length: BULK_LIMIT }, (_, i) => sample(i)) });
-const query = '/api/samples?status=received&lot_number=LOT-1003&limit=50&sort=-created_at';
+const query = '/api/samples?status=active&q=LOT-1003&project_id=DEMO-STAB&limit=50&sort=-created_at';
 
 async function app(guarded: boolean): Promise<FastifyInstance> {
-  const a = Fastify({ logger: false });
+  // The lab's validator set-up (app.ts): the same compilers, so validation costs what it costs there.
+  const a = Fastify({
+    logger: false,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: buildLabValidator } },
+  });
   if (guarded) a.addHook('preValidation', refuseUnstorableInput);
   a.post('/api/samples', { schema: { body: SampleCreate } }, async (_req, reply) =>
     reply.code(201).send({ ok: true }),
@@ -48,7 +54,7 @@ async function app(guarded: boolean): Promise<FastifyInstance> {
 const requests: { name: string; method: 'GET' | 'POST'; url: string; payload?: string }[] = [
   { name: 'POST /api/samples (1 sample)', method: 'POST', url: '/api/samples', payload: one },
   { name: 'POST /api/samples/bulk (100 samples)', method: 'POST', url: '/api/samples/bulk', payload: bulk },
-  { name: 'GET /api/samples?… (4 query parameters)', method: 'GET', url: query },
+  { name: 'GET /api/samples?… (5 query parameters)', method: 'GET', url: query },
 ];
 type Req = (typeof requests)[number];
 
