@@ -118,66 +118,62 @@ async function newLab(databaseUrl: string): Promise<Lab> {
   };
 }
 
-/** seed-demo, then (for the larger database) BENCH_SAMPLES more samples; the times are reported, not compared. */
-async function fill(lab: Lab, extra: number): Promise<{ seed_ms: number; grow_ms: number }> {
-  const seed_ms = await timed(process.execPath, [...CLI, 'seed-demo'], lab.env);
-  const grow_ms =
-    extra > 0
-      ? await timed(process.execPath, ['--import', 'tsx', 'bench/lab-grow.ts', String(extra)], lab.env)
-      : 0;
-  return { seed_ms: Math.round(seed_ms), grow_ms: Math.round(grow_ms) };
-}
+const seedDemo = async (lab: Lab) =>
+  Math.round(await timed(process.execPath, [...CLI, 'seed-demo'], lab.env));
+const grow = async (lab: Lab, samples: number) =>
+  Math.round(
+    await timed(process.execPath, ['--import', 'tsx', 'bench/lab-grow.ts', String(samples)], lab.env),
+  );
 
-async function benchPglite(size: string, extra: number) {
-  const lab = await newLab('');
+async function benchPglite(lab: Lab, size: string, tag: string) {
   const data = lab.env['POLYMORPH_DATA_DIR']!;
-  try {
-    const filled = await fill(lab, extra);
-    const backupOf = (round: number) => join(lab.root, `backup-${round}`);
-    const times = await measure(`PGlite ${size}`, [
-      [
-        { name: 'baseline: cli --help', run: () => timed(process.execPath, [...CLI, '--help'], lab.env) },
-        // Exit 4 is an intact but unsealed tail: still a full walk of the chain.
-        {
-          name: 'baseline: cli audit verify',
-          run: () => timed(process.execPath, [...CLI, 'audit', 'verify'], lab.env, [0, 4]),
-        },
-      ],
-      [
-        {
-          name: 'baseline: cp -a data dir',
-          run: (r) => timed('cp', ['-a', data, join(lab.root, `copy-${r}`)]),
-        },
-        {
-          name: 'backup',
-          run: (r) => timed(process.execPath, [...CLI, 'backup', '--out', backupOf(r)], lab.env),
-        },
-      ],
-      [
-        {
-          name: 'restore',
-          run: (r) => timed(process.execPath, [...CLI, 'restore', '--from', backupOf(r)], lab.env),
-        },
-      ],
-    ]);
-    const sizes = {
-      data_dir_mb: MB(await sizeOf(data)),
-      backup_mb: MB(await sizeOf(backupOf(0))),
-    };
-    // restore keeps the replaced contents beside the data directory; they are not part of the measure.
-    for (const name of await readdir(lab.root))
-      if (name.startsWith('data.before-restore-')) await rm(join(lab.root, name), { recursive: true });
-    return {
-      ...filled,
-      sizes,
-      ...summarise(times, 'baseline: cp -a data dir', 'baseline: cp -a data dir'),
-    };
-  } finally {
-    await rm(lab.root, { recursive: true, force: true });
-  }
+  const backupOf = (round: number) => join(lab.root, `backup-${tag}-${round}`);
+  const times = await measure(`PGlite ${size}`, [
+    [
+      { name: 'baseline: cli --help', run: () => timed(process.execPath, [...CLI, '--help'], lab.env) },
+      // Exit 4 is an intact but unsealed tail: still a full walk of the chain.
+      {
+        name: 'baseline: cli audit verify',
+        run: () => timed(process.execPath, [...CLI, 'audit', 'verify'], lab.env, [0, 4]),
+      },
+    ],
+    [
+      {
+        name: 'baseline: cp -a data dir',
+        run: (r) => timed('cp', ['-a', data, join(lab.root, `copy-${tag}-${r}`)]),
+      },
+      {
+        name: 'backup',
+        run: (r) => timed(process.execPath, [...CLI, 'backup', '--out', backupOf(r)], lab.env),
+      },
+    ],
+    [
+      {
+        name: 'restore',
+        run: (r) => timed(process.execPath, [...CLI, 'restore', '--from', backupOf(r)], lab.env),
+      },
+    ],
+  ]);
+  const sizes = {
+    data_dir_mb: MB(await sizeOf(data)),
+    backup_mb: MB(await sizeOf(backupOf(0))),
+  };
+  // restore keeps the replaced contents beside the data directory; they are not part of the measure.
+  for (const name of await readdir(lab.root))
+    if (name.startsWith('data.before-restore-')) await rm(join(lab.root, name), { recursive: true });
+  return { sizes, ...summarise(times, 'baseline: cp -a data dir', 'baseline: cp -a data dir') };
 }
 
-async function benchPostgres(adminUrl: string, size: string, extra: number) {
+interface PostgresContext {
+  admin: pg.Client;
+  /** The database the lab uses, backed up every round. */
+  source: string;
+  /** A new empty database's URL; all are dropped by close(). */
+  createDatabase(): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function postgresContext(adminUrl: string): Promise<PostgresContext> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   const databases: string[] = [];
@@ -189,91 +185,99 @@ async function benchPostgres(adminUrl: string, size: string, extra: number) {
     url.pathname = `/${name}`;
     return url.toString();
   };
-  const source = await createDatabase();
-  const lab = await newLab(source);
-  try {
-    const filled = await fill(lab, extra);
-    const pgDump = findPgTool('pg_dump');
-    const pgRestore = findPgTool('pg_restore');
-    const libpq = (url: string) => libpqConnection(url);
-    const bareDump = (round: number) => join(lab.root, `bare-${round}.dump`);
-    const backupOf = (round: number) => join(lab.root, `backup-${round}`);
-    // Each restore goes into a fresh database (created before the clock starts), with its own copy of the
-    // signed head file: the restore signs a checkpoint on its database and moves that file on.
-    const restoreTarget = async () => {
-      const url = await createDatabase();
-      const state = join(lab.root, `state-${randomBytes(3).toString('hex')}`);
-      await mkdir(state);
-      // No file yet when no checkpoint has been signed.
-      await copyFile(lab.env['POLYMORPH_AUDIT_HEAD_FILE']!, join(state, 'audit-head.json')).catch(
-        (err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err;
+  return {
+    admin,
+    source: await createDatabase(),
+    createDatabase,
+    close: async () => {
+      for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+async function benchPostgres(
+  { admin, source, createDatabase }: PostgresContext,
+  lab: Lab,
+  size: string,
+  tag: string,
+) {
+  const pgDump = findPgTool('pg_dump');
+  const pgRestore = findPgTool('pg_restore');
+  const libpq = (url: string) => libpqConnection(url);
+  const bareDump = (round: number) => join(lab.root, `bare-${tag}-${round}.dump`);
+  const backupOf = (round: number) => join(lab.root, `backup-${tag}-${round}`);
+  // Each restore goes into a fresh database (created before the clock starts), with its own copy of the
+  // signed head file: the restore signs a checkpoint on its database and moves that file on.
+  const restoreTarget = async () => {
+    const url = await createDatabase();
+    const state = join(lab.root, `state-${randomBytes(3).toString('hex')}`);
+    await mkdir(state);
+    // No file yet when no checkpoint has been signed.
+    await copyFile(lab.env['POLYMORPH_AUDIT_HEAD_FILE']!, join(state, 'audit-head.json')).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      },
+    );
+    return { url, headFile: join(state, 'audit-head.json') };
+  };
+  const times = await measure(`PostgreSQL ${size}`, [
+    [{ name: 'baseline: cli --help', run: () => timed(process.execPath, [...CLI, '--help'], lab.env) }],
+    [
+      {
+        name: 'baseline: pg_dump -Fc',
+        run: (r) => {
+          const { dbname, env } = libpq(source);
+          return timed(pgDump, ['--format=custom', `--file=${bareDump(r)}`, `--dbname=${dbname}`], env);
         },
-      );
-      return { url, headFile: join(state, 'audit-head.json') };
-    };
-    const times = await measure(`PostgreSQL ${size}`, [
-      [{ name: 'baseline: cli --help', run: () => timed(process.execPath, [...CLI, '--help'], lab.env) }],
-      [
-        {
-          name: 'baseline: pg_dump -Fc',
-          run: (r) => {
-            const { dbname, env } = libpq(source);
-            return timed(pgDump, ['--format=custom', `--file=${bareDump(r)}`, `--dbname=${dbname}`], env);
-          },
+      },
+      {
+        name: 'backup',
+        run: (r) => timed(process.execPath, [...CLI, 'backup', '--out', backupOf(r)], lab.env),
+      },
+    ],
+    [
+      {
+        name: 'baseline: pg_restore',
+        run: async (r) => {
+          const { url } = await restoreTarget();
+          const { dbname, env } = libpq(url);
+          return timed(
+            pgRestore,
+            [
+              '--no-owner',
+              '--no-acl',
+              '--exit-on-error',
+              '--single-transaction',
+              `--dbname=${dbname}`,
+              bareDump(r),
+            ],
+            env,
+          );
         },
-        {
-          name: 'backup',
-          run: (r) => timed(process.execPath, [...CLI, 'backup', '--out', backupOf(r)], lab.env),
+      },
+      {
+        name: 'restore',
+        run: async (r) => {
+          const { url, headFile } = await restoreTarget();
+          return timed(process.execPath, [...CLI, 'restore', '--from', backupOf(r)], {
+            ...lab.env,
+            DATABASE_URL: url,
+            POLYMORPH_AUDIT_HEAD_FILE: headFile,
+          });
         },
-      ],
-      [
-        {
-          name: 'baseline: pg_restore',
-          run: async (r) => {
-            const { url } = await restoreTarget();
-            const { dbname, env } = libpq(url);
-            return timed(
-              pgRestore,
-              [
-                '--no-owner',
-                '--no-acl',
-                '--exit-on-error',
-                '--single-transaction',
-                `--dbname=${dbname}`,
-                bareDump(r),
-              ],
-              env,
-            );
-          },
-        },
-        {
-          name: 'restore',
-          run: async (r) => {
-            const { url, headFile } = await restoreTarget();
-            return timed(process.execPath, [...CLI, 'restore', '--from', backupOf(r)], {
-              ...lab.env,
-              DATABASE_URL: url,
-              POLYMORPH_AUDIT_HEAD_FILE: headFile,
-            });
-          },
-        },
-      ],
-    ]);
-    const dbSize = await admin.query<{ size: string }>('SELECT pg_database_size($1)::text AS size', [
-      new URL(source).pathname.slice(1),
-    ]);
-    const sizes = {
-      database_mb: MB(Number(dbSize.rows[0]!.size)),
-      bare_dump_mb: MB(await sizeOf(bareDump(0))),
-      backup_mb: MB(await sizeOf(backupOf(0))),
-    };
-    return { ...filled, sizes, ...summarise(times, 'baseline: pg_dump -Fc', 'baseline: pg_restore') };
-  } finally {
-    for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-    await rm(lab.root, { recursive: true, force: true });
-  }
+      },
+    ],
+  ]);
+  const dbSize = await admin.query<{ size: string }>('SELECT pg_database_size($1)::text AS size', [
+    new URL(source).pathname.slice(1),
+  ]);
+  const sizes = {
+    database_mb: MB(Number(dbSize.rows[0]!.size)),
+    bare_dump_mb: MB(await sizeOf(bareDump(0))),
+    backup_mb: MB(await sizeOf(backupOf(0))),
+  };
+  return { sizes, ...summarise(times, 'baseline: pg_dump -Fc', 'baseline: pg_restore') };
 }
 
 const loadStart = loadavg()[0]!;
@@ -282,17 +286,30 @@ const sizes: [string, number][] = [
   ['demo', 0],
   [`demo + ${SAMPLES} samples`, SAMPLES],
 ];
+// One lab per database: measured as seed-demo leaves it, then again after growing it.
 for (const kind of DATABASES) {
-  for (const [size, extra] of sizes) {
-    if (kind === 'pglite') results[`pglite, ${size}`] = await benchPglite(size, extra);
-    else if (kind === 'postgres' && PG_URL)
-      results[`postgres, ${size}`] = await benchPostgres(PG_URL, size, extra);
-    else {
-      console.error(
-        `BENCH_DATABASES: unknown or unavailable "${kind}" (postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL)`,
-      );
-      process.exit(2);
+  if (kind !== 'pglite' && !(kind === 'postgres' && PG_URL)) {
+    console.error(
+      `BENCH_DATABASES: unknown or unavailable "${kind}" (postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL)`,
+    );
+    process.exit(2);
+  }
+  const postgres = kind === 'postgres' && PG_URL ? await postgresContext(PG_URL) : null;
+  const lab = await newLab(postgres?.source ?? '');
+  try {
+    const seed_ms = await seedDemo(lab);
+    let grown = 0;
+    for (const [i, [size, extra]] of sizes.entries()) {
+      const grow_ms = extra > grown ? await grow(lab, extra - grown) : 0;
+      grown = extra;
+      const measured = postgres
+        ? await benchPostgres(postgres, lab, size, String(i))
+        : await benchPglite(lab, size, String(i));
+      results[`${kind}, ${size}`] = { ...(i === 0 ? { seed_ms } : { grow_ms }), ...measured };
     }
+  } finally {
+    await rm(lab.root, { recursive: true, force: true });
+    await postgres?.close();
   }
 }
 console.log(
