@@ -4,7 +4,6 @@
 // TEST_DATABASE_URL (e.g. `source .ci/postgres.sh && pg_up`); a fresh database is created and dropped.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
@@ -16,6 +15,7 @@ import {
   exportServerKeyPair,
   generateServerKeyPair,
 } from '../apps/lab/src/platform/signatures/server-key.ts';
+import { cpuUsOf, postgresCpuUs } from './proc-cpu.ts';
 
 const ADMIN_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'];
 if (!ADMIN_URL) {
@@ -29,33 +29,6 @@ const DB_ROUNDS = Number(process.env['BENCH_DB_ROUNDS'] ?? 3);
 const HTTP_ROUNDS = Number(process.env['BENCH_HTTP_ROUNDS'] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const PORT = 18_400 + Math.floor(Math.random() * 500);
-
-// CPU time per request is steadier than req/s on a shared VM: read from /proc (Linux) for the server and
-// for every local `postgres` process. Clock ticks are 10 ms; a 5 s round has thousands of requests.
-const TICK_US = 10_000;
-function cpuUsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime + stime
-  } catch {
-    return 0; // the process ended or /proc is absent
-  }
-}
-function postgresCpuUs(): number | null {
-  let total = 0;
-  let found = false;
-  for (const entry of readdirSync('/proc', { withFileTypes: true })) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      if (readFileSync(`/proc/${entry.name}/comm`, 'utf8').trim() !== 'postgres') continue;
-    } catch {
-      continue;
-    }
-    found = true;
-    total += cpuUsOf(Number(entry.name));
-  }
-  return found ? total : null;
-}
 
 const name = `bench_lims_${randomBytes(5).toString('hex')}`;
 const admin = new pg.Client({ connectionString: ADMIN_URL });
