@@ -138,5 +138,5 @@ describe('an unsealed tail after a crash', () => {
       reason: 'hash_mismatch',
       unsealed: null,
     });
-  }, 300_000);
+  });
 });

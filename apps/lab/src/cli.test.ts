@@ -148,7 +148,7 @@ describe('npm run lab -- <command>', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 180_000);
+  });
 
   it('create-admin without --email exits 2', async () => {
     const r = await runLabCli(['create-admin', '--name', 'X']);

@@ -109,5 +109,5 @@ describe('one PGlite data directory, several processes', () => {
     const verify = await runLabCli(['audit', 'verify'], env);
     expect(verify.code, verify.stderr).toBe(0);
     expect(JSON.parse(verify.stdout.trim().split('\n').pop()!)).toMatchObject({ valid: true });
-  }, 300_000);
+  });
 });

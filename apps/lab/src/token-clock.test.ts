@@ -123,6 +123,6 @@ describe.skipIf(!onPostgres || !existsSync(LIBFAKETIME))('lifetimes on the datab
         ADMIN.email,
       ]);
       expect((await call('/auth/login', { body: ADMIN })).status).toBe(200);
-    }, 300_000);
+    });
   }
 });

@@ -90,6 +90,5 @@ describe('Idempotency-Key across a SIGKILL of the lab process', () => {
     expect(items.filter((s) => s.name === 'crash-once').map((s) => s.sample_id)).toEqual([created.sample_id]);
     second.child.kill('SIGTERM');
     await second.exited;
-    // Two cold starts, a CLI run and a PGlite recovery: generous, since the machine may be busy.
-  }, 300_000);
+  });
 });
