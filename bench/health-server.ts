@@ -12,6 +12,10 @@ app.get('/health', { config: { public: true } }, async () => ({
   uptime_s: Math.round(process.uptime() * 10) / 10,
 }));
 await app.listen({ port, host: '127.0.0.1' });
+// Closes as the lab does on SIGTERM, answering what it received: the baseline of bench/lab-shutdown.ts.
+process.once('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});
 process.send?.('listening');
 process.on('message', (m) => {
   if (m === 'cpu') process.send?.(process.cpuUsage());

@@ -11,6 +11,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../apps/lab/src/testing/wait.ts';
 import {
   type ComposeFile,
   ContainerPaths,
@@ -72,21 +73,21 @@ async function listenPort(service: string, variable: string) {
 }
 
 async function waitReady(url: string, proc: Running): Promise<void> {
-  const deadline = Date.now() + READY_LIMIT_MS;
   let exited: number | null | undefined;
   void proc.exited.then((code) => (exited = code));
-  while (Date.now() < deadline) {
-    if (exited !== undefined)
-      throw new Error(`exited ${exited} before ready:\n${proc.stderr()}${proc.stdout()}`);
-    // A stalled answer counts as not ready yet; the overall limit above is what bounds the wait.
-    const status = await fetch(url, { signal: AbortSignal.timeout(30_000) }).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await waitFor(`${url} to answer 200`, READY_LIMIT_MS, async () => {
+      if (exited !== undefined) return true;
+      // A stalled answer counts as not ready yet; the overall limit above is what bounds the wait.
+      const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+      await res.body?.cancel();
+      return res.status === 200;
+    });
+  } catch (err) {
+    throw new Error(`${url} not ready:\n${proc.stderr()}`, { cause: err });
   }
-  throw new Error(`${url} not ready within ${READY_LIMIT_MS} ms:\n${proc.stderr()}`);
+  if (exited !== undefined)
+    throw new Error(`exited ${exited} before ready:\n${proc.stderr()}${proc.stdout()}`);
 }
 
 const secret = (name: string) => readFileSync(join(dir, 'secrets', name), 'utf8').trim();
@@ -134,14 +135,13 @@ describe.skipIf(!hasTools)('deploy/compose.yaml started locally', () => {
 
       // Every connection the server holds is the application role's; /ready keeps one busy meanwhile.
       let users = '';
-      const deadline = Date.now() + READY_LIMIT_MS;
-      while (!users && Date.now() < deadline) {
+      await waitFor('the lab to hold a database connection', READY_LIMIT_MS, async () => {
         await fetch(`http://127.0.0.1:${port.local}/ready`);
-        await new Promise((r) => setTimeout(r, 100));
         users = postgres.query(
           "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity WHERE datname = 'polymorph' AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
         );
-      }
+        return users !== '';
+      });
       expect(users).toBe('polymorph_app');
       expect(
         postgres.query(

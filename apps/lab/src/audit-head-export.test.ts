@@ -3,12 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
 import { readSignedHead } from './platform/audit/signed-head.ts';
 import { generateServerKeyPair } from './platform/signatures/server-key.ts';
 import { TEST_CONFIG } from './testing/lab-app.ts';
 import { migratedDatabase } from './testing/test-database.ts';
+import { HANG_GUARD_MS, waitFor } from './testing/wait.ts';
 
 // The app's wiring of the head file: written after each checkpoint, and a failure to write it is logged
 // while the audited change itself succeeds (its checkpoint is committed either way).
@@ -57,9 +58,9 @@ describe('the signed head file in the app', () => {
         audit(ctx, { action: 'test.event', entityType: 'test', entityId: '2' }),
       );
       expect((await broken.lab.audit.checkpoints()).map((c) => c.seq)).toEqual([1, 2]);
-      await vi.waitFor(() => expect(logs.join('')).toContain('could not write the signed audit head file'), {
-        timeout: 30_000,
-      });
+      await waitFor('the failed head write to be logged', HANG_GUARD_MS, () =>
+        logs.join('').includes('could not write the signed audit head file'),
+      );
     } finally {
       await broken.close();
     }

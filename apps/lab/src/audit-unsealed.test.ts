@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './db/client.ts';
 import { freePort, type LabServer, runLabCli, startLabServer } from './testing/lab-process.ts';
 import { freshDatabase } from './testing/test-database.ts';
+import { HANG_GUARD_MS, waitFor } from './testing/wait.ts';
 
 const servers: LabServer[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -37,7 +38,7 @@ async function setUp() {
 }
 
 async function start(env: Record<string, string>): Promise<LabServer> {
-  const server = await startLabServer(await freePort(), env, 120_000);
+  const server = await startLabServer(await freePort(), env);
   servers.push(server);
   return server;
 }
@@ -89,10 +90,11 @@ describe('an unsealed tail after a crash', () => {
 
     // With a 1 s checkpoint period the same tail is overdue (older than 2 s by the database's clock): 4.
     let overdue = await runLabCli(['audit', 'verify'], { ...env, POLYMORPH_AUDIT_CHECKPOINT_SECONDS: '1' });
-    for (let i = 0; overdue.code === 0 && i < 60; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      overdue = await runLabCli(['audit', 'verify'], { ...env, POLYMORPH_AUDIT_CHECKPOINT_SECONDS: '1' });
-    }
+    await waitFor('the tail to be overdue', HANG_GUARD_MS, async () => {
+      if (overdue.code === 0)
+        overdue = await runLabCli(['audit', 'verify'], { ...env, POLYMORPH_AUDIT_CHECKPOINT_SECONDS: '1' });
+      return overdue.code !== 0;
+    });
     expect(overdue.code, overdue.stderr).toBe(4);
     expect(JSON.parse(overdue.stdout)).toMatchObject({ status: 'unsealed', valid: true });
     expect(overdue.stderr).toMatch(/chain intact but UNSEALED/);
@@ -136,5 +138,5 @@ describe('an unsealed tail after a crash', () => {
       reason: 'hash_mismatch',
       unsealed: null,
     });
-  }, 300_000);
+  });
 });

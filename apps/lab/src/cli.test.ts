@@ -105,7 +105,7 @@ describe('npm run lab -- <command>', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 
   it('audit rotate-key hands over to a new key; the database and exports verify from the old fingerprint and the new', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lab-rotate-'));
@@ -148,7 +148,7 @@ describe('npm run lab -- <command>', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 180_000);
+  });
 
   it('create-admin without --email exits 2', async () => {
     const r = await runLabCli(['create-admin', '--name', 'X']);

@@ -8,6 +8,7 @@ import { readMigrationFiles } from './db/migrate.ts';
 import { firstAdministratorHint } from './main.ts';
 import { freePort, type LabServer, startLabServer } from './testing/lab-process.ts';
 import { freshDatabase, onPostgres, type TestDatabase } from './testing/test-database.ts';
+import { HANG_GUARD_MS, waitFor } from './testing/wait.ts';
 
 const servers: LabServer[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -34,12 +35,10 @@ async function start(env: Record<string, string>): Promise<LabServer> {
 }
 
 describe('lab server process', () => {
-  it('starts on a fresh database and answers /health and /ready within 10 s', async () => {
+  it('starts on a fresh database and answers /health and /ready', async () => {
     const { env } = await freshServerEnv();
+    // How fast it starts (the 10 s target) is measured by `npm run bench:startup`, not here.
     const server = await start(env);
-    // The 10 s start-up target is measured by `npm run bench:startup` (bench/RESULTS.md); here only a
-    // loose bound, since this machine is shared and timing assertions in tests are flaky.
-    expect(server.startedInMs).toBeLessThan(30_000);
     expect((await fetch(`${server.baseUrl}/ready`)).status).toBe(200);
     // An empty database says, in one line, how to create the first administrator.
     // On PGlite it says to stop the server first: the CLI cannot open the directory while it serves.
@@ -48,7 +47,7 @@ describe('lab server process', () => {
     );
   });
 
-  it('SIGTERM under load: every request the server received is answered, and it exits 0 within 10 s', async () => {
+  it('SIGTERM under load: every request the server received is answered, and it exits 0', async () => {
     const { env } = await freshServerEnv();
     const server = await start(env);
     let stop = false;
@@ -69,17 +68,15 @@ describe('lab server process', () => {
       }
     };
     const load = Array.from({ length: 32 }, worker);
-    await new Promise((r) => setTimeout(r, 1000));
-    const t0 = performance.now();
+    // Under load means load has been answered, however long that takes on this machine.
+    await waitFor('100 answered requests', HANG_GUARD_MS, () => outcomes.ok > 100);
+    // How fast it stops is measured by `npm run bench:shutdown`; here: that it stops, cleanly.
     server.child.kill('SIGTERM');
     const exit = await server.exited;
-    const stoppedInMs = performance.now() - t0;
     stop = true;
     await Promise.all(load);
 
     expect(exit.code).toBe(0);
-    expect(stoppedInMs).toBeLessThan(10_000);
-    expect(outcomes.ok).toBeGreaterThan(100);
     // Server side: each request id that came in has its completion line, so none was cut off.
     const incoming = new Set(
       server.logs.filter((l) => l['msg'] === 'incoming request').map((l) => l['request_id']),
@@ -153,11 +150,10 @@ describe.skipIf(!onPostgres)('lab server process on PostgreSQL', () => {
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
 
     await openProxy();
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 200; i++) {
-      status = (await fetch(`${server.baseUrl}/ready`)).status;
-      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(status).toBe(200);
+    await waitFor('/ready to answer 200 again', HANG_GUARD_MS, async () => {
+      const res = await fetch(`${server.baseUrl}/ready`);
+      await res.body?.cancel();
+      return res.status === 200;
+    });
   });
 });

@@ -31,7 +31,7 @@ async function dataDirEnv(): Promise<Record<string, string>> {
 }
 
 async function start(env: Record<string, string>): Promise<LabServer> {
-  const server = await startLabServer(await freePort(), env, 120_000);
+  const server = await startLabServer(await freePort(), env);
   servers.push(server);
   return server;
 }
@@ -79,7 +79,7 @@ describe('one PGlite data directory, several processes', () => {
     expect(cli.stderr).toContain('POST /api/users');
 
     // A second server on the same directory: refused the same way, before it opens the database.
-    const second = await runLabCli(['start'], { ...env, POLYMORPH_PORT: String(await freePort()) }, 120_000);
+    const second = await runLabCli(['start'], { ...env, POLYMORPH_PORT: String(await freePort()) });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`process ${pid}`);
 
@@ -109,5 +109,5 @@ describe('one PGlite data directory, several processes', () => {
     const verify = await runLabCli(['audit', 'verify'], env);
     expect(verify.code, verify.stderr).toBe(0);
     expect(JSON.parse(verify.stdout.trim().split('\n').pop()!)).toMatchObject({ valid: true });
-  }, 300_000);
+  });
 });

@@ -91,7 +91,7 @@ describe(`backup and restore (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(await headSeq()).toBe(signedAtBackup + 1); // the audit.backup_restored event, signed
     // Admin 2 went with the newer history: it is created again.
     expect((await admin(2)).out).toBe('created administrator admin2@lab.test');
-  }, 300_000);
+  });
 
   it('restores the newest backup with no complaint', async () => {
     const latest = join(root, 'backup-2');
@@ -104,7 +104,7 @@ describe(`backup and restore (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(await verify()).toMatchObject({ code: 0, result: { valid: true, signed_head: 'contains' } });
     expect(await headSeq()).toBe(seq + 1);
     expect((await admin(2)).out).toBe('exists');
-  }, 300_000);
+  });
 
   it.skipIf(onPostgres)(
     'audit verify reports a data directory rolled back behind the lab’s back',

@@ -56,19 +56,24 @@ export interface Database {
 }
 
 export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string }
+  | {
+      kind: 'pglite';
+      dataDir: string;
+      /** An image of a cluster (PGlite's dumpDataDir) to start from instead of running initdb. */
+      loadDataDir?: Blob;
+    }
   | { kind: 'postgres'; url: string; poolMax?: number; onPoolError?: (err: Error) => void };
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'pglite' ? openPglite(target.dataDir) : openPostgres(target);
+  return target.kind === 'pglite' ? openPglite(target.dataDir, target.loadDataDir) : openPostgres(target);
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database> {
   // A directory is PGlite's alone to one process at a time; memory:// and the like need no lock.
   const lock = dataDir.includes('://') ? undefined : acquireDataDirLock(dataDir);
   let client: PGlite;
   try {
-    client = await PGlite.create(dataDir);
+    client = await PGlite.create(dataDir, loadDataDir ? { loadDataDir } : {});
   } catch (err) {
     lock?.release();
     throw err;

@@ -153,5 +153,5 @@ describe('data directory lock', () => {
     for (const c of contenders) c.child.stdin.end();
     expect(outcomes.filter((o) => o === 'took')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'DataDirLockedError')).toHaveLength(5);
-  }, 120_000);
+  });
 });

@@ -32,7 +32,10 @@ export class MigrationChecksumError extends Error {}
  * Applies pending migrations, each in its own transaction, under a session-level advisory lock so
  * that instances starting at the same moment apply each migration exactly once.
  */
-export async function migrate(database: Database, files?: MigrationFile[]): Promise<{ applied: string[] }> {
+export async function migrate(
+  database: Pick<Database, 'withSession'>,
+  files?: MigrationFile[],
+): Promise<{ applied: string[] }> {
   const migrations = files ?? (await readMigrationFiles());
   return database.withSession(async (session) => {
     await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { generate, readAll, tmpDir } from '../generator/test-helpers.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { generate, HANG_GUARD_MS, readAll, tmpDir } from '../generator/test-helpers.ts';
 import type { ApiOptions } from './app.ts';
 import { testApi } from './test-api.ts';
 import { readRowsFromText } from './test-read.ts';
@@ -66,21 +66,24 @@ describe('SynFinance API', () => {
       /http_server_requests_total\{method="POST",route="\/api\/transactions\/generate",status_code="200"\}/,
     );
     // The batch was checked against the declared schema: no violations, and a score.
-    let quality = '';
-    for (let i = 0; i < 50 && !quality.includes('stream="generated"}'); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      quality = (await (await fetch(`${base}/metrics`)).text())
-        .split('\n')
-        .filter((l) => l.startsWith('synfinance_data_'))
-        .join('\n');
-    }
+    const quality = await vi.waitFor(
+      async () => {
+        const lines = (await (await fetch(`${base}/metrics`)).text())
+          .split('\n')
+          .filter((l) => l.startsWith('synfinance_data_'))
+          .join('\n');
+        expect(lines).toContain('stream="generated"}');
+        return lines;
+      },
+      { timeout: HANG_GUARD_MS, interval: 100 },
+    );
     const score = Number(/synfinance_data_quality_score\{stream="generated"\} ([0-9.]+)/.exec(quality)?.[1]);
     expect(score).toBeGreaterThan(95);
     expect(quality).toMatch(/synfinance_data_schema_violations_total\{stream="generated"\} 0/);
     expect(quality).toMatch(
       /synfinance_data_missing_values_rate\{stream="generated",field="card_type"\} 0\.[0-9]+/,
     );
-  }, 30_000);
+  });
 
   it('streams Parquet that reads back', async () => {
     const { base } = await start();
@@ -98,7 +101,7 @@ describe('SynFinance API', () => {
     expect(rows.length).toBe(25_000);
     expect(Object.keys(rows[0]!).length).toBe(54);
     fs.rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  });
 
   it('rejects a count above 1,000,000, unknown formats and impossible dates with a 400 problem naming the field', async () => {
     const { app } = await start();
@@ -363,16 +366,14 @@ describe('SynFinance API', () => {
         },
       );
       req.on('error', () => {});
+      req.on('close', () => reject(new Error(`closed after ${received} bytes`)));
       req.end(JSON.stringify({ count: 1_000_000, seed: 1 }));
-      setTimeout(() => reject(new Error('no data')), 20_000);
     });
     expect(state.activeGenerations).toBeLessThanOrEqual(1);
-    const deadline = Date.now() + 5000;
-    while (state.activeGenerations > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(state.activeGenerations).toBe(0);
+    await vi.waitFor(() => expect(state.activeGenerations).toBe(0), { timeout: HANG_GUARD_MS, interval: 20 });
     // it stopped early: far fewer rows than requested were generated
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const m = /synfinance_transactions_generated_total (\d+)/.exec(metrics);
     expect(Number(m?.[1])).toBeLessThan(200_000);
-  }, 30_000);
+  });
 });

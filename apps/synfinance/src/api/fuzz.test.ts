@@ -49,7 +49,7 @@ beforeAll(async () => {
     createdAt: '2026-01-01T00:00:00.000Z',
   });
   writeFileAtomic(modelPath, modelFileText(trained.file));
-}, 120_000);
+});
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('fuzzing every operation of the SynFinance API', () => {

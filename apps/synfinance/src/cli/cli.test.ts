@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { CLI, generate, REPO_ROOT, runCli, TSX, tmpDir } from '../generator/test-helpers.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { CLI, generate, HANG_GUARD_MS, REPO_ROOT, runCli, TSX, tmpDir } from '../generator/test-helpers.ts';
 import { deepMerge, loadConfig, substituteEnv } from './config.ts';
 import { parseGenerateArgs } from './generate.ts';
 import { compareWithTargets, nrmse, profileFile } from './profile.ts';
@@ -61,7 +61,7 @@ describe('generate: bad input exits 2 with one clear line and leaves no file', (
       expect(lines[0]).toMatch(msg);
       expect(fs.readdirSync(dir)).toEqual([]);
     }
-  }, 30_000);
+  });
 });
 
 describe('generate: an interrupted run leaves no file under the final name', () => {
@@ -76,19 +76,21 @@ describe('generate: an interrupted run leaves no file under the final name', () 
       stdout += String(d);
     });
     // wait until the temporary file exists and has data, then interrupt
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const tmp = fs.readdirSync(dir).find((f) => f.startsWith('.big.csv.tmp'));
-      if (tmp && fs.statSync(path.join(dir, tmp)).size > 1_000_000) break;
-      if (Date.now() > deadline) throw new Error(`no temp file appeared; stdout: ${stdout}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await vi.waitFor(
+      () => {
+        const tmp = fs.readdirSync(dir).find((f) => f.startsWith('.big.csv.tmp'));
+        expect(tmp && fs.statSync(path.join(dir, tmp)).size, `temp file; stdout: ${stdout}`).toBeGreaterThan(
+          1_000_000,
+        );
+      },
+      { timeout: HANG_GUARD_MS, interval: 100 },
+    );
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(130);
     expect(fs.readdirSync(dir)).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
-  }, 40_000);
+  });
 });
 
 describe('config profiles', () => {
@@ -142,7 +144,7 @@ describe('profile', () => {
     expect(res.status).toBe(1);
     expect(res.stdout).toMatch(/FAIL/);
     fs.rmSync(g.dir, { recursive: true, force: true });
-  }, 60_000);
+  });
   it('nrmse is 0 on a perfect match and grows with error', () => {
     expect(nrmse([0.5, 0.5], [0.5, 0.5])).toBe(0);
     expect(nrmse([0.6, 0.4], [0.5, 0.5])).toBeCloseTo(0.2);

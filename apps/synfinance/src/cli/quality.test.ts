@@ -35,7 +35,7 @@ describe('quality --reference REF --data FILE', () => {
     expect(amountReport.drift.find((d: { method: string }) => d.method === 'psi').value).toBeGreaterThan(
       0.25,
     );
-  }, 120_000);
+  });
 
   it('exits 2 with one line when an argument is missing or a file cannot be read', () => {
     const missing = runCli(['quality', '--data', 'x.csv']);

@@ -16,7 +16,7 @@ describe('200k rows at fraud rate 0.02 (CSV, default difficulty)', () => {
     const g = await generate(200_000, 'csv');
     dir = g.dir;
     rows = await readAll(g.file);
-  }, 120_000);
+  });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('has exactly the requested rows, unique transaction ids and unique customer ids across shards', () => {
@@ -202,7 +202,7 @@ describe('fraud mix and chaining', () => {
     expect(combined.length).toBeGreaterThan(0);
     expect(String(combined[0]!.fraud_evidence)).toContain('"chain"');
     for (const d of [only.dir, chained.dir]) fs.rmSync(d, { recursive: true, force: true });
-  }, 60_000);
+  });
 });
 
 describe('determinism across workers and chunk sizes (CLI, worker_threads)', () => {
@@ -252,7 +252,7 @@ describe('determinism across workers and chunk sizes (CLI, worker_threads)', () 
       sha(outs[1]!.replace('.csv', '.customers.csv')),
     );
     fs.rmSync(dir, { recursive: true, force: true });
-  }, 90_000);
+  });
 
   it('a different seed gives different data', async () => {
     const a = await generate(5000, 'csv', { seed: 1 });
@@ -279,5 +279,5 @@ describe('amounts', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 });

@@ -34,5 +34,5 @@ describe('Parquet output', () => {
     const merch = await readAll(pq.file.replace('.parquet', '.merchants.parquet'));
     expect(merch.length).toBe(pq.summary.merchants);
     for (const d of [pq.dir, js.dir]) fs.rmSync(d, { recursive: true, force: true });
-  }, 60_000);
+  });
 });

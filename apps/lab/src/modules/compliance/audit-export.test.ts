@@ -115,7 +115,7 @@ beforeAll(async () => {
   } finally {
     await two.cleanup();
   }
-}, 120_000);
+});
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('offline verification takes the trusted key from outside the file', () => {
@@ -215,5 +215,5 @@ describe('offline verification takes the trusted key from outside the file', () 
     const integrity = await runLabCli(['audit', 'verify', '--file', forged, '--integrity-only'], env);
     expect(integrity.code).toBe(3);
     expect(integrity.stderr).toMatch(/^WARNING: authenticity NOT checked/);
-  }, 60_000);
+  });
 });

@@ -49,5 +49,5 @@ describe('seed-demo', () => {
     expect(expiring.items.length).toBeGreaterThan(0);
     expect((await seedDemo(lab.app)).alreadySeeded).toBe(true);
     expect((await lab.app.lab.audit.verify()).valid).toBe(true);
-  }, 120_000);
+  });
 });

@@ -195,7 +195,7 @@ describe('authority of meanings (21 CFR 11.10(g))', () => {
         expect(res.statusCode, `${role} ${decision}: ${res.body}`).toBe(allowed ? 200 : 403);
       }
     }
-  }, 120_000);
+  });
 });
 
 describe('one signature per request (duplicates)', () => {
@@ -329,7 +329,7 @@ describe('signing components per session (21 CFR 11.200(a)(1))', () => {
       m,
     );
     expect(later.statusCode, later.body).toBe(201);
-  }, 60_000);
+  });
 });
 
 /** RFC 6238 TOTP written independently of the server's library: HMAC-SHA1, dynamic truncation, 6 digits. */

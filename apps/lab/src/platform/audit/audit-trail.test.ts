@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.ts';
 import { migratedDatabase, TEST_APP_ROLE } from '../../testing/test-database.ts';
+import { HANG_GUARD_MS, waitFor } from '../../testing/wait.ts';
 import { createLabMetrics } from '../lab-metrics.ts';
 import { generateServerKeyPair } from '../signatures/server-key.ts';
 import { AuditIntegrityError, AuditTrail, auditSealSource } from './audit-trail.ts';
@@ -154,10 +155,10 @@ describe('audit trail on the real database', () => {
     // A verifier whose checkpoint period is 0.1 s finds the same tail overdue once it is 0.2 s old.
     const strict = new AuditTrail(database, key, 1000, metrics, { checkpointSeconds: 0.1 });
     let verdict = await strict.verify();
-    for (let i = 0; verdict.status === 'valid' && i < 600; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the tail to be overdue', HANG_GUARD_MS, async () => {
       verdict = await strict.verify();
-    }
+      return verdict.status !== 'valid';
+    });
     expect(verdict).toMatchObject({ status: 'unsealed', valid: true, unsealed: { count: 3 } });
     expect(verdict.unsealed!.age_seconds).toBeGreaterThan(0.2);
     const age = Number(/^polymorph_audit_unsealed_age_seconds (\S+)$/m.exec(await registry.metrics())?.[1]);

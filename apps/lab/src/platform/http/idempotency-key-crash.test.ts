@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, type LabServer, runLabCli, startLabServer } from '../../testing/lab-process.ts';
 import { freshDatabase } from '../../testing/test-database.ts';
+import { HANG_GUARD_MS, waitFor } from '../../testing/wait.ts';
 
 const ADMIN = 'crash-admin@lab.test';
 const PASSWORD = 'Quartz-Lantern-crash-7f3a';
@@ -25,7 +26,7 @@ async function serverEnv(): Promise<Record<string, string>> {
 }
 
 async function start(env: Record<string, string>): Promise<LabServer> {
-  const server = await startLabServer(await freePort(), env, 120_000);
+  const server = await startLabServer(await freePort(), env);
   cleanups.push(async () => {
     if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
   });
@@ -40,15 +41,6 @@ async function logIn(server: LabServer): Promise<string> {
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { access_token: string }).access_token;
-}
-
-/** Polls until `check` holds; the limit is generous because the machine may be busy. */
-async function until(check: () => boolean, what: string, limitMs = 60_000): Promise<void> {
-  const deadline = performance.now() + limitMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('Idempotency-Key across a SIGKILL of the lab process', () => {
@@ -74,9 +66,8 @@ describe('Idempotency-Key across a SIGKILL of the lab process', () => {
         `idempotency-key: ${key}\r\nx-request-id: crash-create\r\n\r\n${body}`,
     );
     // Killed as soon as the server has committed (it logs the request as completed).
-    await until(
-      () => first.logs.some((l) => l['msg'] === 'request completed' && l['request_id'] === 'crash-create'),
-      'the create to complete',
+    await waitFor('the create to complete', HANG_GUARD_MS, () =>
+      first.logs.some((l) => l['msg'] === 'request completed' && l['request_id'] === 'crash-create'),
     );
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
@@ -99,6 +90,5 @@ describe('Idempotency-Key across a SIGKILL of the lab process', () => {
     expect(items.filter((s) => s.name === 'crash-once').map((s) => s.sample_id)).toEqual([created.sample_id]);
     second.child.kill('SIGTERM');
     await second.exited;
-    // Two cold starts, a CLI run and a PGlite recovery: generous, since the machine may be busy.
-  }, 300_000);
+  });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseTarget } from '../../db/client.ts';
 import { freePort, type LabServer, runLabCli, startLabServer } from '../lab-process.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../wait.ts';
 
 const ADMIN = { email: 'fault.admin@lab.test', password: 'Quartz-Harbour-Lantern-47' };
 

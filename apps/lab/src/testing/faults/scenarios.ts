@@ -1,9 +1,10 @@
 // The fault scenarios, shared by the fast tests (faults.test.ts) and the campaign (tools/fault-campaign):
 // a real lab process under concurrent sample creation, one real fault, then the post-check.
+
+import { waitFor } from '../wait.ts';
 import { type ShutdownMode, startThrowawayCluster, type ThrowawayCluster } from './cluster.ts';
 import { startLabUnderTest } from './lab-under-test.ts';
 import { checkAfterFault, type PostCheck } from './post-check.ts';
-import { waitFor } from './wait.ts';
 import { type Ledger, recoverySeconds, startWriteLoad } from './write-load.ts';
 
 export type FaultKind = 'pg-restart-fast' | 'pg-restart-immediate' | 'kill-9' | 'sigterm';

@@ -57,7 +57,7 @@ beforeAll(async () => {
     if (txns.length >= 3000) break;
   }
   app = await build();
-}, 60_000);
+});
 afterAll(async () => {
   await app?.close();
   fs.rmSync(dir, { recursive: true, force: true });

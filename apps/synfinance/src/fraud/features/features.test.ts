@@ -18,7 +18,7 @@ beforeAll(async () => {
   dir = g.dir;
   file = g.file;
   ds = await loadDataset(file);
-}, 60_000);
+});
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const bytes = (x: Float64Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);

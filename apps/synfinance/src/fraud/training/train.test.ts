@@ -29,7 +29,7 @@ describe('shuffled-label control', () => {
   let data: Awaited<ReturnType<typeof setup>>;
   beforeAll(async () => {
     data = await setup();
-  }, 60_000);
+  });
   const opts = { gbdt: { nTrees: 30, maxDepth: 4, minSamplesLeaf: 100, maxBins: 63 } };
   /** Fewer trees where they suffice: the leaky column is the first split, and noise fits keep 0 trees. */
   const leakOpts = { gbdt: { ...opts.gbdt, nTrees: 10 } };
@@ -73,7 +73,7 @@ describe('shuffled-label control', () => {
       expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
       expect(r.training.best_iteration).toBe(0);
     }
-  }, 90_000);
+  });
 
   it('logistic regression with the validation check: every shuffled-label run is intercept-only (ROC AUC 0.5), real labels keep their weights', () => {
     const real = controlAuc(data.ds, data.ytr, 'logreg');
@@ -90,7 +90,7 @@ describe('shuffled-label control', () => {
       const rate = data.ytr.reduce((a, b) => a + b, 0) / data.ytr.length;
       expect(r.model.predictProbaRow(new Float64Array(data.ds.nCols))).toBeCloseTo(rate, 2);
     }
-  }, 60_000);
+  });
 
   it("catches a feature computed from the row's own label, when labels are permuted at the source", () => {
     // The leak: a feature derived from the label column (here the label itself, 20% of values flipped),
@@ -107,7 +107,7 @@ describe('shuffled-label control', () => {
       expect(controlAuc(leaky, shuffledLabels(data.ytr, seed), 'gbdt', leakOpts).auc).toBeGreaterThan(0.7);
       expect(controlAuc(leaky, shuffledLabels(data.ytr, seed), 'logreg').auc).toBeGreaterThan(0.7);
     }
-  }, 60_000);
+  });
 
   it('does not see a leaky column that is not rebuilt from the permuted labels (features.test.ts does)', () => {
     // A copy of the real label in the table (20% flipped): with real labels the model finds it (ROC AUC
@@ -119,7 +119,7 @@ describe('shuffled-label control', () => {
       const r = controlAuc(leaky, shuffledLabels(data.ytr, seed), 'gbdt', leakOpts);
       expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
     }
-  }, 60_000);
+  });
 
   it('shuffledLabels is a permutation (same label counts) and depends on the seed', () => {
     const y = Uint8Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 1 : 0));
@@ -250,7 +250,7 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
     expect(lrFile.training).toMatchObject({ selection: 'validation-vs-intercept', kept: true, min_z: 3 });
     expect(lrFile.fraud.split.valid_rows).toBeGreaterThan(0);
     expect(Number(lrFile.metrics.roc_auc)).toBeGreaterThan(0.8);
-  }, 60_000);
+  });
 
   it('bad input: one clear line on stderr, exit 2', async () => {
     const cases: [string[], RegExp][] = [
@@ -311,5 +311,5 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
       expect(res.stderr).toMatch(cases[i]![1]);
       expect(res.stderr.trim().split('\n')).toHaveLength(1);
     });
-  }, 60_000);
+  });
 });
