@@ -98,7 +98,14 @@ export interface SeriesSummary {
   max: number;
   /** Least-squares slope over the points after the warm-up, per hour; null with fewer than 2 points. */
   growthPerHour: number | null;
+  /**
+   * The same slope through the lowest point of each of FLOOR_WINDOWS equal stretches after the warm-up:
+   * heap and RSS saw-tooth with garbage collection, and the floor is what a leak raises.
+   */
+  floorGrowthPerHour: number | null;
 }
+
+const FLOOR_WINDOWS = 8;
 
 /** First, last, max and the growth per hour after dropping the first `warmUpFraction` of the run. */
 export function summarise(
@@ -114,13 +121,25 @@ export function summarise(
   if (points.length === 0) return null;
   const steady = points.filter((p) => p.t >= durationSeconds * warmUpFraction);
   const slope = leastSquaresSlope(steady);
+  const floor = floorSlope(steady, durationSeconds * warmUpFraction, durationSeconds);
   return {
     points: points.length,
     first: points[0]!.v,
     last: points[points.length - 1]!.v,
     max: Math.max(...points.map((p) => p.v)),
     growthPerHour: slope === null ? null : slope * 3600,
+    floorGrowthPerHour: floor === null ? null : floor * 3600,
   };
+}
+
+function floorSlope(points: { t: number; v: number }[], from: number, to: number): number | null {
+  const width = (to - from) / FLOOR_WINDOWS;
+  const lows = Array.from({ length: FLOOR_WINDOWS }, (_, w) =>
+    points
+      .filter((p) => p.t >= from + w * width && (p.t < from + (w + 1) * width || w === FLOOR_WINDOWS - 1))
+      .reduce<{ t: number; v: number } | undefined>((low, p) => (low && low.v <= p.v ? low : p), undefined),
+  ).filter((p) => p !== undefined);
+  return leastSquaresSlope(lows);
 }
 
 /** Slope of the least-squares line through (t, v); null when it is undefined. */

@@ -57,5 +57,16 @@ describe('soak', () => {
     const s = summarise(samples, 'open_fds', 1000);
     expect(s).toMatchObject({ points: 11, first: 500, last: 110, max: 500 });
     expect(s?.growthPerHour).toBeCloseTo(36, 6);
+    expect(s?.floorGrowthPerHour).toBeCloseTo(36, 6);
+  });
+
+  it('sees through a garbage-collection saw-tooth to a flat floor', () => {
+    // The heap climbs 10 MB and drops back to the same floor every 50 s.
+    const samples = Array.from({ length: 101 }, (_, i) => ({
+      t: i * 10,
+      values: { heap_used_bytes: 50e6 + (i % 5) * 2.5e6 },
+    }));
+    const s = summarise(samples, 'heap_used_bytes', 1000);
+    expect(s?.floorGrowthPerHour).toBeCloseTo(0, 6);
   });
 });
