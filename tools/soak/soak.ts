@@ -1,10 +1,12 @@
-// One soak run: a real lab process on a fresh data directory (PGlite, or PostgreSQL: TEST_DATABASE_URL
-// or a throw-away cluster), the mixed load for a while with samples taken from outside the process, then
-// the checks: the audit chain over the verify route and, with the server stopped, `audit verify` and the
-// fault tests' post-check (every acknowledged create stored with exactly one audit event).
+// One soak run: a real lab process on a fresh data directory (PGlite, or PostgreSQL: a fresh database on
+// the TEST_DATABASE_URL server or a throw-away cluster), the mixed load for a while with samples taken
+// from outside the process, then the checks: the audit chain over the verify route and, with the server
+// stopped, `audit verify` and the fault tests' post-check (every acknowledged create stored with exactly
+// one audit event).
 import { startThrowawayCluster } from '../../apps/lab/src/testing/faults/cluster.ts';
 import { type LabUnderTest, startLabUnderTest } from '../../apps/lab/src/testing/faults/lab-under-test.ts';
 import { checkAfterFault, type PostCheck } from '../../apps/lab/src/testing/faults/post-check.ts';
+import { freshDatabase, TEST_DATABASE_URL } from '../../apps/lab/src/testing/test-database.ts';
 import { isObject, type RequestRecord, startMixedLoad } from './mixed-load.ts';
 import { type Sample, startSampler, takeSample } from './sampler.ts';
 
@@ -40,16 +42,18 @@ const SUBJECTS = 10;
 const SUBJECT_PASSWORD = 'Soak-Subject-Heron-83';
 
 export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
-  const external = opts.database === 'postgres' ? process.env['TEST_DATABASE_URL'] : undefined;
-  const cluster = opts.database === 'postgres' && !external ? await startThrowawayCluster() : undefined;
+  const onServer = opts.database === 'postgres' && TEST_DATABASE_URL !== undefined;
+  // A database of its own on the TEST_DATABASE_URL server: other tests there must not mix into the chain.
+  const fresh = onServer ? await freshDatabase() : undefined;
+  const cluster = opts.database === 'postgres' && !onServer ? await startThrowawayCluster() : undefined;
   const databaseSource =
     opts.database === 'pglite'
       ? 'PGlite (fresh data directory)'
-      : external
-        ? 'PostgreSQL at TEST_DATABASE_URL'
+      : onServer
+        ? 'PostgreSQL (a fresh database on the TEST_DATABASE_URL server)'
         : 'PostgreSQL (throw-away cluster, fsync on)';
   try {
-    const lab = await startLabUnderTest(external ?? cluster?.url);
+    const lab = await startLabUnderTest(fresh?.url ?? cluster?.url);
     try {
       return { ...(await soak(lab, opts)), databaseSource };
     } finally {
@@ -57,6 +61,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     }
   } finally {
     await cluster?.destroy();
+    await fresh?.drop();
   }
 }
 
