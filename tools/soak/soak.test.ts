@@ -1,6 +1,8 @@
 // The soak harness end to end, briefly: a real lab under the mixed load for about 25 s. It asserts what
 // the run must produce (samples, every kind of operation succeeding, a valid chain), never timings or
 // growth: this machine is shared and noisy, and those figures are the report's, not a test's.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from './mixed-load.ts';
 import { buildReport } from './report.ts';
@@ -68,5 +70,19 @@ describe('soak', () => {
     }));
     const s = summarise(samples, 'heap_used_bytes', 1000);
     expect(s?.floorGrowthPerHour).toBeCloseTo(0, 6);
+  });
+
+  it('refuses bad arguments with exit code 2 and says which', () => {
+    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+    for (const [args, message] of [
+      [['--minutes', '0'], '--minutes takes a positive number'],
+      [['--clients', '2.5'], '--clients takes a positive integer'],
+      [['--database', 'mysql'], '--database is pglite or postgres'],
+      [['--bogus'], "Unknown option '--bogus'"],
+    ] as const) {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' });
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain(message);
+    }
   });
 });
