@@ -15,6 +15,8 @@ const START_LIMIT_MS = 120_000;
 export interface LabUnderTest {
   baseUrl: string;
   token: string;
+  /** The administrator behind `token`, for load that logs in or signs (re-authenticates) itself. */
+  admin: { email: string; password: string };
   /** Where the lab's data lives; for the post-check once the server has stopped. */
   target: DatabaseTarget;
   env: Record<string, string>;
@@ -56,6 +58,7 @@ export async function startLabUnderTest(databaseUrl: string | undefined): Promis
   return {
     baseUrl,
     token,
+    admin: { ...ADMIN },
     target,
     env,
     server: () => current,

@@ -31,9 +31,12 @@ const REQUEST_LIMIT_MS = 60_000;
 /** A client that got no answer or a 503 waits this long before its next request, as a polite client would. */
 const BACKOFF_MS = 50;
 
+/** A bearer token, or a function that gives the current one (a long run refreshes its session). */
+export type TokenSource = string | (() => string);
+
 export function startWriteLoad(opts: {
   baseUrl: string;
-  token: string;
+  token: TokenSource;
   clients: number;
   tag: string;
 }): WriteLoad {
@@ -63,11 +66,12 @@ export function startWriteLoad(opts: {
   };
 }
 
-async function createSample(opts: { baseUrl: string; token: string }, name: string): Promise<string> {
+async function createSample(opts: { baseUrl: string; token: TokenSource }, name: string): Promise<string> {
+  const token = typeof opts.token === 'string' ? opts.token : opts.token();
   try {
     const res = await fetch(`${opts.baseUrl}/api/samples`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ name, quantity: 1, unit: 'mg' }),
       signal: AbortSignal.timeout(REQUEST_LIMIT_MS),
     });
