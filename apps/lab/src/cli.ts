@@ -72,7 +72,7 @@ function required(command: string, name: string, value: string | undefined): str
 }
 
 /** Opens the configured database, migrates, and builds the app without listening: the CLI uses the same services. */
-async function withLab<T>(
+export async function withLab<T>(
   config: LabConfig,
   work: (app: FastifyInstance, database: Database) => Promise<T>,
 ): Promise<T> {
