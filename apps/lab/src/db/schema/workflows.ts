@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import {
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -8,32 +10,62 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import { users } from './identity.ts';
 import { samples } from './samples.ts';
+import { labs } from './sites.ts';
+
+/** The lifecycle of a workflow version; only `draft` may be edited, and one version per workflow is `effective`. */
+export const WORKFLOW_VERSION_STATUSES = ['draft', 'in_review', 'approved', 'effective', 'retired'] as const;
 
 export const workflowVersions = pgTable(
   'workflow_versions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    labId: uuid('lab_id')
+      .notNull()
+      .references(() => labs.id),
     workflowName: text('workflow_name').notNull(),
     version: integer('version').notNull(),
+    title: text('title').notNull(),
+    status: text('status').notNull().default('draft'),
     definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
     // SHA-256 of the canonical definition: runs record which exact definition they executed.
     definitionHash: text('definition_hash').notNull(),
-    isActive: boolean('is_active').notNull().default(false),
+    /** The definition as its author wrote it (YAML or JSON), kept for review beside the parsed form. */
+    source: text('source').notNull(),
+    sourceFormat: text('source_format').notNull(),
     locked: boolean('locked').notNull().default(false),
     createdBy: text('created_by')
       .notNull()
       .references(() => users.email),
+    submittedBy: text('submitted_by').references(() => users.email),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }),
     approvedBy: text('approved_by').references(() => users.email),
     approvedAt: timestamp('approved_at', { withTimezone: true }),
+    /** The e-signature (meaning `approved`) that approved this version. */
+    approvalSignatureId: uuid('approval_signature_id'),
+    effectiveBy: text('effective_by').references(() => users.email),
+    effectiveAt: timestamp('effective_at', { withTimezone: true }),
+    retiredBy: text('retired_by').references(() => users.email),
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    unique('workflow_versions_name_version_unique').on(t.workflowName, t.version),
-    index('workflow_versions_is_active_idx').on(t.workflowName, t.isActive),
+    unique('workflow_versions_lab_name_version_unique').on(t.labId, t.workflowName, t.version),
+    check(
+      'workflow_versions_status_check',
+      sql`${t.status} IN ('draft', 'in_review', 'approved', 'effective', 'retired')`,
+    ),
+    check('workflow_versions_source_format_check', sql`${t.sourceFormat} IN ('yaml', 'json')`),
+    // Only one effective version per workflow, enforced by the database whatever the code does.
+    uniqueIndex('workflow_versions_one_effective_idx')
+      .on(t.labId, t.workflowName)
+      .where(sql`${t.status} = 'effective'`),
+    index('workflow_versions_status_idx').on(t.labId, t.status),
   ],
 );
 

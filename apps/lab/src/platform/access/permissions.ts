@@ -20,8 +20,8 @@ export const RESOURCE_ACTIONS = {
   calibration: ['create', 'read', 'update'],
   devices: ['create', 'read', 'update'],
   sites: ['create', 'read', 'update'],
-  workflows: ['create', 'read', 'update', 'approve'],
-  runs: ['create', 'read', 'update'],
+  workflows: ['create', 'read', 'update', 'approve', 'activate'],
+  runs: ['create', 'read', 'update', 'pause', 'resume', 'abort'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Resource = keyof typeof RESOURCE_ACTIONS;
@@ -43,9 +43,9 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
   admin: ALL_PERMISSIONS,
   // Specified: create/read/update workflows, samples, runs; read devices.
   scientist: [
-    ...crud('workflows', 'create', 'read', 'update', 'approve'),
+    ...crud('workflows', 'create', 'read', 'update', 'approve', 'activate'),
     ...crud('samples', 'create', 'read', 'update'),
-    ...crud('runs', 'create', 'read', 'update'),
+    ...crud('runs', 'create', 'read', 'update', 'pause', 'resume', 'abort'),
     ...crud('devices', 'read'),
     ...crud('projects', 'create', 'read', 'update'),
     ...crud('batches', 'create', 'read', 'update', 'approve'),
@@ -57,7 +57,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
   ],
   // Specified: create/read runs, inventory, calibration; read devices.
   technician: [
-    ...crud('runs', 'create', 'read'),
+    // Whoever runs an experiment can stop it (abort), and pause or resume it at the bench.
+    ...crud('runs', 'create', 'read', 'pause', 'resume', 'abort'),
     ...crud('inventory', 'create', 'read', 'consume'),
     ...crud('calibration', 'create', 'read'),
     ...crud('devices', 'read'),
