@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Database counts behind the LIMS gauges, read at scrape time (each one indexed query). */
 export interface LimsGaugeSource {
@@ -36,6 +36,31 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource, aud
         : {}),
     });
   return {
+    runsTotal: new Counter({
+      name: 'polymorph_runs_total',
+      help: 'Workflow runs that reached a state, by status (running, completed, failed, aborted, interrupted)',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    runStepDuration: new Histogram({
+      name: 'polymorph_run_step_duration_seconds',
+      help: 'Wall-clock duration of run steps, by step type',
+      labelNames: ['step_type'] as const,
+      buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+      registers,
+    }),
+    interlockTrips: new Counter({
+      name: 'polymorph_interlock_trips_total',
+      help: 'Interlock trips seen by the run watchdog, by line (estop, door, overTemperature)',
+      labelNames: ['line'] as const,
+      registers,
+    }),
+    engineClaimLag: new Histogram({
+      name: 'polymorph_engine_claim_lag_seconds',
+      help: 'Time from a run being queued (start or resume) to an engine claiming it',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
     samplesCreated: new Counter({
       name: 'polymorph_samples_created_total',
       help: 'Samples created (single, bulk and aliquots)',
