@@ -2,13 +2,11 @@
  * Spectrum guardrails: bad data is refused with a defined code before anything reads it, and cosmic-ray
  * spikes (1-3 px, one acquisition only) are removed rather than refused.
  *
- * Spike detection: the residual against a running median (11 px, wider than any spike so the median
- * ignores it) is compared with the noise, estimated robustly (MAD of the residual). A run of at most
- * 3 px standing above `zThreshold` noise widths is a spike only if it falls back to the noise at once
- * on both sides; the top of a real Raman peak also leaves a residual, but it fades over several pixels
- * and so is kept. Removed points are interpolated linearly between the neighbours of the run. Limit: a
- * spike that lands on the top of a peak narrower than the median window (FWHM under ~8 px) is lifted
- * into the median with it and is kept, not removed.
+ * Spike detection (see isSpike): a run of 1-3 points standing far above the line between its two
+ * neighbours, while the signal just outside the run is smooth. Noise is estimated robustly (MAD of the
+ * second difference) and scaled for shot noise at the run's level. Removed points are interpolated
+ * linearly between the run's neighbours. Limits: the 2 points at each end are never examined, and a
+ * spike on the steep flank of a peak is kept when it is under ~4 times the flank's step per point.
  * Order: not finite → malformed → dead sensor → spikes removed → saturation (on the cleaned spectrum,
  * so a cosmic ray that hit full scale does not fail the acquisition; a saturated peak, wider than a
  * spike, still does).
@@ -28,14 +26,11 @@ export interface GuardrailOptions {
   zThreshold: number;
   /** Widest spike, in points. */
   maxSpikeWidth: number;
-  /** Half-width of the running median, in points; must exceed maxSpikeWidth. */
-  medianHalfWidth: number;
 }
 
 export const DEFAULT_GUARDRAIL_OPTIONS: GuardrailOptions = {
   zThreshold: 8,
   maxSpikeWidth: 3,
-  medianHalfWidth: 5,
 };
 
 export type GuardrailResult =
@@ -88,43 +83,61 @@ export function removeSpikes(
   intensities: readonly number[],
   options: GuardrailOptions = DEFAULT_GUARDRAIL_OPTIONS,
 ): { cleaned: number[]; spikes: number[] } {
-  const residual = runningMedian(intensities, options.medianHalfWidth).map((m, i) => intensities[i]! - m);
-  const noise = Math.max(1.4826 * median(residual.map(Math.abs)), Number.EPSILON);
-  const high = residual.map((r) => r > options.zThreshold * noise);
+  // white noise's second difference has 6 times its variance
+  const d2 = intensities.slice(1, -1).map((v, i) => Math.abs(intensities[i]! - 2 * v + intensities[i + 2]!));
+  const noise = Math.max((1.4826 * median(d2)) / Math.sqrt(6), Number.EPSILON);
+  // shot noise grows with the signal: scale the typical noise by sqrt(level / typical level)
+  const typical = Math.max(median(intensities), Number.EPSILON);
+  const noiseAt = (level: number) => noise * Math.sqrt(Math.max(1, level / typical));
   const cleaned = [...intensities];
   const spikes: number[] = [];
-  for (let i = 0; i < high.length; i++) {
-    if (!high[i]) continue;
-    let end = i;
-    while (end + 1 < high.length && high[end + 1]) end++;
-    if (isSpike(residual, i, end, noise, options)) {
-      interpolate(cleaned, i, end);
-      spikes.push(i);
+  // a second pass finds a spike whose neighbour was another spike (its side was not smooth)
+  for (let pass = 0, found = 1; pass < 3 && found > 0; pass++) {
+    found = 0;
+    for (let a = 2; a < cleaned.length - 2; a++) {
+      for (let width = 1; width <= options.maxSpikeWidth; width++) {
+        const b = a + width - 1;
+        if (b > cleaned.length - 3 || !isSpike(cleaned, a, b, noiseAt, options)) continue;
+        interpolate(cleaned, a, b);
+        spikes.push(a);
+        found++;
+        a = b + 1; // the point after a spike is its right anchor, never a spike's start
+        break;
+      }
     }
-    i = end;
   }
-  return { cleaned, spikes };
+  return { cleaned, spikes: spikes.sort((p, q) => p - q) };
 }
 
-/** A run [start, end] is a spike if it is narrow and both neighbours are back at the noise level. */
-function isSpike(residual: number[], start: number, end: number, noise: number, options: GuardrailOptions) {
-  if (end - start + 1 > options.maxSpikeWidth) return false;
-  const top = residual.slice(start, end + 1).reduce((a, b) => Math.max(a, b));
-  const quiet = (i: number) => i < 0 || i >= residual.length || residual[i]! < Math.max(3 * noise, 0.3 * top);
-  return quiet(start - 1) && quiet(end + 1);
+/**
+ * [a, b] is a spike when every point of it stands above the line between its two neighbours by more
+ * than zThreshold noise widths, while the signal just outside is smooth: each neighbour differs from
+ * the next point out by under a quarter of that excess (or by noise). The top of a real peak fails
+ * the second test: its flanks fall about as steeply as its top stands out.
+ */
+function isSpike(
+  x: readonly number[],
+  a: number,
+  b: number,
+  noiseAt: (level: number) => number,
+  options: GuardrailOptions,
+) {
+  const left = x[a - 1]!;
+  const right = x[b + 1]!;
+  let excess = Number.POSITIVE_INFINITY;
+  for (let j = a; j <= b; j++)
+    excess = Math.min(excess, x[j]! - (left + ((right - left) * (j - a + 1)) / (b - a + 2)));
+  const noise = noiseAt(Math.max(left, right));
+  if (excess <= options.zThreshold * noise) return false;
+  const smooth = (step: number) => Math.abs(step) < Math.max(4 * noise, 0.25 * excess);
+  return smooth(left - x[a - 2]!) && smooth(right - x[b + 2]!);
 }
 
 function interpolate(values: number[], start: number, end: number): void {
-  const left = start > 0 ? values[start - 1]! : values[end + 1]!;
-  const right = end + 1 < values.length ? values[end + 1]! : left;
+  const left = values[start - 1]!;
+  const right = values[end + 1]!;
   const span = end - start + 2;
   for (let i = start; i <= end; i++) values[i] = left + ((right - left) * (i - start + 1)) / span;
-}
-
-function runningMedian(values: readonly number[], halfWidth: number): number[] {
-  return values.map((_, i) =>
-    median(values.slice(Math.max(0, i - halfWidth), Math.min(values.length, i + halfWidth + 1))),
-  );
 }
 
 function median(values: readonly number[]): number {
