@@ -91,7 +91,18 @@ export type EngineEvent =
   | { type: 'spectrum'; pc: number; stepId: string; reading: Reading<Spectrum>; spikesRemoved: number }
   | { type: 'temperature'; celsius: number; setpointC: number; at: number; simulated: boolean }
   | { type: 'classified'; pc: number; stepId: string; result: ClassifierResult }
-  | { type: 'interlock_tripped'; lines: string[]; at: number };
+  | {
+      type: 'interlock_tripped';
+      lines: string[];
+      /** Wall time the watchdog saw the trip, ms since the epoch. */
+      at: number;
+      /** Wall time every device had reached its safe state, ms since the epoch. */
+      safeStateAt?: number;
+      /** Trip seen to safe state, ms (monotonic clock): the figure the safety bound is about. */
+      latencyMs?: number;
+      /** Devices whose safeState() failed or timed out (none on a healthy rig). */
+      safeStateErrors?: { device: string; message: string }[];
+    };
 
 /** A registered classifier (issue-agnostic hook: 'peak_ratio' now, polymorph identification later). */
 export type Classifier = (spectrum: Spectrum, options: Record<string, number | string>) => ClassifierResult;
@@ -126,4 +137,10 @@ export interface EngineContext {
 export type RunResult =
   | { status: 'completed'; checkpoint: Checkpoint }
   | { status: 'failed'; checkpoint: Checkpoint; error: { code: string; message: string } }
-  | { status: 'aborted'; checkpoint: Checkpoint; reason: string };
+  | {
+      status: 'aborted';
+      checkpoint: Checkpoint;
+      reason: string;
+      /** Set when the interlock watchdog aborted the run: the tripped lines and the trip-to-safe latency. */
+      trip?: { lines: string[]; at: number; safeStateAt: number; latencyMs: number };
+    };

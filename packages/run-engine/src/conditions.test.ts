@@ -88,7 +88,9 @@ describe('evaluateCondition', () => {
     };
     const memory = new RunMemory([950], 120_000);
     const heights = [100, 200, 300, 400, 410, 412, 413, 413, 413, 413];
-    heights.forEach((h, k) => memory.observe(spectrumEvent(spectrum(950, h)), k * 30_000));
+    heights.forEach((h, k) => {
+      memory.observe(spectrumEvent(spectrum(950, h)), k * 30_000);
+    });
     expect(evaluateCondition(c, memory, 4 * 30_000)).toMatchObject({ met: false });
     expect(evaluateCondition(c, memory, 9 * 30_000)).toMatchObject({ met: true });
   });

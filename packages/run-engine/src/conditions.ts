@@ -50,6 +50,14 @@ export class RunMemory {
     }
   }
 
+  /** A resumed run's earlier events: the latest spectrum and classifier results (timed histories restart). */
+  restore(events: readonly EngineEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'spectrum') this.latestSpectrum = event.reading.value;
+      if (event.type === 'classified') this.classified.set(event.stepId, event.result);
+    }
+  }
+
   classification(stepId: string): ClassifierResult | undefined {
     return this.classified.get(stepId);
   }

@@ -59,7 +59,11 @@ describe('checkSpectrum', () => {
       { at: 702, heights: [2000, 9000, 3000] }, // on the flank of a broad peak
       { at: 900, heights: [60_000] }, // reaches full scale: removed, so not a saturation
     ];
-    for (const hit of hits) hit.heights.forEach((h, k) => (spiked[hit.at + k]! += h));
+    for (const hit of hits) {
+      hit.heights.forEach((h, k) => {
+        spiked[hit.at + k]! += h;
+      });
+    }
     const result = checkSpectrum(spectrum(spiked));
     if (!result.ok) throw new Error(result.message);
     expect(result.spikePositions).toEqual(hits.map((h) => h.at));
