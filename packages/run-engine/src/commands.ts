@@ -88,7 +88,16 @@ export type EngineEvent =
       /** Where to resume once this event is stored: the checkpoint. */
       next: Checkpoint;
     }
-  | { type: 'spectrum'; pc: number; stepId: string; reading: Reading<Spectrum>; spikesRemoved: number }
+  | {
+      type: 'spectrum';
+      pc: number;
+      stepId: string;
+      /** The spectrum that passed the guardrails, cosmic-ray spikes removed. */
+      reading: Reading<Spectrum>;
+      spikesRemoved: number;
+      /** The acquisition as the detector gave it, present when spikes were removed: original data stays evidence. */
+      raw?: Reading<Spectrum>;
+    }
   | { type: 'temperature'; celsius: number; setpointC: number; at: number; simulated: boolean }
   | { type: 'classified'; pc: number; stepId: string; result: ClassifierResult }
   | {

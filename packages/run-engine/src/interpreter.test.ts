@@ -23,9 +23,10 @@ function commandsOf(steps: Step[], parameters: WorkflowDefinition['parameters'] 
 }
 
 /** The simulated reactor on a manual clock, and an engine context that keeps every event in memory. */
-function rig(seed = 17) {
+function rig(seed = 17, cosmicRatePerS?: number) {
   const clock = new ManualClock();
-  const sim = createSimulatedReactor({ seed, clock, epochMs: 0 });
+  const detector = cosmicRatePerS === undefined ? {} : { cosmicRatePerS };
+  const sim = createSimulatedReactor({ seed, clock, epochMs: 0, detector });
   const events: EngineEvent[] = [];
   const abort = new AbortController();
   const ctx: EngineContext = {
@@ -301,6 +302,22 @@ describe('runWorkflow on the simulated reactor', () => {
       status: 'failed',
       checkpoint: { pc: 1 },
       error: { code: 'hold_out_of_tolerance' },
+    });
+  });
+
+  it('removes cosmic-ray spikes from periodic spectra and keeps the raw acquisition beside the cleaned one', async () => {
+    const r = rig(5, 2);
+    const commands = commandsOf([
+      { id: 'm', type: 'acquire_spectrum', integration_time_ms: 2000, periodic: { every_s: 10, count: 5 } },
+    ]);
+    expect(await runAdvancing(r, commands)).toMatchObject({ status: 'completed' });
+    const spectra = r.events.flatMap((e) => (e.type === 'spectrum' ? [e] : []));
+    expect(spectra).toHaveLength(5);
+    const cleaned = spectra.filter((e) => e.spikesRemoved > 0);
+    expect(cleaned.length).toBeGreaterThan(0);
+    for (const e of cleaned) expect(e.raw?.value.intensities).not.toEqual(e.reading.value.intensities);
+    expect(stepsOf(r.events).at(-1)).toMatchObject({
+      summary: { spectra: 5, spikesRemoved: spectra.reduce((n, e) => n + e.spikesRemoved, 0) },
     });
   });
 

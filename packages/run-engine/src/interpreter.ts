@@ -316,6 +316,7 @@ async function acquire(c: Extract<Command, { op: 'acquire_spectrum' }>, x: Exec)
       stepId: c.stepId,
       reading: { ...reading, value: checked.spectrum },
       spikesRemoved: checked.spikesRemoved,
+      ...(checked.spikesRemoved > 0 ? { raw: reading } : {}),
     });
   }
   return { spectra: count, spikesRemoved };
