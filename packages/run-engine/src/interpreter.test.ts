@@ -321,6 +321,61 @@ describe('runWorkflow on the simulated reactor', () => {
     });
   });
 
+  it('a resume restores the latest classifier result from the run’s earlier events', async () => {
+    const commands = commandsOf([
+      {
+        id: 'watch',
+        type: 'repeat_until',
+        max_iterations: 5,
+        until: { classified_as: { step: 'identify', label: 'form_ii' } },
+        steps: look('identify'),
+      },
+    ]);
+    const history: EngineEvent[] = [
+      {
+        type: 'classified',
+        pc: 2,
+        stepId: 'identify',
+        result: { label: 'form_ii', confidence: 0.9, scores: {} },
+      },
+    ];
+    // the process died after 'identify' completed in iteration 2: resume at loop_until
+    const r = rig();
+    const result = await runAdvancing(r, commands, { pc: 3, iterations: { watch: 2 } }, { history });
+    expect(result).toEqual({ status: 'completed', checkpoint: { pc: 4, iterations: {} } });
+    expect(stepsOf(r.events).at(-1)).toMatchObject({
+      op: 'loop_until',
+      iteration: 2,
+      summary: { met: true },
+    });
+  });
+
+  it('stops at the last stored checkpoint when an event cannot be stored', async () => {
+    const r = rig();
+    let stored = 0;
+    r.ctx.record = async () => {
+      if (++stored > 3) throw new Error('database unavailable');
+    };
+    const result = await runAdvancing(r, waitingWorkflow());
+    // stored: heat started, heat ended (checkpoint pc 1), soak started; soak's first temperature failed
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'record_failed' } });
+    expect(result.checkpoint).toEqual({ pc: 1, iterations: {} });
+    expect((await r.sim.devices.temperature_controller.readHeaterPower()).value).toBe(0);
+  });
+
+  it('an abort while paused ends the run without starting the next step', async () => {
+    const r = rig();
+    r.ctx.pauseGate = () => new Promise<void>(() => {});
+    const running = runWorkflow(waitingWorkflow(), { pc: 2, iterations: {} }, r.ctx);
+    r.abort.abort('stopped while paused');
+    expect(await running).toEqual({
+      status: 'aborted',
+      checkpoint: { pc: 2, iterations: {} },
+      reason: 'stopped while paused',
+    });
+    expect(r.events).toEqual([]);
+  });
+
   it('waits at the pause gate between commands', async () => {
     const r = rig();
     let release: () => void = () => {};
