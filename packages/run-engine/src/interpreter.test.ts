@@ -223,6 +223,22 @@ describe('runWorkflow on the simulated reactor', () => {
     expect((await r.sim.devices.temperature_controller.readHeaterPower()).value).toBe(0);
   });
 
+  it('a device refusing because of a trip the watchdog has not read yet still ends as the trip', async () => {
+    const r = rig();
+    let gates = 0;
+    r.ctx.pauseGate = async () => {
+      // the e-stop is pressed just before the second command, between two watchdog reads
+      if (++gates === 2) r.sim.reactor.trip('estop');
+    };
+    const commands = commandsOf([
+      { id: 'measure', type: 'acquire_spectrum', integration_time_ms: 100 },
+      { id: 'heat', type: 'set_temperature', setpoint_c: 60 },
+    ]);
+    const result = await runAdvancing(r, commands, undefined, { watchdog: { periodMs: 500 } });
+    expect(result).toMatchObject({ status: 'aborted', checkpoint: { pc: 1 }, trip: { lines: ['estop'] } });
+    expect(stepsOf(r.events).at(-1)).toMatchObject({ stepId: 'heat', outcome: 'aborted' });
+  });
+
   it('does not start a run while an interlock is tripped', async () => {
     const r = rig();
     r.sim.reactor.openDoor();

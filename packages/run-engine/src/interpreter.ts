@@ -8,11 +8,13 @@
  * the run with a defined code (a driver's own code, a guardrail's, or one of ENGINE_ERROR_CODES).
  */
 import { boundNumber, UnboundParameterError } from './bind.ts';
+import { cancellableDelay } from './clock.ts';
 import type { Checkpoint, Command, EngineContext, EngineEvent, Json, RunResult } from './commands.ts';
 import { evaluateCondition, RunMemory } from './conditions.ts';
 import { DriverError } from './drivers.ts';
 import { checkSpectrum, DEFAULT_GUARDRAIL_OPTIONS, type GuardrailOptions } from './guardrails.ts';
 import {
+  DEFAULT_WATCHDOG_OPTIONS,
   type InterlockTrip,
   putInSafeState,
   startWatchdog,
@@ -140,11 +142,16 @@ export async function runWorkflow(
       await putInSafeState(ctx.devices);
       return failed(cp, 'record_failed', errorMessage(error.cause));
     }
+    if (error instanceof DriverError && error.code === 'interlock') {
+      // a device refused because an interlock is tripped: the watchdog sees it at its next read, and
+      // the run ends as the trip it is, not as a device failure
+      const wd = { ...DEFAULT_WATCHDOG_OPTIONS, ...options.watchdog };
+      const waited = new AbortController();
+      await Promise.race([aborted, cancellableDelay(wd.periodMs + wd.readTimeoutMs, waited.signal)]);
+      waited.abort();
+    }
     if (run.signal.aborted) return await endAborted(ctx, cp, current, watchdog.trip(), watchdog.tripped);
-    const { code, message } = classify(error);
-    await putInSafeState(ctx.devices);
-    if (current) await endStep(ctx, cp, current, 'failed', { error: { code, message } });
-    return failed(cp, code, message);
+    return await endFailed(ctx, cp, current, classify(error));
   } finally {
     ctx.abortSignal.removeEventListener('abort', onAbort);
     await watchdog.stop();
@@ -185,6 +192,23 @@ async function endAborted(
     if (error instanceof RecordFailed) return failed(cp, 'record_failed', errorMessage(error.cause));
     throw error;
   }
+}
+
+/** The run failed: devices to safe state, the failed step recorded at its own checkpoint. */
+async function endFailed(
+  ctx: EngineContext,
+  cp: Checkpoint,
+  current: StepRef | null,
+  error: { code: string; message: string },
+): Promise<RunResult> {
+  await putInSafeState(ctx.devices);
+  try {
+    if (current) await endStep(ctx, cp, current, 'failed', { error });
+  } catch (e) {
+    if (e instanceof RecordFailed) return failed(cp, 'record_failed', errorMessage(e.cause));
+    throw e;
+  }
+  return failed(cp, error.code, error.message);
 }
 
 /** A step that did not complete ends at its own checkpoint: resuming runs it again. */
