@@ -133,6 +133,17 @@ describe('runWorkflow on the simulated reactor', () => {
     expect(loopIterations).toBeGreaterThan(1);
     expect(started(r.events).slice(0, 7)).toEqual([0, 1, 2, 3, 4, 5, 6]);
 
+    // the ramp lasted |target - start| / rate in experiment time; the hold settled within tolerance
+    const ended = (id: string) => steps.find((s) => s.type === 'step_ended' && s.stepId === id);
+    const cool = ended('cool');
+    const summary = cool?.type === 'step_ended' ? cool.summary : null;
+    if (typeof summary !== 'object' || summary === null || Array.isArray(summary)) throw new Error('no ramp');
+    const fromC = summary['fromC'];
+    if (typeof fromC !== 'number') throw new Error('no ramp start');
+    expect(summary).toMatchObject({ targetC: 30, rateCPerMin: 1 });
+    expect(summary['durationS']).toBeCloseTo(Math.abs(30 - fromC) * 60, 6);
+    expect(ended('dissolve')).toMatchObject({ summary: { setpointC: 70, toleranceC: 1 } });
+
     // the spectra show Form I first, then Form II; the loop stopped on the classifier's result
     const seen = labels(r.events);
     expect(seen[0]).toBe('form_i');
