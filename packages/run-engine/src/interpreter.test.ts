@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bind } from './bind.ts';
-import { peakRatioClassifier } from './classifiers/peak-ratio.ts';
+import { BUILT_IN_CLASSIFIERS } from './classifiers/peak-ratio.ts';
 import { ManualClock } from './clock.ts';
 import type { Checkpoint, EngineContext, EngineEvent, RunResult } from './commands.ts';
 import { compile } from './compile.ts';
@@ -32,7 +32,7 @@ function rig(seed = 17, cosmicRatePerS?: number) {
   const ctx: EngineContext = {
     devices: sim.devices,
     clock,
-    classifiers: { peak_ratio: peakRatioClassifier },
+    classifiers: BUILT_IN_CLASSIFIERS,
     record: async (event) => {
       events.push(event);
     },

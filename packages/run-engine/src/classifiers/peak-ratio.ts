@@ -56,3 +56,6 @@ export const peakRatioClassifier: Classifier = (
   if (1 - fractionI >= o.pure_fraction) return { label: 'form_ii', confidence: 1 - fractionI, scores };
   return { label: 'mixed', confidence: 1 - Math.abs(2 * fractionI - 1), scores };
 };
+
+/** The classifiers a run can name until polymorph identification registers its own (EngineContext.classifiers). */
+export const BUILT_IN_CLASSIFIERS: Record<string, Classifier> = { peak_ratio: peakRatioClassifier };
