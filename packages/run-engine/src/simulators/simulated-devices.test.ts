@@ -208,6 +208,20 @@ describe('simulated devices', () => {
     expect(performance.now() - wallStart).toBeLessThan(60_000);
   });
 
+  it('detector faults give a flat (dead) spectrum or NaN pixels until cleared', async () => {
+    const set = manualReactor();
+    set.reactor.detectorFault('dead');
+    const dead = (await acquireOn(set, 1000, 2)).value.intensities;
+    expect(new Set(dead).size).toBe(1);
+    set.reactor.detectorFault('nan');
+    const nan = (await acquireOn(set, 1000, 1)).value.intensities;
+    expect(nan.filter((x) => Number.isNaN(x)).length).toBeGreaterThan(0);
+    set.reactor.detectorFault(null);
+    const healthy = (await acquireOn(set, 1000, 1)).value.intensities;
+    expect(healthy.every(Number.isFinite)).toBe(true);
+    expect(new Set(healthy).size).toBeGreaterThan(100);
+  });
+
   it('a closed driver reports disconnected', async () => {
     const { devices } = manualReactor();
     await devices.daq.close();
