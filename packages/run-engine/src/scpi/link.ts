@@ -8,6 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import { DriverError } from '../drivers.ts';
 import { driverErrorOf } from './errors.ts';
+import { splitOutsideQuotes } from './parser.ts';
 
 export interface ScpiLinkOptions {
   host: string;
@@ -30,15 +31,21 @@ export interface ExchangeOptions {
   signal?: AbortSignal | undefined;
 }
 
-const REPLY = /^(?:([\s\S]*);)?([+-]?\d+),"([^"]*)"$/;
+const ERROR_ENTRY = /^([+-]?\d+),"([^"]*)"$/;
 
-/** Splits `payload;code,"message"`; a nonzero code is the device's error. */
+/** Splits `payload;code,"message"` (a message may hold `;`, SCPI-99's detail separator); a nonzero code is the device's error. */
 export function parseExchangeReply(line: string, query: boolean): string {
-  const m = REPLY.exec(line);
+  let units: string[] = [];
+  try {
+    units = splitOutsideQuotes(line, ';');
+  } catch {
+    // an unbalanced quote: no entry will match below
+  }
+  const m = ERROR_ENTRY.exec(units.pop() ?? '');
   if (!m) throw new DriverError('malformed_reply', `no error queue entry at the end of: ${preview(line)}`);
-  const code = Number(m[2]);
-  if (code !== 0) throw driverErrorOf(code, m[3] ?? '');
-  const payload = m[1];
+  const code = Number(m[1]);
+  if (code !== 0) throw driverErrorOf(code, m[2] ?? '');
+  const payload = units.length ? units.join(';') : undefined;
   if (query && payload === undefined) throw new DriverError('malformed_reply', 'query answered nothing');
   if (!query && payload !== undefined)
     throw new DriverError('malformed_reply', `command answered: ${preview(payload)}`);

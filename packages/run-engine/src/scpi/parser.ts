@@ -15,7 +15,7 @@ export interface ProgramUnit {
 }
 
 /** Splits `text` on `separator` outside double-quoted strings ("" inside a string is a quote). */
-function splitOutsideQuotes(text: string, separator: string): string[] {
+export function splitOutsideQuotes(text: string, separator: string): string[] {
   const parts: string[] = [];
   let current = '';
   let quoted = false;
