@@ -18,7 +18,8 @@ import { formatNumber, type Params } from './wire.ts';
 /** Fault injection, offered only by a simulator: without it the SIM commands are undefined headers. */
 export interface SimulatorControl {
   tripInterlock(line: InterlockLine): void | Promise<void>;
-  resetInterlocks(): void | Promise<void>;
+  /** No line: all of them. */
+  resetInterlocks(line?: InterlockLine): void | Promise<void>;
 }
 
 /** Device state shared by every connection, as an instrument's settings are. */
@@ -219,8 +220,8 @@ export const COMMANDS: readonly ScpiCommand[] = [
     await simulator(ctx).tripInterlock(p.choice(0, INTERLOCK_NAMES));
     return undefined;
   }),
-  command('SIMulation:RESet', 0, async (ctx) => {
-    await simulator(ctx).resetInterlocks();
+  command('SIMulation:RESet', 1, async (ctx, p) => {
+    await simulator(ctx).resetInterlocks(p.has(0) ? p.choice(0, INTERLOCK_NAMES) : undefined);
     return undefined;
   }),
 ];

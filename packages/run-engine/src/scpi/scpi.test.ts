@@ -111,8 +111,8 @@ function deviceDouble(): { devices: DeviceSet; control: SimulatorControl; safeSt
     tripInterlock: (line: InterlockLine) => {
       interlocks[line] = true;
     },
-    resetInterlocks: () => {
-      interlocks.estop = interlocks.door = interlocks.overTemperature = false;
+    resetInterlocks: (line?: InterlockLine) => {
+      for (const l of line ? [line] : (['estop', 'door', 'overTemperature'] as const)) interlocks[l] = false;
     },
   };
   return {
