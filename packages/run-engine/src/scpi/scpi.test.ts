@@ -4,6 +4,7 @@
  * protocol: every byte goes over the wire both ways.
  */
 import { connect } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AcquisitionRequest,
@@ -208,6 +209,52 @@ describe('the SCPI wire, raw', () => {
     const replies = await converse(server.port, [`SOUR:TEMP ${'9'.repeat(70_000)}`, 'SYST:ERR?', '*OPC?'], 2);
     expect(replies[0]).toMatch(/^-223,"Too much data/);
     expect(replies[1]).toBe('1');
+  });
+
+  it('survives hostile lines (fuzzed) and still answers on the same connection', async () => {
+    const token = fc.constantFrom(
+      'SOUR',
+      'TEMP',
+      'MEAS',
+      'SPEC?',
+      '*IDN?',
+      'SYST',
+      'ERR?',
+      'INST',
+      ':',
+      ';',
+      ',',
+      '"',
+      '?',
+      ' ',
+      '#',
+      '9.91E+37',
+      '-1e999',
+      'ON',
+      '\r',
+      '\u0000',
+    );
+    const lines = [
+      ...fc.sample(fc.string({ unit: 'binary', maxLength: 200 }), { numRuns: 300, seed: 17 }),
+      ...fc.sample(
+        fc.array(token, { maxLength: 12 }).map((t) => t.join('')),
+        { numRuns: 300, seed: 18 },
+      ),
+    ].map((line) => line.replace(/\n/g, ' ').replace(/SIM|RST/gi, 'X'));
+    const socket = connect({ host: '127.0.0.1', port: server.port });
+    socket.setEncoding('utf8');
+    let received = '';
+    const marker = new Promise<void>((resolve, reject) => {
+      socket.on('data', (chunk: string) => {
+        received += chunk;
+        if (received.includes('Test Double Inc,DAQ-DOUBLE')) resolve();
+      });
+      socket.on('close', () => reject(new Error(`closed: ${received.slice(-200)}`)));
+    });
+    for (const line of lines) socket.write(`${line}\n`);
+    socket.write('INST:SEL DAQ;*IDN?\n');
+    await marker;
+    socket.destroy();
   });
 
   it('refuses SIM commands on a server that serves no simulator (-113)', async () => {

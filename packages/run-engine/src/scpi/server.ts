@@ -26,7 +26,7 @@ export interface ScpiServerOptions {
   host?: string;
   /** Present only when serving simulators: enables SIM:TRIP and SIM:RES. */
   simulator?: SimulatorControl;
-  /** Further connections are refused (closed at once). Default 8. */
+  /** Further connections are refused (closed at once). Default 16: a run's DeviceSet takes 3. */
   maxConnections?: number;
   /** A longer line is discarded with error -223. Default 64 KiB. */
   maxLineBytes?: number;
@@ -75,6 +75,18 @@ export async function executeLine(ctx: CommandContext, line: string): Promise<st
   return replies.length ? replies.join(';') : undefined;
 }
 
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
 function serveConnection(
   socket: Socket,
   shared: { devices: DeviceSet; settings: InstrumentSettings; simulator: SimulatorControl | undefined },
@@ -95,7 +107,8 @@ function serveConnection(
     try {
       for (let line = pending.shift(); line !== undefined && !socket.destroyed; line = pending.shift()) {
         const reply = await executeLine(ctx, line);
-        if (reply !== undefined && !socket.destroyed) socket.write(`${reply}\n`);
+        // A client that does not read its replies is not buffered for: wait until they drain.
+        if (reply !== undefined && !socket.destroyed && !socket.write(`${reply}\n`)) await drained(socket);
         if (socket.isPaused() && pending.length < MAX_PENDING_LINES / 2) socket.resume();
       }
     } finally {
@@ -150,7 +163,7 @@ export async function startScpiServer(options: ScpiServerOptions): Promise<ScpiS
     socket.setNoDelay(true);
     serveConnection(socket, shared, maxLineBytes);
   });
-  server.maxConnections = options.maxConnections ?? 8;
+  server.maxConnections = options.maxConnections ?? 16;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
