@@ -179,12 +179,18 @@ export class ScpiLink {
     socket.setEncoding('utf8');
     const limit = this.options.maxReplyBytes ?? 16 * 1024 * 1024;
     socket.on('data', (chunk: string) => {
-      const parts = (this.partial + chunk).split('\n');
-      this.partial = parts.pop() ?? '';
-      for (const line of parts) this.lines.push(line.replace(/\r$/, ''));
+      let rest = chunk;
+      for (let nl = rest.indexOf('\n'); nl >= 0; nl = rest.indexOf('\n')) {
+        this.lines.push((this.partial + rest.slice(0, nl)).replace(/\r$/, ''));
+        this.partial = '';
+        rest = rest.slice(nl + 1);
+      }
+      this.partial += rest;
       if (this.partial.length > limit)
         this.fail(new DriverError('malformed_reply', `reply longer than ${limit} bytes`));
       else this.deliver();
+      // A line nobody asked for means the two sides disagree on where replies start: start clean.
+      if (this.lines.length > 0) this.fail(new LinkDropped('a reply nobody asked for'));
     });
     socket.on('error', () => undefined); // 'close' follows and reports it
     socket.on('close', () => {
@@ -193,12 +199,9 @@ export class ScpiLink {
   }
 
   private deliver(): void {
-    const line = this.lines.shift();
-    if (line === undefined || !this.reader) {
-      if (line !== undefined) this.lines.unshift(line);
-      return;
-    }
     const reader = this.reader;
+    const line = reader ? this.lines.shift() : undefined;
+    if (!reader || line === undefined) return;
     this.reader = null;
     reader.resolve(line);
   }
@@ -237,7 +240,6 @@ export class ScpiLink {
         },
       };
       socket.write(`${line};:SYST:ERR?\n`);
-      this.deliver();
     });
   }
 }

@@ -98,6 +98,16 @@ describe('the SCPI client on a broken link', () => {
     await expect(set.daq.identify()).rejects.toMatchObject({ code: 'malformed_reply' });
   });
 
+  it('drops a link that sends a reply nobody asked for, so replies never shift by one', async () => {
+    const server = await brokenServer((line) =>
+      line.startsWith('MEAS:TEMP?') ? { reply: `22,1;${OK}\n23,2;${OK}` } : { reply: `24,3;${OK}` },
+    );
+    const set = await devicesOn(server.port);
+    expect((await set.temperature_controller.readTemperature()).value).toBe(22);
+    expect((await set.temperature_controller.readSetpoint()).value).toBe(24);
+    expect(server.connections()).toBe(4); // the stray line cost the temperature link a reconnect
+  });
+
   it("gives 'device_error' for an error the device queues (read back with SYST:ERR?)", async () => {
     const { port } = await brokenServer(() => ({ reply: '-240,"Hardware error;heater open circuit"' }));
     const set = await devicesOn(port);
