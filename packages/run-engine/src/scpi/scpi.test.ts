@@ -75,7 +75,7 @@ function deviceDouble(): { devices: DeviceSet; control: SimulatorControl; safeSt
     },
   };
   // First-order lag towards the setpoint, time constant TAU_MS of wall time.
-  const TAU_MS = 300;
+  const TAU_MS = 1000;
   let from = 20;
   let setpoint = 20;
   let since = performance.now();
