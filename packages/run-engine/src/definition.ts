@@ -3,7 +3,7 @@
  * definition and is published as its JSON Schema (docs/workflows.md). A definition is data: it never
  * touches a device. compile.ts turns it into a command list; its SHA-256 over canonical JSON is its identity.
  */
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, type TNumber, type TSchema, Type } from 'typebox';
 
 export const DEFINITION_SCHEMA_VERSION = 1;
 
@@ -12,7 +12,8 @@ const StepId = Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$', description: 'un
 
 /** A number, or a reference to a parameter whose value the run supplies. */
 const ParamRef = Type.Object({ param: Name }, { additionalProperties: false });
-const NumberOr = (schema: TSchema = Type.Number()) => Type.Union([schema, ParamRef]);
+// Generic so Static<> keeps the number type (a plain TSchema parameter made every such field `unknown`).
+const NumberOr = <T extends TSchema = TNumber>(schema: T) => Type.Union([schema, ParamRef]);
 
 export const Parameter = Type.Object(
   {
@@ -131,9 +132,10 @@ const LeafSteps = [
       Type.String({ minLength: 1, maxLength: 64, description: 'sign the confirmation with this meaning' }),
     ),
   }),
-];
+  // A tuple, not an array: Type.Union of an array type made LeafStep and Step `never` under Static<>.
+] as const;
 
-export const LeafStep = Type.Union(LeafSteps);
+export const LeafStep = Type.Union([...LeafSteps]);
 export const RepeatUntilStep = step('repeat_until', {
   max_iterations: Type.Integer({ minimum: 1, maximum: 10_000 }),
   until: Condition,
