@@ -5,7 +5,7 @@
  * entries, in the old one for removed entries.
  */
 import type { WorkflowDefinition } from './definition.ts';
-import { escapePointerToken } from './parse.ts';
+import { escapePointerToken } from './schema-faults.ts';
 
 export type DefinitionChange =
   | { op: 'added'; pointer: string; new: unknown }

@@ -6,17 +6,13 @@
 import { Value } from 'typebox/value';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { WorkflowDefinition } from './definition.ts';
-import { schemaFaults } from './schema-faults.ts';
+import { type DefinitionFault, escapePointerToken, schemaFaults } from './schema-faults.ts';
 import { validateDefinition } from './validate.ts';
 
 export type SourceFormat = 'yaml' | 'json';
 export const SOURCE_FORMATS: readonly SourceFormat[] = ['yaml', 'json'];
 
-/** One thing wrong with a definition: where (RFC 6901, '' for the whole source) and what. */
-export interface DefinitionFault {
-  pointer: string;
-  message: string;
-}
+export type { DefinitionFault } from './schema-faults.ts';
 
 export type ParseResult =
   | { ok: true; definition: WorkflowDefinition }
@@ -108,5 +104,3 @@ function plainDataFault(value: unknown, pointer: string, depth: number): Definit
   }
   return undefined;
 }
-
-export const escapePointerToken = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');

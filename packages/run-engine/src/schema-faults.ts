@@ -9,7 +9,14 @@ import { type TSchema, Type } from 'typebox';
 import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { Condition, LeafStep, RepeatUntilStep, WorkflowDefinition } from './definition.ts';
-import type { DefinitionFault } from './parse.ts';
+
+/** One thing wrong with a definition: where (RFC 6901, '' for the whole source) and what. */
+export interface DefinitionFault {
+  pointer: string;
+  message: string;
+}
+
+export const escapePointerToken = (token: string) => token.replace(/~/g, '~0').replace(/\//g, '~1');
 
 interface SchemaError {
   keyword: string;
@@ -22,9 +29,8 @@ interface SchemaError {
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const unescape = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
-const tokens = (pointer: string) => pointer.replace(/^#/, '').split('/').slice(1).map(unescape);
-const escape = (t: string) => t.replace(/~/g, '~0').replace(/\//g, '~1');
+const unescapeToken = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
+const tokens = (pointer: string) => pointer.replace(/^#/, '').split('/').slice(1).map(unescapeToken);
 
 function valueAt(root: unknown, pointer: string): unknown {
   let node = root;
@@ -191,7 +197,7 @@ function errorsFor(schema: TSchema, value: unknown, at: string): DefinitionFault
     if (e.keyword === 'additionalProperties') return [];
     if (e.keyword === 'required' && Array.isArray(e.params.requiredProperties)) {
       return e.params.requiredProperties.map((p) => ({
-        pointer: `${e.instancePath}/${escape(String(p))}`,
+        pointer: `${e.instancePath}/${escapePointerToken(String(p))}`,
         message: 'is required',
       }));
     }

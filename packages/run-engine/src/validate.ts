@@ -4,7 +4,7 @@
  * classify step or follow a spectrum. Runs on a definition that already satisfies the schema.
  */
 import type { Condition, LeafStep, Parameter, Step, WorkflowDefinition } from './definition.ts';
-import type { DefinitionFault } from './parse.ts';
+import type { DefinitionFault } from './schema-faults.ts';
 
 /** Where a number of a step may come from a parameter: its unit and the range the field accepts. */
 interface NumberField {
@@ -175,7 +175,7 @@ function conditionFaults(
   const reachable = [...before, ...body];
   if ('classified_as' in until) {
     const target = reachable.find((s) => s.id === until.classified_as.step);
-    if (!target || target.type !== 'classify') {
+    if (target?.type !== 'classify') {
       return [
         {
           pointer: `${at}/classified_as/step`,
