@@ -2,9 +2,11 @@ import { type Static, Type } from 'typebox';
 import { WORKFLOW_VERSION_STATUSES } from '../../db/schema/workflows.ts';
 import {
   Json,
+  Limit,
   ListQuery,
   literalUnion,
   NullableString,
+  Offset,
   Page,
   Reason,
   Timestamp,
@@ -195,7 +197,7 @@ export const WorkflowDiff = Type.Object(
 );
 export type WorkflowDiff = Static<typeof WorkflowDiff>;
 
-export const ExecutionQuery = ListQuery({}, ['-created_at'] as const);
+export const ExecutionQuery = Type.Object({ limit: Limit, offset: Offset }, { additionalProperties: false });
 export type ExecutionQuery = Static<typeof ExecutionQuery>;
 
 export const WorkflowExecutionView = Type.Object(
