@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { compile } from './compile.ts';
 import type { WorkflowDefinition } from './definition.ts';
 import { definitionHash } from './definition-hash.ts';
 import { diffDefinitions } from './diff.ts';
@@ -33,6 +34,10 @@ describe('parseDefinition', () => {
     expect(fromJson).toEqual(fromYaml);
     expect(definitionHash(fromJson)).toBe(definitionHash(fromYaml));
     expect(definitionHash(fromYaml)).toMatch(/^[0-9a-f]{64}$/);
+    // The engine compiles it, and stamps the same identity on the command list.
+    const compiled = compile(fromYaml);
+    expect(compiled.definitionHash).toBe(definitionHash(fromYaml));
+    expect(compiled.commands.map((c) => c.op)).toContain('loop_until');
   });
 
   it('the hash ignores key order and changes with any content', () => {
