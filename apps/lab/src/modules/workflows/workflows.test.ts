@@ -166,6 +166,43 @@ describe('workflow lifecycle', () => {
       items: [],
       next_offset: null,
     });
+
+    // Every step of v1's life is in the audit trail, the refused self-approval included.
+    const v1 = (await call('GET', `${W}/versions/1`, undefined, tech)).json().id;
+    const actions: string[] = [];
+    for await (const e of lab.app.lab.audit.events()) if (e.entity_id === v1) actions.push(e.action);
+    expect(actions).toEqual([
+      'workflow.version_created',
+      'workflow.version_submitted',
+      'signature.refused',
+      'signature.applied',
+      'workflow.version_approved',
+      'workflow.version_activated',
+      'workflow.version_retired',
+    ]);
+  });
+
+  it("another lab's user sees none of it: 404, as for an unknown workflow", async () => {
+    const admin = await userWithRole(lab, 'admin');
+    const outsider = await userWithRole(lab, 'scientist');
+    for (const [url, body] of [
+      ['/api/organizations', { org_id: 'WF-ORG', name: 'Other org' }],
+      ['/api/labs', { lab_id: 'WF-LAB-B', org_id: 'WF-ORG', name: 'Other lab' }],
+    ] as const) {
+      const res = await call('POST', url, body, admin);
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const moved = await call(
+      'PUT',
+      `/api/labs/WF-LAB-B/members/${outsider.email}`,
+      { reason: 'works there' },
+      admin,
+    );
+    expect(moved.statusCode, moved.body).toBeLessThan(300);
+    expect((await call('GET', W, undefined, outsider)).statusCode).toBe(404);
+    expect((await call('GET', `${W}/versions/2`, undefined, outsider)).statusCode).toBe(404);
+    expect((await call('POST', `${W}/versions/2/retire`, {}, outsider)).statusCode).toBe(404);
+    expect((await call('GET', '/api/workflows', undefined, outsider)).json().items).toEqual([]);
   });
 
   it('two concurrent activations leave exactly one effective version', async () => {
