@@ -41,7 +41,8 @@ export async function effectiveVersionForRun(
 ): Promise<RunnableWorkflow> {
   const where =
     'name' in ref
-      ? sql`v.workflow_name = ${ref.name} AND v.status = 'effective'`
+      ? // By name, the caller's own lab's workflow: an admin sees every lab, where names may repeat.
+        sql`v.workflow_name = ${ref.name} AND v.status = 'effective' AND ${caller.labId === null ? sql`TRUE` : sql`v.lab_id = ${caller.labId}`}`
       : sql`v.id = ${/^[0-9a-f-]{36}$/i.test(ref.versionId) ? ref.versionId : null}::uuid`;
   const [row] = await queryRows<WorkflowVersionRow>(
     tx,
