@@ -11,6 +11,7 @@ import type { Database } from './db/client.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { grantApplicationRole } from './db/grants.ts';
 import { migrate } from './db/migrate.ts';
+import { INSTRUMENT_SIM_HELP, instrumentSimSettings, serveInstrumentSim } from './instruments-sim.ts';
 import { openConfiguredDatabase, startServer } from './main.ts';
 import {
   ExportFormatError,
@@ -182,6 +183,22 @@ password, not containing the email's local part). If the user exists, prints "ex
         console.log(`created administrator ${email}`);
         return 0;
       });
+    },
+  },
+  'instrument-sim': {
+    summary: 'Serve the simulated reactor (spectrometer, temperature controller, DAQ) over SCPI on TCP',
+    help: INSTRUMENT_SIM_HELP,
+    run: async (args) => {
+      const o = options('instrument-sim', args, {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        seed: { type: 'string' },
+        acceleration: { type: 'string' },
+      });
+      const settings = instrumentSimSettings(o);
+      if (typeof settings === 'string')
+        throw new UsageError(`instrument-sim: ${settings} (see: npm run lab -- instrument-sim --help)`);
+      return serveInstrumentSim(settings);
     },
   },
   'grant-app-role': {
@@ -580,7 +597,7 @@ function verifyExitCode(r: TrailVerification): number {
 }
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${c.summary}`);
   return `Usage: npm run lab -- <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "npm run lab -- <command> --help" for a command's options.`;
 }
 

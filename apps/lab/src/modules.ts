@@ -29,6 +29,8 @@ import { SiteService } from './modules/sites/service.ts';
 import { systemRoutes } from './modules/system/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { UserService } from './modules/users/service.ts';
+import { workflowRoutes } from './modules/workflows/routes.ts';
+import { WorkflowService, workflowSignableContent } from './modules/workflows/service.ts';
 import type { AuditTrail } from './platform/audit/audit-trail.ts';
 import type { LabMetrics } from './platform/lab-metrics.ts';
 import type { ServerKeyPair } from './platform/signatures/server-key.ts';
@@ -65,6 +67,7 @@ export interface ModuleServices {
   users: UserService;
   signatures: SignatureService;
   lims: LimsServices;
+  workflows: WorkflowService;
 }
 
 export function createModuleServices(kernel: ModuleKernel): ModuleServices {
@@ -84,7 +87,9 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
     sites: new SiteService(uow),
   };
   connectBatchSignatures(lims.batches, signatures);
-  return { auth, users, signatures, lims };
+  signatures.registerRecordType('workflow_version', workflowSignableContent);
+  const workflows = new WorkflowService(uow, signatures);
+  return { auth, users, signatures, lims, workflows };
 }
 
 /** Every module's routes, in the order the API documentation lists them. */
@@ -106,5 +111,6 @@ export async function registerModuleRoutes(
   await app.register(calibrationRoutes, { calibration: lims.calibration, devices: lims.devices });
   await app.register(siteRoutes, { sites: lims.sites });
   await app.register(signatureRoutes, { signatures: services.signatures });
+  await app.register(workflowRoutes, { workflows: services.workflows });
   await app.register(complianceRoutes, { audit: kernel.audit, uow: kernel.uow });
 }

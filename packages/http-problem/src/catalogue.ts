@@ -344,6 +344,27 @@ export const PROBLEM_CATALOGUE = [
       'Signing missing checkpoints was refused because the audit chain fails verification against the existing checkpoints; `first_invalid_seq` and `reason` say where. Investigate the audit trail; nothing was signed.',
   },
   {
+    slug: 'workflow-version-locked',
+    status: 409,
+    title: 'Workflow version locked',
+    description:
+      'Only a draft workflow version can be edited; one in review, approved, effective or retired never changes. Create a new version (`POST /api/workflows/{name}/versions`) and edit that.',
+  },
+  {
+    slug: 'workflow-transition-not-allowed',
+    status: 409,
+    title: 'Workflow transition not allowed',
+    description:
+      'The version is not in a status this step starts from (draft -> in_review -> approved -> effective -> retired), or another version became effective at the same moment. `detail` gives the current status; read the versions before retrying.',
+  },
+  {
+    slug: 'workflow-not-effective',
+    status: 409,
+    title: 'Workflow version not effective',
+    description:
+      'A run starts only from the effective version of a workflow; this one is a draft, in review, approved but not activated, or retired (or the workflow has none). Activate an approved version first.',
+  },
+  {
     slug: 'database-unavailable',
     status: 503,
     title: 'Database unavailable',

@@ -75,7 +75,8 @@ interface Sleeper {
 /**
  * Experiment time that moves only on advance(): sleepers wake in deadline order, each at its own
  * deadline, and whatever they schedule next (another sleep) is woken in the same advance if it falls
- * inside it. Deterministic: no wall clock at all.
+ * inside it, provided it does so within one macrotask of waking (code that does I/O first sleeps after
+ * the advance has moved on; drive it with repeated small advances). Deterministic: no wall clock at all.
  */
 export class ManualClock implements ExperimentClock {
   /** Nominal only: this clock is not tied to the wall clock. */

@@ -66,6 +66,9 @@ export const DAQ_ANALOG_MAX_V = 10;
 /** Digital inputs 4..6 carry the interlock lines (high = tripped). */
 export const INTERLOCK_INPUT_LINE: Record<InterlockLine, number> = { estop: 4, door: 5, overTemperature: 6 };
 
+/** Detector faults for the engine's spectrum guardrails: a dead sensor (flat output) or NaN pixels. */
+export type DetectorFault = 'dead' | 'nan';
+
 export interface ReactorSnapshot {
   /** Experiment ms the model has been integrated to. */
   timeMs: number;
@@ -120,6 +123,7 @@ export class SimulatedReactor {
   private readonly analogOut = new Array<number>(DAQ_ANALOG_OUTPUTS).fill(0);
   private readonly digitalOut = new Array<boolean>(DAQ_DIGITAL_LINES).fill(false);
   private frameIndex = 0;
+  private detectorFaultMode: DetectorFault | null = null;
 
   constructor(
     readonly clock: ExperimentClock,
@@ -349,16 +353,27 @@ export class SimulatedReactor {
 
   // ---- spectrometer ----
 
+  /** Break the detector until called again with null (fault injection). */
+  detectorFault(fault: DetectorFault | null): void {
+    this.detectorFaultMode = fault;
+  }
+
   /** One detector frame of the present contents; each frame has its own seeded noise stream. */
   exposeFrame(integrationMs: number): Frame {
     this.sync();
     const rng = new Rng(this.seed, STREAM_FRAME, this.frameIndex++);
-    return exposeFrame(
-      this.detector,
-      expectedRate(this.detector, this.axis, this.composition()),
-      integrationMs,
-      rng,
-    );
+    const rate = expectedRate(this.detector, this.axis, this.composition());
+    const frame = exposeFrame(this.detector, rate, integrationMs, rng);
+    if (this.detectorFaultMode === 'dead') {
+      return { counts: frame.counts.map(() => this.detector.darkOffset), spikePixels: [] };
+    }
+    if (this.detectorFaultMode === 'nan') {
+      // a garbled readout: a few pixels come back as NaN
+      const counts = [...frame.counts];
+      for (let k = 0; k < 3; k++) counts[rng.int(counts.length)] = Number.NaN;
+      return { counts, spikePixels: frame.spikePixels };
+    }
+    return frame;
   }
 }
 

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import { DriverError } from '../drivers.ts';
 import { createSimulatedReactor } from './create-simulated-reactor.ts';
+import type { ReactorOptions } from './reactor.ts';
 import { DEFAULT_THERMAL } from './thermal.ts';
 
-function manualReactor(seed = 1) {
+function manualReactor(seed = 1, options: Omit<ReactorOptions, 'seed'> = {}) {
   const clock = new ManualClock();
-  return { ...createSimulatedReactor({ seed, clock, epochMs: 1_700_000_000_000 }), clock };
+  return { ...createSimulatedReactor({ seed, clock, epochMs: 1_700_000_000_000, ...options }), clock };
 }
 
 /** Run an acquisition on a manual clock: advance experiment time until it has finished. */
@@ -61,6 +62,16 @@ describe('simulated devices', () => {
     expect(a[1]).not.toEqual(a[0]);
   });
 
+  it('the seed drives the detector noise itself, not only the batch kinetics', async () => {
+    const noise = async (seed: number) => {
+      const set = manualReactor(seed, { batchVariation: 0 });
+      return (await acquireOn(set, 1000, 1)).value.intensities;
+    };
+    const a = await noise(1);
+    expect(await noise(1)).toEqual(a);
+    expect(await noise(2)).not.toEqual(a);
+  });
+
   it('an acquisition takes its exposure on the experiment clock, reports progress per average and is cancellable', async () => {
     const set = manualReactor();
     const progress: number[] = [];
@@ -76,6 +87,8 @@ describe('simulated devices', () => {
       (await errorOf(set.devices.spectrometer.acquire({ integrationTimeMs: 10, averages: 1 }))).code,
     ).toBe('busy');
     controller.abort();
+    // time moves on: an acquisition that ignored the signal would now finish instead of failing
+    await set.clock.advance(10_000);
     expect((await errorOf(pending)).code).toBe('cancelled');
     expect(progress).toEqual([0.25, 0.5]);
     // the spectrometer is free again
@@ -87,6 +100,7 @@ describe('simulated devices', () => {
     const set = manualReactor();
     const pending = set.devices.spectrometer.acquire({ integrationTimeMs: 60_000, averages: 10 });
     await set.devices.spectrometer.safeState();
+    await set.clock.advance(600_000);
     expect((await errorOf(pending)).code).toBe('cancelled');
   });
 
@@ -192,6 +206,20 @@ describe('simulated devices', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(600_000);
     expect(spectrum.value.averages).toBe(10);
     expect(performance.now() - wallStart).toBeLessThan(60_000);
+  });
+
+  it('detector faults give a flat (dead) spectrum or NaN pixels until cleared', async () => {
+    const set = manualReactor();
+    set.reactor.detectorFault('dead');
+    const dead = (await acquireOn(set, 1000, 2)).value.intensities;
+    expect(new Set(dead).size).toBe(1);
+    set.reactor.detectorFault('nan');
+    const nan = (await acquireOn(set, 1000, 1)).value.intensities;
+    expect(nan.filter((x) => Number.isNaN(x)).length).toBeGreaterThan(0);
+    set.reactor.detectorFault(null);
+    const healthy = (await acquireOn(set, 1000, 1)).value.intensities;
+    expect(healthy.every(Number.isFinite)).toBe(true);
+    expect(new Set(healthy).size).toBeGreaterThan(100);
   });
 
   it('a closed driver reports disconnected', async () => {

@@ -27,6 +27,11 @@ describe('signing authority (who may sign which meaning on which record type)', 
     expect(SIGNING_AUTHORITY.batch!.meanings.rejected).toEqual(approvers);
   });
 
+  it('approving a workflow version takes exactly the roles that hold workflows:approve', () => {
+    const approvers = ROLES.filter((r) => hasPermission([r], 'workflows:approve'));
+    expect(SIGNING_AUTHORITY.workflow_version!.meanings.approved).toEqual(approvers);
+  });
+
   it('a role that cannot read the record type signs nothing on it; unknown types and roles grant nothing', () => {
     for (const [type, entry] of Object.entries(SIGNING_AUTHORITY)) {
       for (const role of ROLES) {

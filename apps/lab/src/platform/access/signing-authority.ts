@@ -28,6 +28,16 @@ export const SIGNING_AUTHORITY: Readonly<Record<string, SigningAuthority>> = Obj
       audit_trail_reviewed: ['admin', 'compliance'],
     },
   },
+  workflow_version: {
+    read: 'workflows:read',
+    meanings: {
+      // Those who write workflows author them.
+      authored: ['admin', 'scientist'],
+      reviewed: ['admin', 'scientist', 'compliance'],
+      // Approval (which locks the version): exactly the roles holding workflows:approve.
+      approved: ['admin', 'scientist'],
+    },
+  },
   user: {
     // Accounts are read by administrators and compliance only; to anyone else every account is unknown.
     read: 'users:read',

@@ -5,7 +5,12 @@ import { catalogueProblem, type HttpProblem } from '@polymorph/http-problem/prob
 import { isDatabaseUnavailable, isDiskFull } from '../../db/errors.ts';
 
 export { frameworkErrorHandler, registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
-export { type FieldError, HttpProblem, sendProblem } from '@polymorph/http-problem/problem';
+export {
+  type FieldError,
+  HttpProblem,
+  sendProblem,
+  validationProblem,
+} from '@polymorph/http-problem/problem';
 
 /** Seconds a client is told to wait when the database is unreachable: about a PostgreSQL restart. */
 export const DATABASE_RETRY_AFTER_S = 5;
