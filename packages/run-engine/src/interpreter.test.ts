@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bind } from './bind.ts';
 import { BUILT_IN_CLASSIFIERS } from './classifiers/peak-ratio.ts';
@@ -6,6 +7,7 @@ import type { Checkpoint, EngineContext, EngineEvent, RunResult } from './comman
 import { compile } from './compile.ts';
 import type { LeafStep, Step, WorkflowDefinition } from './definition.ts';
 import { type EngineOptions, runWorkflow } from './interpreter.ts';
+import { parseDefinition } from './parse.ts';
 import { createSimulatedReactor } from './simulators/create-simulated-reactor.ts';
 
 /** Compile and bind a definition made of these steps (no parameters unless given). */
@@ -170,6 +172,26 @@ describe('runWorkflow on the simulated reactor', () => {
       stepId: 'confirm',
       summary: { confirmedBy: 'technician', signatureId: 'sig-1' },
     });
+  });
+
+  it('runs the published cooling-crystallization example with its default parameters, stopping on Form II', async () => {
+    const source = readFileSync(
+      new URL('../../../docs/examples/cooling-crystallization.yaml', import.meta.url),
+      'utf8',
+    );
+    const parsed = parseDefinition(source, 'yaml');
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
+    const bound = bind(compile(parsed.definition).commands, parsed.definition.parameters, {});
+    if (!bound.ok) throw new Error(JSON.stringify(bound.errors));
+    const r = rig(7);
+    const result = await runAdvancing(r, bound.commands);
+    expect(result).toEqual({
+      status: 'completed',
+      checkpoint: { pc: bound.commands.length, iterations: {} },
+    });
+    // its loop starts once the ramp has ended (2 h at 0.5 °C/min), when Form II has already formed
+    expect(labels(r.events)).toEqual(['form_ii']);
+    expect((await r.sim.devices.daq.readDigital(0)).value).toBe(false); // stirrer off at the end
   });
 
   const waitingWorkflow = () =>
