@@ -6,6 +6,9 @@ export const APPEND_ONLY_TABLES = [
   'audit_checkpoints',
   'electronic_signatures',
   'signing_keys',
+  'run_events',
+  'run_spectra',
+  'run_spectrum_links',
 ];
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;

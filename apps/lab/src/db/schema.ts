@@ -4,7 +4,9 @@ import * as calibration from './schema/calibration.ts';
 import * as devices from './schema/devices.ts';
 import * as idempotency from './schema/idempotency.ts';
 import * as identity from './schema/identity.ts';
+import * as instruments from './schema/instruments.ts';
 import * as inventory from './schema/inventory.ts';
+import * as runs from './schema/runs.ts';
 import * as samples from './schema/samples.ts';
 import * as signatures from './schema/signatures.ts';
 import * as sites from './schema/sites.ts';
@@ -19,6 +21,8 @@ export const schema = {
   ...samples,
   ...inventory,
   ...workflows,
+  ...runs,
+  ...instruments,
   ...signatures,
   ...idempotency,
 };

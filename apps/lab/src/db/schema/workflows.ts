@@ -100,8 +100,33 @@ export const workflowExecutions = pgTable(
     results: jsonb('results').$type<Record<string, unknown>>(),
     errorMessage: text('error_message'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // A run (the runs module): its lab, the exact definition it executes, its bound parameters and
+    // devices, where it is (the checkpoint) and which engine holds it (lease), so a crash is recoverable.
+    labId: uuid('lab_id').references(() => labs.id),
+    definitionHash: text('definition_hash'),
+    parameters: jsonb('parameters').$type<Record<string, unknown>>(),
+    /** Device ids by kind: { spectrometer, temperature_controller, daq }. */
+    devices: jsonb('devices').$type<Record<string, string>>(),
+    /** The next command to run and each open loop's iteration; null before the first step. */
+    checkpoint: jsonb('checkpoint').$type<{ pc: number; iterations: Record<string, number> }>(),
+    /** Seed of a simulated rig, so a simulated run is reproducible. */
+    seed: integer('seed'),
+    failureCode: text('failure_code'),
+    /** Why the run was aborted (operator reason or tripped interlock lines). */
+    abortReason: text('abort_reason'),
+    /** The engine process holding the run, and until when its lease runs without a heartbeat. */
+    claimedBy: text('claimed_by'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /** How many times the run was resumed after an interruption (each with a signed reason). */
+    resumeCount: integer('resume_count').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    check(
+      'workflow_executions_status_check',
+      sql`${t.status} IN ('pending', 'running', 'paused', 'interrupted', 'completed', 'failed', 'aborted')`,
+    ),
+    index('workflow_executions_lab_status_idx').on(t.labId, t.status),
     index('workflow_executions_status_idx').on(t.status),
     index('workflow_executions_version_idx').on(t.workflowVersionId),
     index('workflow_executions_started_at_idx').on(t.startedAt),
