@@ -365,6 +365,27 @@ export const PROBLEM_CATALOGUE = [
       'A run starts only from the effective version of a workflow; this one is a draft, in review, approved but not activated, or retired (or the workflow has none). Activate an approved version first.',
   },
   {
+    slug: 'instrument-not-bound',
+    status: 409,
+    title: 'Instrument not bound',
+    description:
+      'A run names a device that has no instrument binding, or one bound as another kind (a spectrometer where the run needs its temperature controller). `device_id` and `kind` say which. Bind the device (`PUT /api/devices/{deviceId}/binding`) or name another.',
+  },
+  {
+    slug: 'device-not-usable',
+    status: 409,
+    title: 'Device not usable',
+    description:
+      'A run names a device that is out of calibration, has never been calibrated, or is not operational (maintenance, retired), 21 CFR 11.10(h). `device_id`, `kind` and `status` say which. Calibrate the device or name another; nothing was started.',
+  },
+  {
+    slug: 'instrument-error',
+    status: 502,
+    title: 'Instrument error',
+    description:
+      'The lab reached out to an instrument and it failed: the link timed out, dropped, or the device answered with an error or a reply the protocol does not allow. `code` is the driver’s defined error (timeout, disconnected, malformed_reply, device_error, ...). Check the instrument and its binding, then retry.',
+  },
+  {
     slug: 'database-unavailable',
     status: 503,
     title: 'Database unavailable',

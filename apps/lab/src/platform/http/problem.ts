@@ -6,6 +6,7 @@ import { isDatabaseUnavailable, isDiskFull } from '../../db/errors.ts';
 
 export { frameworkErrorHandler, registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
 export {
+  catalogueProblem,
   type FieldError,
   HttpProblem,
   sendProblem,
