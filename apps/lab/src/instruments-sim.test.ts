@@ -3,41 +3,24 @@
  * a real port, answers *IDN? for each device through the SCPI client drivers, and stops cleanly on
  * SIGINT and SIGTERM. Usage errors exit 2.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { connectScpiDevices } from '@polymorph/run-engine/scpi/client';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type InstrumentSimProcess,
+  startInstrumentSim as startSim,
+} from './testing/instrument-sim-process.ts';
 import { runLabCli } from './testing/lab-process.ts';
-import { HANG_GUARD_MS, waitFor } from './testing/wait.ts';
 
-const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
-const children: ChildProcess[] = [];
+const sims: InstrumentSimProcess[] = [];
 
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const sim of sims.splice(0)) sim.kill();
 });
 
-/** Starts the command and waits for its "listening on HOST:PORT" line. */
 async function startInstrumentSim(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'instrument-sim', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => (stdout += d));
-  child.stderr?.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  await waitFor(
-    'instrument-sim to listen',
-    HANG_GUARD_MS,
-    () => /listening on/.test(stdout) || child.exitCode !== null,
-  );
-  const match = /listening on ([\d.]+):(\d+)/.exec(stdout);
-  if (!match) throw new Error(`instrument-sim did not start: ${stderr}`);
-  return { child, host: match[1] ?? '', port: Number(match[2]), exited, output: () => stdout };
+  const sim = await startSim(args);
+  sims.push(sim);
+  return sim;
 }
 
 describe('npm run lab -- instrument-sim', () => {
