@@ -14,6 +14,10 @@ export interface AuditSealSource {
   missingCheckpoints(): Promise<number>;
 }
 
+/** Every status a run reaches, and every interlock line the watchdog reads (labels of the run counters). */
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'aborted', 'interrupted'] as const;
+export const INTERLOCK_LINES = ['estop', 'door', 'overTemperature', 'interlock_unreadable'] as const;
+
 /** The lab OS business metrics: one definition, registered on the app's registry, used by every module. */
 export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource, audit?: AuditSealSource) {
   const registers = [registry];
@@ -35,13 +39,25 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource, aud
           }
         : {}),
     });
+  const runsTotal = new Counter({
+    name: 'polymorph_runs_total',
+    help: 'Workflow runs that reached a state, by status (running, completed, failed, aborted, interrupted)',
+    labelNames: ['status'] as const,
+    registers,
+  });
+  const interlockTrips = new Counter({
+    name: 'polymorph_interlock_trips_total',
+    help: 'Interlock trips seen by the run watchdog, by line (estop, door, overTemperature, interlock_unreadable)',
+    labelNames: ['line'] as const,
+    registers,
+  });
+  // Every series exists at 0 from start-up: increase() over a series that first appears at 1 sees no
+  // increase, so the first failed run or interlock trip of a process would never alert; dashboards and
+  // the live check also see the series before the first run.
+  for (const status of RUN_STATUSES) runsTotal.inc({ status }, 0);
+  for (const line of INTERLOCK_LINES) interlockTrips.inc({ line }, 0);
   return {
-    runsTotal: new Counter({
-      name: 'polymorph_runs_total',
-      help: 'Workflow runs that reached a state, by status (running, completed, failed, aborted, interrupted)',
-      labelNames: ['status'] as const,
-      registers,
-    }),
+    runsTotal,
     runStepDuration: new Histogram({
       name: 'polymorph_run_step_duration_seconds',
       help: 'Wall-clock duration of run steps, by step type',
@@ -49,12 +65,7 @@ export function createLabMetrics(registry: Registry, lims?: LimsGaugeSource, aud
       buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
       registers,
     }),
-    interlockTrips: new Counter({
-      name: 'polymorph_interlock_trips_total',
-      help: 'Interlock trips seen by the run watchdog, by line (estop, door, overTemperature)',
-      labelNames: ['line'] as const,
-      registers,
-    }),
+    interlockTrips,
     engineClaimLag: new Histogram({
       name: 'polymorph_engine_claim_lag_seconds',
       help: 'Time from a run being queued (start or resume) to an engine claiming it',

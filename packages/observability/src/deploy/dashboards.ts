@@ -803,12 +803,134 @@ const labOperations: DashboardSpec = {
   ],
 };
 
+/** Run outcomes: the statuses a run ends in (running is the claim that starts it). */
+const ENDED = 'status=~"completed|failed|aborted|interrupted"';
+
+const runs: DashboardSpec = {
+  uid: 'polymorph-runs',
+  title: 'POLYMORPH runs',
+  description:
+    'POLYMORPH-LITE run engine: runs by status, interlock trips, step durations by step type, engine claims.',
+  tags: ['polymorph', 'lab', 'runs'],
+  defaultJob: 'lab',
+  panels: [
+    {
+      title: 'Runs in progress (estimate)',
+      type: 'stat',
+      description:
+        'Claims minus ended runs, summed over engine processes: each claim (status running) ends completed, failed, aborted or interrupted. Counters restart with a process, so after a restart this drifts until the process has run a while; GET /api/runs is exact.',
+      width: 6,
+      targets: [
+        {
+          expr: `clamp_min(sum(polymorph_runs_total{${S}, status="running"}) - sum(polymorph_runs_total{${S}, ${ENDED}}), 0)`,
+        },
+      ],
+    },
+    {
+      title: 'Interlock trips (24 h)',
+      type: 'stat',
+      description:
+        'Interlock trips in the last 24 hours, every line. Any trip pages (PolymorphInterlockTripped).',
+      width: 6,
+      thresholds: { base: 'green', steps: [[1, 'red']] },
+      targets: [{ expr: `sum(increase(polymorph_interlock_trips_total{${S}}[24h]))` }],
+    },
+    {
+      title: 'Run outcomes (24 h)',
+      type: 'piechart',
+      description: 'How runs ended in the last 24 hours.',
+      targets: [
+        {
+          expr: `sum by (status) (increase(polymorph_runs_total{${S}, ${ENDED}}[24h]))`,
+          legend: '{{status}}',
+          instant: true,
+        },
+      ],
+    },
+    {
+      title: 'Runs by status',
+      type: 'timeseries',
+      description:
+        'Runs reaching each status per hour: running is a claim by an engine, the others how runs ended. Alerts at 2 failed in 3 hours and at any interrupted run.',
+      unit: 'short',
+      stack: true,
+      targets: [{ expr: `sum by (status) (increase(polymorph_runs_total{${S}}[1h]))`, legend: '{{status}}' }],
+    },
+    {
+      title: 'Runs queued and claimed',
+      type: 'timeseries',
+      description:
+        'Runs queued (POST /api/runs answered 2xx) and claimed by an engine per hour. Queued with no claims: PolymorphEngineAbsent.',
+      unit: 'short',
+      targets: [
+        {
+          expr: `sum(increase(http_server_requests_total{${S}, method="POST", route="/api/runs", status_code=~"2.."}[1h]))`,
+          legend: 'queued',
+        },
+        { expr: `sum(increase(polymorph_runs_total{${S}, status="running"}[1h]))`, legend: 'claimed' },
+      ],
+    },
+    {
+      title: 'Step duration p50 / p95 by step type',
+      type: 'timeseries',
+      description:
+        'Run step durations over 30 minutes, by step type. wait, hold, ramps, acquisitions and operator input last as long as the workflow says; the others alert above a 15 s p95.',
+      unit: 's',
+      targets: [
+        {
+          expr: `histogram_quantile(0.50, sum by (step_type, le) (rate(polymorph_run_step_duration_seconds_bucket{${S}}[30m])))`,
+          legend: 'p50 {{step_type}}',
+        },
+        {
+          expr: `histogram_quantile(0.95, sum by (step_type, le) (rate(polymorph_run_step_duration_seconds_bucket{${S}}[30m])))`,
+          legend: 'p95 {{step_type}}',
+        },
+      ],
+    },
+    {
+      title: 'Engine claim lag p50 / p95',
+      type: 'timeseries',
+      description:
+        'Time from a run being queued (start or resume) to an engine claiming it, over 15 minutes; empty while nothing is claimed. Alerts above a 30 s p95.',
+      unit: 's',
+      thresholds: { base: 'green', steps: [[30, 'red']] },
+      thresholdLine: true,
+      targets: [
+        {
+          expr: `histogram_quantile(0.50, sum by (le) (rate(polymorph_engine_claim_lag_seconds_bucket{${S}}[15m])))`,
+          legend: 'p50',
+        },
+        {
+          expr: `histogram_quantile(0.95, sum by (le) (rate(polymorph_engine_claim_lag_seconds_bucket{${S}}[15m])))`,
+          legend: 'p95',
+        },
+      ],
+    },
+    {
+      title: 'Interlock trips by line',
+      type: 'timeseries',
+      description:
+        'Trips per 15 minutes by interlock line (estop, door, overTemperature, interlock_unreadable) and instance.',
+      unit: 'short',
+      thresholds: { base: 'green', steps: [[1, 'red']] },
+      thresholdLine: true,
+      targets: [
+        {
+          expr: `sum by (line, instance) (increase(polymorph_interlock_trips_total{${S}}[15m]))`,
+          legend: '{{line}} {{instance}}',
+        },
+      ],
+    },
+  ],
+};
+
 export const DASHBOARDS: readonly DashboardSpec[] = [
   systemOverview,
   fraudDetection,
   performanceAnalytics,
   dataQuality,
   labOperations,
+  runs,
 ];
 
 function templateVariable(name: 'job' | 'instance', defaultJob: string) {

@@ -233,6 +233,18 @@ describe('alert rules', () => {
     });
     expect(byGroup['polymorph_compliance']).toBeGreaterThanOrEqual(3);
     expect(byGroup['polymorph_operations']).toBeGreaterThanOrEqual(6);
+    // One alert at least per run-engine metric (runs, step duration, interlock trips, claim lag).
+    expect(byGroup['polymorph_runs']).toBeGreaterThanOrEqual(4);
+    for (const metric of [
+      'polymorph_runs_total',
+      'polymorph_run_step_duration_seconds',
+      'polymorph_interlock_trips_total',
+      'polymorph_engine_claim_lag_seconds',
+    ])
+      expect(
+        alerts.some((a) => a.group === 'polymorph_runs' && a.expr.includes(metric)),
+        metric,
+      ).toBe(true);
   });
 
   it('gives every alert severity and component labels, and summary/description with $value and a runbook', () => {
@@ -306,13 +318,14 @@ describe('Grafana dashboards', () => {
     }
   });
 
-  it('are at least 5 with at least 46 panels, each with job and instance variables and a query', () => {
-    expect(dashboards.length).toBeGreaterThanOrEqual(5);
+  it('are at least 6 with at least 46 panels, each with job and instance variables and a query', () => {
+    expect(dashboards.length).toBeGreaterThanOrEqual(6);
     expect(dashboards.reduce((n, d) => n + d.panels.length, 0)).toBeGreaterThanOrEqual(46);
     expect(dashboards.map((d) => d.title).sort()).toEqual([
       'Data quality',
       'Fraud detection',
       'Lab operations',
+      'POLYMORPH runs',
       'Performance analytics',
       'System overview',
     ]);
