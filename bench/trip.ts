@@ -9,7 +9,8 @@
 // - trip -> seen: the watchdog's detectedAt minus the moment of the trip (1 ms resolution).
 // Baselines from the same run: the watchdog period as the event loop actually delivers it (a
 // cancellableDelay of periodMs), one interlock read, one putInSafeState of every device.
-// Env: BENCH_TRIPS (default 200), BENCH_BASELINE_READS (default 2000), BENCH_MODES (inprocess,tcp).
+// Env: BENCH_TRIPS (default 200), BENCH_BASELINE_READS (default 2000), BENCH_MODES (inprocess,tcp),
+// BENCH_PERIOD_MS (the watchdog's polling period; default the engine's, 50).
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -29,7 +30,8 @@ import { DEFAULT_WATCHDOG_OPTIONS, putInSafeState } from '../packages/run-engine
 const TRIPS = Number(process.env['BENCH_TRIPS'] ?? 200);
 const BASELINE_READS = Number(process.env['BENCH_BASELINE_READS'] ?? 2000);
 const MODES = (process.env['BENCH_MODES'] ?? 'inprocess,tcp').split(',');
-const PERIOD_MS = DEFAULT_WATCHDOG_OPTIONS.periodMs;
+/** The watchdog's polling period; default the engine's own. */
+const PERIOD_MS = Number(process.env['BENCH_PERIOD_MS'] ?? DEFAULT_WATCHDOG_OPTIONS.periodMs);
 
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -108,7 +110,9 @@ async function oneTrip(rig: Rig, commands: ReturnType<typeof boundCommands>): Pr
     abortSignal: new AbortController().signal,
     pauseGate: async () => {},
   };
-  const run: Promise<RunResult> = runWorkflow(commands, { pc: 0, iterations: {} }, ctx);
+  const run: Promise<RunResult> = runWorkflow(commands, { pc: 0, iterations: {} }, ctx, {
+    watchdog: { periodMs: PERIOD_MS },
+  });
   await Promise.race([soakStarted, run]);
   // The simulator applies a new setpoint at its next simulation step (1 s of experiment time): until
   // then the heater may still read 0. Trip only a heater that is on.
