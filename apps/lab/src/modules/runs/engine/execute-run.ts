@@ -41,6 +41,7 @@ export interface ExecuteOptions {
   pollMs: number;
   /** Aborts when this engine must stop driving the run (lease lost, shutdown). */
   stop: AbortSignal;
+  log: { debug(obj: object, msg: string): void };
 }
 
 interface RunRow {
@@ -189,6 +190,10 @@ async function drive(
       if (o.stop.aborted) throw new LeaseLost('this engine stopped driving the run');
       await recorder.record(event);
       o.signals.notify(run.id);
+      if (event.type === 'step_started' || event.type === 'step_ended') {
+        const { pc, stepId, op } = event;
+        o.log.debug({ run_id: run.runId, pc, step_id: stepId, op, event: event.type }, `run ${event.type}`);
+      }
     },
     pauseGate: () => control.whileNotPaused(abort.signal),
     awaitHumanInput: (command, signal) => control.humanInput(command.stepId, signal),

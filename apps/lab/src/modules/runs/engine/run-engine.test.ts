@@ -17,7 +17,7 @@ let lab: TestLab;
 let engine: RunEngine;
 let sim: RunFixture;
 
-const silent = { info() {}, warn() {}, error() {} };
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 beforeAll(async () => {
   lab = await testLab();

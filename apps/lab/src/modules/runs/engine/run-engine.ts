@@ -11,6 +11,7 @@ import { executeRun } from './execute-run.ts';
 import { type ClaimedRun, claimNextRun, interruptRun, markInterrupted, renewLease } from './run-store.ts';
 
 export interface EngineLog {
+  debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
@@ -125,6 +126,7 @@ export class RunEngine {
       acceleration: this.o.acceleration,
       pollMs: CONTROL_POLL_MS,
       stop: stop.signal,
+      log: this.o.log,
     })
       .then((outcome) =>
         this.o.log.info(
