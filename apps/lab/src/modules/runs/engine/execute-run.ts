@@ -57,6 +57,9 @@ interface RunRow {
   seed: number | null;
 }
 
+/** The abort reason when the run was taken from this engine (never an operator's text). */
+const LEASE_LOST = new LeaseLost('the run is no longer held by this engine');
+
 /** A run that cannot start on this engine, with the code it fails with. */
 class Refusal extends Error {
   constructor(
@@ -179,7 +182,7 @@ async function drive(
   const control = new RowControl(o.uow, run.id, o.pollMs);
   const stopAll = () => abort.abort('engine_stopped');
   o.stop.addEventListener('abort', stopAll, { once: true });
-  const watching = control.watch(abort, o.stop);
+  const watching = control.watch(abort, o.stop, o.engineId);
   const recorder = new EventRecorder(o.uow, o.metrics, run, o.engineId);
   const ctx: EngineContext = {
     devices: connected.devices,
@@ -201,7 +204,7 @@ async function drive(
   try {
     const start = row.checkpoint ?? { pc: 0, iterations: {} };
     const result = await runWorkflow(commands, start, ctx, { history: await history(o.uow, run.id) });
-    if (o.stop.aborted) return null;
+    if (o.stop.aborted || abort.signal.reason === LEASE_LOST) return null;
     if (result.status === 'completed') return { status: 'completed', checkpoint: result.checkpoint };
     if (result.status === 'failed') {
       // a record refused because the claim was lost: the run is someone else's now
@@ -280,18 +283,23 @@ class RowControl {
     private readonly pollMs: number,
   ) {}
 
-  /** Polls the row until closed: an abort_reason aborts the run. */
-  async watch(abort: AbortController, stop: AbortSignal): Promise<void> {
+  /**
+   * Polls the row until closed: an abort_reason aborts the run, and so does a claim this engine no
+   * longer holds (marked interrupted elsewhere), so the devices reach their safe state within a poll
+   * even in a step that records nothing for a while.
+   */
+  async watch(abort: AbortController, stop: AbortSignal, engineId: string): Promise<void> {
     while (!this.closed.signal.aborted && !stop.aborted) {
       try {
         const [row] = await this.uow.read((tx) =>
-          queryRows<{ status: string; abort_reason: string | null }>(
+          queryRows<{ status: string; abort_reason: string | null; claimed_by: string | null }>(
             tx,
-            sql`SELECT status, abort_reason FROM workflow_executions WHERE id = ${this.executionId}`,
+            sql`SELECT status, abort_reason, claimed_by FROM workflow_executions WHERE id = ${this.executionId}`,
           ),
         );
         if (row) this.status = row.status;
-        if (row?.abort_reason && !abort.signal.aborted) abort.abort(row.abort_reason);
+        if (!abort.signal.aborted && row?.claimed_by !== engineId) abort.abort(LEASE_LOST);
+        if (!abort.signal.aborted && row?.abort_reason) abort.abort(row.abort_reason);
       } catch {
         // the database is briefly unreachable: the next poll retries, the lease bounds how long
       }

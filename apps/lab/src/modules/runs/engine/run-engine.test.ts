@@ -11,6 +11,7 @@ import { queryRows } from '../../../db/client.ts';
 import { type TestLab, testLab } from '../../../testing/lab-app.ts';
 import { waitFor } from '../../../testing/wait.ts';
 import { RunEngine } from './run-engine.ts';
+import { interruptRun } from './run-store.ts';
 import { insertPendingRun, type RunFixture, runFixture } from './test-fixtures.ts';
 
 let lab: TestLab;
@@ -222,5 +223,36 @@ describe('interlock over SCPI', () => {
     const metrics = (await lab.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/^polymorph_interlock_trips_total\{line="estop"\} 1$/m);
     reactor.reactor.reset('estop');
+  });
+
+  it('an engine whose run was marked interrupted elsewhere stops driving it at once: devices safe, no further event', async () => {
+    const fixture = await runFixture(lab.app, {
+      transport: { transport: 'scpi', host: '127.0.0.1', port: server.port },
+    });
+    const run = await insertPendingRun(fixture, { wait_s: 36_000 });
+    await waitFor('the long wait to start', 60_000, async () => {
+      const open = await rows(
+        sql`SELECT 1 FROM run_steps WHERE execution_id = ${run.id} AND step_id = 'long_wait' AND outcome IS NULL`,
+      );
+      return open.length === 1;
+    });
+    expect(reactor.reactor.heaterPower()).toBeGreaterThan(0);
+    // what another engine's sweep does to a run whose lease it found expired
+    expect(
+      await interruptRun(
+        lab.app.lab.uow,
+        lab.app.lab.metrics,
+        run.id,
+        engine.engineId,
+        'lease expired (test)',
+      ),
+    ).toBe(true);
+    await waitFor('the engine to let go of the run', 60_000, () => !engine.running.includes(run.id));
+    expect(reactor.reactor.heaterPower()).toBe(0);
+    const events = await rows<{ type: string }>(
+      sql`SELECT type FROM run_events WHERE execution_id = ${run.id} ORDER BY seq`,
+    );
+    expect(events.at(-1)!.type).toBe('interrupted');
+    expect(await statusOf(run.id)).toBe('interrupted');
   });
 });
