@@ -178,6 +178,16 @@ describe('run engine on the simulated reactor', () => {
     const steps = await rows(sql`SELECT 1 FROM run_steps WHERE execution_id = ${second.id}`);
     expect(steps).toHaveLength(0);
   });
+
+  it('refuses a run whose definition hash is not its version’s: failed with definition_changed', async () => {
+    const run = await insertPendingRun({ ...sim, definitionHash: 'f'.repeat(64) }, { wait_s: 1 });
+    expect(await settled(run.id)).toBe('failed');
+    const [row] = await rows<{ failure_code: string }>(
+      sql`SELECT failure_code FROM workflow_executions WHERE id = ${run.id}`,
+    );
+    expect(row!.failure_code).toBe('definition_changed');
+    expect(await rows(sql`SELECT 1 FROM run_steps WHERE execution_id = ${run.id}`)).toHaveLength(0);
+  });
 });
 
 describe('interlock over SCPI', () => {
