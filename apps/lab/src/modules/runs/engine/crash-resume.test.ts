@@ -134,3 +134,50 @@ describe.skipIf(onPostgres)('crash and resume of the lab server (embedded databa
     });
   }, 600_000);
 });
+
+describe.skipIf(onPostgres)('graceful shutdown with a run under way (embedded database)', () => {
+  it('SIGTERM marks the run under way interrupted at once (its open step too) and exits 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lab-sigterm-'));
+    const env = { DATABASE_URL: '', POLYMORPH_DATA_DIR: join(dir, 'lab'), POLYMORPH_ENGINE_POLL_MS: '100' };
+    const inLab = <T>(work: (app: FastifyInstance) => Promise<T>) =>
+      withLab(loadConfig({ ...process.env, ...env }), (app) => work(app));
+    try {
+      const run = await inLab(async (app) => {
+        await ensureDefaultSite(app.lab.uow);
+        return insertPendingRun(await runFixture(app), { wait_s: 36_000 });
+      });
+      const server = await startLabServer(await freePort(), {
+        ...env,
+        POLYMORPH_RUN_ACCELERATION: '100',
+        POLYMORPH_LOG_LEVEL: 'debug',
+      });
+      servers.push(server);
+      await waitFor('the long wait to start', HANG_GUARD_MS, () =>
+        logged(server, 'run step_started', { run_id: run.runId, step_id: 'long_wait' }),
+      );
+      await stopGracefully(server);
+      expect(logged(server, 'run engine stopped', { interrupted: 1 })).toBe(true);
+      await inLab(async (app) => {
+        const [exec] = await app.lab.uow.read((tx) =>
+          queryRows<{ status: string; claimed_by: string | null }>(
+            tx,
+            sql`SELECT status, claimed_by FROM workflow_executions WHERE id = ${run.id}`,
+          ),
+        );
+        expect(exec).toEqual({ status: 'interrupted', claimed_by: null });
+        const [event] = await app.lab.uow.read((tx) =>
+          queryRows<{ payload: { reason: string; open_steps: unknown[] } }>(
+            tx,
+            sql`SELECT payload FROM run_events WHERE execution_id = ${run.id} AND type = 'interrupted'`,
+          ),
+        );
+        expect(event!.payload).toMatchObject({
+          reason: 'the engine shut down',
+          open_steps: [{ pc: 2, step_id: 'long_wait' }],
+        });
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

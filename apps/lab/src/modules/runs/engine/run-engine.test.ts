@@ -179,6 +179,36 @@ describe('run engine on the simulated reactor', () => {
     expect(steps).toHaveLength(0);
   });
 
+  it('a paused run starts no step until it runs again, then completes', async () => {
+    // 3000 s: 5 s at 600x, so the pause lands before the run could end
+    const run = await insertPendingRun(sim, { wait_s: 3000 });
+    await waitFor('the claim', 60_000, async () => (await statusOf(run.id)) === 'running');
+    // what the API's pause does
+    await lab.app.lab.uow.write((tx) =>
+      tx.execute(
+        sql`UPDATE workflow_executions SET status = 'paused' WHERE id = ${run.id} AND status = 'running'`,
+      ),
+    );
+    const steps = () =>
+      rows<{ step_id: string; outcome: string | null }>(
+        sql`SELECT step_id, outcome FROM run_steps WHERE execution_id = ${run.id} ORDER BY started_at`,
+      );
+    // the step under way finishes; the gate then holds
+    await waitFor('the current step to end', 60_000, async () =>
+      (await steps()).every((s) => s.outcome !== null),
+    );
+    const held = (await steps()).length;
+    expect(held).toBeLessThan(6);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await steps()).length).toBe(held);
+    expect(await statusOf(run.id)).toBe('paused');
+    await lab.app.lab.uow.write((tx) =>
+      tx.execute(sql`UPDATE workflow_executions SET status = 'running' WHERE id = ${run.id}`),
+    );
+    expect(await settled(run.id)).toBe('completed');
+    expect(await steps()).toHaveLength(6);
+  });
+
   it('refuses a run whose definition hash is not its version’s: failed with definition_changed', async () => {
     const run = await insertPendingRun({ ...sim, definitionHash: 'f'.repeat(64) }, { wait_s: 1 });
     expect(await settled(run.id)).toBe('failed');
