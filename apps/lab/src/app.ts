@@ -12,6 +12,7 @@ import { Registry } from 'prom-client';
 import type { LabConfig } from './config.ts';
 import type { Database } from './db/client.ts';
 import { limsGaugeSource } from './modules/inventory/lims-gauges.ts';
+import { RunEventSignals } from './modules/runs/events.ts';
 import {
   createModuleServices,
   type ModuleKernel,
@@ -78,6 +79,8 @@ export interface LabServices extends ModuleServices {
   audit: AuditTrail;
   uow: UnitOfWork;
   metrics: LabMetrics;
+  /** Wake-ups for run event readers: the engine notifies after each stored event, the live stream waits. */
+  runSignals: RunEventSignals;
   /** Every route with its access declaration (public, authenticated or a permission). */
   routes: DeclaredRoute[];
 }
@@ -167,7 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   const services = createModuleServices(kernel);
   const routes: DeclaredRoute[] = [];
-  app.decorate('lab', { audit, uow, metrics, ...services, routes });
+  app.decorate('lab', { audit, uow, metrics, runSignals: new RunEventSignals(), ...services, routes });
 
   await app.register(requestIdHeaderPlugin);
   await registerSecurityHeaders(app, { docsPrefix: DOCS_PREFIX });

@@ -12,7 +12,7 @@ import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { grantApplicationRole } from './db/grants.ts';
 import { migrate } from './db/migrate.ts';
 import { INSTRUMENT_SIM_HELP, instrumentSimSettings, serveInstrumentSim } from './instruments-sim.ts';
-import { openConfiguredDatabase, startServer } from './main.ts';
+import { openConfiguredDatabase, serveEngine, startServer } from './main.ts';
 import {
   ExportFormatError,
   ExportKeyMismatchError,
@@ -183,6 +183,25 @@ password, not containing the email's local part). If the user exists, prints "ex
         console.log(`created administrator ${email}`);
         return 0;
       });
+    },
+  },
+  engine: {
+    summary: 'Run a run engine without the API (more engines on one PostgreSQL)',
+    help: `Usage: npm run lab -- engine
+
+Claims pending runs from the PostgreSQL database (DATABASE_URL) and executes them on their devices,
+beside the servers and other engine processes: each run is claimed by exactly one engine. A run
+whose engine stops renewing its lease (POLYMORPH_ENGINE_LEASE_MS) becomes interrupted. SIGTERM or
+SIGINT puts the devices in safe state, marks the runs it drives interrupted and exits 0.
+On the embedded database the server runs the only engine; this command refuses it.`,
+    run: async (args, config) => {
+      options('engine', args, {});
+      const cfg = config();
+      if (!cfg.databaseUrl)
+        throw new UsageError(
+          'engine: needs DATABASE_URL (on the embedded database the server runs the engine)',
+        );
+      return serveEngine(cfg);
     },
   },
   'instrument-sim': {

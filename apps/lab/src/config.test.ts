@@ -68,6 +68,41 @@ describe('loadConfig', () => {
     ).toBe('/srv/lab-head.json');
   });
 
+  it('reads the run engine settings, with defaults, and names a bad one', () => {
+    expect(loadConfig({})).toMatchObject({
+      engine: 'on',
+      engineLeaseMs: 15_000,
+      enginePollMs: 1_000,
+      engineMaxRuns: 1,
+      runAcceleration: 1,
+    });
+    expect(
+      loadConfig({
+        POLYMORPH_ENGINE: 'off',
+        POLYMORPH_ENGINE_LEASE_MS: '1500',
+        POLYMORPH_ENGINE_POLL_MS: '100',
+        POLYMORPH_ENGINE_MAX_RUNS: '4',
+        POLYMORPH_RUN_ACCELERATION: '600.5',
+      }),
+    ).toMatchObject({
+      engine: 'off',
+      engineLeaseMs: 1500,
+      enginePollMs: 100,
+      engineMaxRuns: 4,
+      runAcceleration: 600.5,
+    });
+    expect(() => loadConfig({ POLYMORPH_ENGINE: 'maybe' })).toThrow(
+      /^POLYMORPH_ENGINE: must be one of on, off/,
+    );
+    expect(() => loadConfig({ POLYMORPH_ENGINE_LEASE_MS: '500' })).toThrow(
+      /^POLYMORPH_ENGINE_LEASE_MS: must be between/,
+    );
+    expect(() => loadConfig({ POLYMORPH_RUN_ACCELERATION: '0.5' })).toThrow(
+      /^POLYMORPH_RUN_ACCELERATION: must be between 1 and 100000/,
+    );
+    expect(() => loadConfig({ POLYMORPH_RUN_ACCELERATION: 'fast' })).toThrow(ConfigError);
+  });
+
   it('never echoes a database password in its error', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@h/db' })).toThrow(/^(?!.*hunter2)/);
   });

@@ -47,6 +47,16 @@ export interface LabConfig {
   /** Names of the organization and lab an empty database starts with. */
   defaultOrgName: string;
   defaultLabName: string;
+  /** POLYMORPH_ENGINE: 'off' keeps a PostgreSQL server from running runs (standalone engines do). */
+  engine: 'on' | 'off';
+  /** A run whose engine does not renew its lease for this long becomes interrupted. */
+  engineLeaseMs: number;
+  /** How often an engine looks for pending runs and expired leases. */
+  enginePollMs: number;
+  /** Runs one engine process drives at once. */
+  engineMaxRuns: number;
+  /** Experiment time per wall time of simulated devices and the engine's waits (1: real time). */
+  runAcceleration: number;
 }
 
 /** A configuration error names the variable at fault in one line. */
@@ -74,6 +84,16 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(name, `must be a number (got "${raw}")`);
   const value = Number(raw);
   if (value < min || value > max)
     throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
@@ -176,5 +196,10 @@ export function loadConfig(processEnv: Env = process.env): LabConfig {
     sampleIdPattern: sampleIdPattern(env),
     defaultOrgName: env['POLYMORPH_DEFAULT_ORG_NAME'] || 'Default organization',
     defaultLabName: env['POLYMORPH_DEFAULT_LAB_NAME'] || 'Default lab',
+    engine: oneOf(env, 'POLYMORPH_ENGINE', ['on', 'off'], 'on'),
+    engineLeaseMs: integer(env, 'POLYMORPH_ENGINE_LEASE_MS', 15_000, 1_000, 600_000),
+    enginePollMs: integer(env, 'POLYMORPH_ENGINE_POLL_MS', 1_000, 50, 60_000),
+    engineMaxRuns: integer(env, 'POLYMORPH_ENGINE_MAX_RUNS', 1, 1, 64),
+    runAcceleration: decimal(env, 'POLYMORPH_RUN_ACCELERATION', 1, 1, 100_000),
   };
 }

@@ -4,6 +4,8 @@ import { buildApp } from './app.ts';
 import type { LabConfig } from './config.ts';
 import { type Database, type DatabaseTarget, openDatabase } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
+import type { RunEngine } from './modules/runs/engine/run-engine.ts';
+import { createRunEngine, startServerEngine } from './modules/runs/engine/start.ts';
 import { ensureDefaultSite } from './modules/sites/port.ts';
 import { syncRolePermissions } from './modules/users/service.ts';
 import { headFileToKeep } from './platform/audit/signed-head.ts';
@@ -66,8 +68,38 @@ export async function startServer(config: LabConfig): Promise<FastifyInstance> {
   await prepareDummyHash();
   if ((await app.lab.users.count()) === 0) app.log.warn(firstAdministratorHint(database.kind));
   await app.listen({ port: config.port, host: config.host });
-  installGracefulShutdown(app, database, config.shutdownTimeoutMs);
+  const engine = await startServerEngine(app, config, database.kind);
+  installGracefulShutdown(app, database, config.shutdownTimeoutMs, engine);
   return app;
+}
+
+/**
+ * `npm run lab -- engine`: an engine without the API, on PostgreSQL. Runs until SIGTERM or SIGINT,
+ * then stops its runs (devices to safe state, runs interrupted) and returns 0.
+ */
+export async function serveEngine(config: LabConfig): Promise<number> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    await migrate(database);
+    const secrets = await loadServerSecrets(config);
+    const head = await headFileToKeep(database, config.auditHeadFile, secrets.signingKey.publicKey);
+    const app = await buildApp({ config, database, secrets, auditHeadFile: head.file });
+    try {
+      const engine = createRunEngine(app, config);
+      engine.start();
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      app.log.info({ signal }, 'stopping the run engine');
+      await engine.stop();
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await database.close();
+  }
+  return 0;
 }
 
 /** The embedded database admits one process: the CLI can create the first administrator only while no server runs. */
@@ -78,7 +110,12 @@ export function firstAdministratorHint(kind: Database['kind']): string {
     : `no users yet: create the first administrator with: ${command}`;
 }
 
-function installGracefulShutdown(app: FastifyInstance, database: Database, timeoutMs: number): void {
+function installGracefulShutdown(
+  app: FastifyInstance,
+  database: Database,
+  timeoutMs: number,
+  engine: RunEngine | null,
+): void {
   let closing = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -90,6 +127,8 @@ function installGracefulShutdown(app: FastifyInstance, database: Database, timeo
     }, timeoutMs);
     deadline.unref();
     try {
+      // first the runs: devices to safe state, each run marked interrupted (resumable at once)
+      await engine?.stop();
       await app.close();
       await database.close();
       app.log.info('shutdown complete');
