@@ -16,6 +16,7 @@
 // BENCH_ROUNDS (default 3), BENCH_DATABASES (default pglite, plus postgres given a URL).
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ import { ensureDefaultSite } from '../apps/lab/src/modules/sites/port.ts';
 import { syncRolePermissions } from '../apps/lab/src/modules/users/service.ts';
 import { generateServerKeyPair } from '../apps/lab/src/platform/signatures/server-key.ts';
 import { TEST_CONFIG, type TestLab } from '../apps/lab/src/testing/lab-app.ts';
+import { postgresCpuUs } from './proc-cpu.ts';
 
 const PG_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'];
 const STEPS = Number(process.env['BENCH_STEPS'] ?? 500);
@@ -66,6 +68,8 @@ interface RunTiming {
   claimToFinishedMs: number;
   /** This process's CPU (the engine and the app) from poke to the finish seen. */
   nodeCpuMs: number;
+  /** The PostgreSQL cluster's CPU over the same span; null on PGlite (it runs inside this process). */
+  pgCpuMs: number | null;
   /** Consecutive step starts (run_steps.started_at), ms: a step's whole cost, record to record. */
   intervalsMs: number[];
   /** A step's own row: started_at -> ended_at, ms. */
@@ -94,6 +98,7 @@ async function child(kind: string): Promise<void> {
   let n = 0;
   const inserts = (count: number) => auditedInserts(lab, long, count, () => ++n);
   const durability = await settings(lab, kind);
+  if (kind === 'postgres') await watchPostgresCpu(lab);
 
   // warm-up: JIT, pool, plan caches
   await runOnce(long, STEPS);
@@ -102,7 +107,7 @@ async function child(kind: string): Promise<void> {
 
   const runs: RunTiming[] = [];
   const oneStep: RunTiming[] = [];
-  const insertRounds: { ms: number; count: number; nodeCpuMs: number }[] = [];
+  const insertRounds: Awaited<ReturnType<typeof auditedInserts>>[] = [];
   const loads: string[] = [load1()];
   for (let r = 0; r < ROUNDS; r++) {
     const variants = [
@@ -136,6 +141,8 @@ async function child(kind: string): Promise<void> {
       engineNodeCpuMsPerStep: rs.reduce((s, x) => s + x.nodeCpuMs, 0) / steps,
       insertMs: ins.ms / ins.count,
       insertNodeCpuMs: ins.nodeCpuMs / ins.count,
+      enginePgCpuMsPerStep: sumOrNaN(rs.map((x) => x.pgCpuMs)) / steps,
+      insertPgCpuMs: (ins.pgCpuMs ?? Number.NaN) / ins.count,
       oneStepRunMs: oneStep[r]!.claimToFinishedMs,
     };
   });
@@ -166,6 +173,8 @@ async function child(kind: string): Promise<void> {
     marginalMsPerStep: round3((longRunMs - oneStepMs) / (STEPS - 1)),
     engineNodeCpuMsPerStep: round3(median(perRound.map((x) => x.engineNodeCpuMsPerStep))),
     insertNodeCpuMs: round3(median(perRound.map((x) => x.insertNodeCpuMs))),
+    enginePgCpuMsPerStep: round3(median(perRound.map((x) => x.enginePgCpuMsPerStep))),
+    insertPgCpuMs: round3(median(perRound.map((x) => x.insertPgCpuMs))),
     stepIntervalMs: {
       p50: round3(percentile(intervals, 50)),
       p99: round3(percentile(intervals, 99)),
@@ -226,12 +235,45 @@ async function settings(lab: TestLab, kind: string) {
 
 const TERMINAL = ['completed', 'failed', 'aborted', 'interrupted'];
 
+const sumOrNaN = (xs: (number | null)[]) => xs.reduce<number>((a, x) => a + (x ?? Number.NaN), 0);
+
+/** CPU µs of the PostgreSQL cluster the app talks to (its postmaster and children), or null. */
+let postgresCpu: () => number | null = () => null;
+
+/** Finds the cluster's postmaster (the parent of our backend): when it runs on this machine, counts its CPU. */
+async function watchPostgresCpu(lab: TestLab): Promise<void> {
+  const [row] = await lab.app.lab.uow.read((tx) =>
+    queryRows<{ pid: number }>(tx, sql`SELECT pg_backend_pid() AS pid`),
+  );
+  try {
+    const stat = readFileSync(`/proc/${row!.pid}/stat`, 'utf8');
+    const postmaster = Number(stat.split(') ')[1]!.split(' ')[1]);
+    if (postgresCpuUs(postmaster) !== null) postgresCpu = () => postgresCpuUs(postmaster);
+  } catch {
+    // PostgreSQL on another machine: no CPU figure for it
+  }
+}
+
+/** Node's and PostgreSQL's CPU since the mark, ms. */
+function cpuMark() {
+  const node0 = process.cpuUsage();
+  const pg0 = postgresCpu();
+  return () => {
+    const node = process.cpuUsage(node0);
+    const pg1 = postgresCpu();
+    return {
+      nodeCpuMs: (node.user + node.system) / 1000,
+      pgCpuMs: pg0 === null || pg1 === null ? null : (pg1 - pg0) / 1000,
+    };
+  };
+}
+
 /** One pending run, claimed and executed by the engine; checked to have completed every step. */
 async function engineRun(lab: TestLab, engine: RunEngine, f: RunFixture, steps: number): Promise<RunTiming> {
   const { uow, runSignals } = lab.app.lab;
   const rows = <T>(q: ReturnType<typeof sql>) => uow.read((tx) => queryRows<T>(tx, q));
   const { id } = await insertPendingRun(f);
-  const cpu0 = process.cpuUsage();
+  const cpu = cpuMark();
   engine.poke();
   for (;;) {
     const [row] = await rows<{ status: string }>(
@@ -243,7 +285,7 @@ async function engineRun(lab: TestLab, engine: RunEngine, f: RunFixture, steps: 
     }
     await runSignals.wait(id, 200);
   }
-  const cpu = process.cpuUsage(cpu0);
+  const used = cpu();
   const [span] = await rows<{ ms: number }>(
     sql`SELECT extract(epoch FROM f.created_at - c.created_at) * 1000 AS ms
           FROM run_events c JOIN run_events f ON f.execution_id = c.execution_id AND f.type = 'finished'
@@ -256,11 +298,16 @@ async function engineRun(lab: TestLab, engine: RunEngine, f: RunFixture, steps: 
   );
   const completed = stepRows.filter((s) => s.outcome === 'completed').length;
   if (completed !== steps) throw new Error(`run ${id}: ${completed} of ${steps} steps completed`);
+  // created, claimed, finished, and a step_started and a step_ended per step: nothing else recorded
+  const [events] = await rows<{ n: number }>(
+    sql`SELECT count(*)::int AS n FROM run_events WHERE execution_id = ${id}`,
+  );
+  if (events!.n !== 3 + 2 * steps) throw new Error(`run ${id}: ${events!.n} events for ${steps} steps`);
   const started = stepRows.map((s) => Number(s.started));
   return {
     steps,
     claimToFinishedMs: Number(span!.ms),
-    nodeCpuMs: (cpu.user + cpu.system) / 1000,
+    ...used,
     intervalsMs: started.slice(1).map((t, i) => t - started[i]!),
     openMs: stepRows.map((s) => Number(s.open_ms)),
   };
@@ -271,7 +318,7 @@ async function auditedInserts(lab: TestLab, f: RunFixture, count: number, next: 
   const { uow } = lab.app.lab;
   const actor = { actor: f.operator.email, requestId: null, ip: null };
   const batch = randomBytes(3).toString('hex');
-  const cpu0 = process.cpuUsage();
+  const cpu = cpuMark();
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
     const sampleId = `BENCH-${batch}-${next()}`;
@@ -290,8 +337,7 @@ async function auditedInserts(lab: TestLab, f: RunFixture, count: number, next: 
     });
   }
   const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { ms, count, nodeCpuMs: (cpu.user + cpu.system) / 1000 };
+  return { ms, count, ...cpu() };
 }
 
 // ---------------------------------------------------------------- parent: one child per database
