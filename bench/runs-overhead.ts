@@ -77,6 +77,7 @@ interface RunTiming {
 }
 
 async function child(kind: string): Promise<void> {
+  const startedAt = new Date().toISOString();
   const lab = await benchLab();
   const uow = lab.app.lab.uow;
   const rows = <T>(q: ReturnType<typeof sql>) => uow.read((tx) => queryRows<T>(tx, q));
@@ -155,7 +156,8 @@ async function child(kind: string): Promise<void> {
   const result = {
     database: kind,
     ...durability,
-    startedAt: new Date().toISOString(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
     machine: `${cpus().length} x ${cpus()[0]?.model.trim()}, Node ${process.version}`,
     loadAverage1m: loads,
     stepsPerRun: STEPS,
