@@ -33,6 +33,8 @@ import { ensureDefaultSite } from '../apps/lab/src/modules/sites/port.ts';
 import { syncRolePermissions } from '../apps/lab/src/modules/users/service.ts';
 import { generateServerKeyPair } from '../apps/lab/src/platform/signatures/server-key.ts';
 import { TEST_CONFIG, type TestLab } from '../apps/lab/src/testing/lab-app.ts';
+// reads TEST_DATABASE_URL when loaded: each child process is started with its database's
+import { migratedDatabase } from '../apps/lab/src/testing/test-database.ts';
 import { postgresCpuUs } from './proc-cpu.ts';
 
 const PG_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'];
@@ -76,6 +78,8 @@ interface RunTiming {
   openMs: number[];
 }
 
+type Inserts = Awaited<ReturnType<typeof auditedInserts>>;
+
 async function child(kind: string): Promise<void> {
   const startedAt = new Date().toISOString();
   const lab = await benchLab();
@@ -108,7 +112,7 @@ async function child(kind: string): Promise<void> {
 
   const runs: RunTiming[] = [];
   const oneStep: RunTiming[] = [];
-  const insertRounds: Awaited<ReturnType<typeof auditedInserts>>[] = [];
+  const insertRounds: Inserts[] = [];
   const loads: string[] = [load1()];
   for (let r = 0; r < ROUNDS; r++) {
     const variants = [
@@ -130,7 +134,22 @@ async function child(kind: string): Promise<void> {
                count(*) FILTER (WHERE action = 'run.step_ended')::int AS ended FROM audit_events`,
   );
   await lab.close();
+  const totals = { audited, auditChainValid: chain.valid, loads };
+  process.send?.({
+    database: kind,
+    ...durability,
+    startedAt,
+    ...summarise(runs, oneStep, insertRounds, totals),
+  });
+}
 
+/** Medians over the rounds, ratios, and the step-to-step spread of every long run. */
+function summarise(
+  runs: RunTiming[],
+  oneStep: RunTiming[],
+  insertRounds: Inserts[],
+  totals: { audited: unknown; auditChainValid: boolean; loads: string[] },
+) {
   // Per round: the round's long runs together (BENCH_RUNS x BENCH_STEPS steps) against its inserts.
   const perRound = insertRounds.map((ins, r) => {
     const rs = runs.slice(r * RUNS, (r + 1) * RUNS);
@@ -153,13 +172,10 @@ async function child(kind: string): Promise<void> {
   const longRunMs = median(runs.map((x) => x.claimToFinishedMs));
   const intervals = runs.flatMap((x) => x.intervalsMs);
   const open = runs.flatMap((x) => x.openMs);
-  const result = {
-    database: kind,
-    ...durability,
-    startedAt,
+  return {
     finishedAt: new Date().toISOString(),
     machine: `${cpus().length} x ${cpus()[0]?.model.trim()}, Node ${process.version}`,
-    loadAverage1m: loads,
+    loadAverage1m: totals.loads,
     stepsPerRun: STEPS,
     runsPerRound: RUNS,
     rounds: ROUNDS,
@@ -184,10 +200,9 @@ async function child(kind: string): Promise<void> {
       n: intervals.length,
     },
     stepRowOpenMs: { p50: round3(percentile(open, 50)), p99: round3(percentile(open, 99)) },
-    auditedStepEvents: audited,
-    auditChainValid: chain.valid,
+    auditedStepEvents: totals.audited,
+    auditChainValid: totals.auditChainValid,
   };
-  process.send?.(result);
 }
 
 /**
@@ -196,7 +211,6 @@ async function child(kind: string): Promise<void> {
  * least-privilege role when TEST_APP_ROLE names one (`pg_up` does), as production does.
  */
 async function benchLab(): Promise<TestLab> {
-  const { migratedDatabase } = await import('../apps/lab/src/testing/test-database.ts');
   const { database, superuser, cleanup } = await migratedDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'polymorph-bench-'));
   const app = await buildApp({
