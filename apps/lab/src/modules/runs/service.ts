@@ -45,7 +45,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** 409 run-state-conflict: the control does not start from the run's status. */
 export const stateConflict = (run: { run_id: string; status: string }, detail: string) =>
   catalogueProblem('run-state-conflict', `${run.run_id} is ${run.status}: ${detail}`, {
-    extensions: { status: run.status },
+    extensions: { run_status: run.status },
   });
 
 /** RUN-YYYYMMDD-XXXXXX: readable, sortable by day, random within it. */
@@ -274,6 +274,7 @@ export class RunService {
         type: 'paused',
         payload: { by: caller.email, reason: input.reason ?? null },
       });
+      return 'changed';
     });
   }
 
@@ -298,7 +299,7 @@ export class RunService {
             type: 'resumed',
             payload: { by: caller.email, from: 'paused', reason: input.reason ?? null },
           });
-          return;
+          return 'changed';
         }
         if (run.status !== 'interrupted')
           throw stateConflict(run, 'only a paused or interrupted run can be resumed');
@@ -330,6 +331,7 @@ export class RunService {
             checkpoint: run.checkpoint,
           },
         });
+        return 'changed';
       },
     );
     if (refused) throw refused;
@@ -371,7 +373,7 @@ export class RunService {
         await tx.execute(
           sql`UPDATE workflow_executions SET abort_reason = ${input.reason}, updated_at = now() WHERE id = ${run.id}`,
         );
-        return;
+        return 'changed';
       }
       await tx.execute(sql`UPDATE workflow_executions SET status = 'aborted', abort_reason = ${input.reason},
           completed_at = now(), claimed_by = NULL, lease_expires_at = NULL, updated_at = now() WHERE id = ${run.id}`);
@@ -380,6 +382,7 @@ export class RunService {
         payload: { status: 'aborted', reason: input.reason, by: caller.email },
       });
       aborted = true;
+      return 'changed';
     });
     if (aborted) this.metrics.runsTotal.inc({ status: 'aborted' });
     return view;
@@ -432,6 +435,7 @@ export class RunService {
           stepId: step.stepId,
           payload: { confirmed_by: caller.email, signature_id: signatureId, note: input.note ?? null },
         });
+        return 'changed';
       },
     );
     if (refused) throw refused;
@@ -472,7 +476,7 @@ export class RunService {
     caller: Caller,
     action: string,
     reason: string | null,
-    change: (tx: LabTx, run: RunRow, append: AppendAudit) => Promise<void | 'refused'>,
+    change: (tx: LabTx, run: RunRow, append: AppendAudit) => Promise<'changed' | 'refused'>,
   ): Promise<RunView> {
     const { view, id } = await this.uow.write(async (tx, append) => {
       const before = await runRow(tx, caller, runId, true);
