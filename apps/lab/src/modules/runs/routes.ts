@@ -22,15 +22,13 @@ import {
   StepParams,
 } from './schemas.ts';
 import type { RunService } from './service.ts';
-import { RunStreams } from './stream.ts';
 
 const tags = ['runs'];
 const RUN = '/api/runs/:runId';
 
 /** /api/runs: start, read, control and follow runs (docs/runs.md). */
-export const runRoutes: LabRoutes<{ runs: RunService; streams?: RunStreams }> = async (app, options) => {
-  const { runs } = options;
-  const streams = options.streams ?? new RunStreams();
+export const runRoutes: LabRoutes<{ runs: RunService }> = async (app, { runs }) => {
+  const { streams } = runs;
   // Open streams end when the app closes, so shutdown does not wait on clients that never hang up.
   app.addHook('preClose', async () => streams.closeAll());
 

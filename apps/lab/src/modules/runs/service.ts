@@ -39,6 +39,7 @@ import {
   type RunView,
   TERMINAL_STATUSES,
 } from './schemas.ts';
+import { RunStreams } from './stream.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -63,6 +64,8 @@ export class RunService {
     private readonly signing: RecordSigning,
     private readonly metrics: LabMetrics,
     readonly signals: RunEventSignals,
+    /** The open live streams (routes.ts serves them; shutdown ends them). */
+    readonly streams: RunStreams = new RunStreams(),
   ) {}
 
   async start(input: RunStart, caller: Caller): Promise<RunView> {

@@ -72,7 +72,8 @@ async function* frames(
 
 /**
  * The stream as a Readable for `reply.send`: Fastify destroys it when the client goes away, which
- * aborts the wait it is in, so no query runs for a closed connection. `closeAll` ends every open stream
+ * aborts the wait it is in, so no query runs for a closed connection. A stream that ends by itself
+ * (after 'finished') is destroyed by autoDestroy. `closeAll` ends every open stream
  * (the app is closing).
  */
 export class RunStreams {
@@ -83,12 +84,25 @@ export class RunStreams {
   stream(source: RunStreamSource, after: number): Readable {
     const abort = new AbortController();
     this.open.add(abort);
-    const readable = Readable.from(frames(source, after, this.options, abort.signal), { objectMode: false });
-    readable.once('close', () => {
-      abort.abort();
-      this.open.delete(abort);
+    const iterator = frames(source, after, this.options, abort.signal);
+    // Not Readable.from: its destroy waits for the generator's next yield, which for an idle run is the
+    // next heartbeat. Aborting first ends the wait at once.
+    return new Readable({
+      read() {
+        iterator.next().then(
+          (r) => this.push(r.done ? null : r.value),
+          (error: unknown) => this.destroy(error instanceof Error ? error : new Error(String(error))),
+        );
+      },
+      destroy: (error, callback) => {
+        abort.abort();
+        this.open.delete(abort);
+        iterator.return(undefined).then(
+          () => callback(error),
+          () => callback(error),
+        );
+      },
     });
-    return readable;
   }
 
   get size(): number {
