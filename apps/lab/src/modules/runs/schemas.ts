@@ -162,18 +162,19 @@ export const RunSummary = Type.Object(
 );
 export type RunSummary = Static<typeof RunSummary>;
 
+export const RUN_SORTS = ['-created_at', 'created_at'] as const;
 export const RunQuery = ListQuery(
   {
     status: Type.Optional(RunStatusSchema),
     workflow: Type.Optional(Type.String({ maxLength: 64, description: 'Workflow name' })),
   },
-  ['-created_at'] as const,
+  RUN_SORTS,
 );
 export type RunQuery = Static<typeof RunQuery>;
 
 export const RunList = Type.Object(
   {
-    items: Type.Array(RunSummary, { description: 'Newest first' }),
+    items: Type.Array(RunSummary, { description: 'Newest first unless sort=created_at' }),
     next_offset: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   },
   { additionalProperties: false },
@@ -192,7 +193,7 @@ export const RunStep = Type.Object(
       literalUnion(['completed', 'failed', 'aborted', 'interrupted'] as const),
       Type.Null(),
     ]),
-    summary: Type.Union([Type.Unknown(), Type.Null()]),
+    summary: Type.Unknown({ description: "The step's result summary; null while it runs" }),
   },
   { title: 'RunStep', additionalProperties: false },
 );

@@ -182,7 +182,7 @@ export class RunService {
              WHERE x.lab_id IS NOT NULL AND ${visibleTo(caller, sql`x.lab_id`)}
                AND (${q.status ?? null}::text IS NULL OR x.status = ${q.status ?? null})
                AND (${q.workflow ?? null}::text IS NULL OR v.workflow_name = ${q.workflow ?? null})
-             ORDER BY x.created_at DESC, x.run_id DESC LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
+             ORDER BY ${q.sort === 'created_at' ? sql`x.created_at, x.run_id` : sql`x.created_at DESC, x.run_id DESC`} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
     return offsetPage(rows, q, (r) => ({
