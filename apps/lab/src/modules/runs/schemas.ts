@@ -221,6 +221,7 @@ export const RunEventQuery = Type.Object(
     after: Type.Optional(
       Type.Integer({
         minimum: 0,
+        maximum: 999_999_999_999_999,
         description: 'Events after this seq (the Last-Event-ID header wins on a stream)',
       }),
     ),
