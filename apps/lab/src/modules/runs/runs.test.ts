@@ -413,3 +413,79 @@ describe('human input', () => {
     expect(again.statusCode).toBe(409);
   });
 });
+
+describe('what the engine recorded', () => {
+  it('steps in start order, and the current step in the run view', async () => {
+    const runId = await newRun();
+    await lab.database.db.execute(sql`INSERT INTO run_steps (execution_id, pc, step_id, op, started_at, ended_at, outcome, summary)
+        SELECT id, 0, 'stirrer_on', 'set_output', now() - interval '2 seconds', now() - interval '1 second', 'completed', '{"value": true}'::jsonb
+          FROM workflow_executions WHERE run_id = ${runId}`);
+    await lab.database.db.execute(sql`INSERT INTO run_steps (execution_id, pc, step_id, op)
+        SELECT id, 1, 'dissolve', 'set_temperature' FROM workflow_executions WHERE run_id = ${runId}`);
+    const steps = await call('GET', `/api/runs/${runId}/steps`, undefined, auditor);
+    expect(steps.statusCode, steps.body).toBe(200);
+    expect(steps.json().items).toEqual([
+      expect.objectContaining({
+        pc: 0,
+        step_id: 'stirrer_on',
+        outcome: 'completed',
+        summary: { value: true },
+      }),
+      expect.objectContaining({ pc: 1, step_id: 'dissolve', outcome: null, ended_at: null }),
+    ]);
+    const run = (await call('GET', `/api/runs/${runId}`, undefined, auditor)).json();
+    expect(run).toMatchObject({ steps_completed: 1, current_step: { pc: 1, step_id: 'dissolve' } });
+  });
+
+  it('a spectrum is served byte for byte, only through a run it is linked to, and never when it does not hash to its key', async () => {
+    const runId = await newRun();
+    const otherRun = await newRun();
+    const content = JSON.stringify({ shift_cm1: [100, 101], intensities: [5, 6], simulated: true });
+    const sha = sha256Hex(content);
+    const forged = JSON.stringify({ shift_cm1: [1], intensities: [999] });
+    const forgedKey = sha256Hex('something else');
+    for (const [key, text] of [
+      [sha, content],
+      [forgedKey, forged],
+    ] as const) {
+      await lab.database.db.execute(
+        sql`INSERT INTO run_spectra (sha256, content, byte_size) VALUES (${key}, ${text}, ${text.length})`,
+      );
+      await lab.database.db.execute(sql`INSERT INTO run_spectrum_links (execution_id, event_seq, sha256, role, pc, step_id)
+          SELECT id, 1, ${key}, ${key === sha ? 'raw' : 'cleaned'}, 3, 'solution_spectrum' FROM workflow_executions WHERE run_id = ${runId}`);
+    }
+    const res = await call('GET', `/api/runs/${runId}/spectra/${sha}`, undefined, auditor);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toBe(content);
+    expect(sha256Hex(res.body)).toBe(sha);
+    expect((await call('GET', `/api/runs/${otherRun}/spectra/${sha}`, undefined, auditor)).statusCode).toBe(
+      404,
+    );
+    const bad = await call('GET', `/api/runs/${runId}/spectra/${forgedKey}`, undefined, auditor);
+    expect(bad.statusCode).toBe(500);
+    expect(bad.body).not.toContain('999');
+  });
+});
+
+describe('lab scope', () => {
+  it("another lab's user sees none of a run: 404 on every route, absent from the list", async () => {
+    const runId = await newRun();
+    const outsider = await userWithRole(lab, 'scientist');
+    // RUN-LAB-B exists: the sample refusal above created it.
+    const moved = await call(
+      'PUT',
+      `/api/labs/RUN-LAB-B/members/${outsider.email}`,
+      { reason: 'works there' },
+      admin,
+    );
+    expect(moved.statusCode, moved.body).toBeLessThan(300);
+    for (const url of ['', '/steps', '/events', `/spectra/${'a'.repeat(64)}`]) {
+      expect((await call('GET', `/api/runs/${runId}${url}`, undefined, outsider)).statusCode, url).toBe(404);
+    }
+    expect(
+      (await call('POST', `/api/runs/${runId}/abort`, { reason: 'not yours' }, outsider)).statusCode,
+    ).toBe(404);
+    const list = (await call('GET', '/api/runs', undefined, outsider)).json();
+    expect(list.items).toEqual([]);
+  });
+});
