@@ -269,6 +269,16 @@ describe('controls', () => {
     expect(actions).toEqual(['run.created', 'run.paused', 'run.resumed']);
   });
 
+  it('two pauses at once: the run lock lets exactly one through, the other is 409', async () => {
+    const runId = await newRun();
+    await setStatus(runId, 'running');
+    const results = await Promise.all(
+      [1, 2].map(() => call('POST', `/api/runs/${runId}/pause`, { reason: 'at once' }, tech)),
+    );
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(await eventTypes(runId)).toEqual(['created', 'paused']);
+  });
+
   it('abort: a running run gets the request (the engine finishes it); a second request is 409', async () => {
     const runId = await newRun();
     await setStatus(runId, 'running');

@@ -157,6 +157,32 @@ describe('live stream (Server-Sent Events over a real socket)', () => {
     expect(frames.filter((f) => f.data).map((f) => f.id)).toEqual([3, 4, 5]);
   });
 
+  it('events appended with no in-process signal (another process) arrive at the next poll', async () => {
+    const { runId, id } = await newRun();
+    const res = await open(runId);
+    let idle = false;
+    const reading = readFrames(res, (f) => {
+      idle ||= f.some((x) => x.event === 'created');
+      return false;
+    });
+    // The stream has sent what was stored and waits: only the poll can bring what comes now.
+    await waitFor('the stored event', 30_000, () => idle);
+    for (const type of ['step_started', 'step_ended', 'finished']) {
+      await lab.app.lab.uow.write(async (tx) => {
+        await lockRun(tx, id);
+        await appendRunEvent(tx, id, { type, payload: {} });
+      });
+    }
+    const { frames, ended } = await reading;
+    expect(ended).toBe(true);
+    expect(frames.filter((f) => f.data).map((f) => f.event)).toEqual([
+      'created',
+      'step_started',
+      'step_ended',
+      'finished',
+    ]);
+  });
+
   it('without Accept: text/event-stream the same route answers a JSON page', async () => {
     const { runId, id } = await newRun();
     for (let i = 0; i < 4; i++) await append(id, 'temperature', { i });
