@@ -59,6 +59,8 @@ const newRunId = () =>
  * (engine/) claims pending runs and executes them.
  */
 export class RunService {
+  private readonly readsInFlight = new Map<string, Promise<RunEventRow[]>>();
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly signing: RecordSigning,
@@ -250,9 +252,20 @@ export class RunService {
     return { id: run.id };
   }
 
-  /** Events after `after` of a run already resolved (stream and page share it). */
-  async eventsOf(executionId: string, after: number, limit: number): Promise<RunEventRow[]> {
-    return this.uow.read((tx) => runEventsAfter(tx, executionId, after, limit));
+  /**
+   * Events after `after` of a run already resolved (stream and page share it). The streams of one run
+   * wake together and ask for the same events: they share one query, started after their wake-up.
+   */
+  eventsOf(executionId: string, after: number, limit: number): Promise<RunEventRow[]> {
+    const key = `${executionId}:${after}:${limit}:${this.signals.generation(executionId)}`;
+    let query = this.readsInFlight.get(key);
+    if (!query) {
+      query = this.uow
+        .read((tx) => runEventsAfter(tx, executionId, after, limit))
+        .finally(() => this.readsInFlight.delete(key));
+      this.readsInFlight.set(key, query);
+    }
+    return query;
   }
 
   async events(runId: string, after: number, limit: number, caller: Caller): Promise<RunEventPage> {
