@@ -23,7 +23,12 @@ beforeAll(async () => {
   runPayload = { workflow: 'streamed', devices: rig, seed: 3 };
   base = await lab.app.listen({ port: 0, host: '127.0.0.1' });
 });
-afterAll(async () => lab.close());
+/** A stream the last test leaves open: closing the app must end it (and not wait for the client). */
+let leftOpen: Promise<{ ended: boolean }> | undefined;
+afterAll(async () => {
+  await lab.close();
+  if (leftOpen) expect((await leftOpen).ended).toBe(true);
+});
 
 let runPayload: Record<string, unknown>;
 async function newRun(): Promise<{ runId: string; id: string }> {
@@ -214,5 +219,11 @@ describe('live stream (Server-Sent Events over a real socket)', () => {
     streams.closeAll();
     await ended;
     await waitFor('the stream to be forgotten', 30_000, () => streams.size === 0);
+  });
+
+  it('a stream still open when the app closes is ended by the server', async () => {
+    const { runId } = await newRun();
+    leftOpen = readFrames(await open(runId), () => false);
+    await waitFor('the stream to be open', 30_000, () => lab.app.lab.runs.streams.size === 1);
   });
 });
