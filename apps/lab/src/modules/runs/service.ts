@@ -50,7 +50,7 @@ export const stateConflict = (run: { run_id: string; status: string }, detail: s
   });
 
 /** RUN-YYYYMMDD-XXXXXX: readable, sortable by day, random within it. */
-const newRunId = () =>
+export const newRunId = () =>
   `RUN-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(3).toString('hex').toUpperCase()}`;
 
 /**
