@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import type { LabConfig } from './config.ts';
 import type { Database } from './db/client.ts';
 import { limsGaugeSource } from './modules/inventory/lims-gauges.ts';
-import { RunEventSignals } from './modules/runs/events.ts';
+import type { RunEventSignals } from './modules/runs/events.ts';
 import {
   createModuleServices,
   type ModuleKernel,
@@ -170,7 +170,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   const services = createModuleServices(kernel);
   const routes: DeclaredRoute[] = [];
-  app.decorate('lab', { audit, uow, metrics, runSignals: new RunEventSignals(), ...services, routes });
+  // One wake-up bus per app: the engine's appends wake the API's live streams of the same process.
+  app.decorate('lab', { audit, uow, metrics, runSignals: services.runs.signals, ...services, routes });
 
   await app.register(requestIdHeaderPlugin);
   await registerSecurityHeaders(app, { docsPrefix: DOCS_PREFIX });

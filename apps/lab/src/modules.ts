@@ -19,6 +19,10 @@ import { inventoryRoutes } from './modules/inventory/routes.ts';
 import { InventoryService } from './modules/inventory/service.ts';
 import { projectRoutes } from './modules/projects/routes.ts';
 import { ProjectService } from './modules/projects/service.ts';
+import { RunEventSignals } from './modules/runs/events.ts';
+import { runRoutes } from './modules/runs/routes.ts';
+import { runSignableContent } from './modules/runs/run-records.ts';
+import { RunService } from './modules/runs/service.ts';
 import { sampleRoutes } from './modules/samples/routes.ts';
 import { DEFAULT_SAMPLE_ID_PATTERN } from './modules/samples/sample-id.ts';
 import { SampleService } from './modules/samples/service.ts';
@@ -68,6 +72,7 @@ export interface ModuleServices {
   signatures: SignatureService;
   lims: LimsServices;
   workflows: WorkflowService;
+  runs: RunService;
 }
 
 export function createModuleServices(kernel: ModuleKernel): ModuleServices {
@@ -89,7 +94,9 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
   connectBatchSignatures(lims.batches, signatures);
   signatures.registerRecordType('workflow_version', workflowSignableContent);
   const workflows = new WorkflowService(uow, signatures);
-  return { auth, users, signatures, lims, workflows };
+  signatures.registerRecordType('run', runSignableContent);
+  const runs = new RunService(uow, signatures, metrics, new RunEventSignals());
+  return { auth, users, signatures, lims, workflows, runs };
 }
 
 /** Every module's routes, in the order the API documentation lists them. */
@@ -112,5 +119,6 @@ export async function registerModuleRoutes(
   await app.register(siteRoutes, { sites: lims.sites });
   await app.register(signatureRoutes, { signatures: services.signatures });
   await app.register(workflowRoutes, { workflows: services.workflows });
+  await app.register(runRoutes, { runs: services.runs });
   await app.register(complianceRoutes, { audit: kernel.audit, uow: kernel.uow });
 }

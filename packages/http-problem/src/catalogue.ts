@@ -376,7 +376,21 @@ export const PROBLEM_CATALOGUE = [
     status: 409,
     title: 'Device not usable',
     description:
-      'A run names a device that is out of calibration, has never been calibrated, or is not operational (maintenance, retired), 21 CFR 11.10(h). `device_id`, `kind` and `status` say which. Calibrate the device or name another; nothing was started.',
+      'A run names a device that is out of calibration, has never been calibrated, or is not operational (maintenance, retired), 21 CFR 11.10(h). `device_id`, `kind` and `device_status` say which. Calibrate the device or name another; nothing was started.',
+  },
+  {
+    slug: 'run-state-conflict',
+    status: 409,
+    title: 'Run state conflict',
+    description:
+      "The run is not in a state this control starts from: pause needs a running run, resume a paused or interrupted one, abort one that has not ended (or whose abort was not already requested), and a human input answer a run waiting at that step. `run_status` gives the run's status; read the run (`GET /api/runs/{runId}`) before retrying.",
+  },
+  {
+    slug: 'definition-changed',
+    status: 409,
+    title: 'Definition changed',
+    description:
+      "An interrupted run resumes only with the exact definition it started with; the stored definition of its workflow version no longer hashes to the run's `definition_hash` (`expected` and `found` give both). Nothing was resumed; abort the run and start a new one.",
   },
   {
     slug: 'instrument-error',

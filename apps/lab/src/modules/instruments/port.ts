@@ -71,7 +71,7 @@ async function checkDevice(tx: Tx, caller: Caller, kind: DeviceKind, deviceId: s
   const refusal = unusableReason(device);
   if (refusal) {
     throw catalogueProblem('device-not-usable', `Device ${deviceId} cannot be used: ${refusal}`, {
-      extensions: { device_id: deviceId, kind, status: device.status },
+      extensions: { device_id: deviceId, kind, device_status: device.status },
     });
   }
   const transport: InstrumentTransport =

@@ -80,8 +80,18 @@ export async function runEventsAfter(
  */
 export class RunEventSignals {
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly generations = new Map<string, number>();
+
+  /**
+   * How many notifies the run has had in this process: readers that share a query (the live stream's
+   * fan-out) share it only within one generation, so none reads a result older than its wake-up.
+   */
+  generation(executionId: string): number {
+    return this.generations.get(executionId) ?? 0;
+  }
 
   notify(executionId: string): void {
+    this.generations.set(executionId, this.generation(executionId) + 1);
     const set = this.waiters.get(executionId);
     if (!set) return;
     this.waiters.delete(executionId);

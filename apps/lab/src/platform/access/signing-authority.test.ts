@@ -32,6 +32,15 @@ describe('signing authority (who may sign which meaning on which record type)', 
     expect(SIGNING_AUTHORITY.workflow_version!.meanings.approved).toEqual(approvers);
   });
 
+  it('resuming a run takes exactly the roles with runs:resume; signed human input those with runs:update', () => {
+    const resumers = ROLES.filter((r) => hasPermission([r], 'runs:resume'));
+    expect(SIGNING_AUTHORITY.run!.meanings.resumed).toEqual(resumers);
+    const answerers = ROLES.filter((r) => hasPermission([r], 'runs:update'));
+    for (const meaning of ['verified', 'reviewed', 'approved'] as const) {
+      expect(SIGNING_AUTHORITY.run!.meanings[meaning]).toEqual(answerers);
+    }
+  });
+
   it('a role that cannot read the record type signs nothing on it; unknown types and roles grant nothing', () => {
     for (const [type, entry] of Object.entries(SIGNING_AUTHORITY)) {
       for (const role of ROLES) {

@@ -38,6 +38,17 @@ export const SIGNING_AUTHORITY: Readonly<Record<string, SigningAuthority>> = Obj
       approved: ['admin', 'scientist'],
     },
   },
+  run: {
+    read: 'runs:read',
+    meanings: {
+      // Resuming an interrupted run from its checkpoint: exactly the roles holding runs:resume.
+      resumed: ['admin', 'scientist', 'technician'],
+      // A workflow's human_input step signed by whoever may answer it (runs:update).
+      verified: ['admin', 'scientist'],
+      reviewed: ['admin', 'scientist'],
+      approved: ['admin', 'scientist'],
+    },
+  },
   user: {
     // Accounts are read by administrators and compliance only; to anyone else every account is unknown.
     read: 'users:read',

@@ -10,6 +10,7 @@ export const SIGNATURE_MEANINGS = [
   'verified',
   'rejected',
   'audit_trail_reviewed',
+  'resumed',
 ] as const;
 export type SignatureMeaning = (typeof SIGNATURE_MEANINGS)[number];
 
@@ -20,6 +21,7 @@ const MEANING_LABELS: Record<SignatureMeaning, string> = {
   verified: 'Verified',
   rejected: 'Rejected',
   audit_trail_reviewed: 'Audit trail reviewed',
+  resumed: 'Resumed',
 };
 
 export function isSignatureMeaning(value: unknown): value is SignatureMeaning {

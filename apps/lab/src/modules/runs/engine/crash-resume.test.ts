@@ -13,7 +13,7 @@ import { freePort, type LabServer, startLabServer } from '../../../testing/lab-p
 import { onPostgres } from '../../../testing/test-database.ts';
 import { HANG_GUARD_MS, waitFor } from '../../../testing/wait.ts';
 import { ensureDefaultSite } from '../../sites/port.ts';
-import { insertPendingRun, resumeInterruptedRun, runFixture } from './test-fixtures.ts';
+import { insertPendingRun, runFixture } from './test-fixtures.ts';
 
 const servers: LabServer[] = [];
 let parent: string | undefined;
@@ -48,7 +48,8 @@ describe.skipIf(onPostgres)('crash and resume of the lab server (embedded databa
     const run = await inLab(async (app) => {
       await ensureDefaultSite(app.lab.uow);
       // 3000 s of waiting: 30 s at 100x, so the kill lands inside the step
-      return insertPendingRun(await runFixture(app), { wait_s: 3000 });
+      const fixture = await runFixture(app);
+      return { ...(await insertPendingRun(fixture, { wait_s: 3000 })), operator: fixture.operator };
     });
 
     const first = await startLabServer(await freePort(), {
@@ -93,11 +94,29 @@ describe.skipIf(onPostgres)('crash and resume of the lab server (embedded databa
         { step_id: 'first_spectrum', outcome: 'completed' },
         { step_id: 'long_wait', outcome: 'interrupted' },
       ]);
-      await resumeInterruptedRun(app, run.id, 'qa@engine.test');
     });
 
+    // The operator resumes it over HTTP with an e-signature and a reason, as the lab would.
     const third = await startLabServer(await freePort(), { ...env, POLYMORPH_RUN_ACCELERATION: '100000' });
     servers.push(third);
+    const { email, password } = run.operator;
+    const login = await fetch(`${third.baseUrl}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    expect(login.status).toBe(200);
+    const { access_token } = (await login.json()) as { access_token: string };
+    const resumed = await fetch(`${third.baseUrl}/api/runs/${run.runId}/resume`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },
+      body: JSON.stringify({
+        user_id: email,
+        password,
+        reason: 'Power restored; resume from the checkpoint',
+      }),
+    });
+    expect(resumed.status).toBe(200);
     await waitFor('the resumed run to end', HANG_GUARD_MS, () =>
       logged(third, 'run ended on this engine', { run_id: run.runId }),
     );

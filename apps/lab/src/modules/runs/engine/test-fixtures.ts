@@ -9,6 +9,7 @@ import { queryRows } from '../../../db/client.ts';
 import type { Role } from '../../../platform/access/permissions.ts';
 import { strongPassword } from '../../../testing/lab-app.ts';
 import { appendRunEvent, lockRun } from '../events.ts';
+import { newRunId } from '../service.ts';
 
 /** A small workflow: heat, wait (its length a parameter), one spectrum, classify, cool. */
 export const TEST_WORKFLOW = `schema_version: 1
@@ -171,7 +172,7 @@ export async function insertPendingRun(
   seed = 7,
 ): Promise<{ id: string; runId: string }> {
   const id = randomUUID();
-  const runId = `RUN-${randomBytes(5).toString('hex')}`;
+  const runId = newRunId();
   await f.app.lab.uow.write(async (tx, audit) => {
     await tx.execute(
       sql`INSERT INTO workflow_executions (id, run_id, workflow_version_id, status, operator, lab_id, definition_hash,
@@ -193,27 +194,4 @@ export async function insertPendingRun(
     );
   });
   return { id, runId };
-}
-
-/** What the API's signed resume does to an interrupted run: pending again, resume_count + 1, 'resumed'. */
-export async function resumeInterruptedRun(app: FastifyInstance, id: string, by: string): Promise<void> {
-  await app.lab.uow.write(async (tx, audit) => {
-    await lockRun(tx, id);
-    const [row] = await queryRows<{ run_id: string; status: string }>(
-      tx,
-      sql`UPDATE workflow_executions SET status = 'pending', resume_count = resume_count + 1, updated_at = now()
-           WHERE id = ${id} AND status = 'interrupted' RETURNING run_id, status`,
-    );
-    if (!row) throw new Error(`run ${id} is not interrupted`);
-    await appendRunEvent(tx, id, { type: 'resumed', payload: { by, reason: 'resume after a crash' } });
-    audit(
-      { actor: by, requestId: null, ip: null },
-      {
-        action: 'run.resumed',
-        entityType: 'workflow_execution',
-        entityId: row.run_id,
-        after: { status: 'pending' },
-      },
-    );
-  });
 }
