@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve, sep } from 'node:path';
 import { withSecretFiles } from '@polymorph/secret-files/secret-files';
 import {
@@ -47,6 +48,11 @@ export interface LabConfig {
   /** Names of the organization and lab an empty database starts with. */
   defaultOrgName: string;
   defaultLabName: string;
+  /**
+   * Hosts an SCPI instrument binding may name (lower case): binding a device makes the server open TCP
+   * connections to it, so only listed hosts are accepted.
+   */
+  instrumentHosts: string[];
 }
 
 /** A configuration error names the variable at fault in one line. */
@@ -133,6 +139,24 @@ function auditHeadFile(env: Env, dataDir: string): string {
   return file;
 }
 
+/** Loopback only: without the variable, instruments are reached only on this machine (instrument-sim). */
+export const DEFAULT_INSTRUMENT_HOSTS: readonly string[] = ['127.0.0.1', '::1', 'localhost'];
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+function instrumentHosts(env: Env): string[] {
+  const raw = env['POLYMORPH_INSTRUMENT_HOSTS'];
+  if (raw === undefined || raw.trim() === '') return [...DEFAULT_INSTRUMENT_HOSTS];
+  const hosts = raw.split(',').map((h) => h.trim().toLowerCase());
+  const bad = hosts.find((h) => isIP(h) === 0 && !HOST_NAME.test(h));
+  if (bad !== undefined)
+    throw new ConfigError(
+      'POLYMORPH_INSTRUMENT_HOSTS',
+      `must be a comma-separated list of host names or IP addresses (got "${bad}" in "${raw}")`,
+    );
+  return [...new Set(hosts)];
+}
+
 /** Reads and validates the whole configuration once, at start. */
 export function loadConfig(processEnv: Env = process.env): LabConfig {
   const env = withSecretFiles(
@@ -176,5 +200,6 @@ export function loadConfig(processEnv: Env = process.env): LabConfig {
     sampleIdPattern: sampleIdPattern(env),
     defaultOrgName: env['POLYMORPH_DEFAULT_ORG_NAME'] || 'Default organization',
     defaultLabName: env['POLYMORPH_DEFAULT_LAB_NAME'] || 'Default lab',
+    instrumentHosts: instrumentHosts(env),
   };
 }
