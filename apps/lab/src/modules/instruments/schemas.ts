@@ -27,10 +27,7 @@ export const BindingInput = Type.Object(
   },
   {
     additionalProperties: false,
-    examples: [
-      { kind: 'spectrometer', transport: 'scpi', host: '127.0.0.1', port: 5025 },
-      { kind: 'temperature_controller', transport: 'simulator' },
-    ],
+    examples: [{ kind: 'spectrometer', transport: 'scpi', host: '127.0.0.1', port: 5025 }],
   },
 );
 export type BindingInput = Static<typeof BindingInput>;
