@@ -9,7 +9,7 @@ import { requestIdHeaderPlugin, requestIdServerOptions } from '@polymorph/observ
 import { hoistNamedSchemas } from '@polymorph/openapi/named-schemas';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import type { LabConfig } from './config.ts';
+import { DEFAULT_INSTRUMENT_HOSTS, type LabConfig } from './config.ts';
 import type { Database } from './db/client.ts';
 import { limsGaugeSource } from './modules/inventory/lims-gauges.ts';
 import type { RunEventSignals } from './modules/runs/events.ts';
@@ -56,7 +56,9 @@ export type AppConfig = Pick<
   | 'loginMaxPerAddress'
   | 'loginMaxPerAccount'
   | 'loginWindowSeconds'
->;
+> &
+  // Optional here: the default (loopback only) suits tests and tools that build an app.
+  Partial<Pick<LabConfig, 'instrumentHosts'>>;
 
 export interface AppDeps {
   config: AppConfig;
@@ -166,6 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     dataDir: deps.dataDir,
     sampleIdPattern: deps.sampleIdPattern,
+    instrumentHosts: config.instrumentHosts ?? DEFAULT_INSTRUMENT_HOSTS,
     version: LAB_VERSION,
   };
   const services = createModuleServices(kernel);

@@ -48,6 +48,13 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'not a url', /DATABASE_URL: is not a valid URL/],
     ['POLYMORPH_HOST', 'bad host', /POLYMORPH_HOST/],
     ['POLYMORPH_AUDIT_HEAD_FILE', './data/lab/head.json', /POLYMORPH_AUDIT_HEAD_FILE: must lie outside/],
+    [
+      'POLYMORPH_INSTRUMENT_HOSTS',
+      '10.0.0.5,,raman',
+      /POLYMORPH_INSTRUMENT_HOSTS: must be a comma-separated/,
+    ],
+    ['POLYMORPH_INSTRUMENT_HOSTS', 'raman 01', /POLYMORPH_INSTRUMENT_HOSTS/],
+    ['POLYMORPH_INSTRUMENT_HOSTS', 'http://raman', /POLYMORPH_INSTRUMENT_HOSTS/],
   ])('%s=%s is rejected naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
@@ -101,6 +108,14 @@ describe('loadConfig', () => {
       /^POLYMORPH_RUN_ACCELERATION: must be between 1 and 100000/,
     );
     expect(() => loadConfig({ POLYMORPH_RUN_ACCELERATION: 'fast' })).toThrow(ConfigError);
+  });
+
+  it('allows SCPI instruments on loopback only, unless POLYMORPH_INSTRUMENT_HOSTS lists hosts', () => {
+    expect(loadConfig({}).instrumentHosts).toEqual(['127.0.0.1', '::1', 'localhost']);
+    expect(
+      loadConfig({ POLYMORPH_INSTRUMENT_HOSTS: ' 10.0.0.5, Raman-01.lab.example ,fd00::7,10.0.0.5' })
+        .instrumentHosts,
+    ).toEqual(['10.0.0.5', 'raman-01.lab.example', 'fd00::7']);
   });
 
   it('never echoes a database password in its error', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve, sep } from 'node:path';
 import { withSecretFiles } from '@polymorph/secret-files/secret-files';
 import {
@@ -57,6 +58,11 @@ export interface LabConfig {
   engineMaxRuns: number;
   /** Experiment time per wall time of simulated devices and the engine's waits (1: real time). */
   runAcceleration: number;
+  /**
+   * Hosts an SCPI instrument binding may name (lower case): binding a device makes the server open TCP
+   * connections to it, so only listed hosts are accepted.
+   */
+  instrumentHosts: string[];
 }
 
 /** A configuration error names the variable at fault in one line. */
@@ -153,6 +159,24 @@ function auditHeadFile(env: Env, dataDir: string): string {
   return file;
 }
 
+/** Loopback only: without the variable, instruments are reached only on this machine (instrument-sim). */
+export const DEFAULT_INSTRUMENT_HOSTS: readonly string[] = ['127.0.0.1', '::1', 'localhost'];
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+function instrumentHosts(env: Env): string[] {
+  const raw = env['POLYMORPH_INSTRUMENT_HOSTS'];
+  if (raw === undefined || raw.trim() === '') return [...DEFAULT_INSTRUMENT_HOSTS];
+  const hosts = raw.split(',').map((h) => h.trim().toLowerCase());
+  const bad = hosts.find((h) => isIP(h) === 0 && !HOST_NAME.test(h));
+  if (bad !== undefined)
+    throw new ConfigError(
+      'POLYMORPH_INSTRUMENT_HOSTS',
+      `must be a comma-separated list of host names or IP addresses (got "${bad}" in "${raw}")`,
+    );
+  return [...new Set(hosts)];
+}
+
 /** Reads and validates the whole configuration once, at start. */
 export function loadConfig(processEnv: Env = process.env): LabConfig {
   const env = withSecretFiles(
@@ -201,5 +225,6 @@ export function loadConfig(processEnv: Env = process.env): LabConfig {
     enginePollMs: integer(env, 'POLYMORPH_ENGINE_POLL_MS', 1_000, 50, 60_000),
     engineMaxRuns: integer(env, 'POLYMORPH_ENGINE_MAX_RUNS', 1, 1, 64),
     runAcceleration: decimal(env, 'POLYMORPH_RUN_ACCELERATION', 1, 1, 100_000),
+    instrumentHosts: instrumentHosts(env),
   };
 }

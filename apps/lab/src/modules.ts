@@ -15,6 +15,8 @@ import { containerRoutes } from './modules/containers/routes.ts';
 import { ContainerService } from './modules/containers/service.ts';
 import { deviceRoutes } from './modules/devices/routes.ts';
 import { DeviceService } from './modules/devices/service.ts';
+import { instrumentRoutes } from './modules/instruments/routes.ts';
+import { InstrumentService } from './modules/instruments/service.ts';
 import { inventoryRoutes } from './modules/inventory/routes.ts';
 import { InventoryService } from './modules/inventory/service.ts';
 import { projectRoutes } from './modules/projects/routes.ts';
@@ -51,6 +53,8 @@ export interface ModuleKernel {
   /** Where calibration certificates are stored; uploads answer 503 without it. */
   dataDir?: string | undefined;
   sampleIdPattern?: string | undefined;
+  /** Hosts an SCPI instrument binding may name (POLYMORPH_INSTRUMENT_HOSTS). */
+  instrumentHosts: readonly string[];
   version: string;
 }
 
@@ -73,6 +77,7 @@ export interface ModuleServices {
   lims: LimsServices;
   workflows: WorkflowService;
   runs: RunService;
+  instruments: InstrumentService;
 }
 
 export function createModuleServices(kernel: ModuleKernel): ModuleServices {
@@ -96,7 +101,8 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
   const workflows = new WorkflowService(uow, signatures);
   signatures.registerRecordType('run', runSignableContent);
   const runs = new RunService(uow, signatures, metrics, new RunEventSignals());
-  return { auth, users, signatures, lims, workflows, runs };
+  const instruments = new InstrumentService(uow, { allowedHosts: kernel.instrumentHosts });
+  return { auth, users, signatures, lims, workflows, runs, instruments };
 }
 
 /** Every module's routes, in the order the API documentation lists them. */
@@ -116,6 +122,7 @@ export async function registerModuleRoutes(
   await app.register(inventoryRoutes, { inventory: lims.inventory });
   await app.register(deviceRoutes, { devices: lims.devices });
   await app.register(calibrationRoutes, { calibration: lims.calibration, devices: lims.devices });
+  await app.register(instrumentRoutes, { instruments: services.instruments });
   await app.register(siteRoutes, { sites: lims.sites });
   await app.register(signatureRoutes, { signatures: services.signatures });
   await app.register(workflowRoutes, { workflows: services.workflows });

@@ -369,7 +369,7 @@ export const PROBLEM_CATALOGUE = [
     status: 409,
     title: 'Instrument not bound',
     description:
-      'A run names a device that has no instrument binding, or one bound as another kind (a spectrometer where the run needs its temperature controller). `device_id` and `kind` say which. Bind the device (`PUT /api/devices/{deviceId}/binding`) or name another.',
+      'A run (or an identify request) names a device that has no instrument binding, or one bound as another kind (a spectrometer where the run needs its temperature controller). `device_id` and `kind` say which. Bind the device (`PUT /api/devices/{deviceId}/binding`) or name another.',
   },
   {
     slug: 'device-not-usable',

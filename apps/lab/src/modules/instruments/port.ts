@@ -6,6 +6,7 @@ import {
   DEVICE_KINDS,
   type DeviceKind,
   type DeviceSet,
+  type Driver,
   DriverError,
   type ExperimentClock,
 } from '@polymorph/run-engine/drivers';
@@ -15,7 +16,7 @@ import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
 import type { Caller } from '../../platform/access/lab-scope.ts';
 import { catalogueProblem } from '../../platform/http/problem.ts';
-import { readDeviceStatus } from '../devices/port.ts';
+import { lockDevice } from '../devices/port.ts';
 
 type Tx = Pick<LabTx, 'execute'>;
 
@@ -31,7 +32,7 @@ export type RunDevice = InstrumentTransport & { deviceId: string; kind: DeviceKi
 /** The checked devices of one run, as stored with it (workflow_executions.devices holds the ids). */
 export type RunDevices = Record<DeviceKind, RunDevice>;
 
-interface BindingRow {
+export interface BindingRow {
   kind: string;
   transport: string;
   host: string | null;
@@ -41,8 +42,8 @@ interface BindingRow {
 /**
  * Checks each device in the caller's transaction: visible to the caller (404 otherwise), bound as that
  * kind (409 `instrument-not-bound`), operational with a calibration on record that is not overdue
- * (409 `device-not-usable`). Device rows are locked FOR SHARE, so a status change waits for the run's
- * start to commit.
+ * (409 `device-not-usable`). Device rows are locked (and their bindings FOR SHARE), so a status change,
+ * a calibration or an unbinding waits for the run's start to commit and then sees the run.
  */
 export async function checkRunDevices(tx: Tx, caller: Caller, ids: RunDeviceIds): Promise<RunDevices> {
   const checked: Partial<RunDevices> = {};
@@ -53,7 +54,7 @@ export async function checkRunDevices(tx: Tx, caller: Caller, ids: RunDeviceIds)
 }
 
 async function checkDevice(tx: Tx, caller: Caller, kind: DeviceKind, deviceId: string): Promise<RunDevice> {
-  const device = await readDeviceStatus(tx, deviceId, caller);
+  const { status: device } = await lockDevice(tx, deviceId, caller);
   const [binding] = await queryRows<BindingRow>(
     tx,
     sql`SELECT b.kind, b.transport, b.host, b.port FROM instrument_bindings b JOIN devices d ON d.id = b.device_id
@@ -74,11 +75,14 @@ async function checkDevice(tx: Tx, caller: Caller, kind: DeviceKind, deviceId: s
       extensions: { device_id: deviceId, kind, device_status: device.status },
     });
   }
-  const transport: InstrumentTransport =
-    binding.transport === 'scpi' && binding.host !== null && binding.port !== null
-      ? { transport: 'scpi', host: binding.host, port: binding.port }
-      : { transport: 'simulator' };
-  return { deviceId, kind, ...transport };
+  return { deviceId, kind, ...transportOf(binding) };
+}
+
+/** A stored binding's transport (the table's CHECK constraint guarantees host and port for scpi). */
+export function transportOf(binding: Omit<BindingRow, 'kind'>): InstrumentTransport {
+  return binding.transport === 'scpi' && binding.host !== null && binding.port !== null
+    ? { transport: 'scpi', host: binding.host, port: binding.port }
+    : { transport: 'simulator' };
 }
 
 function unusableReason(device: {
@@ -99,6 +103,8 @@ export interface ConnectOptions {
   seed: number;
   /** SCPI exchange timeout, ms. */
   timeoutMs?: number;
+  /** SCPI connection attempts before DriverError 'disconnected' (the client's default otherwise). */
+  reconnectAttempts?: number;
 }
 
 export interface ConnectedDevices {
@@ -118,17 +124,14 @@ export async function connectRunDevices(run: RunDevices, options: ConnectOptions
     const key = device.transport === 'scpi' ? `${device.host}:${device.port}` : 'simulator';
     let set = sets.get(key);
     if (!set) {
-      set =
-        device.transport === 'scpi'
-          ? await connectScpiDevices({ host: device.host, port: device.port, timeoutMs: options.timeoutMs })
-          : createSimulatedReactor({ seed: options.seed, clock: options.clock }).devices;
+      set = await openDeviceSet(device, options);
       sets.set(key, set);
       opened.push(set);
     }
     return set;
   };
   const close = async () => {
-    await Promise.allSettled(opened.flatMap((s) => DEVICE_KINDS.map((k) => s[k].close())));
+    await Promise.allSettled(opened.map(closeDeviceSet));
   };
   try {
     const devices: DeviceSet = {
@@ -143,4 +146,40 @@ export async function connectRunDevices(run: RunDevices, options: ConnectOptions
       ? error
       : new DriverError('disconnected', String(error), { cause: error });
   }
+}
+
+export interface ConnectedDevice {
+  driver: Driver;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens one device alone (to identify it, say). Its instrument's whole set is opened and closed with
+ * it: over SCPI the client connects one link per device of the instrument.
+ */
+export async function connectDevice(device: RunDevice, options: ConnectOptions): Promise<ConnectedDevice> {
+  let set: DeviceSet;
+  try {
+    set = await openDeviceSet(device, options);
+  } catch (error) {
+    throw error instanceof DriverError
+      ? error
+      : new DriverError('disconnected', String(error), { cause: error });
+  }
+  return { driver: set[device.kind], close: () => closeDeviceSet(set) };
+}
+
+function openDeviceSet(device: RunDevice, options: ConnectOptions): Promise<DeviceSet> | DeviceSet {
+  if (device.transport === 'simulator')
+    return createSimulatedReactor({ seed: options.seed, clock: options.clock }).devices;
+  return connectScpiDevices({
+    host: device.host,
+    port: device.port,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.reconnectAttempts === undefined ? {} : { reconnectAttempts: options.reconnectAttempts }),
+  });
+}
+
+async function closeDeviceSet(set: DeviceSet): Promise<void> {
+  await Promise.allSettled(DEVICE_KINDS.map((k) => set[k].close()));
 }
