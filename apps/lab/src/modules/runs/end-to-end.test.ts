@@ -1,0 +1,182 @@
+/**
+ * The cooling crystallization end to end, as a lab does it: a scientist authors the published example,
+ * a second user approves it with an e-signature and makes it effective, an admin binds three calibrated
+ * devices to an instrument served over SCPI on a real TCP port (`instrument-sim`, its own process), and
+ * a technician runs it through the API. The engine drives the instruments over the wire; the spectra
+ * show Form I, then Form II; the repeat_until loop stops on the classifier's result; the live stream
+ * gives the same events; the audit chain verifies.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../db/client.ts';
+import { createBoundDeviceSet } from '../../testing/instrument-fixtures.ts';
+import { type InstrumentSimProcess, startInstrumentSim } from '../../testing/instrument-sim-process.ts';
+import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
+import { COOLING_EXAMPLE, type TestUser } from '../../testing/run-fixtures.ts';
+import { waitFor } from '../../testing/wait.ts';
+import { RunEngine } from './engine/run-engine.ts';
+
+// Experiment time per wall time, the same for the instrument and the engine (as POLYMORPH_RUN_ACCELERATION
+// must equal instrument-sim's --acceleration): the example's 80 min of cooling and watching take seconds.
+const ACCELERATION = 150;
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+let lab: TestLab;
+let sim: InstrumentSimProcess;
+let engine: RunEngine;
+
+beforeAll(async () => {
+  lab = await testLab();
+  sim = await startInstrumentSim(['--port', '0', '--seed', '1', '--acceleration', String(ACCELERATION)]);
+  engine = new RunEngine({
+    uow: lab.app.lab.uow,
+    metrics: lab.app.lab.metrics,
+    signals: lab.app.lab.runSignals,
+    log: silent,
+    leaseMs: 15_000,
+    pollMs: 50,
+    maxRuns: 1,
+    acceleration: ACCELERATION,
+  });
+  engine.start();
+}, 120_000);
+
+afterAll(async () => {
+  await engine?.stop();
+  sim?.kill();
+  await lab?.close();
+});
+
+async function call(who: TestUser, method: 'GET' | 'POST', url: string, payload?: object) {
+  const res = await lab.app.inject({ method, url, headers: who.auth, ...(payload ? { payload } : {}) });
+  return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+}
+
+interface RunEvent {
+  seq: number;
+  type: string;
+  step_id: string | null;
+  payload: Record<string, unknown>;
+}
+
+async function allEvents(who: TestUser, runId: string): Promise<RunEvent[]> {
+  const events: RunEvent[] = [];
+  for (let after: unknown = 0; typeof after === 'number'; ) {
+    const page = await call(who, 'GET', `/api/runs/${runId}/events?after=${after}&limit=100`);
+    expect(page.status).toBe(200);
+    events.push(...(page.body['items'] as RunEvent[]));
+    after = page.body['next_after'];
+  }
+  return events;
+}
+
+describe('cooling crystallization, end to end over SCPI/TCP', () => {
+  it('authored, approved by a second user, made effective, run by a technician: Form I, then Form II, loop stopped by the classifier, chain intact', async () => {
+    const scientist = await userWithRole(lab, 'scientist');
+    const approver = await userWithRole(lab, 'scientist');
+    const technician = await userWithRole(lab, 'technician');
+    const admin = await userWithRole(lab, 'admin');
+
+    // 1. A scientist authors the published example and submits it for review.
+    const created = await call(scientist, 'POST', '/api/workflows', {
+      source: COOLING_EXAMPLE,
+      format: 'yaml',
+    });
+    expect(created.status).toBe(201);
+    const V = `/api/workflows/cooling-crystallization/versions/${created.body['version']}`;
+    expect((await call(scientist, 'POST', `${V}/submit`, {})).status).toBe(200);
+
+    // 2. The author may not approve their own version; a second user approves it with a signature.
+    const selfApproval = await call(scientist, 'POST', `${V}/approve`, {
+      user_id: scientist.email,
+      password: scientist.password,
+      reason: 'I wrote it',
+    });
+    expect(selfApproval.status).toBeGreaterThanOrEqual(400);
+    const approved = await call(approver, 'POST', `${V}/approve`, {
+      user_id: approver.email,
+      password: approver.password,
+      reason: 'Reviewed: parameters and interlocks are right',
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'approved', approved_by: approver.email });
+
+    // 3. It is made effective.
+    const effective = await call(approver, 'POST', `${V}/activate`, { reason: 'Released for the lab' });
+    expect(effective.status).toBe(200);
+    expect(effective.body['status']).toBe('effective');
+
+    // The lab's instruments: calibrated devices bound to the reactor served over SCPI on a real port.
+    const devices = await createBoundDeviceSet(lab, {
+      auth: admin.auth,
+      prefix: 'E2E',
+      transport: { transport: 'scpi', host: sim.host, port: sim.port },
+    });
+
+    // 4. A technician starts it. Cooling to 30 °C at 1 °C/min, the loop starts while Form I is there.
+    const started = await call(technician, 'POST', '/api/runs', {
+      workflow: 'cooling-crystallization',
+      parameters: { end_temp_c: 30, cooling_rate: 1 },
+      devices,
+    });
+    expect(started.status).toBe(201);
+    const runId = started.body['run_id'] as string;
+    await waitFor(`run ${runId} to end`, 600_000, async () =>
+      ['completed', 'failed', 'aborted', 'interrupted'].includes(
+        (await call(technician, 'GET', `/api/runs/${runId}`)).body['status'] as string,
+      ),
+    );
+    const run = await call(technician, 'GET', `/api/runs/${runId}`);
+    expect(run.body).toMatchObject({ status: 'completed' });
+
+    const events = await allEvents(technician, runId);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+
+    // The spectra came over the wire from the simulated instrument, and say so.
+    const spectra = events.filter((e) => e.type === 'spectrum');
+    expect(spectra.length).toBeGreaterThan(2);
+    expect(spectra.every((e) => e.payload['simulated'] === true)).toBe(true);
+
+    // 5. The classifier saw Form I first, then Form II.
+    const labels = events.filter((e) => e.type === 'classified').map((e) => labelOf(e.payload));
+    expect(labels[0]).toBe('form_i');
+    expect(labels.at(-1)).toBe('form_ii');
+    expect(labels.indexOf('form_ii')).toBe(labels.length - 1);
+
+    // 6. repeat_until stopped on the classifier's result, not on max_iterations.
+    const loopEnds = events.filter(
+      (e) => e.type === 'step_ended' && e.step_id === 'watch_form' && e.payload['op'] === 'loop_until',
+    );
+    expect(loopEnds.at(-1)?.payload).toMatchObject({ summary: { met: true } });
+    expect(loopEnds).toHaveLength(labels.length);
+
+    // Every step ran in order, once each outside the loop; the stirrer was switched off last.
+    const steps = await lab.app.lab.uow.read((tx) =>
+      queryRows<{ step_id: string; outcome: string }>(
+        tx,
+        sql`SELECT s.step_id, s.outcome FROM run_steps s JOIN workflow_executions w ON w.id = s.execution_id
+             WHERE w.run_id = ${runId} ORDER BY s.started_at, s.pc`,
+      ),
+    );
+    expect(steps.every((s) => s.outcome === 'completed')).toBe(true);
+    expect(steps.slice(0, 5).map((s) => s.step_id)).toEqual([
+      'stirrer_on',
+      'dissolve',
+      'dissolve_hold',
+      'solution_spectrum',
+      'cool',
+    ]);
+    expect(steps.at(-1)?.step_id).toBe('stirrer_off');
+
+    // 7. The audit chain verifies, with the approval and the run's steps in it.
+    const verified = await call(admin, 'GET', '/api/compliance/audit/verify');
+    expect(verified.status).toBe(200);
+    expect(verified.body['valid']).toBe(true);
+  }, 900_000);
+});
+
+function labelOf(payload: Record<string, unknown>): string {
+  const result = payload['result'];
+  if (typeof result !== 'object' || result === null || !('label' in result)) throw new Error('no label');
+  return String(result.label);
+}
