@@ -137,7 +137,7 @@ describe('checkRunDevices refuses what a run must not use', () => {
       await expect(check(ids)).rejects.toMatchObject({
         slug: 'device-not-usable',
         message: expect.stringMatching(new RegExp(`its status is ${status}`)),
-        extensions: { status },
+        extensions: { device_status: status },
       });
     },
   );
