@@ -17,7 +17,7 @@ multi-function LXI-style instrument: INST:SEL SPEC|TEMP|DAQ picks the device *ID
   --seed N          integer 0..2^32-1 making the run reproducible; default 1
   --acceleration X  experiment time per wall time, > 0; default 1
 Prints "listening on HOST:PORT" once it serves; SIGINT or SIGTERM closes every connection and
-exits 0. The command table is in docs/runs.md.`;
+exits 0. The command table is in docs/instruments.md.`;
 
 export interface InstrumentSimSettings {
   host: string;

@@ -1,6 +1,6 @@
 /**
  * The server's command table: each SCPI header, what it does to the served DeviceSet and what it
- * answers. docs/runs.md ("SCPI commands") lists the same table for people; keep them together.
+ * answers. docs/instruments.md ("SCPI commands it serves") lists the same table for people; keep them together.
  */
 import type {
   CommandOptions,
