@@ -235,6 +235,7 @@ describe('a run that starts', () => {
     expect(first.statusCode, first.body).toBe(201);
     expect(again.json().run_id).toBe(first.json().run_id);
     expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toBe(first.body);
     expect((await runRowCounts(lab)).runs).toBe(before.runs! + 1);
   });
 
