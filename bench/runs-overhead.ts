@@ -2,17 +2,17 @@
 // audited: runs of `wait 0` steps executed by the real RunEngine (claimed from workflow_executions, each
 // step's step_started/step_ended run events, run_steps row, checkpoint and audit events written in their
 // own transactions), against plain audited inserts (one uow.write inserting one sample row and appending
-// one audit event) on the same database in the same run. A definition holds at most 500 top-level steps,
-// so the 1,000 steps of a round are two runs of BENCH_STEPS (500) steps each, back to back. A run of one
-// step, timed alike, gives the fixed cost of a run (claim, load, device connection, finish).
+// one audit event) on the same database in the same run: by default one run of a workflow of 1,000 steps
+// per round. A run of one step, timed alike, gives the fixed cost of a run (claim, load, device
+// connection, finish).
 //
 // Per database (PGlite in memory, and PostgreSQL given BENCH_DATABASE_URL or TEST_DATABASE_URL, e.g.
 // `source .ci/postgres.sh && pg_up`) a child process runs the real lab app on a fresh migrated database
 // (testLab), with the devices, users and effective workflow versions set up through the lab's routes
-// (the engine tests' fixtures). Each round, in an order that rotates: the two long runs, the one-step run,
+// (the engine tests' fixtures). Each round, in an order that rotates: the long run(s), the one-step run,
 // and 2 x BENCH_STEPS x BENCH_RUNS audited inserts (as many transactions as the long runs' step records).
 // A run is timed from its 'claimed' event to its 'finished' event (database clock).
-// Env: BENCH_STEPS (steps per run, default 500, at most 500), BENCH_RUNS (runs per round, default 2),
+// Env: BENCH_STEPS (steps per run, default 1000, at most 1000), BENCH_RUNS (runs per round, default 1),
 // BENCH_ROUNDS (default 3), BENCH_DATABASES (default pglite, plus postgres given a URL).
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,8 +38,8 @@ import { migratedDatabase } from '../apps/lab/src/testing/test-database.ts';
 import { postgresCpuUs } from './proc-cpu.ts';
 
 const PG_URL = process.env['BENCH_DATABASE_URL'] || process.env['TEST_DATABASE_URL'];
-const STEPS = Number(process.env['BENCH_STEPS'] ?? 500);
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 2);
+const STEPS = Number(process.env['BENCH_STEPS'] ?? 1000);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 1);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const DATABASES = (process.env['BENCH_DATABASES'] ?? (PG_URL ? 'pglite,postgres' : 'pglite')).split(',');
 
@@ -387,8 +387,8 @@ if (at >= 0) {
   await child(process.argv[at + 1]!);
   process.exit(0);
 } else {
-  if (STEPS < 2 || STEPS > 500)
-    throw new Error('BENCH_STEPS must be 2 to 500 (a definition holds at most 500 steps)');
+  if (STEPS < 2 || STEPS > 1000)
+    throw new Error('BENCH_STEPS must be 2 to 1000 (a definition holds at most 1,000 steps)');
   for (const kind of DATABASES) {
     const r = await inChild(kind);
     console.log(JSON.stringify(r, null, 2));

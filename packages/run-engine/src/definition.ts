@@ -151,7 +151,7 @@ export const WorkflowDefinition = Type.Object(
     title: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.Optional(Type.String({ maxLength: 5000 })),
     parameters: Type.Array(Parameter, { maxItems: 100 }),
-    steps: Type.Array(Step, { minItems: 1, maxItems: 500 }),
+    steps: Type.Array(Step, { minItems: 1, maxItems: 1000 }),
   },
   {
     $id: 'https://polymorph-lite.example/schemas/workflow-definition.v1.json',

@@ -74,6 +74,21 @@ describe('parseDefinition', () => {
     ]);
   });
 
+  it('takes up to 1,000 top-level steps and names the array when there are more', () => {
+    const withSteps = (n: number) =>
+      stringify({
+        schema_version: 1,
+        name: 'many',
+        title: 'Many waits',
+        parameters: [],
+        steps: Array.from({ length: n }, (_, i) => ({ id: `w${i}`, type: 'wait', seconds: 0 })),
+      });
+    expect(parseDefinition(withSteps(1000), 'yaml').ok).toBe(true);
+    expect(faultsOf(parseDefinition(withSteps(1001), 'yaml'))).toEqual([
+      { pointer: '/steps', message: expect.stringMatching(/1000/) },
+    ]);
+  });
+
   it('refuses YAML syntax errors, duplicate keys (YAML and JSON), alias bombs and oversized sources', () => {
     expect(faultsOf(parseDefinition('name: [unclosed', 'yaml'))[0]?.message).toMatch(/^line 1, column/);
     expect(faultsOf(parseDefinition(`${EXAMPLE}\ntitle: again\n`, 'yaml'))[0]?.message).toMatch(/unique/i);

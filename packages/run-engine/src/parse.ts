@@ -18,7 +18,7 @@ export type ParseResult =
   | { ok: true; definition: WorkflowDefinition }
   | { ok: false; faults: DefinitionFault[] };
 
-/** A definition of 500 steps fits in well under this; anything larger is not a workflow. */
+/** A definition of 1,000 steps fits in well under this; anything larger is not a workflow. */
 export const MAX_SOURCE_BYTES = 256 * 1024;
 /** YAML aliases expand on load; a few hundred cover any honest reuse and stop a "billion laughs" source. */
 export const MAX_YAML_ALIASES = 200;

@@ -89,7 +89,7 @@ function unionFault(union: Json, value: unknown, pointer: string): DefinitionFau
 
 /** The definition and a loop with their steps and condition unchecked: those are dispatched below. */
 const TopShape = Type.Object(
-  { ...WorkflowDefinition.properties, steps: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 500 }) },
+  { ...WorkflowDefinition.properties, steps: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 1000 }) },
   { additionalProperties: false },
 );
 const LoopShape = Type.Object(
