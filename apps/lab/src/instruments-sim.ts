@@ -60,6 +60,7 @@ export async function serveInstrumentSim(settings: InstrumentSimSettings): Promi
     simulator: {
       tripInterlock: (line) => reactor.trip(line),
       resetInterlocks: (line) => reactor.reset(line),
+      firstNucleation: () => reactor.firstNucleation(),
     },
   });
   console.log(

@@ -138,6 +138,8 @@ function bindCondition(c: ConditionCommand, r: Resolve): ConditionCommand {
         perMinute: r(c.perMinute, { field: 'per_minute', ...NON_NEGATIVE }),
         overS: r(c.overS, { field: 'over_s', ...SECONDS }),
       };
+    case 'fraction_at_least':
+      return { ...c, value: r(c.value, { field: 'value', min: 0, max: 1 }) };
     case 'classified_as':
       return c;
   }

@@ -20,7 +20,8 @@ export type ConditionCommand =
       perMinute: NumberArg;
       overS: NumberArg;
     }
-  | { kind: 'classified_as'; stepId: string; label: string; minConfidence: number };
+  | { kind: 'classified_as'; stepId: string; label: string; minConfidence: number }
+  | { kind: 'fraction_at_least'; stepId: string; form: string; value: NumberArg };
 
 interface CommandBase {
   /** The definition step this command comes from. */
@@ -66,10 +67,20 @@ export interface Checkpoint {
   iterations: Record<string, number>;
 }
 
+/** A form's share of the sample, with its one-sigma uncertainty (both 0..1). */
+export interface FormFraction {
+  value: number;
+  uncertainty: number;
+}
+
 export interface ClassifierResult {
   label: string;
   confidence: number;
   scores: Record<string, number>;
+  /** Per form, when the classifier quantifies mixtures (polymorph identification does). */
+  fractions?: Record<string, FormFraction>;
+  /** What else the classifier wants kept with the result (top hits, preprocessing, references used). */
+  detail?: { [key: string]: Json };
 }
 
 export type StepOutcome = 'completed' | 'failed' | 'aborted';
@@ -99,7 +110,14 @@ export type EngineEvent =
       raw?: Reading<Spectrum>;
     }
   | { type: 'temperature'; celsius: number; setpointC: number; at: number; simulated: boolean }
-  | { type: 'classified'; pc: number; stepId: string; result: ClassifierResult }
+  | {
+      type: 'classified';
+      pc: number;
+      stepId: string;
+      result: ClassifierResult;
+      /** When the classified spectrum was measured (its reading's `at`, epoch ms); absent on old events. */
+      spectrumAt?: number;
+    }
   | {
       type: 'interlock_tripped';
       lines: string[];

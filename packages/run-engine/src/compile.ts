@@ -81,6 +81,10 @@ function compileCondition(condition: Condition): ConditionCommand {
       overS: c.over_s,
     };
   }
+  if ('fraction_at_least' in condition) {
+    const c = condition.fraction_at_least;
+    return { kind: 'fraction_at_least', stepId: c.step, form: c.form, value: c.value };
+  }
   const c = condition.classified_as;
   return { kind: 'classified_as', stepId: c.step, label: c.label, minConfidence: c.min_confidence ?? 0 };
 }

@@ -115,4 +115,43 @@ describe('evaluateCondition', () => {
     memory.observe(classified('mixed', 0.9), 0);
     expect(evaluateCondition(c, memory, 0).met).toBe(false);
   });
+
+  it('fraction_at_least reads the named classify step’s latest fraction of the form', () => {
+    const c: ConditionCommand = { kind: 'fraction_at_least', stepId: 'id', form: 'form_ii', value: 0.5 };
+    const memory = new RunMemory([], 0);
+    expect(evaluateCondition(c, memory, 0)).toEqual({
+      met: false,
+      observed: { form: 'form_ii', fraction: null },
+    });
+    const classified = (fractions?: Record<string, number>): EngineEvent => ({
+      type: 'classified',
+      pc: 1,
+      stepId: 'id',
+      result: {
+        label: 'x',
+        confidence: 1,
+        scores: {},
+        ...(fractions
+          ? {
+              fractions: Object.fromEntries(
+                Object.entries(fractions).map(([k, value]) => [k, { value, uncertainty: 0.01 }]),
+              ),
+            }
+          : {}),
+      },
+    });
+    // a classifier that gives no fractions never meets it
+    memory.observe(classified(), 0);
+    expect(evaluateCondition(c, memory, 0).met).toBe(false);
+    memory.observe(classified({ form_i: 0.6, form_ii: 0.4 }), 0);
+    expect(evaluateCondition(c, memory, 0).met).toBe(false);
+    memory.observe(classified({ form_i: 0.5, form_ii: 0.5 }), 0);
+    expect(evaluateCondition(c, memory, 0)).toEqual({
+      met: true,
+      observed: { form: 'form_ii', fraction: 0.5, uncertainty: 0.01 },
+    });
+    // another step's fractions do not count
+    const other: ConditionCommand = { ...c, stepId: 'other' };
+    expect(evaluateCondition(other, memory, 0).met).toBe(false);
+  });
 });

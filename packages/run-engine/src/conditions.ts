@@ -9,6 +9,8 @@
  * - slope_below: the least-squares slope of the signal over the last over_s, per minute, is below
  *   per_minute in absolute value; false until the history covers at least 3/4 of over_s.
  * - classified_as: the named classify step's latest result has the label, with at least min_confidence.
+ * - fraction_at_least: the named classify step's latest result puts the form's fraction at or above
+ *   value (false while that step has given no fractions, e.g. a classifier that does not quantify).
  */
 
 import { boundNumber } from './bind.ts';
@@ -25,6 +27,8 @@ interface Sample {
 
 export class RunMemory {
   latestSpectrum: Spectrum | null = null;
+  /** When the latest spectrum was measured (its reading's `at`). */
+  latestSpectrumAt: number | null = null;
   private readonly temperatures: Sample[] = [];
   private readonly peaks = new Map<number, Sample[]>();
   private readonly classified = new Map<string, ClassifierResult>();
@@ -45,6 +49,7 @@ export class RunMemory {
     if (event.type === 'classified') this.classified.set(event.stepId, event.result);
     if (event.type !== 'spectrum') return;
     this.latestSpectrum = event.reading.value;
+    this.latestSpectrumAt = event.reading.at;
     for (const [shift, history] of this.peaks) {
       this.push(history, { at: atMs, value: peakHeight(event.reading.value, shift, SLOPE_PEAK_WINDOW_CM1) });
     }
@@ -53,7 +58,10 @@ export class RunMemory {
   /** A resumed run's earlier events: the latest spectrum and classifier results (timed histories restart). */
   restore(events: readonly EngineEvent[]): void {
     for (const event of events) {
-      if (event.type === 'spectrum') this.latestSpectrum = event.reading.value;
+      if (event.type === 'spectrum') {
+        this.latestSpectrum = event.reading.value;
+        this.latestSpectrumAt = event.reading.at;
+      }
       if (event.type === 'classified') this.classified.set(event.stepId, event.result);
     }
   }
@@ -107,6 +115,14 @@ export function evaluateCondition(c: ConditionCommand, memory: RunMemory, nowMs:
       return {
         met: result.label === c.label && result.confidence >= c.minConfidence,
         observed: { label: result.label, confidence: result.confidence },
+      };
+    }
+    case 'fraction_at_least': {
+      const fraction = memory.classification(c.stepId)?.fractions?.[c.form];
+      if (!fraction) return { met: false, observed: { form: c.form, fraction: null } };
+      return {
+        met: fraction.value >= boundNumber(c.value),
+        observed: { form: c.form, fraction: fraction.value, uncertainty: fraction.uncertainty },
       };
     }
   }

@@ -86,6 +86,25 @@ export const Condition = Type.Union([
     },
     { additionalProperties: false, description: "the named classify step's latest result has this label" },
   ),
+  Type.Object(
+    {
+      fraction_at_least: Type.Object(
+        {
+          step: StepId,
+          form: Type.String({
+            pattern: '^[a-z][a-z0-9_]{0,63}$',
+            description: "a form the classifier quantifies, e.g. 'form_ii' (polymorph)",
+          }),
+          value: NumberOr(Type.Number({ minimum: 0, maximum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    {
+      additionalProperties: false,
+      description: "the named classify step's latest result gives the form at least this fraction (0..1)",
+    },
+  ),
 ]);
 
 const LeafSteps = [

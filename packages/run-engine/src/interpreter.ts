@@ -384,8 +384,23 @@ async function classifyLatest(c: Extract<Command, { op: 'classify' }>, x: Exec) 
   const spectrum = x.memory.latestSpectrum;
   if (!spectrum) throw new EngineFailure('no_spectrum', `'${c.stepId}' has no spectrum to classify yet`);
   const result = classifier(spectrum, c.options);
-  await x.emit({ type: 'classified', pc: x.pc, stepId: c.stepId, result });
-  return { label: result.label, confidence: result.confidence, scores: { ...result.scores } };
+  const at = x.memory.latestSpectrumAt;
+  await x.emit({
+    type: 'classified',
+    pc: x.pc,
+    stepId: c.stepId,
+    result,
+    ...(at === null ? {} : { spectrumAt: at }),
+  });
+  const summary: { [key: string]: Json } = {
+    label: result.label,
+    confidence: result.confidence,
+    scores: { ...result.scores },
+  };
+  if (result.fractions) {
+    summary['fractions'] = Object.fromEntries(Object.entries(result.fractions).map(([k, f]) => [k, f.value]));
+  }
+  return summary;
 }
 
 async function setOutput(c: Extract<Command, { op: 'set_output' }>, x: Exec) {

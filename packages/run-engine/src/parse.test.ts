@@ -163,6 +163,59 @@ describe('validateDefinition (through parseDefinition)', () => {
     expect(faultsOf(parseDefinition(later, 'yaml'))).toHaveLength(1);
   });
 
+  it('fraction_at_least names a classify step, takes a fraction 0..1, and compiles to its condition', () => {
+    const until = (u: object) =>
+      edited((d) => {
+        const loop = d.steps.find((s) => s.type === 'repeat_until');
+        if (loop?.type !== 'repeat_until') throw new Error('example changed');
+        Object.assign(loop, { until: u });
+      });
+    const ok = parseDefinition(
+      until({ fraction_at_least: { step: 'identify_form', form: 'form_ii', value: 0.6 } }),
+      'yaml',
+    );
+    expect(faultsOf(ok)).toEqual([]);
+    expect(compile(parsed(ok)).commands.find((c) => c.op === 'loop_until')).toMatchObject({
+      condition: { kind: 'fraction_at_least', stepId: 'identify_form', form: 'form_ii', value: 0.6 },
+    });
+    expect(
+      faultsOf(
+        parseDefinition(
+          until({ fraction_at_least: { step: 'monitor_spectrum', form: 'form_ii', value: 0.6 } }),
+          'yaml',
+        ),
+      ),
+    ).toEqual([
+      {
+        pointer: '/steps/5/until/fraction_at_least/step',
+        message: 'must name a classify step in this loop or before it',
+      },
+    ]);
+    expect(
+      faultsOf(
+        parseDefinition(
+          until({ fraction_at_least: { step: 'identify_form', form: 'form_ii', value: 1.5 } }),
+          'yaml',
+        ),
+      ),
+    ).not.toEqual([]);
+    // a parameter of the run may give the value, when its range fits 0..1
+    const byParam = edited((d) => {
+      d.parameters.push({ name: 'stop_fraction', type: 'number', unit: 'fraction', minimum: 0, maximum: 2 });
+      const loop = d.steps.find((s) => s.type === 'repeat_until');
+      if (loop?.type !== 'repeat_until') throw new Error('example changed');
+      loop.until = {
+        fraction_at_least: { step: 'identify_form', form: 'form_ii', value: { param: 'stop_fraction' } },
+      };
+    });
+    expect(faultsOf(parseDefinition(byParam, 'yaml'))).toEqual([
+      {
+        pointer: '/steps/5/until/fraction_at_least/value/param',
+        message: 'parameter stop_fraction ranges over [0, 2]; this field accepts [0, 1]',
+      },
+    ]);
+  });
+
   it('a digital output takes a boolean', () => {
     const source = EXAMPLE.replace('value: true', 'value: 5');
     expect(faultsOf(parseDefinition(source, 'yaml'))).toEqual([

@@ -158,6 +158,14 @@ function stepFaults(place: Place, params: Map<string, Parameter>): DefinitionFau
       check(c.slope_below.per_minute, `${at}/slope_below/per_minute`, null);
       check(c.slope_below.over_s, `${at}/slope_below/over_s`, { key: 'over_s', ...SECONDS });
     }
+    if ('fraction_at_least' in c) {
+      check(c.fraction_at_least.value, `${at}/fraction_at_least/value`, {
+        key: 'value',
+        unit: null,
+        minimum: 0,
+        maximum: 1,
+      });
+    }
   }
   return faults;
 }
@@ -173,12 +181,16 @@ function conditionFaults(
   const body = loop?.type === 'repeat_until' ? loop.steps : [];
   const before = def.steps.slice(0, index).flatMap((s) => (s.type === 'repeat_until' ? s.steps : [s]));
   const reachable = [...before, ...body];
-  if ('classified_as' in until) {
-    const target = reachable.find((s) => s.id === until.classified_as.step);
+  if ('classified_as' in until || 'fraction_at_least' in until) {
+    const [key, step] =
+      'classified_as' in until
+        ? (['classified_as', until.classified_as.step] as const)
+        : (['fraction_at_least', until.fraction_at_least.step] as const);
+    const target = reachable.find((s) => s.id === step);
     if (target?.type !== 'classify') {
       return [
         {
-          pointer: `${at}/classified_as/step`,
+          pointer: `${at}/${key}/step`,
           message: 'must name a classify step in this loop or before it',
         },
       ];

@@ -20,6 +20,8 @@ export interface SimulatorControl {
   tripInterlock(line: InterlockLine): void | Promise<void>;
   /** No line: all of them. */
   resetInterlocks(line?: InterlockLine): void | Promise<void>;
+  /** Read-only truth for tests: when each form first nucleated (epoch ms), null while it has not. */
+  firstNucleation?(): { formI: number | null; formII: number | null };
 }
 
 /** Device state shared by every connection, as an instrument's settings are. */
@@ -223,5 +225,11 @@ export const COMMANDS: readonly ScpiCommand[] = [
   command('SIMulation:RESet', 1, async (ctx, p) => {
     await simulator(ctx).resetInterlocks(p.has(0) ? p.choice(0, INTERLOCK_NAMES) : undefined);
     return undefined;
+  }),
+  // The model's ground truth (first nucleation of Form I, Form II; epoch ms, -1 for not yet)
+  command('SIMulation:NUCLeation?', 0, async (ctx) => {
+    const truth = simulator(ctx).firstNucleation?.();
+    if (!truth) throw new ScpiError('UNDEFINED_HEADER', 'this simulator reports no nucleation');
+    return [truth.formI, truth.formII].map((t) => (t === null ? '-1' : formatNumber(t))).join(',');
   }),
 ];

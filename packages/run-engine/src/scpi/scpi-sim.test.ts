@@ -42,7 +42,11 @@ beforeAll(async () => {
   server = await startScpiServer({
     devices: served.sim.devices,
     port: 0,
-    simulator: { tripInterlock: (line) => r.trip(line), resetInterlocks: (line) => r.reset(line) },
+    simulator: {
+      tripInterlock: (line) => r.trip(line),
+      resetInterlocks: (line) => r.reset(line),
+      firstNucleation: () => r.firstNucleation(),
+    },
   });
   wire = await connectScpiDevices({ host: '127.0.0.1', port: server.port, timeoutMs: 30_000 });
 });
@@ -113,6 +117,18 @@ describe('the simulated reactor over SCPI', () => {
       expect((await wire.temperature_controller.readHeaterPower()).value).toBe(0);
       await control.exchange('SIM:RES ESTOP', { query: false, idempotent: false });
       expect((await wire.daq.readInterlocks()).value.estop).toBe(false);
+    } finally {
+      await control.close();
+    }
+  });
+
+  it('answers SIM:NUCL? with the model’s first nucleation times, -1 before any', async () => {
+    const control = new ScpiLink({ host: '127.0.0.1', port: server.port, timeoutMs: 30_000 }, 'INST:SEL DAQ');
+    try {
+      const truth = served.sim.reactor.firstNucleation();
+      const reply = await control.exchange('SIM:NUCL?', { query: true, idempotent: true });
+      const expected = [truth.formI, truth.formII].map((t) => (t === null ? '-1' : String(t))).join(',');
+      expect(reply.split(';')[0]).toBe(expected);
     } finally {
       await control.close();
     }

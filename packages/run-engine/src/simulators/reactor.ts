@@ -123,6 +123,11 @@ export class SimulatedReactor {
   private readonly analogOut = new Array<number>(DAQ_ANALOG_OUTPUTS).fill(0);
   private readonly digitalOut = new Array<boolean>(DAQ_DIGITAL_LINES).fill(false);
   private frameIndex = 0;
+  /** Experiment ms of the step in which each form's first nuclei appeared: the onset's ground truth. */
+  private readonly nucleatedAtMs: { formI: number | null; formII: number | null } = {
+    formI: null,
+    formII: null,
+  };
   private detectorFaultMode: DetectorFault | null = null;
 
   constructor(
@@ -162,6 +167,17 @@ export class SimulatedReactor {
       dtS,
     );
     this.timeMs += this.stepMs;
+    if (this.nucleatedAtMs.formI === null && this.crystal.formI.length > 0)
+      this.nucleatedAtMs.formI = this.timeMs;
+    if (this.nucleatedAtMs.formII === null && this.crystal.formII.length > 0)
+      this.nucleatedAtMs.formII = this.timeMs;
+  }
+
+  /** When each form first nucleated, epoch ms (as readings' `at`); null while it has not. Read-only. */
+  firstNucleation(): { formI: number | null; formII: number | null } {
+    this.sync();
+    const at = (ms: number | null) => (ms === null ? null : this.epochMs + ms);
+    return { formI: at(this.nucleatedAtMs.formI), formII: at(this.nucleatedAtMs.formII) };
   }
 
   /** Epoch ms of the present experiment time, for readings. */

@@ -188,6 +188,25 @@ describe('simulated devices', () => {
     expect((70 - t) / 50).toBeCloseTo(1 - Math.exp(-1), 2);
   });
 
+  it('records when each form first nucleated (epoch ms, within one model step), for onset tests', async () => {
+    const set = manualReactor(1, { initialTemperatureC: 20 });
+    expect(set.reactor.firstNucleation()).toEqual({ formI: null, formII: null });
+    let before = set.reactor.snapshot();
+    // step a minute at a time until Form I crystals exist: the recorded time lies within that minute
+    for (let i = 0; i < 120 && before.crystals.formI === 0; i++) {
+      await set.clock.advance(60_000);
+      const now = set.reactor.snapshot();
+      if (now.crystals.formI > 0) {
+        const at = set.reactor.firstNucleation().formI;
+        expect(at).not.toBeNull();
+        expect(at!).toBeGreaterThan(set.reactor.epochMs + before.timeMs);
+        expect(at!).toBeLessThanOrEqual(set.reactor.epochMs + now.timeMs);
+      }
+      before = now;
+    }
+    expect(before.crystals.formI).toBeGreaterThan(0);
+  });
+
   it('saturates at detectorMax with a long exposure, not with a short one', async () => {
     const set = manualReactor();
     const short = (await acquireOn(set, 1000, 1)).value;
