@@ -19,6 +19,9 @@ import { instrumentRoutes } from './modules/instruments/routes.ts';
 import { InstrumentService } from './modules/instruments/service.ts';
 import { inventoryRoutes } from './modules/inventory/routes.ts';
 import { InventoryService } from './modules/inventory/service.ts';
+import { IdentificationService } from './modules/polymorph/identifications.ts';
+import { ReferenceService } from './modules/polymorph/references.ts';
+import { polymorphRoutes } from './modules/polymorph/routes.ts';
 import { projectRoutes } from './modules/projects/routes.ts';
 import { ProjectService } from './modules/projects/service.ts';
 import { RunEventSignals } from './modules/runs/events.ts';
@@ -78,6 +81,7 @@ export interface ModuleServices {
   workflows: WorkflowService;
   runs: RunService;
   instruments: InstrumentService;
+  polymorph: { references: ReferenceService; identifications: IdentificationService };
 }
 
 export function createModuleServices(kernel: ModuleKernel): ModuleServices {
@@ -102,7 +106,11 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
   signatures.registerRecordType('run', runSignableContent);
   const runs = new RunService(uow, signatures, metrics, new RunEventSignals());
   const instruments = new InstrumentService(uow, { allowedHosts: kernel.instrumentHosts });
-  return { auth, users, signatures, lims, workflows, runs, instruments };
+  const polymorph = {
+    references: new ReferenceService(uow),
+    identifications: new IdentificationService(uow),
+  };
+  return { auth, users, signatures, lims, workflows, runs, instruments, polymorph };
 }
 
 /** Every module's routes, in the order the API documentation lists them. */
@@ -127,5 +135,6 @@ export async function registerModuleRoutes(
   await app.register(signatureRoutes, { signatures: services.signatures });
   await app.register(workflowRoutes, { workflows: services.workflows });
   await app.register(runRoutes, { runs: services.runs });
+  await app.register(polymorphRoutes, services.polymorph);
   await app.register(complianceRoutes, { audit: kernel.audit, uow: kernel.uow });
 }

@@ -393,6 +393,27 @@ export const PROBLEM_CATALOGUE = [
       "An interrupted run resumes only with the exact definition it started with; the stored definition of its workflow version no longer hashes to the run's `definition_hash` (`expected` and `found` give both). Nothing was resumed; abort the run and start a new one.",
   },
   {
+    slug: 'reference-in-use',
+    status: 409,
+    title: 'Reference in use',
+    description:
+      'The reference is pinned (reference_id@version) by a polymorph classify step of an effective workflow version, so it cannot be retired; `workflows` names each one. Retire or replace that workflow version first; nothing was changed.',
+  },
+  {
+    slug: 'reference-retired',
+    status: 409,
+    title: 'Reference retired',
+    description:
+      'The reference is retired: it takes no new version and no new identification or run uses it. Its versions stay readable. Create a new reference instead.',
+  },
+  {
+    slug: 'reference-file-too-large',
+    status: 413,
+    title: 'Reference file too large',
+    description:
+      'A JCAMP-DX reference file is limited to 2 MB. Upload a smaller file (fewer points, or XYDATA compressed as the format allows).',
+  },
+  {
     slug: 'instrument-error',
     status: 502,
     title: 'Instrument error',

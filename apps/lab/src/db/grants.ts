@@ -9,6 +9,8 @@ export const APPEND_ONLY_TABLES = [
   'run_events',
   'run_spectra',
   'run_spectrum_links',
+  'polymorph_reference_versions',
+  'polymorph_identifications',
 ];
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -6,6 +6,7 @@ import * as idempotency from './schema/idempotency.ts';
 import * as identity from './schema/identity.ts';
 import * as instruments from './schema/instruments.ts';
 import * as inventory from './schema/inventory.ts';
+import * as polymorph from './schema/polymorph.ts';
 import * as runs from './schema/runs.ts';
 import * as samples from './schema/samples.ts';
 import * as signatures from './schema/signatures.ts';
@@ -22,6 +23,7 @@ export const schema = {
   ...inventory,
   ...workflows,
   ...runs,
+  ...polymorph,
   ...instruments,
   ...signatures,
   ...idempotency,

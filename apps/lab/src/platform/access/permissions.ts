@@ -22,6 +22,9 @@ export const RESOURCE_ACTIONS = {
   sites: ['create', 'read', 'update'],
   workflows: ['create', 'read', 'update', 'approve', 'activate'],
   runs: ['create', 'read', 'update', 'pause', 'resume', 'abort'],
+  // read: references and identification results; identify: run an identification (stored);
+  // manage: upload reference spectra and versions, retire references.
+  polymorph: ['read', 'identify', 'manage'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Resource = keyof typeof RESOURCE_ACTIONS;
@@ -54,6 +57,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('calibration', 'read'),
     ...crud('sites', 'read'),
     ...crud('signatures', 'create', 'read'),
+    ...crud('polymorph', 'read', 'identify', 'manage'),
   ],
   // Specified: create/read runs, inventory, calibration; read devices.
   technician: [
@@ -69,6 +73,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('workflows', 'read'),
     ...crud('sites', 'read'),
     ...crud('signatures', 'create', 'read'),
+    // Whoever acquires spectra at the bench identifies them; the library is the scientists'.
+    ...crud('polymorph', 'read', 'identify'),
   ],
   // Specified: read-only access to audit, runs, samples, workflows.
   compliance: [
@@ -84,6 +90,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('devices', 'read'),
     ...crud('sites', 'read'),
     ...crud('users', 'read'),
+    ...crud('polymorph', 'read'),
     // The one write: signing a review (e.g. `audit_trail_reviewed`) is what this role is for.
     ...crud('signatures', 'create', 'read'),
   ],

@@ -10,6 +10,7 @@ import { BUILT_IN_CLASSIFIERS } from '@polymorph/run-engine/classifiers/peak-rat
 import { AcceleratedClock, cancellableDelay } from '@polymorph/run-engine/clock';
 import type {
   Checkpoint,
+  Classifier,
   EngineContext,
   EngineEvent,
   HumanInputAnswer,
@@ -26,6 +27,7 @@ import type { LabMetrics } from '../../../platform/lab-metrics.ts';
 import type { UnitOfWork } from '../../../platform/unit-of-work.ts';
 import type { RunDeviceIds } from '../../instruments/port.ts';
 import { type ConnectedDevices, checkRunDevices, connectRunDevices } from '../../instruments/port.ts';
+import { POLYMORPH_CLASSIFIER, polymorphClassifier } from '../../polymorph/port.ts';
 import type { RunEventSignals } from '../events.ts';
 import { EventRecorder } from './record-event.ts';
 import { type ClaimedRun, engineAudit, finishRun, LeaseLost, type RunOutcome } from './run-store.ts';
@@ -83,7 +85,7 @@ export async function executeRun(run: ClaimedRun, o: ExecuteOptions): Promise<Ru
         `devices: ${String(e.message ?? e)}`,
       );
     });
-    const outcome = await drive(run, row, commands.bound, connected, clock, o);
+    const outcome = await drive(run, row, commands, connected, clock, o);
     if (outcome === null) return null;
     await finishRun(o.uow, o.metrics, run, o.engineId, outcome);
     o.signals.notify(run.id);
@@ -150,6 +152,7 @@ async function prepare(uow: UnitOfWork, row: RunRow) {
     if (!bound.ok) {
       throw new Refusal('invalid_parameters', bound.errors.map((e) => `${e.name} ${e.message}`).join('; '));
     }
+    const classifiers = await runClassifiers(tx, row, bound.commands);
     const caller: Caller = {
       ctx: engineAudit,
       email: row.operator,
@@ -160,7 +163,7 @@ async function prepare(uow: UnitOfWork, row: RunRow) {
     };
     try {
       const devices = await checkRunDevices(tx, caller, (row.devices ?? {}) as RunDeviceIds);
-      return { bound: bound.commands, devices };
+      return { bound: bound.commands, devices, classifiers };
     } catch (error) {
       // a device that went out of calibration (or lost its binding) since the run started
       if (error instanceof HttpProblem) throw new Refusal(error.slug.replaceAll('-', '_'), error.message);
@@ -169,11 +172,28 @@ async function prepare(uow: UnitOfWork, row: RunRow) {
   });
 }
 
+/**
+ * The built-in classifiers and, when a step names it, `polymorph` with the reference versions the
+ * workflow pins, loaded now: a pin that no longer resolves in the run's lab refuses the run.
+ */
+async function runClassifiers(
+  tx: Parameters<typeof polymorphClassifier>[0],
+  row: RunRow,
+  commands: Parameters<typeof runWorkflow>[0],
+): Promise<Record<string, Classifier>> {
+  const uses = commands.some((c) => c.op === 'classify' && c.classifier === POLYMORPH_CLASSIFIER);
+  if (!uses) return BUILT_IN_CLASSIFIERS;
+  if (!row.lab_id) throw new Refusal('reference_unavailable', 'a run without a lab has no reference library');
+  const polymorph = await polymorphClassifier(tx, row.lab_id, commands);
+  if (!polymorph.ok) throw new Refusal('reference_unavailable', `${polymorph.stepId}: ${polymorph.message}`);
+  return { ...BUILT_IN_CLASSIFIERS, [POLYMORPH_CLASSIFIER]: polymorph.classifier };
+}
+
 /** Runs the interpreter under the row's control; null when the run was taken from this engine. */
 async function drive(
   run: ClaimedRun,
   row: RunRow,
-  commands: Parameters<typeof runWorkflow>[0],
+  prepared: { bound: Parameters<typeof runWorkflow>[0]; classifiers: Record<string, Classifier> },
   connected: ConnectedDevices,
   clock: AcceleratedClock,
   o: ExecuteOptions,
@@ -187,7 +207,7 @@ async function drive(
   const ctx: EngineContext = {
     devices: connected.devices,
     clock,
-    classifiers: BUILT_IN_CLASSIFIERS,
+    classifiers: prepared.classifiers,
     abortSignal: abort.signal,
     record: async (event) => {
       if (o.stop.aborted) throw new LeaseLost('this engine stopped driving the run');
@@ -203,7 +223,7 @@ async function drive(
   };
   try {
     const start = row.checkpoint ?? { pc: 0, iterations: {} };
-    const result = await runWorkflow(commands, start, ctx, { history: await history(o.uow, run.id) });
+    const result = await runWorkflow(prepared.bound, start, ctx, { history: await history(o.uow, run.id) });
     if (o.stop.aborted || abort.signal.reason === LEASE_LOST) return null;
     if (result.status === 'completed') return { status: 'completed', checkpoint: result.checkpoint };
     if (result.status === 'failed') {

@@ -11,6 +11,7 @@ import { type LabTx, queryRows } from '../../../db/client.ts';
 import type { AppendAudit } from '../../../platform/audit/audit-trail.ts';
 import type { LabMetrics } from '../../../platform/lab-metrics.ts';
 import type { UnitOfWork } from '../../../platform/unit-of-work.ts';
+import { recordRunIdentification } from '../../polymorph/port.ts';
 import { appendRunEvent, lockRun } from '../events.ts';
 import { type ClaimedRun, engineAudit, holdsClaim } from './run-store.ts';
 
@@ -98,6 +99,9 @@ export class EventRecorder {
           entityId: this.run.runId,
           after: { seq, engine: this.engineId, ...event },
         });
+      }
+      if (event.type === 'classified') {
+        await recordRunIdentification(tx, audit, engineAudit, { executionId: this.run.id, seq }, event);
       }
       return seq;
     });
