@@ -229,13 +229,6 @@ describe('the reference library', () => {
         .statusCode,
     ).toBe(409);
   });
-
-  it('keeps versions append-only in the database itself', async () => {
-    await expect(
-      lab.database.db.execute(sql`UPDATE polymorph_reference_versions SET sha256 = 'x'`),
-    ).rejects.toThrow();
-    await expect(lab.database.db.execute(sql`DELETE FROM polymorph_identifications`)).rejects.toThrow();
-  });
 });
 
 describe('POST /api/polymorph/identify', () => {
@@ -437,5 +430,20 @@ describe('lab scope', () => {
       references: ['REF-SCOPED@1', 'SIM-FORM-II@1'],
     });
     expect(pinned.statusCode).toBe(400);
+  });
+});
+
+describe('evidence', () => {
+  it('keeps reference versions and identifications append-only in the database itself', async () => {
+    expect(await count('polymorph_reference_versions')).toBeGreaterThan(0);
+    expect(await count('polymorph_identifications')).toBeGreaterThan(0);
+    await expect(
+      lab.database.db.execute(sql`UPDATE polymorph_reference_versions SET sha256 = 'x'`),
+    ).rejects.toThrow();
+    await expect(lab.database.db.execute(sql`DELETE FROM polymorph_reference_versions`)).rejects.toThrow();
+    await expect(
+      lab.database.db.execute(sql`UPDATE polymorph_identifications SET form = 'x'`),
+    ).rejects.toThrow();
+    await expect(lab.database.db.execute(sql`DELETE FROM polymorph_identifications`)).rejects.toThrow();
   });
 });
