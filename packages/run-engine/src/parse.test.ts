@@ -163,6 +163,21 @@ describe('validateDefinition (through parseDefinition)', () => {
     expect(faultsOf(parseDefinition(later, 'yaml'))).toHaveLength(1);
   });
 
+  it('reads the published polymorph example: classify steps pin their references, the loop stops on a fraction', () => {
+    const source = readFileSync(
+      new URL('../../../docs/examples/cooling-crystallization-polymorph.yaml', import.meta.url),
+      'utf8',
+    );
+    const commands = compile(parsed(parseDefinition(source, 'yaml'))).commands;
+    const classify = commands.filter((c) => c.op === 'classify');
+    expect(classify.map((c) => c.classifier)).toEqual(['polymorph', 'polymorph']);
+    expect(classify[0]?.options['references']).toMatch(/^(SIM-[A-Z-]+@1,?)+$/);
+    expect(commands.filter((c) => c.op === 'loop_until').map((c) => c.condition.kind)).toEqual([
+      'slope_below',
+      'fraction_at_least',
+    ]);
+  });
+
   it('fraction_at_least names a classify step, takes a fraction 0..1, and compiles to its condition', () => {
     const until = (u: object) =>
       edited((d) => {

@@ -321,8 +321,9 @@ describe('Idempotency-Key on creates', () => {
     }
     // Signing needs a password in the body; the checkpoint takes no key; a run needs an effective
     // workflow and bound, calibrated instruments that no example makes (runs.test.ts replays it); an
-    // alias under /api/samples shares its twin's example (whose id the twin took) and its handler.
-    const notReplayed = ['signRecord', 'createAuditCheckpoint', 'startRun'];
+    // alias under /api/samples shares its twin's example (whose id the twin took) and its handler; a
+    // reference upload is multipart (no JSON example, no key: a retry is a 409 on the taken id).
+    const notReplayed = ['signRecord', 'createAuditCheckpoint', 'startRun', 'createPolymorphReference'];
     const expected = Object.entries<Record<string, OpenApiOperation>>(doc.paths)
       .filter(([path, item]) => item['post']?.responses['201'] && !path.includes('{'))
       .map(([, item]) => item['post']!.operationId)
@@ -343,7 +344,12 @@ describe('Idempotency-Key on creates', () => {
       expect(op.responses['409'], path).toBeDefined();
       expect(op.responses['422'], path).toBeDefined();
     }
-    const exempt = ['/api/compliance/audit/checkpoints', '/api/calibration/{id}/attach-certificate'];
+    const exempt = [
+      '/api/compliance/audit/checkpoints',
+      '/api/calibration/{id}/attach-certificate',
+      '/api/polymorph/references',
+      '/api/polymorph/references/{referenceId}/versions',
+    ];
     const all = Object.entries<Record<string, OpenApiOperation>>(doc.paths)
       .filter(([, item]) => item['post']?.responses['201'])
       .map(([path]) => path);
