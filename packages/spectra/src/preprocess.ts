@@ -6,7 +6,7 @@
  */
 import airPLS from 'ml-airpls';
 import * as sgModule from 'ml-savitzky-golay';
-import { xNorm, xNormed, xRollingMedian, xyInterpolateLinear } from 'ml-spectra-processing';
+import { xNorm, xNormed, xRollingMedian, xRollingMin, xyInterpolateLinear } from 'ml-spectra-processing';
 import { checkSpectrum, type Spectrum } from './spectrum.ts';
 
 type SavitzkyGolay = typeof sgModule.default;
@@ -85,12 +85,14 @@ export function removeCosmicRays(
   options: DespikeOptions = DEFAULT_DESPIKE,
 ): { y: number[]; spikes: number[] } {
   const median = centredMedian(y, 5);
-  const floor = centredMedian(y, 41);
+  // the local floor: the lowest running median within ±20 points (a minimum of medians ignores noise)
+  const floor = xRollingMin(median, { window: 41, padding: { size: 20, algorithm: 'duplicate' } });
   const excess = y.map((v, i) => v - median[i]!);
-  const noise = Math.max(robustSd(excess), Number.EPSILON);
+  // a noise-free spectrum (a drawn reference) has no noise to measure: use a tiny floor instead
+  const noise = Math.max(robustSd(excess), 1e-9 * Math.max(...y.map(Math.abs)), Number.MIN_VALUE);
   const spikes: number[] = [];
   const out = y.map((v, i) => {
-    const band = Math.max(0, median[i]! - Math.min(floor[i]!, median[i]!));
+    const band = median[i]! - floor[i]!;
     const isSpike = excess[i]! > options.threshold * noise && excess[i]! > options.relativeHeight * band;
     if (!isSpike) return v;
     spikes.push(i);
