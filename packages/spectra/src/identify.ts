@@ -12,6 +12,7 @@
  *   the chosen form leads the runner-up and the crystalline share is on the decided side of the threshold.
  */
 import { fcnnlsVector } from 'ml-fcnnls';
+import { Matrix } from 'ml-matrix';
 import type { Library } from './library.ts';
 import {
   type AppliedStep,
@@ -88,21 +89,19 @@ interface MixtureFit {
  * terms enter as +P and −P so they may take either sign.
  */
 function fitMixture(library: Library, q: readonly number[]): MixtureFit {
-  const refs = library.entries.map((e) => e.y);
-  const basis = library.baselineBasis;
-  const columns = [...refs, ...basis, ...basis.map((p) => p.map((v) => -v))];
-  const rows = q.map((_, i) => columns.map((c) => c[i]!));
-  const k = fcnnlsVector(rows, [...q])
+  const refs = library.entries.length;
+  const k = fcnnlsVector(library.design, [...q])
     .K.getColumn(0)
     .map((c) => Math.max(0, c));
+  const fitted = library.design.mmul(Matrix.columnVector(k)).getColumn(0);
   let rss = 0;
-  for (let i = 0; i < q.length; i++) rss += (q[i]! - dot(rows[i]!, k)) ** 2;
-  const sigma2 = rss / Math.max(1, q.length - refs.length - basis.length);
+  for (let i = 0; i < q.length; i++) rss += (q[i]! - fitted[i]!) ** 2;
+  const sigma2 = rss / Math.max(1, q.length - refs - library.baselineBasis.length);
   const covariance = library.gramInverse
     .to2DArray()
-    .slice(0, refs.length)
-    .map((row) => row.slice(0, refs.length).map((v) => v * sigma2));
-  return { coefficients: k.slice(0, refs.length), covariance };
+    .slice(0, refs)
+    .map((row) => row.slice(0, refs).map((v) => v * sigma2));
+  return { coefficients: k.slice(0, refs), covariance };
 }
 
 interface FormShare {

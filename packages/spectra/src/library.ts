@@ -61,7 +61,9 @@ export interface Library {
   minCrystalline: number;
   /** Legendre polynomials P0..P(degree) over the axis: the smooth baseline fitted with the references. */
   baselineBasis: readonly (readonly number[])[];
-  /** (DᵀD)⁺ of the design D = [references, baseline basis], for the fractions' uncertainty. */
+  /** The NNLS design, points × columns: [references, +baseline basis, −baseline basis]. */
+  design: Matrix;
+  /** (DᵀD)⁺ of D = [references, baseline basis] (each basis term once), for the fractions' uncertainty. */
   gramInverse: Matrix;
 }
 
@@ -106,7 +108,10 @@ export function buildLibrary(refs: readonly ReferenceSpectrum[], options: Librar
     return { id: ref.id, form: ref.form, name: ref.name, y, unit };
   });
   const baselineBasis = legendreBasis(axis.points, options.baselineDegree ?? DEFAULT_BASELINE_DEGREE);
-  const design = new Matrix([...entries.map((e) => [...e.y]), ...baselineBasis]).transpose();
+  const columns = [...entries.map((e) => [...e.y]), ...baselineBasis];
+  const unsigned = new Matrix(columns).transpose();
+  // the baseline may take either sign, NNLS only positive coefficients: each term enters as +P and −P
+  const design = new Matrix([...columns, ...baselineBasis.map((p) => p.map((v) => -v))]).transpose();
   return {
     axis,
     preprocessing,
@@ -115,6 +120,7 @@ export function buildLibrary(refs: readonly ReferenceSpectrum[], options: Librar
     amorphousForms: options.amorphousForms ?? DEFAULT_AMORPHOUS_FORMS,
     minCrystalline: options.minCrystalline ?? DEFAULT_MIN_CRYSTALLINE,
     baselineBasis,
-    gramInverse: pseudoInverse(design.transpose().mmul(design)),
+    design,
+    gramInverse: pseudoInverse(unsigned.transpose().mmul(unsigned)),
   };
 }
