@@ -21,6 +21,19 @@ describe('detectOnset', () => {
     }
   });
 
+  it('finds the start of a quadratic or cubic rise (crystal mass ∝ t³) within two sampling intervals', () => {
+    for (const power of [2, 3]) {
+      for (const seed of [21, 22, 23, 24, 25, 26]) {
+        const e = gaussianNoise(seed, 150, 0.01);
+        const s = e.map((noise, i) => {
+          const t = i * 30;
+          return { t, crystalline: Math.min(0.9, 0.9 * (Math.max(0, t - 1500) / 2000) ** power) + noise };
+        });
+        expect(Math.abs(detectOnset(s)!.t - 1500)).toBeLessThanOrEqual(60);
+      }
+    }
+  });
+
   it('finds a linear rise after a flat start', () => {
     const s = Array.from({ length: 50 }, (_, i) => ({
       t: i,

@@ -1,8 +1,9 @@
 /**
  * Crystallization onset: the change point of the crystalline fraction over time, found by a
- * two-segment ("hinge") least-squares fit — flat at level a before τ, rising linearly after:
- *   f(t) = a + b·max(0, t − τ)
- * τ is tried at every sample time and the best fit (least residual sum of squares) wins. The fit uses
+ * two-segment ("hinge") least-squares fit — flat at level a before τ, rising as a power after:
+ *   f(t) = a + b·max(0, t − τ)^p,  p ∈ {1, 2, 3}
+ * (crystal mass grows as a power of time after nucleation: size ∝ t gives mass ∝ t³). Every sample
+ * time τ and every p is tried and the best fit (least residual sum of squares) wins. The fit uses
  * the series up to the first point that reaches half of the total rise, so a later plateau does not
  * drag the hinge; an onset is reported only if the series' highest value exceeds a by both `minRise`
  * and `sigmas` times the SD of the flat segment about a. Non-finite points are skipped.
@@ -14,9 +15,11 @@ export interface OnsetOptions {
   sigmas?: number;
   /** Points needed on each side of the hinge. */
   minSegment?: number;
+  /** Powers tried for the rise after the hinge. */
+  powers?: readonly number[];
 }
 
-export const DEFAULT_ONSET: Required<OnsetOptions> = { minRise: 0.05, sigmas: 3, minSegment: 2 };
+export const DEFAULT_ONSET: Required<OnsetOptions> = { minRise: 0.05, sigmas: 3, minSegment: 2, powers: [1, 2, 3] };
 
 interface Hinge {
   index: number;
@@ -25,16 +28,18 @@ interface Hinge {
   rss: number;
 }
 
-/** Least squares of y on [1, max(0, t − τ)] for one τ. */
-function fitHinge(t: readonly number[], y: readonly number[], index: number): Hinge {
+/** Least squares of y on [1, max(0, t − τ)^p] for one τ and p (t scaled to 0..1 for conditioning). */
+function fitHinge(t: readonly number[], y: readonly number[], index: number, p: number): Hinge {
+  const span = t[t.length - 1]! - t[0]! || 1;
   const tau = t[index]!;
+  const basis = (ti: number) => (Math.max(0, ti - tau) / span) ** p;
   let n = 0,
     sx = 0,
     sy = 0,
     sxx = 0,
     sxy = 0; // prettier-ignore
   for (let i = 0; i < t.length; i++) {
-    const x = Math.max(0, t[i]! - tau);
+    const x = basis(t[i]!);
     n++;
     sx += x;
     sy += y[i]!;
@@ -45,7 +50,7 @@ function fitHinge(t: readonly number[], y: readonly number[], index: number): Hi
   const b = det > 0 ? (n * sxy - sx * sy) / det : 0;
   const a = (sy - b * sx) / n;
   let rss = 0;
-  for (let i = 0; i < t.length; i++) rss += (y[i]! - a - b * Math.max(0, t[i]! - tau)) ** 2;
+  for (let i = 0; i < t.length; i++) rss += (y[i]! - a - b * basis(t[i]!)) ** 2;
   return { index, a, b, rss };
 }
 
@@ -72,8 +77,10 @@ export function detectOnset(
   const y = points.slice(0, end + 1).map((p) => p.crystalline);
   let best: Hinge | null = null;
   for (let k = o.minSegment - 1; k <= t.length - 1 - o.minSegment; k++) {
-    const fit = fitHinge(t, y, k);
-    if (fit.b > 0 && (!best || fit.rss < best.rss)) best = fit;
+    for (const p of o.powers) {
+      const fit = fitHinge(t, y, k, p);
+      if (fit.b > 0 && (!best || fit.rss < best.rss)) best = fit;
+    }
   }
   if (!best) return null;
   const flat = y.slice(0, best.index + 1);
