@@ -26,12 +26,23 @@ const EXAMPLE = readFileSync(
 // Experiment time per wall time, the same for the instrument and the engine.
 const ACCELERATION = 60;
 /**
- * How long after the first Form I nucleus the detected onset may come (docs/polymorph.md): nuclei are
- * 1 µm and weigh nothing, so the spectra show crystals only once they have grown, and the onset is
- * read at a pass (every 20 s of waiting plus the pass itself, ~45 s here). Measured: 33 s on this
- * example (seed 1); the bound is 3 min.
+ * The onset may come up to GROWTH_ALLOWANCE_MS plus two passes after the first Form I nucleus, and at
+ * most one pass before it (docs/polymorph.md). A 1 µm nucleus weighs nothing: in this example the
+ * simulated Form I share is still under 1% 1.5 min after the first nucleus and 7% at 2.2 min, so
+ * spectra cannot show crystals much sooner; and the series is sampled once per pass, whose
+ * experiment-time length depends on how fast this machine stores a pass (28-45 s at 60x here).
  */
-const ONSET_TOLERANCE_MS = 3 * 60_000;
+const GROWTH_ALLOWANCE_MS = 150_000;
+
+/** The median time between the watch loop's identifications, ms. */
+function medianPass(series: { measured_at: string; step_id: string | null }[]): number {
+  const t = series.filter((p) => p.step_id === 'identify_form').map((p) => Date.parse(p.measured_at));
+  const gaps = t
+    .slice(1)
+    .map((v, i) => v - t[i]!)
+    .sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)] ?? 0;
+}
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 let lab: TestLab;
@@ -181,7 +192,7 @@ describe('polymorph identification in a cooling crystallization, over SCPI/TCP',
     const identification = await call(technician, 'GET', `/api/runs/${runId}/identification`);
     expect(identification.status, identification.raw).toBe(200);
     const body = identification.body as {
-      series: { measured_at: string; form: string }[];
+      series: { measured_at: string; step_id: string | null; form: string }[];
       onset: { at: string } | null;
       last: { form: string } | null;
     };
@@ -192,11 +203,14 @@ describe('polymorph identification in a cooling crystallization, over SCPI/TCP',
     const truth = await firstNucleation();
     expect(truth.formI).toBeGreaterThan(0);
     const lagMs = Date.parse(body.onset!.at) - truth.formI;
+    const pass = medianPass(body.series);
+    const tolerance = GROWTH_ALLOWANCE_MS + 2 * pass;
     console.log(
-      `onset - first Form I nucleation: ${(lagMs / 1000).toFixed(0)} s (tolerance ${ONSET_TOLERANCE_MS / 1000} s)`,
+      `onset - first Form I nucleation: ${(lagMs / 1000).toFixed(0)} s (pass ${(pass / 1000).toFixed(0)} s, allowed ${(-pass / 1000).toFixed(0)}..${(tolerance / 1000).toFixed(0)} s)`,
     );
-    expect(lagMs).toBeGreaterThanOrEqual(-60_000);
-    expect(lagMs).toBeLessThanOrEqual(ONSET_TOLERANCE_MS);
+    expect(pass).toBeGreaterThan(20_000);
+    expect(lagMs).toBeGreaterThanOrEqual(-pass);
+    expect(lagMs).toBeLessThanOrEqual(tolerance);
 
     // 6. The audit chain verifies, identifications included.
     const verified = await call(admin, 'GET', '/api/compliance/audit/verify');
