@@ -263,6 +263,32 @@ describe('POST /api/polymorph/identify', () => {
     expect(audit?.action).toBe('polymorph.identified');
   });
 
+  it('links the result to the sample given; an unseen sample is 400, an unknown run 404', async () => {
+    const created = await call('POST', '/api/samples', scientist, { sample_id: 'S-POLY-1' });
+    expect(created.statusCode, created.body).toBe(201);
+    const spectrum = mixture(0.9, 0.1);
+    const linked = await call('POST', '/api/polymorph/identify', tech, {
+      spectrum,
+      sample_id: 'S-POLY-1',
+      step_id: 'bench_check',
+    });
+    expect(linked.statusCode, linked.body).toBe(201);
+    expect(linked.json()).toMatchObject({
+      sample_id: 'S-POLY-1',
+      step_id: 'bench_check',
+      run_id: null,
+      form: 'form_i',
+    });
+    const unseen = await call('POST', '/api/polymorph/identify', tech, { spectrum, sample_id: 'S-NOWHERE' });
+    expect(unseen.statusCode).toBe(400);
+    expect(unseen.json().errors[0].field).toBe('body.sample_id');
+    const noRun = await call('POST', '/api/polymorph/identify', tech, {
+      spectrum,
+      run_id: 'RUN-20260101-ABCDEF',
+    });
+    expect(noRun.statusCode).toBe(404);
+  });
+
   it('refuses a bad spectrum naming the field, and stores nothing', async () => {
     const before = await count('polymorph_identifications');
     const { x, y } = mixture(0.5, 0.5);
