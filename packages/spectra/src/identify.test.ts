@@ -70,7 +70,7 @@ describe('identify', () => {
   it("a blank or the solvent alone: 'none' with confidence 0", () => {
     const solvent = lorentzians(PEAKS.solvent!, x);
     const noise = gaussianNoise(16, x.length, 20);
-    for (const y of [x.map(() => 0), x.map((v, i) => 1000 * solvent[i]! + 2000 + noise[i]!)]) {
+    for (const y of [x.map(() => 0), solvent.map((s, i) => 1000 * s + 2000 + noise[i]!)]) {
       const result = identify(library, { x, y });
       expect(result.form).toBe('none');
       expect(result.confidence).toBe(0);
