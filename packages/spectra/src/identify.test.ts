@@ -67,6 +67,16 @@ describe('identify', () => {
     expect(result.hits.map((h) => h.hqi)).toEqual([...result.hits.map((h) => h.hqi)].sort((a, b) => b - a));
   });
 
+  it("a blank or the solvent alone: 'none' with confidence 0", () => {
+    const solvent = lorentzians(PEAKS.solvent!, x);
+    const noise = gaussianNoise(16, x.length, 20);
+    for (const y of [x.map(() => 0), solvent.map((s, i) => 1000 * s + 2000 + noise[i]!)]) {
+      const result = identify(library, { x, y });
+      expect(result.form).toBe('none');
+      expect(result.confidence).toBe(0);
+    }
+  });
+
   it('ranks the pure form first by HQI and returns the requested number of hits', () => {
     const result = identify(library, sample({ dissolved: 0, form_i: 1, form_ii: 0 }, 13), { topHits: 2 });
     expect(result.form).toBe('form_i');

@@ -7,7 +7,8 @@
  *   by their total. Uncertainty: σ²(AᵀA)⁻¹ with σ² = RSS/(n − p), propagated to the ratios by the
  *   delta method.
  * - form: the crystalline form with the largest fraction, or 'none' when the crystalline share of the
- *   compound is below the library's minCrystalline.
+ *   compound is below the library's minCrystalline, or when the compound itself is not detected (its
+ *   summed coefficient is within 3 SDs of 0: a blank, the solvent alone), then with confidence 0.
  * - confidence: the probability, under those Gaussian uncertainties, that the decision holds: that
  *   the chosen form leads the runner-up and the crystalline share is on the decided side of the threshold.
  */
@@ -132,6 +133,13 @@ function sdOf(gradient: readonly number[], covariance: readonly (readonly number
   return Math.sqrt(Math.max(0, v));
 }
 
+/** Whether the compound's summed coefficient stands above 3 of its own SDs: else there is nothing to name. */
+function compoundDetected(library: Library, fit: MixtureFit): boolean {
+  const gradient = library.entries.map((e) => (library.backgroundForms.includes(e.form) ? 0 : 1));
+  const total = fit.coefficients.reduce((s, c, j) => s + c * gradient[j]!, 0);
+  return total > 0 && total > 3 * sdOf(gradient, fit.covariance);
+}
+
 function decide(library: Library, shares: Map<string, FormShare>, covariance: number[][]) {
   const crystalline = [...shares].filter(([form]) => !library.amorphousForms.includes(form));
   const total = crystalline.reduce((s, [, f]) => s + f.value, 0);
@@ -194,6 +202,9 @@ export function identify(
   for (const [form, share] of shares) {
     fractions[form] = { value: share.value, uncertainty: sdOf(share.gradient, fit.covariance) };
   }
-  const { form, confidence } = decide(library, shares, fit.covariance);
+  // a blank, or the solvent alone: 'none', but with no evidence for it
+  const { form, confidence } = compoundDetected(library, fit)
+    ? decide(library, shares, fit.covariance)
+    : { form: 'none', confidence: 0 };
   return { form, confidence, fractions, hits, preprocessing: applied };
 }

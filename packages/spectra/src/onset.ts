@@ -19,7 +19,12 @@ export interface OnsetOptions {
   powers?: readonly number[];
 }
 
-export const DEFAULT_ONSET: Required<OnsetOptions> = { minRise: 0.05, sigmas: 3, minSegment: 2, powers: [1, 2, 3] };
+export const DEFAULT_ONSET: Required<OnsetOptions> = {
+  minRise: 0.05,
+  sigmas: 3,
+  minSegment: 2,
+  powers: [1, 2, 3],
+};
 
 interface Hinge {
   index: number;

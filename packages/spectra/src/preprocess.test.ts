@@ -36,18 +36,34 @@ describe('subtractBaseline (airPLS)', () => {
 });
 
 describe('removeCosmicRays', () => {
-  it('removes one- and two-pixel spikes and leaves real bands untouched', () => {
+  it('removes one- and two-pixel spikes, a three-pixel cluster and spikes at the ends, and leaves real bands untouched', () => {
     const noisy = peaks.map((p, i) => p + 50 + gaussianNoise(1, 1024, 5)[i]!);
-    const spiked = [...noisy];
-    spiked[100] = spiked[100]! + 5000;
-    spiked[700] = spiked[700]! + 8000;
-    spiked[701] = spiked[701]! + 7000;
+    const hits: Record<number, number> = {
+      0: 4000,
+      100: 5000,
+      380: 6000,
+      381: 9000,
+      382: 3500,
+      700: 8000,
+      701: 7000,
+      1022: 9000,
+      1023: 9500,
+    };
+    const spiked = noisy.map((v, i) => v + (hits[i] ?? 0));
     const out = removeCosmicRays(spiked);
-    expect(out.spikes).toEqual(expect.arrayContaining([100, 700, 701]));
-    expect(Math.abs(out.y[100]! - noisy[100]!)).toBeLessThan(30);
-    expect(Math.abs(out.y[700]! - noisy[700]!)).toBeLessThan(30);
+    expect(out.spikes).toEqual(Object.keys(hits).map(Number));
+    for (const i of out.spikes) expect(Math.abs(out.y[i]! - noisy[i]!)).toBeLessThan(30);
     const bandPixels = x.map((_, i) => i).filter((i) => peaks[i]! > 100);
     for (const i of bandPixels) expect(out.y[i]).toBe(noisy[i]);
+  });
+
+  it('removes a spike on top of a band and keeps the band', () => {
+    const noisy = peaks.map((p, i) => p + 50 + gaussianNoise(6, 1024, 5)[i]!);
+    const top = x.findIndex((v) => v >= 1000);
+    const spiked = noisy.map((v, i) => (i === top + 2 ? v + 6000 : v));
+    const out = removeCosmicRays(spiked);
+    expect(out.spikes).toEqual([top + 2]);
+    expect(Math.abs(out.y[top + 2]! - noisy[top + 2]!)).toBeLessThan(0.1 * 1500);
   });
 
   it('finds no spike in a spectrum without one', () => {

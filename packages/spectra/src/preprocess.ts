@@ -24,7 +24,9 @@ export interface AxisOptions {
 }
 
 export interface DespikeOptions {
-  /** A point is a spike when it stands more than this many robust SDs above its 5-point running median… */
+  /** Running-median window (odd): a cluster of spiked pixels narrower than half of it is caught. */
+  window: number;
+  /** A point is a spike when it stands more than this many robust SDs above its running median… */
   threshold: number;
   /** …and more than this share of the running median's own height above the local floor (protects real bands). */
   relativeHeight: number;
@@ -52,7 +54,7 @@ export interface PreprocessOptions {
   normalize?: Normalization;
 }
 
-export const DEFAULT_DESPIKE: DespikeOptions = { threshold: 8, relativeHeight: 0.5 };
+export const DEFAULT_DESPIKE: DespikeOptions = { window: 7, threshold: 8, relativeHeight: 1.5 };
 export const DEFAULT_SMOOTH: SmoothOptions = { windowSize: 7, polynomial: 3 };
 export const DEFAULT_BASELINE: BaselineOptions = { lambda: 10, maxIterations: 100 };
 export const DEFAULT_POINTS = 1024;
@@ -70,34 +72,62 @@ function robustSd(values: readonly number[]): number {
   return 1.4826 * deviations[Math.floor(deviations.length / 2)]!;
 }
 
-/** Running median centred on each point (odd window), same length as the input, edges padded by repetition. */
+/**
+ * Running median centred on each point (odd window), same length as the input. Near the ends each
+ * point takes the median of the nearest full window: padding by repetition would let a spike on the
+ * last pixel fill the window with copies of itself.
+ */
 function centredMedian(y: readonly number[], window: number): number[] {
-  return xRollingMedian([...y], { window, padding: { size: (window - 1) / 2, algorithm: 'duplicate' } });
+  const half = (window - 1) / 2;
+  if (y.length < window) return [...y];
+  const inner = xRollingMedian([...y], { window });
+  return y.map((_, i) => inner[Math.min(Math.max(i - half, 0), inner.length - 1)]!);
+}
+
+/** Each run of flagged points replaced by the straight line between its unflagged neighbours. */
+function bridge(y: readonly number[], flagged: ReadonlySet<number>): number[] {
+  const out = [...y];
+  for (let i = 0; i < y.length; i++) {
+    if (!flagged.has(i)) continue;
+    let end = i;
+    while (flagged.has(end + 1)) end++;
+    const left = i > 0 ? y[i - 1]! : undefined;
+    const right = end < y.length - 1 ? y[end + 1]! : undefined;
+    for (let k = i; k <= end; k++) {
+      const t = (k - i + 1) / (end - i + 2);
+      out[k] = left === undefined ? right! : right === undefined ? left : left + t * (right - left);
+    }
+    i = end;
+  }
+  return out;
 }
 
 /**
- * Cosmic-ray removal. Spikes are 1–2 pixels wide, Raman bands several: a 5-point running median
- * ignores a spike but follows a band. A point is replaced by that median when its excess over it is
- * both large against the noise (robust SD of all excesses) and large against the band under it.
+ * Cosmic-ray removal. A cosmic ray hits 1–2 pixels, Raman bands span several: a 7-point running median
+ * ignores a cluster of up to 3 spiked pixels but follows a band. A point is a spike when its excess
+ * over that median is both large against the noise (robust SD of all excesses) and large against the
+ * band under it (a band's top exceeds the median of its 7 points by about that median's height above
+ * the floor at most; a spike by far more). Spikes are bridged by a straight line between their
+ * unflagged neighbours. Two 2-pixel hits side by side are missed.
  */
 export function removeCosmicRays(
   y: readonly number[],
   options: DespikeOptions = DEFAULT_DESPIKE,
 ): { y: number[]; spikes: number[] } {
-  const median = centredMedian(y, 5);
+  const median = centredMedian(y, options.window);
   // the local floor: the lowest running median within ±20 points (a minimum of medians ignores noise)
   const floor = xRollingMin(median, { window: 41, padding: { size: 20, algorithm: 'duplicate' } });
   const excess = y.map((v, i) => v - median[i]!);
   // a noise-free spectrum (a drawn reference) has no noise to measure: use a tiny floor instead
   const noise = Math.max(robustSd(excess), 1e-9 * Math.max(...y.map(Math.abs)), Number.MIN_VALUE);
-  const spikes: number[] = [];
-  const out = y.map((v, i) => {
-    const band = median[i]! - floor[i]!;
-    const isSpike = excess[i]! > options.threshold * noise && excess[i]! > options.relativeHeight * band;
-    if (!isSpike) return v;
-    spikes.push(i);
-    return median[i]!;
-  });
+  const spikes = y
+    .map((_, i) => i)
+    .filter(
+      (i) =>
+        excess[i]! > options.threshold * noise &&
+        excess[i]! > options.relativeHeight * (median[i]! - floor[i]!),
+    );
+  const out = bridge(y, new Set(spikes));
   return { y: out, spikes };
 }
 
