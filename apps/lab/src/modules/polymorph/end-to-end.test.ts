@@ -15,7 +15,7 @@ import { createBoundDeviceSet } from '../../testing/instrument-fixtures.ts';
 import { type InstrumentSimProcess, startInstrumentSim } from '../../testing/instrument-sim-process.ts';
 import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
 import type { TestUser } from '../../testing/run-fixtures.ts';
-import { testWorkflow } from '../../testing/run-fixtures.ts';
+import { testRig, testWorkflow } from '../../testing/run-fixtures.ts';
 import { waitFor } from '../../testing/wait.ts';
 import { RunEngine } from '../runs/engine/run-engine.ts';
 
@@ -216,4 +216,31 @@ describe('polymorph identification in a cooling crystallization, over SCPI/TCP',
     const verified = await call(admin, 'GET', '/api/compliance/audit/verify');
     expect(verified.body['valid']).toBe(true);
   }, 900_000);
+
+  it('a pin that does not resolve in the lab fails the run before any step (reference_unavailable)', async () => {
+    const scientist = await userWithRole(lab, 'scientist');
+    const approver = await userWithRole(lab, 'scientist');
+    const admin = await userWithRole(lab, 'admin');
+    const source = EXAMPLE.replace(/^name: .*$/m, 'name: ghost-pin').replaceAll(
+      'SIM-FORM-II@1',
+      'REF-GHOST@1',
+    );
+    await testWorkflow(lab, scientist, approver, source);
+    const started = await call(scientist, 'POST', '/api/runs', {
+      workflow: 'ghost-pin',
+      devices: await testRig(lab, admin, 'GHOST'),
+    });
+    expect(started.status, started.raw).toBe(201);
+    const runId = started.body['run_id'] as string;
+    await waitFor(`run ${runId} to end`, 120_000, async () =>
+      ['completed', 'failed'].includes(
+        (await call(scientist, 'GET', `/api/runs/${runId}`)).body['status'] as string,
+      ),
+    );
+    const run = await call(scientist, 'GET', `/api/runs/${runId}`);
+    expect(run.body).toMatchObject({ status: 'failed', failure_code: 'reference_unavailable' });
+    expect(String(run.body['error_message'])).toContain('REF-GHOST@1 does not exist in this lab');
+    const steps = await call(scientist, 'GET', `/api/runs/${runId}/steps`);
+    expect(steps.body['items']).toEqual([]);
+  });
 });
