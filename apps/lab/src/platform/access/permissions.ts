@@ -22,6 +22,8 @@ export const RESOURCE_ACTIONS = {
   sites: ['create', 'read', 'update'],
   workflows: ['create', 'read', 'update', 'approve', 'activate'],
   runs: ['create', 'read', 'update', 'pause', 'resume', 'abort'],
+  // Human-readable copies of records; each record type's own read permission applies as well.
+  reports: ['read'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Resource = keyof typeof RESOURCE_ACTIONS;
@@ -54,6 +56,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('calibration', 'read'),
     ...crud('sites', 'read'),
     ...crud('signatures', 'create', 'read'),
+    ...crud('reports', 'read'),
   ],
   // Specified: create/read runs, inventory, calibration; read devices.
   technician: [
@@ -69,6 +72,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('workflows', 'read'),
     ...crud('sites', 'read'),
     ...crud('signatures', 'create', 'read'),
+    ...crud('reports', 'read'),
   ],
   // Specified: read-only access to audit, runs, samples, workflows.
   compliance: [
@@ -86,6 +90,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('users', 'read'),
     // The one write: signing a review (e.g. `audit_trail_reviewed`) is what this role is for.
     ...crud('signatures', 'create', 'read'),
+    // Printing a record with its trail and signatures is what an inspection asks for.
+    ...crud('reports', 'read'),
   ],
 });
 
