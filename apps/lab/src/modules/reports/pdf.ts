@@ -86,10 +86,8 @@ function verificationBanner(doc: Doc, report: RecordReport): void {
   const [fill, stroke] = v.intact ? ['#e8f5e9', '#2e7d32'] : ['#ffebee', '#c62828'];
   doc.save().rect(MARGIN.left, y, width, height).fillAndStroke(fill, stroke).restore();
   doc.fillColor(stroke).text(text, MARGIN.left + 8, y + 6, { width: width - 16 });
-  doc
-    .fillColor('black')
-    .font(FONT)
-    .text('', MARGIN.left, y + height + 8);
+  doc.fillColor('black').font(FONT);
+  placeAt(doc, y + height + 8);
 }
 
 function heading(doc: Doc, text: string): void {
@@ -181,7 +179,7 @@ function sectionBlock(doc: Doc, section: ReportSection, svg: string | undefined)
       height: chartHeight,
       preserveAspectRatio: 'xMinYMin meet',
     });
-    doc.text('', MARGIN.left, doc.y + chartHeight);
+    placeAt(doc, doc.y + chartHeight);
   }
   if (section.kind !== 'fields' && section.note) {
     doc
@@ -245,10 +243,8 @@ function drawRow(doc: Doc, texts: string[], widths: number[], font: string): voi
     .lineWidth(0.3)
     .strokeColor('#999')
     .stroke();
-  doc
-    .font(FONT)
-    .fontSize(9)
-    .text('', MARGIN.left, y + height);
+  doc.font(FONT).fontSize(9);
+  placeAt(doc, y + height);
 }
 
 function auditTrailBlock(doc: Doc, report: RecordReport): void {
@@ -289,6 +285,15 @@ const shorten = (text: string) =>
   text.length <= MAX_VALUE_CHARS
     ? text
     : `${text.slice(0, MAX_VALUE_CHARS)} ... (${text.length} characters; whole in the JSON report)`;
+
+/**
+ * Moves the cursor to the left margin at `y`. Not `doc.text('', x, y)`: an empty line near the bottom
+ * makes pdfkit start a page of its own, which the table's page-break (and its header) would not see.
+ */
+function placeAt(doc: Doc, y: number): void {
+  doc.x = MARGIN.left;
+  doc.y = y;
+}
 
 /** Starts a new page when `height` does not fit above the bottom margin; true when it did. */
 function ensureSpace(doc: Doc, height: number): boolean {
