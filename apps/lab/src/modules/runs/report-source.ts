@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../db/client.ts';
 import { day, iso } from '../../db/sql-values.ts';
 import { type Caller, visibleTo } from '../../platform/access/lab-scope.ts';
+import { HttpProblem } from '../../platform/http/problem.ts';
 import type { ReportSection, ReportSource } from '../reports/port.ts';
 import type { SignedRecordReader } from '../signatures/port.ts';
 import { type RunRow, runRow, runView, type Tx } from './run-records.ts';
@@ -30,12 +31,8 @@ const FIXED_AT_START = [
 /** The run source; the workflow version's approval signatures come from the signature service. */
 export function runReportSource(signatures: SignedRecordReader): ReportSource {
   return async (tx, runId, scope) => {
-    const [exists] = await queryRows<{ id: string }>(
-      tx,
-      sql`SELECT id FROM workflow_executions x WHERE x.run_id = ${runId} AND x.lab_id IS NOT NULL AND ${visibleTo(scope, sql`x.lab_id`)}`,
-    );
-    if (!exists) return null;
-    const row = await runRow(tx, scope, runId);
+    const row = await runRowOrNull(tx, scope, runId);
+    if (!row) return null;
     const approval = await signatures.signedRecordInTransaction(
       tx,
       'workflow_version',
@@ -61,6 +58,16 @@ export function runReportSource(signatures: SignedRecordReader): ReportSource {
       sections,
     };
   };
+}
+
+/** The run as `scope` may see it; null for an unknown run and for one of another lab alike. */
+async function runRowOrNull(tx: Tx, scope: Caller, runId: string): Promise<RunRow | null> {
+  try {
+    return await runRow(tx, scope, runId);
+  } catch (error) {
+    if (error instanceof HttpProblem && error.status === 404) return null;
+    throw error;
+  }
 }
 
 type Manifestations = NonNullable<
