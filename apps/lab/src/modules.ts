@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from './db/client.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { AuthService, type AuthSettings } from './modules/auth/service.ts';
+import { batchReportSource } from './modules/batches/report-source.ts';
 import { batchRoutes } from './modules/batches/routes.ts';
 import { BatchService } from './modules/batches/service.ts';
 import { connectBatchSignatures } from './modules/batches/signature-adapter.ts';
@@ -24,13 +25,18 @@ import { ReferenceService } from './modules/polymorph/references.ts';
 import { polymorphRoutes } from './modules/polymorph/routes.ts';
 import { projectRoutes } from './modules/projects/routes.ts';
 import { ProjectService } from './modules/projects/service.ts';
+import { reportRoutes } from './modules/reports/routes.ts';
+import { ReportService } from './modules/reports/service.ts';
 import { RunEventSignals } from './modules/runs/events.ts';
+import { runReportSource } from './modules/runs/report-source.ts';
 import { runRoutes } from './modules/runs/routes.ts';
 import { runSignableContent } from './modules/runs/run-records.ts';
 import { RunService } from './modules/runs/service.ts';
+import { sampleReportSource } from './modules/samples/report-source.ts';
 import { sampleRoutes } from './modules/samples/routes.ts';
 import { DEFAULT_SAMPLE_ID_PATTERN } from './modules/samples/sample-id.ts';
 import { SampleService } from './modules/samples/service.ts';
+import { connectSampleSignatures } from './modules/samples/signature-adapter.ts';
 import { signatureRoutes } from './modules/signatures/routes.ts';
 import { SignatureService, userRecordLoader } from './modules/signatures/service.ts';
 import { siteRoutes } from './modules/sites/routes.ts';
@@ -82,6 +88,7 @@ export interface ModuleServices {
   runs: RunService;
   instruments: InstrumentService;
   polymorph: { references: ReferenceService; identifications: IdentificationService };
+  reports: ReportService;
 }
 
 export function createModuleServices(kernel: ModuleKernel): ModuleServices {
@@ -101,6 +108,7 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
     sites: new SiteService(uow),
   };
   connectBatchSignatures(lims.batches, signatures);
+  connectSampleSignatures(signatures);
   signatures.registerRecordType('workflow_version', workflowSignableContent);
   const workflows = new WorkflowService(uow, signatures);
   signatures.registerRecordType('run', runSignableContent);
@@ -110,7 +118,29 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
     references: new ReferenceService(uow),
     identifications: new IdentificationService(uow),
   };
-  return { auth, users, signatures, lims, workflows, runs, instruments, polymorph };
+  return {
+    auth,
+    users,
+    signatures,
+    lims,
+    workflows,
+    runs,
+    instruments,
+    polymorph,
+    reports: recordReports(kernel, signatures),
+  };
+}
+
+/**
+ * The record reports of every signable record type. A record type added later (audit_trail_review)
+ * registers its source here too, before the routes are built: the route's `type` lists these.
+ */
+function recordReports(kernel: ModuleKernel, signatures: SignatureService): ReportService {
+  const reports = new ReportService(kernel.uow, kernel.audit, signatures);
+  reports.registerRecordType('sample', sampleReportSource);
+  reports.registerRecordType('batch', batchReportSource);
+  reports.registerRecordType('run', runReportSource(signatures));
+  return reports;
 }
 
 /** Every module's routes, in the order the API documentation lists them. */
@@ -137,4 +167,5 @@ export async function registerModuleRoutes(
   await app.register(runRoutes, { runs: services.runs });
   await app.register(polymorphRoutes, services.polymorph);
   await app.register(complianceRoutes, { audit: kernel.audit, uow: kernel.uow });
+  await app.register(reportRoutes, { reports: services.reports });
 }

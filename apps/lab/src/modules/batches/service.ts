@@ -50,6 +50,15 @@ const toView = (r: Row): BatchView => ({
   decision_signature_id: r.decision_signature_id,
 });
 
+/** The batch as the API shows it, in the caller's lab; null when unknown there. */
+export async function batchInScope(tx: Tx, batchId: string, scope: Caller): Promise<BatchView | null> {
+  const [row] = await queryRows<Row>(
+    tx,
+    sql`${VIEW} WHERE b.batch_id = ${batchId} AND ${visibleTo(scope, sql`b.lab_id`)}`,
+  );
+  return row ? toView(row) : null;
+}
+
 /**
  * What a batch signature binds to: the batch as reviewed, without its decision fields. A batch of a
  * lab the signer cannot see is not found, like an unknown one.

@@ -79,6 +79,26 @@ export function toSampleView(r: Row): SampleView {
   };
 }
 
+/** The sample as the API shows it, in the caller's lab; null when unknown there (deleted ones too). */
+export async function sampleInScope(tx: Tx, sampleId: string, scope: Caller): Promise<SampleView | null> {
+  const [row] = await queryRows<Row>(
+    tx,
+    sql`${VIEW} WHERE s.sample_id = ${sampleId} AND ${visibleTo(scope, sql`s.lab_id`)}`,
+  );
+  return row ? toSampleView(row) : null;
+}
+
+/**
+ * What a sample signature binds to: every field of the sample except `updated_at` (the time of the
+ * last change says nothing a reviewer attests to; the change itself shows in the other fields).
+ */
+export async function sampleSignableContent(tx: Tx, sampleId: string, scope: Caller) {
+  const view = await sampleInScope(tx, sampleId, scope);
+  if (!view) return null;
+  const { updated_at: _updated, ...content } = view;
+  return { content, authors: [view.created_by] };
+}
+
 const SORTS: Record<SampleSort, SQL> = {
   created_at: sql`s.created_at ASC, s.sample_id ASC`,
   '-created_at': sql`s.created_at DESC, s.sample_id DESC`,

@@ -6,7 +6,7 @@ import type { AppendAudit } from '../../platform/audit/audit-trail.ts';
 import type { HttpProblem } from '../../platform/http/problem.ts';
 import type { SignatureCreate, SignatureView } from './schemas.ts';
 
-export type { SignatureView } from './schemas.ts';
+export { SignatureView } from './schemas.ts';
 
 /** What a record type gives the signature service: its regulated content and who authored it. */
 export interface SignableRecord {
@@ -44,4 +44,25 @@ export interface RecordSigning {
    * are audited and count towards the lockout).
    */
   signInTransaction(tx: LabTx, append: AppendAudit, signer: Signer, input: SignInput): Promise<SignOutcome>;
+}
+
+/** A signable record as it is now, and every signature made on it. */
+export interface SignedRecord {
+  /** The content signatures bind to, as loaded now. */
+  content: unknown;
+  /** Its canonical JSON hash: what a signature made now would bind to. */
+  record_hash: string;
+  /** In signing order; `current` is false for one made over an earlier content. */
+  signatures: SignatureView[];
+}
+
+/** Reads a record's signatures inside the caller's unit of work (the record reports use it). */
+export interface SignedRecordReader {
+  /** Null when the type cannot be signed, or there is no such record in the scope's labs. */
+  signedRecordInTransaction(
+    tx: LabTx,
+    recordType: string,
+    recordId: string,
+    scope: Caller,
+  ): Promise<SignedRecord | null>;
 }

@@ -23,7 +23,15 @@ import type { ServerKeyPair } from '../../platform/signatures/server-key.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import { normalizeEmail, type Reauthenticator } from '../auth/port.ts';
 import { DEFAULT_LAB_CODE } from '../sites/port.ts';
-import type { RecordSigning, SignableLoader, Signer, SignInput, SignOutcome } from './port.ts';
+import type {
+  RecordSigning,
+  SignableLoader,
+  SignedRecord,
+  SignedRecordReader,
+  Signer,
+  SignInput,
+  SignOutcome,
+} from './port.ts';
 import type { SignatureView } from './schemas.ts';
 
 interface SignatureRow {
@@ -49,7 +57,7 @@ const SIGNATURE_COLUMNS =
  * components, binds to the record's content hash, is countersigned by the server key, stored immutably
  * and audited in the same transaction.
  */
-export class SignatureService implements RecordSigning {
+export class SignatureService implements RecordSigning, SignedRecordReader {
   private readonly loaders = new Map<string, SignableLoader>();
 
   constructor(
@@ -253,32 +261,49 @@ export class SignatureService implements RecordSigning {
 
   /** The signatures of a record the caller may read; any other record answers 404 like an unknown one. */
   async list(recordType: string, recordId: string, caller: Caller & { roles: readonly string[] }) {
-    const loader = this.loaderFor(recordType);
     const notFound = recordNotFound({ record_type: recordType, record_id: recordId });
+    this.loaderFor(recordType);
     if (!mayReadRecordType(caller.roles, recordType)) throw notFound;
     return this.uow.read(async (tx): Promise<SignatureView[]> => {
-      const record = await loader(tx, recordId, caller);
-      if (!record) throw notFound;
-      const rows = await queryRows<SignatureRow>(
-        tx,
-        sql`SELECT ${SIGNATURE_COLUMNS} FROM electronic_signatures
-             WHERE record_type = ${recordType} AND record_id = ${recordId} ORDER BY signed_at, id`,
-      );
-      const keys = await this.publicKeys(
-        tx,
-        rows.map((r) => r.key_id),
-      );
-      return rows.map((r) => {
-        const { id, ...signed } = r;
-        return {
-          id,
-          ...signed,
-          manifestation: formatManifestation(signed),
-          current: isSignatureCurrent(signed, record.content),
-          signature_valid: verifyWith(keys.get(signed.key_id), signed),
-        };
-      });
+      const signed = await this.signedRecordInTransaction(tx, recordType, recordId, caller);
+      if (!signed) throw notFound;
+      return signed.signatures;
     });
+  }
+
+  /**
+   * A signable record as `scope` may see it (null otherwise, or for a type that cannot be signed), its
+   * content hash, and its signatures in signing order, each checked against the content as it is now.
+   */
+  async signedRecordInTransaction(
+    tx: LabTx,
+    recordType: string,
+    recordId: string,
+    scope: Caller,
+  ): Promise<SignedRecord | null> {
+    const loader = this.loaders.get(recordType);
+    const record = loader ? await loader(tx, recordId, scope) : null;
+    if (!record) return null;
+    const rows = await queryRows<SignatureRow>(
+      tx,
+      sql`SELECT ${SIGNATURE_COLUMNS} FROM electronic_signatures
+           WHERE record_type = ${recordType} AND record_id = ${recordId} ORDER BY signed_at, id`,
+    );
+    const keys = await this.publicKeys(
+      tx,
+      rows.map((r) => r.key_id),
+    );
+    const signatures = rows.map((r) => {
+      const { id, ...signed } = r;
+      return {
+        id,
+        ...signed,
+        manifestation: formatManifestation(signed),
+        current: isSignatureCurrent(signed, record.content),
+        signature_valid: verifyWith(keys.get(signed.key_id), signed),
+      };
+    });
+    return { content: record.content, record_hash: recordHash(record.content), signatures };
   }
 
   /**

@@ -157,7 +157,9 @@ describe('authority of meanings (21 CFR 11.10(g))', () => {
     for (const role of ROLES) walkers[role] = await userWithRole(lab, role);
     const batch = await newBatch('B-WALK');
     const account = (await userWithRole(lab, 'technician')).email;
-    const records: Record<string, string> = { batch, user: account };
+    const sample = await call('POST', '/api/samples', { sample_id: 'S-WALK', project_id: 'P-A' }, author);
+    expect(sample.statusCode, sample.body).toBe(201);
+    const records: Record<string, string> = { batch, user: account, sample: 'S-WALK' };
     expect(Object.keys(SIGNING_AUTHORITY).sort()).toEqual(lab.app.lab.signatures.recordTypes());
     const cells: string[] = [];
     for (const [type, id] of Object.entries(records)) {

@@ -25,6 +25,8 @@ export const RESOURCE_ACTIONS = {
   // read: references and identification results; identify: run an identification (stored);
   // manage: upload reference spectra and versions, retire references.
   polymorph: ['read', 'identify', 'manage'],
+  // Human-readable copies of records; each record type's own read permission applies as well.
+  reports: ['read'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Resource = keyof typeof RESOURCE_ACTIONS;
@@ -58,6 +60,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('sites', 'read'),
     ...crud('signatures', 'create', 'read'),
     ...crud('polymorph', 'read', 'identify', 'manage'),
+    ...crud('reports', 'read'),
   ],
   // Specified: create/read runs, inventory, calibration; read devices.
   technician: [
@@ -75,6 +78,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('signatures', 'create', 'read'),
     // Whoever acquires spectra at the bench identifies them; the library is the scientists'.
     ...crud('polymorph', 'read', 'identify'),
+    ...crud('reports', 'read'),
   ],
   // Specified: read-only access to audit, runs, samples, workflows.
   compliance: [
@@ -93,6 +97,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = O
     ...crud('polymorph', 'read'),
     // The one write: signing a review (e.g. `audit_trail_reviewed`) is what this role is for.
     ...crud('signatures', 'create', 'read'),
+    // Printing a record with its trail and signatures is what an inspection asks for.
+    ...crud('reports', 'read'),
   ],
 });
 

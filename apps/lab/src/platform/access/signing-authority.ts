@@ -28,6 +28,18 @@ export const SIGNING_AUTHORITY: Readonly<Record<string, SigningAuthority>> = Obj
       audit_trail_reviewed: ['admin', 'compliance'],
     },
   },
+  sample: {
+    read: 'samples:read',
+    meanings: {
+      // Those who create samples author them.
+      authored: ['admin', 'scientist'],
+      // A second person checks bench work on a sample; technicians handle samples and may verify.
+      verified: ['admin', 'scientist', 'technician'],
+      reviewed: ['admin', 'scientist', 'compliance'],
+      approved: ['admin', 'scientist'],
+      rejected: ['admin', 'scientist'],
+    },
+  },
   workflow_version: {
     read: 'workflows:read',
     meanings: {
