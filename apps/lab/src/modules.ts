@@ -3,6 +3,8 @@
 // A module reaches a sibling only through the port the sibling publishes (docs/architecture.md).
 import type { FastifyInstance } from 'fastify';
 import type { Database } from './db/client.ts';
+import { auditTrailReviewRoutes } from './modules/audit-reviews/routes.ts';
+import { AuditTrailReviewService, auditTrailReviewSignableContent } from './modules/audit-reviews/service.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { AuthService, type AuthSettings } from './modules/auth/service.ts';
 import { batchRoutes } from './modules/batches/routes.ts';
@@ -78,6 +80,7 @@ export interface ModuleServices {
   workflows: WorkflowService;
   runs: RunService;
   instruments: InstrumentService;
+  auditReviews: AuditTrailReviewService;
 }
 
 export function createModuleServices(kernel: ModuleKernel): ModuleServices {
@@ -102,7 +105,9 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
   signatures.registerRecordType('run', runSignableContent);
   const runs = new RunService(uow, signatures, metrics, new RunEventSignals());
   const instruments = new InstrumentService(uow, { allowedHosts: kernel.instrumentHosts });
-  return { auth, users, signatures, lims, workflows, runs, instruments };
+  signatures.registerRecordType('audit_trail_review', auditTrailReviewSignableContent);
+  const auditReviews = new AuditTrailReviewService(uow, () => kernel.audit.verify(), signatures);
+  return { auth, users, signatures, lims, workflows, runs, instruments, auditReviews };
 }
 
 /** Every module's routes, in the order the API documentation lists them. */
@@ -128,4 +133,5 @@ export async function registerModuleRoutes(
   await app.register(workflowRoutes, { workflows: services.workflows });
   await app.register(runRoutes, { runs: services.runs });
   await app.register(complianceRoutes, { audit: kernel.audit, uow: kernel.uow });
+  await app.register(auditTrailReviewRoutes, { reviews: services.auditReviews });
 }

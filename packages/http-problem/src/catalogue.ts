@@ -393,6 +393,13 @@ export const PROBLEM_CATALOGUE = [
       "An interrupted run resumes only with the exact definition it started with; the stored definition of its workflow version no longer hashes to the run's `definition_hash` (`expected` and `found` give both). Nothing was resumed; abort the run and start a new one.",
   },
   {
+    slug: 'run-release-conflict',
+    status: 409,
+    title: 'Run release conflict',
+    description:
+      'The run is not at the release step asked for: a review needs an ended run (completed, failed or aborted) not yet reviewed; an approval a reviewed run whose content is still what the reviewer signed; a rejection an ended run not yet decided. An approved or rejected run is decided for good. `release_status` gives where it is; read the run (`GET /api/runs/{runId}`) before retrying. Nothing was signed.',
+  },
+  {
     slug: 'instrument-error',
     status: 502,
     title: 'Instrument error',

@@ -25,6 +25,7 @@ import { runSamples } from '../samples/port.ts';
 import type { RecordSigning } from '../signatures/port.ts';
 import { effectiveVersionForRun, type WorkflowRef } from '../workflows/port.ts';
 import { appendRunEvent, type RunEventRow, type RunEventSignals, runEventsAfter } from './events.ts';
+import { RunRelease } from './release.ts';
 import { type RunRow, runRow, runStatusOf, runView, type Tx } from './run-records.ts';
 import {
   type HumanInputAnswer,
@@ -60,6 +61,8 @@ export const newRunId = () =>
  */
 export class RunService {
   private readonly readsInFlight = new Map<string, Promise<RunEventRow[]>>();
+  /** Review and release of ended runs, by e-signature. */
+  readonly release: RunRelease;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -68,7 +71,9 @@ export class RunService {
     readonly signals: RunEventSignals,
     /** The open live streams (routes.ts serves them; shutdown ends them). */
     readonly streams: RunStreams = new RunStreams(),
-  ) {}
+  ) {
+    this.release = new RunRelease(uow, signing);
+  }
 
   async start(input: RunStart, caller: Caller): Promise<RunView> {
     const ref: WorkflowRef = UUID.test(input.workflow)
