@@ -226,7 +226,11 @@ describe('review and release of a completed run', () => {
 
   it('an aborted run is reviewed and approved as evidence of what happened; its status stays aborted', async () => {
     const runId = await newRun('aborted');
-    expect((await signStep(runId, 'review', reviewer)).statusCode).toBe(200);
+    // An admin holds both authorities, and still does not approve a run they reviewed.
+    const admin = await userWithRole(lab, 'admin');
+    expect((await signStep(runId, 'review', admin)).statusCode).toBe(200);
+    await refused(runId, 'approve', admin, 403, 'segregation-of-duties');
+    await refused(runId, 'reject', admin, 403, 'segregation-of-duties');
     const approved = await signStep(runId, 'approve', qa, 'Deviation record: aborted before the first step');
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json()).toMatchObject({ status: 'aborted', release_status: 'approved' });
