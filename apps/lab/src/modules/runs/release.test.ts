@@ -165,6 +165,13 @@ describe('review and release of a completed run', () => {
 
     await refused(runId, 'approve', qa, 409, 'run-release-conflict');
     await refused(runId, 'reject', qa, 409, 'run-release-conflict');
+
+    // QA's queue: runs by release status.
+    const approvedRuns = (await call('GET', '/api/runs?release_status=approved', qa)).json().items;
+    expect(approvedRuns.map((r: { run_id: string }) => r.run_id)).toEqual([runId]);
+    expect(approvedRuns[0].release_status).toBe('approved');
+    const waiting = (await call('GET', '/api/runs?release_status=unreviewed', qa)).json().items;
+    expect(waiting.map((r: { run_id: string }) => r.run_id)).not.toContain(runId);
   });
 
   it('refusals store nothing: approval before review, the starter reviewing, technicians, the reviewer approving', async () => {

@@ -172,6 +172,7 @@ export const RunSummary = Type.Object(
     created_at: Timestamp,
     started_at: Type.Union([Timestamp, Type.Null()]),
     completed_at: Type.Union([Timestamp, Type.Null()]),
+    release_status: RunReleaseStatusSchema,
   },
   { title: 'RunSummary', additionalProperties: false },
 );
@@ -182,6 +183,7 @@ export const RunQuery = ListQuery(
   {
     status: Type.Optional(RunStatusSchema),
     workflow: Type.Optional(Type.String({ maxLength: 64, description: 'Workflow name' })),
+    release_status: Type.Optional(RunReleaseStatusSchema),
   },
   RUN_SORTS,
 );
