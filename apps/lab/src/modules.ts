@@ -4,7 +4,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from './db/client.ts';
 import { auditTrailReviewRoutes } from './modules/audit-reviews/routes.ts';
-import { AuditTrailReviewService, auditTrailReviewSignableContent } from './modules/audit-reviews/service.ts';
+import {
+  AUDIT_TRAIL_REVIEW_SIGNED_THROUGH,
+  AuditTrailReviewService,
+  auditTrailReviewSignableContent,
+} from './modules/audit-reviews/service.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { AuthService, type AuthSettings } from './modules/auth/service.ts';
 import { batchRoutes } from './modules/batches/routes.ts';
@@ -24,6 +28,7 @@ import { InventoryService } from './modules/inventory/service.ts';
 import { projectRoutes } from './modules/projects/routes.ts';
 import { ProjectService } from './modules/projects/service.ts';
 import { RunEventSignals } from './modules/runs/events.ts';
+import { RUN_RELEASE_ROUTES } from './modules/runs/release.ts';
 import { runRoutes } from './modules/runs/routes.ts';
 import { runSignableContent } from './modules/runs/run-records.ts';
 import { RunService } from './modules/runs/service.ts';
@@ -102,10 +107,14 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
   connectBatchSignatures(lims.batches, signatures);
   signatures.registerRecordType('workflow_version', workflowSignableContent);
   const workflows = new WorkflowService(uow, signatures);
-  signatures.registerRecordType('run', runSignableContent);
+  signatures.registerRecordType('run', runSignableContent, RUN_RELEASE_ROUTES);
   const runs = new RunService(uow, signatures, metrics, new RunEventSignals());
   const instruments = new InstrumentService(uow, { allowedHosts: kernel.instrumentHosts });
-  signatures.registerRecordType('audit_trail_review', auditTrailReviewSignableContent);
+  signatures.registerRecordType(
+    'audit_trail_review',
+    auditTrailReviewSignableContent,
+    AUDIT_TRAIL_REVIEW_SIGNED_THROUGH,
+  );
   const auditReviews = new AuditTrailReviewService(uow, () => kernel.audit.verify(), signatures);
   return { auth, users, signatures, lims, workflows, runs, instruments, auditReviews };
 }

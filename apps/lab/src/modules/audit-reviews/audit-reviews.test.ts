@@ -6,6 +6,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client.ts';
+import { ROLES } from '../../platform/access/permissions.ts';
+import { signingAuthority } from '../../platform/access/signing-authority.ts';
+import { SIGNATURE_MEANINGS } from '../../platform/signatures/manifest.ts';
 import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
 import type { TestUser } from '../../testing/run-fixtures.ts';
 
@@ -152,6 +155,35 @@ describe('audit-trail review: a signed record over a range of the chain', () => 
     );
     expect(await stored()).toEqual(before);
     expect((await call('GET', `/api/audit-trail-reviews/${review.id}`, scientist)).statusCode).toBe(403);
+  });
+
+  it('role x meaning: the review route signs for exactly the roles of the table; POST /api/signatures signs none of its meanings', async () => {
+    for (const role of ROLES) {
+      const walker = await userWithRole(lab, role);
+      const review = (await create({ from_seq: 1, to_seq: 2, comment: `Walk: ${role}` })).json();
+      for (const meaning of SIGNATURE_MEANINGS) {
+        const authority = signingAuthority([role], 'audit_trail_review', meaning);
+        // Signing closes the review, so its meaning goes through the review's own route only.
+        const expected =
+          meaning === 'audit_trail_reviewed'
+            ? 400
+            : { allowed: 201, forbidden: 403, unreadable: 404 }[authority];
+        const res = await call('POST', '/api/signatures', walker, {
+          user_id: walker.email,
+          password: walker.password,
+          record_type: 'audit_trail_review',
+          record_id: review.id,
+          meaning,
+        });
+        expect(res.statusCode, `${role} signs ${meaning}: ${res.body}`).toBe(expected);
+        if (expected === 400) expect(res.json().errors[0].field).toBe('body.meaning');
+      }
+      const routed = await sign(review.id, walker);
+      const allowed = signingAuthority([role], 'audit_trail_review', 'audit_trail_reviewed');
+      expect(routed.statusCode, `${role}: ${routed.body}`).toBe(
+        { allowed: 200, forbidden: 403, unreadable: 404 }[allowed],
+      );
+    }
   });
 
   it('a bad range is 400 naming the field, and stores nothing', async () => {

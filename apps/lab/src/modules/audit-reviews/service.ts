@@ -91,6 +91,11 @@ export async function auditTrailReviewSignableContent(tx: Tx, id: string): Promi
   return { content, authors: [row.created_by] };
 }
 
+/** Signing a review closes it, so it is signed only through its own route. */
+export const AUDIT_TRAIL_REVIEW_SIGNED_THROUGH = {
+  audit_trail_reviewed: 'POST /api/audit-trail-reviews/{reviewId}/sign',
+} as const;
+
 /** Whether the range verified: the chain broke nowhere at or before to_seq. */
 function rangeVerdict(v: TrailVerification, toSeq: number) {
   const brokenAfter = !v.valid && v.first_invalid_seq !== null && v.first_invalid_seq > toSeq;

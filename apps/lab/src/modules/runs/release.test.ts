@@ -187,6 +187,24 @@ describe('review and release of a completed run', () => {
       reason: 'checked',
     });
     expect(wrong.statusCode).toBe(401);
+    // The release meanings are signed through the run's routes only, which record the decision with them.
+    for (const [who, meaning] of [
+      [reviewer, 'reviewed'],
+      [qa, 'approved'],
+      [qa, 'rejected'],
+    ] as const) {
+      const before = await releaseState(runId);
+      const generic = await call('POST', '/api/signatures', who, {
+        user_id: who.email,
+        password: who.password,
+        record_type: 'run',
+        record_id: runId,
+        meaning,
+      });
+      expect(generic.statusCode, generic.body).toBe(400);
+      expect(generic.json().errors[0].field).toBe('body.meaning');
+      expect(await releaseState(runId)).toEqual(before);
+    }
 
     expect((await signStep(runId, 'review', reviewer)).statusCode).toBe(200);
     await refused(runId, 'review', reviewer, 409, 'run-release-conflict');

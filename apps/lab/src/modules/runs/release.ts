@@ -13,6 +13,13 @@ import { type RunReleaseSigning, type RunView, TERMINAL_STATUSES } from './schem
 
 export type ReleaseMeaning = 'reviewed' | 'approved' | 'rejected';
 
+/** The release meanings are signed on a run only through these routes (routes.ts), never the generic one. */
+export const RUN_RELEASE_ROUTES: Record<ReleaseMeaning, string> = {
+  reviewed: 'POST /api/runs/{runId}/review',
+  approved: 'POST /api/runs/{runId}/approve',
+  rejected: 'POST /api/runs/{runId}/reject',
+};
+
 const ACTIONS: Record<ReleaseMeaning, string> = {
   reviewed: 'run.reviewed',
   approved: 'run.approved',

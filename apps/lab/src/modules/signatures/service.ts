@@ -23,7 +23,7 @@ import type { ServerKeyPair } from '../../platform/signatures/server-key.ts';
 import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import { normalizeEmail, type Reauthenticator } from '../auth/port.ts';
 import { DEFAULT_LAB_CODE } from '../sites/port.ts';
-import type { RecordSigning, SignableLoader, Signer, SignInput, SignOutcome } from './port.ts';
+import type { RecordSigning, SignableLoader, SignedThrough, Signer, SignInput, SignOutcome } from './port.ts';
 import type { SignatureView } from './schemas.ts';
 
 interface SignatureRow {
@@ -51,6 +51,7 @@ const SIGNATURE_COLUMNS =
  */
 export class SignatureService implements RecordSigning {
   private readonly loaders = new Map<string, SignableLoader>();
+  private readonly routedMeanings = new Map<string, SignedThrough>();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -60,8 +61,9 @@ export class SignatureService implements RecordSigning {
   ) {}
 
   /** Modules make their records signable here (batches, samples, workflows ...). */
-  registerRecordType(recordType: string, loader: SignableLoader): void {
+  registerRecordType(recordType: string, loader: SignableLoader, signedThrough: SignedThrough = {}): void {
     this.loaders.set(recordType, loader);
+    this.routedMeanings.set(recordType, signedThrough);
   }
 
   recordTypes(): string[] {
@@ -231,6 +233,17 @@ export class SignatureService implements RecordSigning {
   }
 
   async sign(signer: Signer, input: SignInput): Promise<SignatureView> {
+    const route = this.routedMeanings.get(input.record_type)?.[input.meaning];
+    if (route !== undefined) {
+      // Type-level, like an unknown record type: it tells nothing about one record.
+      throw new HttpProblem(
+        400,
+        'validation-error',
+        'Invalid request',
+        `A ${input.record_type} is signed ${input.meaning} through ${route}, which records the decision with it`,
+        [{ field: 'body.meaning', message: `is signed on a ${input.record_type} through ${route}` }],
+      );
+    }
     let outcome: SignOutcome;
     try {
       // A refused signing commits its failed attempt but keeps no response: a retry is judged again.
