@@ -242,6 +242,18 @@ describe('review and release of a completed run', () => {
 
   it('QA rejects a run; a rejected run is decided and can never be approved', async () => {
     const runId = completed.rejected;
+    // QA of another lab: the run does not exist for them.
+    const basel = await userWithRole(lab, 'compliance');
+    const admin = await userWithRole(lab, 'admin');
+    for (const [method, url, payload] of [
+      ['POST', '/api/organizations', { org_id: 'ACME', name: 'Acme Pharma' }],
+      ['POST', '/api/labs', { lab_id: 'LAB-B', org_id: 'ACME', name: 'Basel QC' }],
+      ['PUT', `/api/labs/LAB-B/members/${basel.email}`, { reason: 'works in Basel' }],
+    ] as const) {
+      const res = await lab.app.inject({ method, url, headers: admin.auth, payload });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+    }
+    await refused(runId, 'reject', basel, 404, 'not-found');
     const rejected = await signStep(runId, 'reject', qa, 'Spectra saturated; repeat the run');
     expect(rejected.statusCode, rejected.body).toBe(200);
     expect(rejected.json()).toMatchObject({ release_status: 'rejected', decided_by: qa.email });
