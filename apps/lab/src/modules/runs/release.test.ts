@@ -268,6 +268,14 @@ describe('review and release of a completed run', () => {
     expect((await signStep(runId, 'review', admin)).statusCode).toBe(200);
     await refused(runId, 'approve', admin, 403, 'segregation-of-duties');
     await refused(runId, 'reject', admin, 403, 'segregation-of-duties');
+    const attempts = await queryRows<{ after: { meaning: string; reason: string } }>(
+      lab.database.db,
+      sql`SELECT after FROM audit_events WHERE action = 'signature.refused' AND entity_id = ${runId} AND actor = ${admin.email} ORDER BY seq`,
+    );
+    expect(attempts.map((a) => [a.after.meaning, a.after.reason])).toEqual([
+      ['approved', 'reviewer_decides'],
+      ['rejected', 'reviewer_decides'],
+    ]);
     const approved = await signStep(runId, 'approve', qa, 'Deviation record: aborted before the first step');
     expect(approved.statusCode, approved.body).toBe(200);
     expect(approved.json()).toMatchObject({ status: 'aborted', release_status: 'approved' });

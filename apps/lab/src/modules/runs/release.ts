@@ -86,6 +86,17 @@ export class RunRelease {
     const view = await this.uow.write(async (tx, append) => {
       const before = await runRow(tx, caller, runId, true);
       const refusal = releaseRefusal(before, meaning, caller);
+      if (refusal?.slug === 'segregation-of-duties') {
+        // Audited like the signature service's own segregation refusals; nothing else is stored.
+        append(caller.ctx, {
+          action: 'signature.refused',
+          entityType: 'run',
+          entityId: before.run_id,
+          after: { meaning, reason: 'reviewer_decides' },
+        });
+        refused = refusal;
+        return null;
+      }
       if (refusal) throw refusal;
       const signed = await this.signing.signInTransaction(tx, append, caller, {
         record_type: 'run',
