@@ -73,7 +73,11 @@ const Verification = Type.Object(
       description:
         "The whole trail's verdict when the review was created (as GET /api/compliance/audit/verify)",
     }),
-    events_checked: Type.Integer({ minimum: 0 }),
+    events_checked: Type.Integer({
+      minimum: 0,
+      description:
+        'Events the verification examined: the chain from seq 1 to its head, or to the first failure',
+    }),
   },
   { additionalProperties: false },
 );
