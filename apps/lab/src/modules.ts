@@ -3,6 +3,12 @@
 // A module reaches a sibling only through the port the sibling publishes (docs/architecture.md).
 import type { FastifyInstance } from 'fastify';
 import type { Database } from './db/client.ts';
+import { auditTrailReviewRoutes } from './modules/audit-reviews/routes.ts';
+import {
+  AUDIT_TRAIL_REVIEW_SIGNED_THROUGH,
+  AuditTrailReviewService,
+  auditTrailReviewSignableContent,
+} from './modules/audit-reviews/service.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { AuthService, type AuthSettings } from './modules/auth/service.ts';
 import { batchReportSource } from './modules/batches/report-source.ts';
@@ -28,6 +34,7 @@ import { ProjectService } from './modules/projects/service.ts';
 import { reportRoutes } from './modules/reports/routes.ts';
 import { ReportService } from './modules/reports/service.ts';
 import { RunEventSignals } from './modules/runs/events.ts';
+import { RUN_RELEASE_ROUTES } from './modules/runs/release.ts';
 import { runReportSource } from './modules/runs/report-source.ts';
 import { runRoutes } from './modules/runs/routes.ts';
 import { runSignableContent } from './modules/runs/run-records.ts';
@@ -89,6 +96,7 @@ export interface ModuleServices {
   instruments: InstrumentService;
   polymorph: { references: ReferenceService; identifications: IdentificationService };
   reports: ReportService;
+  auditReviews: AuditTrailReviewService;
 }
 
 export function createModuleServices(kernel: ModuleKernel): ModuleServices {
@@ -111,9 +119,15 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
   connectSampleSignatures(signatures);
   signatures.registerRecordType('workflow_version', workflowSignableContent);
   const workflows = new WorkflowService(uow, signatures);
-  signatures.registerRecordType('run', runSignableContent);
+  signatures.registerRecordType('run', runSignableContent, RUN_RELEASE_ROUTES);
   const runs = new RunService(uow, signatures, metrics, new RunEventSignals());
   const instruments = new InstrumentService(uow, { allowedHosts: kernel.instrumentHosts });
+  signatures.registerRecordType(
+    'audit_trail_review',
+    auditTrailReviewSignableContent,
+    AUDIT_TRAIL_REVIEW_SIGNED_THROUGH,
+  );
+  const auditReviews = new AuditTrailReviewService(uow, () => kernel.audit.verify(), signatures);
   const polymorph = {
     references: new ReferenceService(uow),
     identifications: new IdentificationService(uow),
@@ -127,6 +141,7 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
     runs,
     instruments,
     polymorph,
+    auditReviews,
     reports: recordReports(kernel, signatures),
   };
 }
@@ -168,4 +183,5 @@ export async function registerModuleRoutes(
   await app.register(polymorphRoutes, services.polymorph);
   await app.register(complianceRoutes, { audit: kernel.audit, uow: kernel.uow });
   await app.register(reportRoutes, { reports: services.reports });
+  await app.register(auditTrailReviewRoutes, { reviews: services.auditReviews });
 }

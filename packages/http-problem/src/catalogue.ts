@@ -414,6 +414,13 @@ export const PROBLEM_CATALOGUE = [
       'A JCAMP-DX reference file is limited to 2 MB. Upload a smaller file (fewer points, or XYDATA compressed as the format allows).',
   },
   {
+    slug: 'run-release-conflict',
+    status: 409,
+    title: 'Run release conflict',
+    description:
+      'The run is not at the release step asked for: a review needs an ended run (completed, failed or aborted) not yet reviewed; an approval a reviewed run whose content is still what the reviewer signed; a rejection an ended run not yet decided. An approved or rejected run is decided for good. `release_status` gives where it is; read the run (`GET /api/runs/{runId}`) before retrying. Nothing was signed.',
+  },
+  {
     slug: 'instrument-error',
     status: 502,
     title: 'Instrument error',

@@ -1,5 +1,6 @@
 // The whole lab data model, as one object for Drizzle's relational queries and drizzle-kit.
 import * as audit from './schema/audit.ts';
+import * as auditReviews from './schema/audit-reviews.ts';
 import * as calibration from './schema/calibration.ts';
 import * as devices from './schema/devices.ts';
 import * as idempotency from './schema/idempotency.ts';
@@ -16,6 +17,7 @@ import * as workflows from './schema/workflows.ts';
 export const schema = {
   ...identity,
   ...audit,
+  ...auditReviews,
   ...sites,
   ...devices,
   ...calibration,

@@ -120,11 +120,25 @@ export const workflowExecutions = pgTable(
     /** How many times the run was resumed after an interruption (each with a signed reason). */
     resumeCount: integer('resume_count').notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // Review and release of an ended run (modules/runs/release.ts): each step is an e-signature whose
+    // id is kept here; the review's record hash is what the approval must find unchanged.
+    releaseStatus: text('release_status').notNull().default('unreviewed'),
+    reviewedBy: text('reviewed_by').references(() => users.email),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    reviewSignatureId: uuid('review_signature_id'),
+    reviewRecordHash: text('review_record_hash'),
+    decidedBy: text('decided_by').references(() => users.email),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionSignatureId: uuid('decision_signature_id'),
   },
   (t) => [
     check(
       'workflow_executions_status_check',
       sql`${t.status} IN ('pending', 'running', 'paused', 'interrupted', 'completed', 'failed', 'aborted')`,
+    ),
+    check(
+      'workflow_executions_release_status_check',
+      sql`${t.releaseStatus} IN ('unreviewed', 'reviewed', 'approved', 'rejected')`,
     ),
     index('workflow_executions_lab_status_idx').on(t.labId, t.status),
     index('workflow_executions_status_idx').on(t.status),

@@ -13,6 +13,7 @@ import {
   RunList,
   RunParams,
   RunQuery,
+  RunReleaseSigning,
   RunResume,
   RunSpectrum,
   RunStart,
@@ -235,4 +236,50 @@ export const runRoutes: LabRoutes<{ runs: RunService }> = async (app, { runs }) 
     },
     async (req) => runs.answerInput(req.params.runId, req.params.pc, req.body, callerOf(req)),
   );
+  for (const step of RELEASE_STEPS) {
+    app.post(
+      `${RUN}/${step.path}`,
+      {
+        // Signing is the write: who may sign which meaning on a run is the signing-authority table.
+        config: { permission: 'signatures:create' },
+        schema: {
+          operationId: step.operationId,
+          summary: step.summary,
+          description: `${step.description} The signer re-authenticates (401 on a wrong password or missing MFA code, 423 when the account is locked); 403 \`forbidden\` without the authority to sign \`${step.meaning}\` on a run, 403 \`segregation-of-duties\` for the person who started the run (and, for a decision, its reviewer). 409 \`run-state-conflict\` for a run that has not ended.`,
+          tags,
+          params: RunParams,
+          body: RunReleaseSigning,
+          response: { 200: RunView, ...problemResponses(404, 409, 423) },
+        },
+      },
+      async (req) => runs.release.sign(req.params.runId, step.meaning, req.body, callerOf(req)),
+    );
+  }
 };
+
+const RELEASE_STEPS = [
+  {
+    path: 'review',
+    meaning: 'reviewed',
+    operationId: 'reviewRun',
+    summary: 'Review an ended run with an electronic signature (meaning reviewed)',
+    description:
+      'unreviewed -> reviewed, for a completed, failed or aborted run; 409 `run-release-conflict` when it was already reviewed or decided.',
+  },
+  {
+    path: 'approve',
+    meaning: 'approved',
+    operationId: 'approveRun',
+    summary: 'Approve (release) a reviewed run with an electronic signature (meaning approved)',
+    description:
+      'reviewed -> approved (QA). 409 `run-release-conflict` before a review, after a decision, or when the run no longer has the content its reviewer signed.',
+  },
+  {
+    path: 'reject',
+    meaning: 'rejected',
+    operationId: 'rejectRun',
+    summary: 'Reject an ended run with an electronic signature (meaning rejected)',
+    description:
+      'unreviewed or reviewed -> rejected (QA); 409 `run-release-conflict` once decided. A rejected run is kept, with its evidence, and can never be approved.',
+  },
+] as const;

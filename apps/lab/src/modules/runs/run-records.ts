@@ -5,13 +5,22 @@ import { type LabTx, queryRows } from '../../db/client.ts';
 import { iso } from '../../db/sql-values.ts';
 import { type Caller, notFound, visibleTo } from '../../platform/access/lab-scope.ts';
 import type { SignableRecord } from '../signatures/port.ts';
-import { RUN_STATUSES, type RunStatus, type RunView } from './schemas.ts';
+import {
+  RUN_RELEASE_STATUSES,
+  RUN_STATUSES,
+  type RunReleaseStatus,
+  type RunStatus,
+  type RunView,
+  TERMINAL_STATUSES,
+} from './schemas.ts';
 
 export type Tx = Pick<LabTx, 'execute'>;
 
 const RUN_VIEW = sql`SELECT x.id, x.run_id, x.status, l.lab_id, x.operator, x.definition_hash, x.parameters, x.devices,
     x.seed, x.checkpoint, x.abort_reason, x.failure_code, x.error_message, x.resume_count, x.claimed_by,
     x.lease_expires_at, x.created_at, x.started_at, x.completed_at, x.updated_at, x.lab_id AS lab_uuid,
+    x.release_status, x.reviewed_by, x.reviewed_at, x.review_signature_id, x.review_record_hash, x.decided_by,
+    x.decided_at, x.decision_signature_id,
     v.workflow_name, v.version, v.id AS version_id, c.snapshot_id, c.config_hash, c.config -> 'lots' AS lots,
     (SELECT coalesce(json_agg(s.sample_id ORDER BY s.sample_id), '[]'::json)
        FROM workflow_sample_assignments a JOIN samples s ON s.id = a.sample_id WHERE a.execution_id = x.id) AS samples,
@@ -46,6 +55,14 @@ export interface RunRow {
   started_at: unknown;
   completed_at: unknown;
   updated_at: unknown;
+  release_status: string;
+  reviewed_by: string | null;
+  reviewed_at: unknown;
+  review_signature_id: string | null;
+  review_record_hash: string | null;
+  decided_by: string | null;
+  decided_at: unknown;
+  decision_signature_id: string | null;
   workflow_name: string;
   version: number;
   version_id: string;
@@ -67,6 +84,12 @@ export interface RunRow {
 export function runStatusOf(s: string): RunStatus {
   const found = RUN_STATUSES.find((x) => x === s);
   if (!found) throw new Error(`workflow_executions.status ${s} is not a run status`);
+  return found;
+}
+
+export function releaseStatusOf(s: string): RunReleaseStatus {
+  const found = RUN_RELEASE_STATUSES.find((x) => x === s);
+  if (!found) throw new Error(`workflow_executions.release_status ${s} is not a release status`);
   return found;
 }
 
@@ -99,6 +122,13 @@ export function runView(r: RunRow): RunView {
     started_at: iso(r.started_at),
     completed_at: iso(r.completed_at),
     updated_at: iso(r.updated_at)!,
+    release_status: releaseStatusOf(r.release_status),
+    reviewed_by: r.reviewed_by,
+    reviewed_at: iso(r.reviewed_at),
+    review_signature_id: r.review_signature_id,
+    decided_by: r.decided_by,
+    decided_at: iso(r.decided_at),
+    decision_signature_id: r.decision_signature_id,
   };
 }
 
@@ -117,8 +147,12 @@ export async function runRow(tx: Tx, caller: Caller, runId: string, lock = false
   return row;
 }
 
-/** The run's identity, its parameters and where it is: what a resume or a human input signature binds to. */
-const signableContent = (r: RunRow) => ({
+/**
+ * The run's identity, its parameters and where it is: what a resume, a human input, a review or an
+ * approval signature binds to. The release fields are not part of it, so a review stays current while
+ * the run waits for approval.
+ */
+export const signableRunContent = (r: RunRow) => ({
   run_id: r.run_id,
   lab_id: r.lab_id,
   workflow: r.workflow_name,
@@ -136,8 +170,9 @@ const signableContent = (r: RunRow) => ({
 });
 
 /**
- * Loads a run for the signature service. A run has no author: whoever started it may sign its resume
- * (the second person of a review is not what an operational confirmation asks for).
+ * Loads a run for the signature service. While a run executes it has no author: whoever started it may
+ * sign its resume or a human input (an operational confirmation, not a second person's review). Once
+ * it has ended, the person who started it is its author: they may not review, approve or reject it.
  */
 export async function runSignableContent(
   tx: Tx,
@@ -148,5 +183,7 @@ export async function runSignableContent(
     tx,
     sql`${RUN_VIEW} WHERE x.run_id = ${recordId} AND x.lab_id IS NOT NULL AND ${visibleTo(scope, sql`x.lab_id`)}`,
   );
-  return row ? { content: signableContent(row), authors: [] } : null;
+  if (!row) return null;
+  const ended = TERMINAL_STATUSES.includes(runStatusOf(row.status));
+  return { content: signableRunContent(row), authors: ended ? [row.operator] : [] };
 }

@@ -29,6 +29,14 @@ export const RunStatusSchema = literalUnion(RUN_STATUSES, {
 
 /** RUN-YYYYMMDD-XXXXXX */
 const RunId = Type.String({ pattern: '^RUN-[0-9]{8}-[0-9A-F]{6}$', maxLength: 32 });
+/** Review and release of an ended run (docs/runs.md, "Review and release"). */
+export const RUN_RELEASE_STATUSES = ['unreviewed', 'reviewed', 'approved', 'rejected'] as const;
+export type RunReleaseStatus = (typeof RUN_RELEASE_STATUSES)[number];
+export const RunReleaseStatusSchema = literalUnion(RUN_RELEASE_STATUSES, {
+  description:
+    'unreviewed until a reviewer signs `reviewed`; then QA signs `approved` (released) or `rejected`. Independent of `status`: a failed run approved is approved evidence of a failure',
+});
+
 export const RunParams = Type.Object({ runId: RunId });
 export const StepParams = Type.Object({ runId: RunId, pc: Type.Integer({ minimum: 0, maximum: 100_000 }) });
 export const SpectrumParams = Type.Object({
@@ -141,6 +149,13 @@ export const RunView = Type.Object(
     started_at: Type.Union([Timestamp, Type.Null()]),
     completed_at: Type.Union([Timestamp, Type.Null()]),
     updated_at: Timestamp,
+    release_status: RunReleaseStatusSchema,
+    reviewed_by: NullableString({ description: 'Who signed the review (meaning reviewed)' }),
+    reviewed_at: Type.Union([Timestamp, Type.Null()]),
+    review_signature_id: NullableString({ description: 'The electronic signature of the review' }),
+    decided_by: NullableString({ description: 'Who approved or rejected the reviewed run (QA)' }),
+    decided_at: Type.Union([Timestamp, Type.Null()]),
+    decision_signature_id: NullableString({ description: 'The electronic signature of the decision' }),
   },
   { title: 'Run', additionalProperties: false },
 );
@@ -157,6 +172,7 @@ export const RunSummary = Type.Object(
     created_at: Timestamp,
     started_at: Type.Union([Timestamp, Type.Null()]),
     completed_at: Type.Union([Timestamp, Type.Null()]),
+    release_status: RunReleaseStatusSchema,
   },
   { title: 'RunSummary', additionalProperties: false },
 );
@@ -167,6 +183,7 @@ export const RunQuery = ListQuery(
   {
     status: Type.Optional(RunStatusSchema),
     workflow: Type.Optional(Type.String({ maxLength: 64, description: 'Workflow name' })),
+    release_status: Type.Optional(RunReleaseStatusSchema),
   },
   RUN_SORTS,
 );
@@ -317,3 +334,30 @@ export const RunSpectrum = Type.Object(
       'The stored bytes as they were hashed: the SHA-256 of this body is the path sha256. Also integration_time_ms, averages, detector_max, laser_nm, at, simulated',
   },
 );
+
+export const RunReleaseSigning = Type.Object(
+  {
+    user_id: Type.Optional(
+      Type.String({
+        maxLength: 254,
+        description:
+          'Your user id (email): required at the first signing of a login session (21 CFR 11.200(a)(1))',
+      }),
+    ),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    mfa_code: Type.Optional(Type.String({ maxLength: 32 })),
+    reason: Reason,
+  },
+  {
+    additionalProperties: false,
+    description: 'An e-signature: password (and user_id at the first signing of a session) and a reason',
+    examples: [
+      {
+        user_id: 'qa.lead@lab.example',
+        password: 'Quartz-Lantern-7-signer',
+        reason: 'Raw data, steps and identification checked against the batch record',
+      },
+    ],
+  },
+);
+export type RunReleaseSigning = Static<typeof RunReleaseSigning>;

@@ -25,7 +25,8 @@ import { runSamples } from '../samples/port.ts';
 import type { RecordSigning } from '../signatures/port.ts';
 import { effectiveVersionForRun, type WorkflowRef } from '../workflows/port.ts';
 import { appendRunEvent, type RunEventRow, type RunEventSignals, runEventsAfter } from './events.ts';
-import { type RunRow, runRow, runStatusOf, runView, type Tx } from './run-records.ts';
+import { RunRelease } from './release.ts';
+import { type RunRow, releaseStatusOf, runRow, runStatusOf, runView, type Tx } from './run-records.ts';
 import {
   type HumanInputAnswer,
   type RunAbort,
@@ -60,6 +61,8 @@ export const newRunId = () =>
  */
 export class RunService {
   private readonly readsInFlight = new Map<string, Promise<RunEventRow[]>>();
+  /** Review and release of ended runs, by e-signature. */
+  readonly release: RunRelease;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -68,7 +71,9 @@ export class RunService {
     readonly signals: RunEventSignals,
     /** The open live streams (routes.ts serves them; shutdown ends them). */
     readonly streams: RunStreams = new RunStreams(),
-  ) {}
+  ) {
+    this.release = new RunRelease(uow, signing);
+  }
 
   async start(input: RunStart, caller: Caller): Promise<RunView> {
     const ref: WorkflowRef = UUID.test(input.workflow)
@@ -175,15 +180,17 @@ export class RunService {
         created_at: unknown;
         started_at: unknown;
         completed_at: unknown;
+        release_status: string;
       }>(
         tx,
         sql`SELECT x.run_id, v.workflow_name AS workflow, v.version, x.status, l.lab_id, x.operator, x.created_at,
-                   x.started_at, x.completed_at
+                   x.started_at, x.completed_at, x.release_status
               FROM workflow_executions x JOIN workflow_versions v ON v.id = x.workflow_version_id
               LEFT JOIN labs l ON l.id = x.lab_id
              WHERE x.lab_id IS NOT NULL AND ${visibleTo(caller, sql`x.lab_id`)}
                AND (${q.status ?? null}::text IS NULL OR x.status = ${q.status ?? null})
                AND (${q.workflow ?? null}::text IS NULL OR v.workflow_name = ${q.workflow ?? null})
+               AND (${q.release_status ?? null}::text IS NULL OR x.release_status = ${q.release_status ?? null})
              ORDER BY ${q.sort === 'created_at' ? sql`x.created_at, x.run_id` : sql`x.created_at DESC, x.run_id DESC`} LIMIT ${q.limit + 1} OFFSET ${q.offset}`,
       ),
     );
@@ -197,6 +204,7 @@ export class RunService {
       created_at: iso(r.created_at)!,
       started_at: iso(r.started_at),
       completed_at: iso(r.completed_at),
+      release_status: releaseStatusOf(r.release_status),
     }));
   }
 

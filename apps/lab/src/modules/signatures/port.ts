@@ -4,6 +4,7 @@ import type { LabTx } from '../../db/client.ts';
 import type { Caller } from '../../platform/access/lab-scope.ts';
 import type { AppendAudit } from '../../platform/audit/audit-trail.ts';
 import type { HttpProblem } from '../../platform/http/problem.ts';
+import type { SignatureMeaning } from '../../platform/signatures/manifest.ts';
 import type { SignatureCreate, SignatureView } from './schemas.ts';
 
 export { SignatureView } from './schemas.ts';
@@ -34,9 +35,16 @@ export type SignInput = SignatureCreate;
 
 export type SignOutcome = { ok: true; signature: SignatureView } | { ok: false; problem: HttpProblem };
 
+/**
+ * Meanings a record type signs only through its own route, because that signing also moves the
+ * record's state (a run's review and release): the meaning and the route that signs it, e.g.
+ * `{ approved: 'POST /api/runs/{runId}/approve' }`. POST /api/signatures refuses them (400).
+ */
+export type SignedThrough = Partial<Record<SignatureMeaning, string>>;
+
 export interface RecordSigning {
   /** Makes a record type signable (batches, samples, workflows ...). */
-  registerRecordType(recordType: string, loader: SignableLoader): void;
+  registerRecordType(recordType: string, loader: SignableLoader, signedThrough?: SignedThrough): void;
   /**
    * Signs within the caller's unit of work. A refused signing (no authority, wrong credentials, no
    * such record, segregation of duties, the same signature twice in a session) returns the problem

@@ -28,6 +28,7 @@ import type {
   SignableLoader,
   SignedRecord,
   SignedRecordReader,
+  SignedThrough,
   Signer,
   SignInput,
   SignOutcome,
@@ -59,6 +60,7 @@ const SIGNATURE_COLUMNS =
  */
 export class SignatureService implements RecordSigning, SignedRecordReader {
   private readonly loaders = new Map<string, SignableLoader>();
+  private readonly routedMeanings = new Map<string, SignedThrough>();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -68,8 +70,9 @@ export class SignatureService implements RecordSigning, SignedRecordReader {
   ) {}
 
   /** Modules make their records signable here (batches, samples, workflows ...). */
-  registerRecordType(recordType: string, loader: SignableLoader): void {
+  registerRecordType(recordType: string, loader: SignableLoader, signedThrough: SignedThrough = {}): void {
     this.loaders.set(recordType, loader);
+    this.routedMeanings.set(recordType, signedThrough);
   }
 
   recordTypes(): string[] {
@@ -239,6 +242,17 @@ export class SignatureService implements RecordSigning, SignedRecordReader {
   }
 
   async sign(signer: Signer, input: SignInput): Promise<SignatureView> {
+    const route = this.routedMeanings.get(input.record_type)?.[input.meaning];
+    if (route !== undefined) {
+      // Type-level, like an unknown record type: it tells nothing about one record.
+      throw new HttpProblem(
+        400,
+        'validation-error',
+        'Invalid request',
+        `A ${input.record_type} is signed ${input.meaning} through ${route}, which records the decision with it`,
+        [{ field: 'body.meaning', message: `is signed on a ${input.record_type} through ${route}` }],
+      );
+    }
     let outcome: SignOutcome;
     try {
       // A refused signing commits its failed attempt but keeps no response: a retry is judged again.

@@ -32,13 +32,28 @@ describe('signing authority (who may sign which meaning on which record type)', 
     expect(SIGNING_AUTHORITY.workflow_version!.meanings.approved).toEqual(approvers);
   });
 
-  it('resuming a run takes exactly the roles with runs:resume; signed human input those with runs:update', () => {
+  it('resuming a run takes exactly the roles with runs:resume; signed human input and review those with runs:update', () => {
     const resumers = ROLES.filter((r) => hasPermission([r], 'runs:resume'));
     expect(SIGNING_AUTHORITY.run!.meanings.resumed).toEqual(resumers);
     const answerers = ROLES.filter((r) => hasPermission([r], 'runs:update'));
-    for (const meaning of ['verified', 'reviewed', 'approved'] as const) {
+    for (const meaning of ['verified', 'reviewed'] as const) {
       expect(SIGNING_AUTHORITY.run!.meanings[meaning]).toEqual(answerers);
     }
+  });
+
+  it("a run's release is QA's: approval and rejection by compliance and admin, never a technician", () => {
+    for (const meaning of ['approved', 'rejected'] as const) {
+      expect(SIGNING_AUTHORITY.run!.meanings[meaning]).toEqual(['admin', 'compliance']);
+    }
+    expect(signingAuthority(['technician'], 'run', 'approved')).toBe('forbidden');
+    expect(signingAuthority(['technician'], 'run', 'reviewed')).toBe('forbidden');
+  });
+
+  it('audit-trail reviews are read and signed by those who read the audit trail', () => {
+    const auditors = ROLES.filter((r) => hasPermission([r], 'audit:read'));
+    expect(SIGNING_AUTHORITY.audit_trail_review!.meanings.audit_trail_reviewed).toEqual(auditors);
+    expect(signingAuthority(['scientist'], 'audit_trail_review', 'audit_trail_reviewed')).toBe('unreadable');
+    expect(signingAuthority(['compliance'], 'audit_trail_review', 'approved')).toBe('forbidden');
   });
 
   it('a role that cannot read the record type signs nothing on it; unknown types and roles grant nothing', () => {

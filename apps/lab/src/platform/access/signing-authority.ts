@@ -55,10 +55,20 @@ export const SIGNING_AUTHORITY: Readonly<Record<string, SigningAuthority>> = Obj
     meanings: {
       // Resuming an interrupted run from its checkpoint: exactly the roles holding runs:resume.
       resumed: ['admin', 'scientist', 'technician'],
-      // A workflow's human_input step signed by whoever may answer it (runs:update).
+      // A workflow's human_input step signed by whoever may answer it (runs:update); the same people
+      // review an ended run: a peer scientist, never its starter (segregation of duties).
       verified: ['admin', 'scientist'],
       reviewed: ['admin', 'scientist'],
-      approved: ['admin', 'scientist'],
+      // Release or rejection of a reviewed run is QA's: the compliance role (and admin).
+      approved: ['admin', 'compliance'],
+      rejected: ['admin', 'compliance'],
+    },
+  },
+  audit_trail_review: {
+    // The audit trail is read by admin and compliance only; so are its reviews.
+    read: 'audit:read',
+    meanings: {
+      audit_trail_reviewed: ['admin', 'compliance'],
     },
   },
   user: {
