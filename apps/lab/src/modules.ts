@@ -3,6 +3,7 @@
 // A module reaches a sibling only through the port the sibling publishes (docs/architecture.md).
 import type { FastifyInstance } from 'fastify';
 import type { Database } from './db/client.ts';
+import { auditTrailReviewReportSource } from './modules/audit-reviews/report-source.ts';
 import { auditTrailReviewRoutes } from './modules/audit-reviews/routes.ts';
 import {
   AUDIT_TRAIL_REVIEW_SIGNED_THROUGH,
@@ -147,14 +148,15 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
 }
 
 /**
- * The record reports of every signable record type. A record type added later (audit_trail_review)
- * registers its source here too, before the routes are built: the route's `type` lists these.
+ * The record reports of every signable record type, registered before the routes are built: the
+ * route's `type` lists these.
  */
 function recordReports(kernel: ModuleKernel, signatures: SignatureService): ReportService {
   const reports = new ReportService(kernel.uow, kernel.audit, signatures);
   reports.registerRecordType('sample', sampleReportSource);
   reports.registerRecordType('batch', batchReportSource);
   reports.registerRecordType('run', runReportSource(signatures));
+  reports.registerRecordType('audit_trail_review', auditTrailReviewReportSource);
   return reports;
 }
 

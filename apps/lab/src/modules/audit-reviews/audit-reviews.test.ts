@@ -3,6 +3,9 @@
  * the chain's verification and the hashes at the range's ends, then signed `audit_trail_reviewed` by a
  * second person holding the authority.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client.ts';
@@ -10,6 +13,7 @@ import { ROLES } from '../../platform/access/permissions.ts';
 import { signingAuthority } from '../../platform/access/signing-authority.ts';
 import { SIGNATURE_MEANINGS } from '../../platform/signatures/manifest.ts';
 import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
+import { renderPdf } from '../../testing/pdf-pages.ts';
 import type { TestUser } from '../../testing/run-fixtures.ts';
 
 let lab: TestLab;
@@ -129,6 +133,31 @@ describe('audit-trail review: a signed record over a range of the chain', () => 
       'signature.applied',
       'audit_trail_review.signed',
     ]);
+  });
+
+  it('its record report (JSON and PDF) shows the range, the signature manifestation and an intact verification', async () => {
+    const review = (await create({ from_seq: 1, to_seq: 4, comment: 'Quarterly review of start-up' })).json();
+    expect((await sign(review.id, qa, { reason: 'Reviewed for the report' })).statusCode).toBe(200);
+    const url = `/api/records/audit_trail_review/${review.id}/report`;
+    const json = await call('GET', `${url}.json`, admin);
+    expect(json.statusCode, json.body).toBe(200);
+    const report = json.json();
+    expect(report.values).toMatchObject({ from_seq: 1, to_seq: 4, events: 4, status: 'signed' });
+    expect(report.signatures).toHaveLength(1);
+    expect(report.signatures[0]).toMatchObject({ meaning: 'audit_trail_reviewed', current: true });
+    expect(report.verification).toMatchObject({ intact: true, findings: [] });
+
+    const pdfRes = await call('GET', `${url}.pdf`, admin);
+    expect(pdfRes.statusCode).toBe(200);
+    const dir = await mkdtemp(join(tmpdir(), 'polymorph-review-report-'));
+    try {
+      const pdf = await renderPdf(dir, 'review', pdfRes.rawPayload);
+      expect(pdf.inkPerPage.every((ink) => ink > 2500)).toBe(true);
+      expect(pdf.text).toContain(report.signatures[0].manifestation);
+      expect(pdf.text).toContain('Quarterly review of start-up');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a signature by a role without the authority is refused and stores nothing', async () => {

@@ -91,6 +91,12 @@ export async function auditTrailReviewSignableContent(tx: Tx, id: string): Promi
   return { content, authors: [row.created_by] };
 }
 
+/** A review as its API shows it, or null; the trail is one chain for every lab, so is every review. */
+export async function auditTrailReviewById(tx: Tx, id: string): Promise<AuditTrailReviewView | null> {
+  const row = await reviewRow(tx, id);
+  return row ? toView(row) : null;
+}
+
 /** Signing a review closes it, so it is signed only through its own route. */
 export const AUDIT_TRAIL_REVIEW_SIGNED_THROUGH = {
   audit_trail_reviewed: 'POST /api/audit-trail-reviews/{reviewId}/sign',
