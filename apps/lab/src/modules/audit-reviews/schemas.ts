@@ -24,9 +24,8 @@ export const AuditTrailReviewCreate = Type.Object(
     examples: [
       {
         from_seq: 1,
-        to_seq: 2500,
-        comment:
-          'Monthly review: failed logins of 3 March explained by the password reset; no other findings',
+        to_seq: 20,
+        comment: 'Review of the first 20 events: the start-up and the first logins; no findings',
       },
     ],
   },
