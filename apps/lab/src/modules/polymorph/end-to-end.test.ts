@@ -12,12 +12,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client.ts';
 import { createBoundDeviceSet } from '../../testing/instrument-fixtures.ts';
-import { type InstrumentSimProcess, startInstrumentSim } from '../../testing/instrument-sim-process.ts';
-import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
+import type { InstrumentSimProcess } from '../../testing/instrument-sim-process.ts';
+import { type TestLab, userWithRole } from '../../testing/lab-app.ts';
 import type { TestUser } from '../../testing/run-fixtures.ts';
 import { testRig, testWorkflow } from '../../testing/run-fixtures.ts';
+import { type ScpiRunRig, startScpiRunRig } from '../../testing/scpi-run-rig.ts';
 import { waitFor } from '../../testing/wait.ts';
-import { RunEngine } from '../runs/engine/run-engine.ts';
 
 const EXAMPLE = readFileSync(
   new URL('../../../../../docs/examples/cooling-crystallization-polymorph.yaml', import.meta.url),
@@ -43,56 +43,17 @@ function medianPass(series: { measured_at: string; step_id: string | null }[]): 
     .sort((a, b) => a - b);
   return gaps[Math.floor(gaps.length / 2)] ?? 0;
 }
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
+let rig: ScpiRunRig;
 let lab: TestLab;
 let sim: InstrumentSimProcess;
-let engine: RunEngine;
-
 beforeAll(async () => {
-  lab = await testLab();
-  sim = await startInstrumentSim(['--port', '0', '--seed', '1', '--acceleration', String(ACCELERATION)]);
-  engine = new RunEngine({
-    uow: lab.app.lab.uow,
-    metrics: lab.app.lab.metrics,
-    signals: lab.app.lab.runSignals,
-    log: silent,
-    leaseMs: 15_000,
-    pollMs: 50,
-    maxRuns: 1,
-    acceleration: ACCELERATION,
-  });
-  engine.start();
+  rig = await startScpiRunRig(ACCELERATION);
+  ({ lab, sim } = rig);
 }, 120_000);
+afterAll(async () => rig?.close());
 
-afterAll(async () => {
-  await engine?.stop();
-  sim?.kill();
-  await lab?.close();
-});
-
-async function call(who: TestUser, method: 'GET' | 'POST', url: string, payload?: object) {
-  const res = await lab.app.inject({ method, url, headers: who.auth, ...(payload ? { payload } : {}) });
-  return { status: res.statusCode, body: res.json() as Record<string, unknown>, raw: res.body };
-}
-
-interface RunEvent {
-  seq: number;
-  type: string;
-  step_id: string | null;
-  payload: Record<string, unknown>;
-}
-
-async function allEvents(who: TestUser, runId: string): Promise<RunEvent[]> {
-  const events: RunEvent[] = [];
-  for (let after: unknown = 0; typeof after === 'number'; ) {
-    const page = await call(who, 'GET', `/api/runs/${runId}/events?after=${after}&limit=100`);
-    expect(page.status).toBe(200);
-    events.push(...(page.body['items'] as RunEvent[]));
-    after = page.body['next_after'];
-  }
-  return events;
-}
+const call: ScpiRunRig['call'] = (who, method, url, payload) => rig.call(who, method, url, payload);
+const allEvents = (who: TestUser, runId: string) => rig.allEvents(who, runId);
 
 /** The simulator's ground truth: when Form I and Form II first nucleated (epoch ms of its readings). */
 async function firstNucleation(): Promise<{ formI: number; formII: number }> {
