@@ -33,6 +33,8 @@ const sourcesAt = Math.max(...SOURCES.map((s) => newest(join(here, s))));
 if (builtAt() < sourcesAt) {
   console.error('web UI: building apps/lab-web (sources changed or no build yet)');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['run', 'build'], { cwd: here, stdio: 'inherit' });
+  // A caller's NODE_ENV (vitest sets `test`) would make Vite bundle React's development build.
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const result = spawnSync(npm, ['run', 'build'], { cwd: here, stdio: 'inherit', env });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -36,9 +36,12 @@ async function expiringLots() {
   return data.items;
 }
 
+// The audit list is oldest first with no order parameter yet, so the card shows the day's first events
+// and says so; newest first needs the API to offer it.
 async function recentActivity() {
+  const from = new Date(Date.now() - 24 * 3600_000).toISOString();
   const { data, error, response } = await api.GET('/api/compliance/audit', {
-    params: { query: { limit: RECENT_EVENTS } },
+    params: { query: { limit: RECENT_EVENTS, from } },
   });
   if (!data) throw failure(error, response);
   return data.items;
@@ -115,10 +118,10 @@ export function Dashboard() {
           )}
         </Card>
       </div>
-      <Card id="activity-title" title="Recent activity" query={activity}>
+      <Card id="activity-title" title="Activity in the last 24 hours (oldest first)" query={activity}>
         {(items) =>
           items.length === 0 ? (
-            <p className="muted">No audit events yet.</p>
+            <p className="muted">No audit events in the last 24 hours.</p>
           ) : (
             <table aria-labelledby="activity-title">
               <thead>
