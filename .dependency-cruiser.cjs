@@ -90,6 +90,22 @@ module.exports = {
       to: { path: '^apps/(lab|synfinance)/', pathNot: '^apps/$1/' },
     },
     {
+      name: 'web-ui-over-http',
+      comment:
+        'The web UI runs in a browser and reaches the lab only over HTTP, typed by the generated ' +
+        'OpenAPI client; only its tests start a lab in-process.',
+      severity: 'error',
+      from: { path: '^apps/lab-web/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^(apps/(lab|synfinance)|packages|tools)/' },
+    },
+    {
+      name: 'lab-knows-no-web-ui',
+      comment: 'The lab serves the built UI from disk; it never imports the UI sources.',
+      severity: 'error',
+      from: { path: '^apps/(lab|synfinance)/' },
+      to: { path: '^apps/lab-web/' },
+    },
+    {
       name: 'no-circular',
       comment:
         'A cycle means neither module can be understood, tested or moved without the other; ' +

@@ -34,6 +34,7 @@ import {
 import { completeRouteContract } from './platform/http/route-contract.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { buildLabValidator } from './platform/http/validation.ts';
+import { registerWebUi } from './platform/http/web-ui.ts';
 import { createLabMetrics, type LabMetrics } from './platform/lab-metrics.ts';
 import { UnitOfWork } from './platform/unit-of-work.ts';
 import type { ServerSecrets } from './secrets.ts';
@@ -72,6 +73,8 @@ export interface AppDeps {
   sampleIdPattern?: string | undefined;
   /** Pino destination override, used by tests to read log lines. */
   logStream?: NodeJS.WritableStream;
+  /** The built web UI served at /; apps/lab-web/dist when undefined. */
+  webRoot?: string | undefined;
   /** Called before any route is registered, so its hooks reach every route (the tests' contract check). */
   beforeRoutes?: (app: FastifyInstance) => void;
 }
@@ -223,5 +226,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(problemPagesPlugin);
   await registerModuleRoutes(app, kernel, services);
+  await registerWebUi(app, deps.webRoot);
   return app;
 }

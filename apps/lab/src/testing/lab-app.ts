@@ -38,8 +38,15 @@ export interface TestLab {
   close(): Promise<void>;
 }
 
-/** The real app on a fresh migrated database, with fresh keys. Routes may be added before `ready()`. */
-export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Writable): Promise<TestLab> {
+/**
+ * The real app on a fresh migrated database, with fresh keys. Routes may be added before `ready()`.
+ * `webRoot` points the UI routes at another build (the default is apps/lab-web/dist).
+ */
+export async function testLab(
+  overrides: Partial<AppConfig> = {},
+  logStream?: Writable,
+  options: { webRoot?: string } = {},
+): Promise<TestLab> {
   const { database, superuser, cleanup } = await migratedDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'polymorph-lab-test-'));
   // Every response the suite receives is checked against the app's own OpenAPI document; close() fails
@@ -54,6 +61,7 @@ export async function testLab(overrides: Partial<AppConfig> = {}, logStream?: Wr
     database,
     secrets: { tokenKey: new Uint8Array(randomBytes(32)), signingKey: generateServerKeyPair() },
     ...(logStream ? { logStream } : {}),
+    webRoot: options.webRoot,
   });
   await syncRolePermissions(app.lab.uow);
   await ensureDefaultSite(app.lab.uow);

@@ -26,6 +26,9 @@ describe('every route declares its access (default deny)', () => {
       .map((r) => `${r.method} ${r.url}`);
     expect(publicRoutes.sort()).toEqual(
       [
+        'GET /',
+        'GET /assets/*',
+        'GET /sign-in',
         'GET /health',
         'GET /metrics',
         'GET /openapi.json',

@@ -1,0 +1,151 @@
+// Real numbers from the API, one card per question; each card has its own loading, empty and error state.
+import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { api, failure } from '../api/client.ts';
+import { useSession } from '../auth/session.tsx';
+
+const EXPIRING_DAYS = 30;
+const RECENT_EVENTS = 10;
+
+/** Runs that are running now; the first page of 100 is enough to say "100 or more". */
+async function runsInProgress() {
+  const { data, error, response } = await api.GET('/api/runs', {
+    params: { query: { status: 'running', limit: 100, offset: 0 } },
+  });
+  if (!data) throw failure(error, response);
+  return { count: data.items.length, more: data.next_offset !== null };
+}
+
+async function overdueCalibrations() {
+  const { data, error, response } = await api.GET('/api/calibration/overdue');
+  if (!data) throw failure(error, response);
+  return data.items;
+}
+
+async function lowStock() {
+  const { data, error, response } = await api.GET('/api/inventory/alerts/low-stock');
+  if (!data) throw failure(error, response);
+  return data.items;
+}
+
+async function expiringLots() {
+  const { data, error, response } = await api.GET('/api/inventory/alerts/expiring', {
+    params: { query: { days: EXPIRING_DAYS } },
+  });
+  if (!data) throw failure(error, response);
+  return data.items;
+}
+
+// The audit list is oldest first with no order parameter yet, so the card shows the day's first events
+// and says so; newest first needs the API to offer it.
+async function recentActivity() {
+  const from = new Date(Date.now() - 24 * 3600_000).toISOString();
+  const { data, error, response } = await api.GET('/api/compliance/audit', {
+    params: { query: { limit: RECENT_EVENTS, from } },
+  });
+  if (!data) throw failure(error, response);
+  return data.items;
+}
+
+async function chainStatus() {
+  const { data, error, response } = await api.GET('/api/compliance/audit/verify');
+  if (!data) throw failure(error, response);
+  return data;
+}
+
+interface CardProps<T> {
+  id: string;
+  title: string;
+  query: { isPending: boolean; error: Error | null; data: T | undefined };
+  children: (data: T) => ReactNode;
+}
+
+function Card<T>({ id, title, query, children }: CardProps<T>) {
+  return (
+    <section className="card" aria-labelledby={id} aria-busy={query.isPending}>
+      <h2 id={id}>{title}</h2>
+      {query.isPending && <p className="muted">Loading…</p>}
+      {query.error && (
+        <p role="alert" className="alert">
+          Could not load: {query.error.message}
+        </p>
+      )}
+      {query.data !== undefined && children(query.data)}
+    </section>
+  );
+}
+
+function Count({ value, label }: { value: number | string; label: string }) {
+  return (
+    <p className="count">
+      <output aria-label={label}>{value}</output>
+    </p>
+  );
+}
+
+export function Dashboard() {
+  const { user } = useSession();
+  const runs = useQuery({ queryKey: ['runs', 'running'], queryFn: runsInProgress });
+  const overdue = useQuery({ queryKey: ['calibration', 'overdue'], queryFn: overdueCalibrations });
+  const low = useQuery({ queryKey: ['inventory', 'low-stock'], queryFn: lowStock });
+  const expiring = useQuery({ queryKey: ['inventory', 'expiring', EXPIRING_DAYS], queryFn: expiringLots });
+  const activity = useQuery({ queryKey: ['audit', 'recent'], queryFn: recentActivity });
+  const chain = useQuery({ queryKey: ['audit', 'verify'], queryFn: chainStatus });
+  return (
+    <main>
+      <h1>Dashboard</h1>
+      <p className="muted">Signed in as {user?.name}</p>
+      <div className="cards">
+        <Card id="runs-title" title="Runs in progress" query={runs}>
+          {(d) => <Count label="Runs in progress" value={d.more ? `${d.count}+` : d.count} />}
+        </Card>
+        <Card id="overdue-title" title="Overdue calibrations" query={overdue}>
+          {(items) => <Count label="Overdue calibrations" value={items.length} />}
+        </Card>
+        <Card id="low-title" title="Low-stock items" query={low}>
+          {(items) => <Count label="Low-stock items" value={items.length} />}
+        </Card>
+        <Card id="expiring-title" title={`Lots expiring in ${EXPIRING_DAYS} days`} query={expiring}>
+          {(items) => <Count label="Expiring lots" value={items.length} />}
+        </Card>
+        <Card id="chain-title" title="Audit chain" query={chain}>
+          {(d) => (
+            <p className={d.valid ? 'ok' : 'bad'}>
+              <output aria-label="Audit chain status">{d.valid ? 'Intact' : 'Broken'}</output>
+              {` · ${d.checked} events checked`}
+              {d.reason ? ` · ${d.reason}` : ''}
+            </p>
+          )}
+        </Card>
+      </div>
+      <Card id="activity-title" title="Activity in the last 24 hours (oldest first)" query={activity}>
+        {(items) =>
+          items.length === 0 ? (
+            <p className="muted">No audit events in the last 24 hours.</p>
+          ) : (
+            <table aria-labelledby="activity-title">
+              <thead>
+                <tr>
+                  <th scope="col">Time (UTC)</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Record</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((e) => (
+                  <tr key={e.seq}>
+                    <td>{e.ts}</td>
+                    <td>{e.actor}</td>
+                    <td>{e.action}</td>
+                    <td>{e.entity_type}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Card>
+    </main>
+  );
+}
