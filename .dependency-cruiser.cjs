@@ -93,9 +93,9 @@ module.exports = {
       name: 'web-ui-over-http',
       comment:
         'The web UI runs in a browser and reaches the lab only over HTTP, typed by the generated ' +
-        'OpenAPI client; only its tests start a lab in-process.',
+        'OpenAPI client; only its tests (and their rig in src/testing/) start a lab in-process.',
       severity: 'error',
-      from: { path: '^apps/lab-web/', pathNot: '\\.test\\.ts$' },
+      from: { path: '^apps/lab-web/', pathNot: '(\\.test\\.ts$|^apps/lab-web/src/testing/)' },
       to: { path: '^(apps/(lab|synfinance)|packages|tools)/' },
     },
     {

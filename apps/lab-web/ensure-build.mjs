@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SOURCES = ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json', 'src'];
 // Written by the build itself, or not part of what the browser gets.
-const SKIP = (name) => name === 'generated' || name.endsWith('.test.ts');
+const SKIP = (name) => name === 'generated' || name === 'testing' || name.endsWith('.test.ts');
 
 /** The newest modification time under a path, in ms. */
 function newest(path) {

@@ -3,11 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, failure, type ProblemError } from '../api/client.ts';
 import { useSession } from '../auth/session.tsx';
-
-/** The message for a field, from a validation problem's `errors[]` (`field` is e.g. `body.email`). */
-function fieldError(problem: ProblemError | null, field: string): string | undefined {
-  return problem?.problem.errors?.find((e) => e.field === `body.${field}`)?.message;
-}
+import { fieldError } from '../components/forms.tsx';
 
 export function SignIn() {
   const session = useSession();
