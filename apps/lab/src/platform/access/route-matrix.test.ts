@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
+import { UI_PATHS } from '../http/web-ui.ts';
 import { hasPermission, ROLES } from './permissions.ts';
 
 let lab: TestLab;
@@ -26,9 +27,9 @@ describe('every route declares its access (default deny)', () => {
       .map((r) => `${r.method} ${r.url}`);
     expect(publicRoutes.sort()).toEqual(
       [
-        'GET /',
+        // The web UI's pages (index.html for each area of the app, listed in web-ui.ts) and its assets.
+        ...UI_PATHS.map((path) => `GET ${path}`),
         'GET /assets/*',
-        'GET /sign-in',
         'GET /health',
         'GET /metrics',
         'GET /openapi.json',

@@ -36,7 +36,14 @@ function expectNotFoundProblem(res: Awaited<ReturnType<typeof get>>) {
 
 describe('the web UI at /', () => {
   it('serves index.html at / and at the app paths, under the strict CSP and revalidated each load', async () => {
-    for (const path of ['/', '/sign-in', '/sign-in?next=%2F']) {
+    for (const path of [
+      '/',
+      '/sign-in',
+      '/sign-in?next=%2F',
+      '/batches',
+      '/batches/B-2026-01',
+      '/admin/users/x',
+    ]) {
       const res = await get(path);
       expect(res.statusCode, path).toBe(200);
       expect(res.headers['content-type']).toContain('text/html');

@@ -9,10 +9,24 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../../../lab-web/dist/', import.meta.url));
 
 /**
- * The paths the single-page app routes itself (apps/lab-web/src/App.tsx). Listed, not a wildcard, so
- * the public surface stays reviewable and an unknown path stays a 404; a new screen adds its path here.
+ * The areas the single-page app routes itself (apps/lab-web/src/App.tsx): each area's page and every
+ * path under it, so a reload or a link to `/batches/B-1` opens that screen. Listed, not a catch-all, so
+ * the public surface stays reviewable and an unknown path stays a 404; a new area adds its name here.
  */
-export const UI_PATHS = ['/', '/sign-in'];
+export const UI_AREAS = [
+  'samples',
+  'projects',
+  'batches',
+  'containers',
+  'inventory',
+  'devices',
+  'workflows',
+  'runs',
+  'compliance',
+  'admin',
+  'account',
+] as const;
+export const UI_PATHS = ['/', '/sign-in', ...UI_AREAS.flatMap((area) => [`/${area}`, `/${area}/*`])];
 const HIDDEN = { hide: true };
 const PUBLIC = { public: true };
 
