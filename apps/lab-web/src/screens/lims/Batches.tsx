@@ -321,8 +321,8 @@ export function BatchDetailScreen() {
             <ul className="signatures">
               {list.items.map((s) => (
                 <li key={s.id}>
+                  {/* The manifestation already carries the reason. */}
                   {s.manifestation}
-                  {s.reason ? ` — reason: ${s.reason}` : ''}
                   {!s.current && <strong> (the batch changed after this signature)</strong>}
                   {!s.signature_valid && <strong className="bad"> (server signature does not verify)</strong>}
                 </li>
