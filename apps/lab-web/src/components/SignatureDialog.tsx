@@ -46,7 +46,9 @@ export function SignatureDialog(props: SignatureDialogProps) {
     <Dialog.Root open={open} onOpenChange={change}>
       <Dialog.Trigger asChild>{props.trigger}</Dialog.Trigger>
       <Dialog.Portal>
-        {/* A plain backdrop: Radix's Overlay locks scrolling with an injected <style>, which the CSP blocks. */}
+        {/* A plain backdrop, not Dialog.Overlay: its scroll lock injects a <style> element, which the
+            strict CSP (style-src 'self') refuses. Focus trap, aria-hidden siblings and outside clicks
+            come from Dialog.Content; only the page behind the dialog still scrolls. */}
         <div className="dialog-overlay" />
         <Dialog.Content className="dialog" aria-describedby="signature-record">
           <Dialog.Title>{props.title}</Dialog.Title>
@@ -127,9 +129,12 @@ function CredentialsForm({ sign, onSigned }: Pick<SignatureDialogProps, 'sign' |
     }
   }
 
+  // A refused re-authentication names no field (it must not say which credential was wrong), yet the
+  // signer fixes it at the password: shown there, like a field error.
+  const credentialsError = problem?.slug === 'invalid-credentials' ? problem.message : undefined;
   return (
     <form onSubmit={submit} noValidate>
-      <ProblemAlert problem={problem} fields={FIELDS} />
+      <ProblemAlert problem={credentialsError ? null : problem} fields={FIELDS} />
       <TextField
         id="sign-user-id"
         label="User ID (email)"
@@ -145,7 +150,7 @@ function CredentialsForm({ sign, onSigned }: Pick<SignatureDialogProps, 'sign' |
         autoComplete="current-password"
         value={password}
         onChange={setPassword}
-        error={fieldError(problem, 'password')}
+        error={fieldError(problem, 'password') ?? credentialsError}
       />
       {needsMfa && (
         <TextField
