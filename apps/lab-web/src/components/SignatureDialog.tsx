@@ -46,7 +46,9 @@ export function SignatureDialog(props: SignatureDialogProps) {
     <Dialog.Root open={open} onOpenChange={change}>
       <Dialog.Trigger asChild>{props.trigger}</Dialog.Trigger>
       <Dialog.Portal>
-        <Dialog.Overlay className="dialog-overlay" />
+        {/* A plain backdrop, not Dialog.Overlay: its scroll lock injects a <style> element, which the strict
+            CSP (style-src 'self') refuses with a console error. Focus trap and aria-hidden stay (Content). */}
+        <div className="dialog-overlay" />
         <Dialog.Content className="dialog" aria-describedby="signature-record">
           <Dialog.Title>{props.title}</Dialog.Title>
           <dl id="signature-record" className="record-summary">
