@@ -2,7 +2,8 @@
 // with a filter and reads a known event's before and after values and reason, exports the trail, verifies
 // the chain (the result must equal the API's), signs a checkpoint, records an audit-trail review, signs
 // another officer's review with the signature dialog and downloads its report, reads the signature's
-// flags, and sees the dashboard's recent activity newest first. Any console error, page error, failed
+// flags, sees the dashboard's recent activity newest first, and, once an event is tampered with in the
+// database, where the chain breaks. Any console error, page error, failed
 // request or error response fails it; axe checks each screen.
 import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -219,6 +220,37 @@ describe('compliance journey in Chromium', () => {
     expect(shown).toHaveLength(latest.length + 1);
     expect(shown[1]).toContain(latest[0].action);
     expect(shown[latest.length]).toContain(latest[latest.length - 1].ts);
+  });
+
+  it('shows where a tampered chain breaks, as the API does, and opens the trail there', async () => {
+    // Someone with database rights and the triggers off rewrites the known event's actor.
+    await rig.lab.superuser.withSession(async (s) => {
+      await s.exec('ALTER TABLE audit_events DISABLE TRIGGER USER');
+      try {
+        await s.exec(`UPDATE audit_events SET actor = 'mallory' WHERE seq = ${renamed.seq}`);
+      } finally {
+        await s.exec('ALTER TABLE audit_events ENABLE TRIGGER USER');
+      }
+    });
+    const expected = (await api('GET', '/api/compliance/audit/verify', qa)).json();
+    expect(expected).toMatchObject({ valid: false, status: 'broken', first_invalid_seq: renamed.seq });
+    await open('Verify chain');
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await expect.poll(() => page.getByRole('status', { name: 'Chain status' }).textContent()).toBe('Broken');
+    expect(await page.getByRole('status', { name: 'First invalid event' }).textContent()).toBe(
+      String(renamed.seq),
+    );
+    expect(await page.getByRole('status', { name: 'Events checked' }).textContent()).toBe(
+      String(expected.checked),
+    );
+    expect(await page.locator('.verification').textContent()).toContain(expected.reason);
+    await expectNoSeriousViolations(page, 'compliance verify, broken');
+    await screenshot(page, 'compliance-verify-broken');
+
+    await page.getByRole('link', { name: 'open the trail there' }).click();
+    const first = page.getByRole('table', { name: 'Audit events' }).getByRole('row').nth(1);
+    await expect.poll(() => first.getByRole('cell').first().textContent()).toBe(String(renamed.seq));
+    expect(await first.textContent()).toContain('mallory');
 
     expect(trouble.problems).toEqual([]);
     expect(trouble.errorResponses).toEqual([]);
