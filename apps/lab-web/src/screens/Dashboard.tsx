@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { api, failure } from '../api/client.ts';
 import { useSession } from '../auth/session.tsx';
+import { type QueryLike, QueryState } from '../components/QueryState.tsx';
 
 const EXPIRING_DAYS = 30;
 const RECENT_EVENTS = 10;
@@ -36,12 +37,10 @@ async function expiringLots() {
   return data.items;
 }
 
-// The audit list is oldest first with no order parameter yet, so the card shows the day's first events
-// and says so; newest first needs the API to offer it.
+// The latest events of the whole trail, newest first (the audit list's `order=desc`).
 async function recentActivity() {
-  const from = new Date(Date.now() - 24 * 3600_000).toISOString();
   const { data, error, response } = await api.GET('/api/compliance/audit', {
-    params: { query: { limit: RECENT_EVENTS, from } },
+    params: { query: { limit: RECENT_EVENTS, order: 'desc' } },
   });
   if (!data) throw failure(error, response);
   return data.items;
@@ -56,21 +55,20 @@ async function chainStatus() {
 interface CardProps<T> {
   id: string;
   title: string;
-  query: { isPending: boolean; error: Error | null; data: T | undefined };
+  query: QueryLike<T>;
+  /** Shown instead of the data when `isEmpty(data)` holds. */
+  empty?: string;
+  isEmpty?: (data: T) => boolean;
   children: (data: T) => ReactNode;
 }
 
-function Card<T>({ id, title, query, children }: CardProps<T>) {
+function Card<T>({ id, title, query, empty, isEmpty, children }: CardProps<T>) {
   return (
     <section className="card" aria-labelledby={id} aria-busy={query.isPending}>
       <h2 id={id}>{title}</h2>
-      {query.isPending && <p className="muted">Loading…</p>}
-      {query.error && (
-        <p role="alert" className="alert">
-          Could not load: {query.error.message}
-        </p>
-      )}
-      {query.data !== undefined && children(query.data)}
+      <QueryState query={query} {...(empty !== undefined ? { empty } : {})} {...(isEmpty ? { isEmpty } : {})}>
+        {children}
+      </QueryState>
     </section>
   );
 }
@@ -118,33 +116,38 @@ export function Dashboard() {
           )}
         </Card>
       </div>
-      <Card id="activity-title" title="Activity in the last 24 hours (oldest first)" query={activity}>
-        {(items) =>
-          items.length === 0 ? (
-            <p className="muted">No audit events in the last 24 hours.</p>
-          ) : (
-            <table aria-labelledby="activity-title">
-              <thead>
-                <tr>
-                  <th scope="col">Time (UTC)</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Record</th>
+      <Card
+        id="activity-title"
+        title="Recent activity (newest first)"
+        query={activity}
+        empty="No audit events yet."
+        isEmpty={(items) => items.length === 0}
+      >
+        {(items) => (
+          <table aria-labelledby="activity-title">
+            <thead>
+              <tr>
+                <th scope="col">Time (UTC)</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Record</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((e) => (
+                <tr key={e.seq}>
+                  <td>{e.ts}</td>
+                  <td>{e.actor}</td>
+                  <td>{e.action}</td>
+                  <td>
+                    {e.entity_type}
+                    {e.entity_id ? ` ${e.entity_id}` : ''}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((e) => (
-                  <tr key={e.seq}>
-                    <td>{e.ts}</td>
-                    <td>{e.actor}</td>
-                    <td>{e.action}</td>
-                    <td>{e.entity_type}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
+              ))}
+            </tbody>
+          </table>
+        )}
       </Card>
     </main>
   );

@@ -45,6 +45,39 @@ describe('audit trail API', () => {
     ).toBe(403);
   });
 
+  it('lists newest first with order=desc, paging downwards with the cursor', async () => {
+    const qa = await userWithRole(lab, 'compliance');
+    const get = async (query: string) => {
+      const res = await lab.app.inject({
+        method: 'GET',
+        url: `/api/compliance/audit?${query}`,
+        headers: qa.auth,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { items: { seq: number }[]; next_cursor: number | null };
+    };
+    const seqs = (page: { items: { seq: number }[] }) => page.items.map((e) => e.seq);
+    const all = seqs(await get('limit=1000'));
+    const newest = [...all].reverse();
+    const page1 = await get('order=desc&limit=3');
+    expect(seqs(page1)).toEqual(newest.slice(0, 3));
+    expect(page1.next_cursor).toBe(newest[2]);
+    const page2 = await get(`order=desc&limit=3&cursor=${page1.next_cursor}`);
+    expect(seqs(page2)).toEqual(newest.slice(3, 6));
+    // The last page downwards has no next cursor; the default stays oldest first.
+    const tail = await get(`order=desc&limit=1000&cursor=${newest[newest.length - 3]}`);
+    expect(seqs(tail)).toEqual(newest.slice(-2));
+    expect(tail.next_cursor).toBeNull();
+    expect(seqs(await get('limit=3'))).toEqual(all.slice(0, 3));
+    const bad = await lab.app.inject({
+      method: 'GET',
+      url: '/api/compliance/audit?order=newest',
+      headers: qa.auth,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('order');
+  });
+
   it('ignores client time: events carry the database time', async () => {
     const admin = await userWithRole(lab, 'admin');
     await lab.app.inject({

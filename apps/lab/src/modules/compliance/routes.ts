@@ -40,26 +40,32 @@ export const complianceRoutes: LabRoutes<{ audit: AuditTrail; uow: UnitOfWork }>
       schema: {
         operationId: 'listAuditEvents',
         tags,
-        summary: 'Query the audit trail; page with limit and cursor (the last seq seen)',
+        summary:
+          'Query the audit trail, oldest or newest first; page with limit and cursor (the last seq seen)',
         querystring: AuditQuery,
         response: { 200: AuditEventPage },
       },
     },
     async (request) => {
       const q = request.query;
+      const desc = q.order === 'desc';
+      // Newest first pages downwards from the cursor; without one it starts at the head.
+      const pageStart = desc
+        ? sql`(${q.cursor ?? null}::bigint IS NULL OR seq < ${q.cursor ?? null})`
+        : sql`seq > ${q.cursor ?? 0}`;
       const rows = await uow.read((tx) =>
         queryRows<Parameters<typeof toAuditEvent>[0]>(
           tx,
           sql`SELECT seq, ${TS_TEXT} AS ts, actor, action, entity_type, entity_id, before, after, reason, request_id, ip, prev_hash, hash
                 FROM audit_events
-               WHERE seq > ${q.cursor ?? 0}
+               WHERE ${pageStart}
                  AND (${q.entity_type ?? null}::text IS NULL OR entity_type = ${q.entity_type ?? null})
                  AND (${q.entity_id ?? null}::text IS NULL OR entity_id = ${q.entity_id ?? null})
                  AND (${q.actor ?? null}::text IS NULL OR actor = ${q.actor ?? null})
                  AND (${q.action ?? null}::text IS NULL OR action = ${q.action ?? null})
                  AND (${q.from ?? null}::timestamptz IS NULL OR ts >= ${q.from ?? null}::timestamptz)
                  AND (${q.to ?? null}::timestamptz IS NULL OR ts < ${q.to ?? null}::timestamptz)
-               ORDER BY seq LIMIT ${q.limit + 1}`,
+               ORDER BY ${desc ? sql`seq DESC` : sql`seq`} LIMIT ${q.limit + 1}`,
         ),
       );
       const items = rows.slice(0, q.limit).map(toAuditEvent);

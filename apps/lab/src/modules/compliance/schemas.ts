@@ -30,11 +30,15 @@ export const AuditQuery = Type.Object({
   from: Type.Optional(TimestampInput('Events at or after')),
   to: Type.Optional(TimestampInput('Events before')),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+    default: 'asc',
+    description: 'asc: oldest first (seq order); desc: newest first, e.g. for recent activity',
+  }),
   cursor: Type.Optional(
     Type.Integer({
       minimum: 0,
       maximum: Number.MAX_SAFE_INTEGER,
-      description: 'The last seq of the previous page',
+      description: 'The last seq of the previous page (the next page continues past it in `order`)',
     }),
   ),
 });
