@@ -44,11 +44,12 @@ export function restrictionPath(restrictions: readonly Restriction[]): string | 
 const ACTIVITY = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'] as const;
 
 /**
- * The UI signs out a little before the server would (10%, at most a minute), so the sign-out still
- * reaches a live session and ends it there too, rather than failing on one the server already ended.
+ * The UI signs out a little before the server would (a quarter of the timeout, at most a minute), so
+ * the sign-out still reaches a live session and ends it there too, rather than failing on one the
+ * server already ended (the server records activity at most every half timeout, up to a minute).
  */
 export function idleSignOutMs(idleTimeoutSeconds: number): number {
-  return (idleTimeoutSeconds - Math.min(60, idleTimeoutSeconds / 10)) * 1000;
+  return (idleTimeoutSeconds - Math.min(60, idleTimeoutSeconds / 4)) * 1000;
 }
 
 function useIdleTimeout(active: boolean, idleTimeoutSeconds: number | null, onIdle: () => void) {

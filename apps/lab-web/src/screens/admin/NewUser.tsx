@@ -6,7 +6,8 @@ import { api, failure, type ProblemError } from '../../api/client.ts';
 import { fieldError, ProblemAlert, TextField } from '../../components/forms.tsx';
 import { ROLE_NAMES } from './roles.ts';
 
-const FIELDS = ['email', 'name', 'password', 'roles'] as const;
+// The password policy names the field `new_password` on this route too (the shared policy check).
+const FIELDS = ['email', 'name', 'password', 'new_password', 'roles'] as const;
 type Role = (typeof ROLE_NAMES)[number];
 
 export default function NewUser() {
@@ -65,7 +66,7 @@ export default function NewUser() {
           required
           value={password}
           onChange={setPassword}
-          error={fieldError(problem, 'password')}
+          error={fieldError(problem, 'password') ?? fieldError(problem, 'new_password')}
           hint="Give it to the user in person; they must change it at first sign-in."
         />
         <fieldset aria-describedby={rolesError ? 'new-user-roles-error' : undefined}>
