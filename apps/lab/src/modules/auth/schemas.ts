@@ -42,7 +42,7 @@ export const RefreshBody = Type.Object(
   },
   {
     additionalProperties: false,
-    examples: [{ refresh_token: 'rt_3q2KfZ0m9xYb7T1wLhV8cN4sPjR6dA5e' }, {}],
+    examples: [{ refresh_token: 'rt_3q2KfZ0m9xYb7T1wLhV8cN4sPjR6dA5e' }],
   },
 );
 
