@@ -7,7 +7,7 @@ export default function Account() {
   const { user, idleTimeoutSeconds } = useSession();
   if (!user) return null;
   return (
-    <main>
+    <main className="account">
       <h1>Your account</h1>
       <dl>
         <dt>Name</dt>

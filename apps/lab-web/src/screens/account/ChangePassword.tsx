@@ -48,7 +48,7 @@ export default function ChangePassword() {
   if (done) {
     const forced = user ? restrictionPath(user.restrictions) : null;
     return (
-      <main>
+      <main className="account">
         <h1>Change password</h1>
         <div role="status" className="notice">
           <p>Your password was changed. Your other sessions were signed out.</p>
@@ -60,7 +60,7 @@ export default function ChangePassword() {
     );
   }
   return (
-    <main>
+    <main className="account">
       <h1>Change password</h1>
       {reason && (
         <div role="status" className="notice">

@@ -47,7 +47,7 @@ export default function MfaEnrolment() {
   const wrongCode = problem?.slug === 'invalid-mfa-code';
   const required = user?.restrictions.includes('mfa_enrollment_required') ?? false;
   return (
-    <main>
+    <main className="account">
       <h1>Set up two-factor authentication</h1>
       {required && step.kind !== 'codes' && (
         <div role="status" className="notice">
