@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { BrowserRouter, Navigate, NavLink, Outlet, Route, Routes } from 'react-router';
-import { SessionProvider, useSession } from './auth/session.tsx';
+import { BrowserRouter, Navigate, NavLink, Outlet, Route, Routes, useLocation } from 'react-router';
+import { restrictionPath, SessionProvider, useSession } from './auth/session.tsx';
 import { accountRoutes } from './screens/account/routes.tsx';
 import { adminRoutes } from './screens/admin/routes.tsx';
 import { complianceRoutes } from './screens/compliance/routes.tsx';
@@ -33,7 +33,11 @@ const NAVIGATION = [
 
 function SignedInLayout() {
   const { user, signOut } = useSession();
+  const { pathname } = useLocation();
   if (!user) return <Navigate to="/sign-in" replace />;
+  // A restricted session may only lift its restriction (the API refuses everything else with 403).
+  const forced = restrictionPath(user.restrictions);
+  if (forced && pathname !== forced) return <Navigate to={forced} replace />;
   return (
     <>
       <header className="top">

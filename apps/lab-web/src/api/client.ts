@@ -33,7 +33,8 @@ export function failure(error: unknown, response: Response): ProblemError {
 }
 
 // The access token lives in this module's memory only: never localStorage or sessionStorage, where any
-// script on the origin could read it. A reload signs the user out (docs/ui.md).
+// script on the origin could read it. The refresh token is an HttpOnly cookie the page never sees; a
+// reload gets a new access token from it (refreshSession, docs/ui.md).
 let accessToken: string | null = null;
 export const setAccessToken = (token: string | null) => {
   accessToken = token;
@@ -48,3 +49,37 @@ const bearer: Middleware = {
 
 export const api = createClient<paths>({ baseUrl: window.location.origin });
 api.use(bearer);
+
+/** The lab's double-submit CSRF cookie, readable by this page only (SameSite=Strict, same origin). */
+const CSRF_COOKIE = 'polymorph_csrf';
+
+function csrfToken(): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const [name, value] = part.trim().split('=');
+    if (name === CSRF_COOKIE && value) return decodeURIComponent(value);
+  }
+  return undefined;
+}
+
+let refreshing: Promise<TokenAnswer> | null = null;
+type TokenAnswer = Awaited<ReturnType<typeof refreshOnce>>;
+
+async function refreshOnce(csrf: string) {
+  return api.POST('/auth/refresh', { body: {}, headers: { 'x-csrf-token': csrf } });
+}
+
+/**
+ * New tokens from the refresh cookie, or null when this browser holds no session (no CSRF cookie: no
+ * request is made). One refresh at a time: the cookie rotates, so a second concurrent one would present
+ * a spent token and end the session.
+ */
+export async function refreshSession() {
+  const csrf = csrfToken();
+  if (!csrf) return null;
+  refreshing ??= refreshOnce(csrf).finally(() => {
+    refreshing = null;
+  });
+  const { data, error, response } = await refreshing;
+  if (data) return data;
+  throw failure(error, response);
+}

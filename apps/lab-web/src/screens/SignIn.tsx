@@ -2,8 +2,9 @@
 import { type FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, failure, type ProblemError } from '../api/client.ts';
-import { useSession } from '../auth/session.tsx';
+import { restrictionPath, useSession } from '../auth/session.tsx';
 import { fieldError } from '../components/forms.tsx';
+import './account/account.css';
 
 export function SignIn() {
   const session = useSession();
@@ -18,12 +19,13 @@ export function SignIn() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
-    const body = { email, password, ...(needsMfa ? { mfa_code: mfaCode } : {}) };
+    // refresh_cookie: the refresh token goes into an HttpOnly cookie, never into this page's memory.
+    const body = { email, password, refresh_cookie: true, ...(needsMfa ? { mfa_code: mfaCode } : {}) };
     const { data, error, response } = await api.POST('/auth/login', { body });
     setBusy(false);
     if (data) {
       session.signIn(data);
-      void navigate('/', { replace: true });
+      void navigate(restrictionPath(data.user.restrictions) ?? '/', { replace: true });
       return;
     }
     const failed = failure(error, response);
@@ -45,10 +47,14 @@ export function SignIn() {
       <h1>POLYMORPH-LITE lab OS</h1>
       <form onSubmit={submit} aria-labelledby="sign-in-title" noValidate>
         <h2 id="sign-in-title">Sign in</h2>
+        {!problem && <SessionEnded />}
         {general && (
           <div role="alert" className="alert">
             <strong>{general.problem.title}</strong>
             {general.problem.detail && <p>{general.problem.detail}</p>}
+            {general.slug === 'account-locked' && (
+              <p>An administrator can unlock the account before the lock expires.</p>
+            )}
           </div>
         )}
         <label htmlFor="email">Email</label>
@@ -114,5 +120,24 @@ export function SignIn() {
         </button>
       </form>
     </main>
+  );
+}
+
+/** Why the previous session ended, when the user did not sign out themselves. */
+function SessionEnded() {
+  const { endedBecause, idleTimeoutSeconds } = useSession();
+  if (!endedBecause) return null;
+  const minutes = idleTimeoutSeconds === null ? null : Math.round(idleTimeoutSeconds / 60);
+  return (
+    <div role="status" className="notice">
+      {endedBecause === 'idle' ? (
+        <p>
+          You were signed out after {minutes === 1 ? '1 minute' : `${minutes} minutes`} without activity. Sign
+          in again to continue.
+        </p>
+      ) : (
+        <p>Your session has ended. Sign in again to continue.</p>
+      )}
+    </div>
   );
 }

@@ -24,12 +24,15 @@ export interface BrowserRig {
   close(): Promise<void>;
 }
 
-/** Builds the UI if stale (as `npm start` does), serves a fresh lab on a free port, launches Chromium. */
-export async function startBrowserRig(): Promise<BrowserRig> {
+/**
+ * Builds the UI if stale (as `npm start` does), serves a fresh lab on a free port, launches Chromium.
+ * `config` overrides the lab's settings, e.g. a short idle timeout.
+ */
+export async function startBrowserRig(config: Parameters<typeof testLab>[0] = {}): Promise<BrowserRig> {
   const build = spawnSync(process.execPath, [here('../../ensure-build.mjs')], { stdio: 'inherit' });
   expect(build.status).toBe(0);
   expect(existsSync(CHROMIUM), `${CHROMIUM} (apt-get install chromium)`).toBe(true);
-  const lab = await testLab();
+  const lab = await testLab(config);
   const baseUrl = await lab.app.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   return {

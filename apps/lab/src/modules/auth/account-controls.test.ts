@@ -161,6 +161,19 @@ describe('idle timeout (21 CFR 11.10(d))', () => {
     await elapse(lab, 14 * MINUTE);
     expect((await me(refreshed.json().access_token)).statusCode).toBe(200);
   });
+
+  it('with a 1-minute timeout, requests 40 s apart keep the session alive; 70 s of quiet ends it', async () => {
+    const u = await userWithRole(lab, 'scientist');
+    await lab.superuser.withSession((s) =>
+      s.query('UPDATE auth_sessions SET idle_minutes = 1 WHERE user_email = $1', [u.email]),
+    );
+    for (let i = 0; i < 3; i++) {
+      await elapse(lab, 40_000);
+      expect((await me(u.token)).statusCode).toBe(200);
+    }
+    await elapse(lab, 70_000);
+    expect((await me(u.token)).statusCode).toBe(401);
+  });
 });
 
 describe('refresh-token ends (on the database clock)', () => {

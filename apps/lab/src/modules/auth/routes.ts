@@ -6,6 +6,13 @@ import { problemResponses } from '../../platform/http/route-contract.ts';
 import type { LabRoutes } from '../../platform/http/typed-routes.ts';
 import { loginThrottledDetail } from './login-throttle.ts';
 import {
+  CSRF_HEADER,
+  clearSessionCookies,
+  REFRESH_COOKIE,
+  refreshTokenFromCookie,
+  setSessionCookies,
+} from './refresh-cookie.ts';
+import {
   AuthTokens,
   CurrentUser,
   LoginBody,
@@ -75,11 +82,17 @@ export const authRoutes: LabRoutes<{ auth: AuthService }> = async (app, { auth }
         },
       },
     },
-    async (request) =>
-      auth.login(
-        { ...request.body, user_agent: request.headers['user-agent'] },
-        auditContext(request, request.body.email),
-      ),
+    async (request, reply) => {
+      const { refresh_cookie, ...credentials } = request.body;
+      const tokens = await auth.login(
+        { ...credentials, user_agent: request.headers['user-agent'] },
+        auditContext(request, credentials.email),
+      );
+      if (!refresh_cookie) return tokens;
+      const { refresh_token, ...rest } = tokens;
+      if (refresh_token) setSessionCookies(request, reply, refresh_token);
+      return rest;
+    },
   );
 
   app.post(
@@ -90,15 +103,31 @@ export const authRoutes: LabRoutes<{ auth: AuthService }> = async (app, { auth }
         operationId: 'refreshTokens',
         tags,
         summary: 'Exchange a refresh token for new tokens (the old one stops working)',
-        description: 'A refresh token presented a second time means it leaked: the whole session is revoked.',
+        description: `A refresh token presented a second time means it leaked: the whole session is revoked. Without \`refresh_token\` in the body, the \`${REFRESH_COOKIE}\` cookie set by a login with \`refresh_cookie\` is used, and the \`${CSRF_HEADER}\` header must equal the CSRF cookie; the new token is set as the cookie again, not returned.`,
         body: RefreshBody,
         response: {
           200: AuthTokens,
-          ...problem(401, 'The refresh token is unknown, expired or revoked (`invalid-refresh-token`)'),
+          ...problem(
+            401,
+            'The refresh token is unknown, expired or revoked, or there is none (`invalid-refresh-token`); a refused cookie is cleared',
+          ),
+          ...problem(403, 'The refresh cookie came without the matching CSRF header (`forbidden`)'),
         },
       },
     },
-    async (request) => auth.refresh(request.body.refresh_token, auditContext(request)),
+    async (request, reply) => {
+      if (request.body.refresh_token) return auth.refresh(request.body.refresh_token, auditContext(request));
+      const fromCookie = refreshTokenFromCookie(request);
+      try {
+        const { refresh_token, ...rest } = await auth.refresh(fromCookie ?? '', auditContext(request));
+        if (refresh_token) setSessionCookies(request, reply, refresh_token);
+        return rest;
+      } catch (error) {
+        // A dead cookie is dropped, so the next page load does not try it again.
+        if (fromCookie) clearSessionCookies(request, reply);
+        throw error;
+      }
+    },
   );
 
   app.post(
@@ -109,11 +138,13 @@ export const authRoutes: LabRoutes<{ auth: AuthService }> = async (app, { auth }
         operationId: 'logOut',
         tags,
         summary: 'End this session',
+        description: 'Also clears the refresh and CSRF cookies a browser login set.',
         response: { 204: Type.Null({ description: 'Session ended; its refresh token no longer works' }) },
       },
     },
     async (request, reply) => {
       await auth.logout(request.principal!.sessionId, auditContext(request));
+      clearSessionCookies(request, reply);
       return reply.code(204).send(null);
     },
   );

@@ -12,6 +12,12 @@ export const LoginBody = Type.Object(
     recovery_code: Type.Optional(
       Type.String({ maxLength: 64, description: 'A single-use recovery code, instead of mfa_code' }),
     ),
+    refresh_cookie: Type.Optional(
+      Type.Boolean({
+        description:
+          'For browsers: true sets the refresh token as an HttpOnly cookie (and a CSRF cookie) instead of returning it in the body',
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -19,10 +25,21 @@ export const LoginBody = Type.Object(
   },
 );
 /** The login body, plus the client's user agent recorded on the session. */
-export type LoginInput = Static<typeof LoginBody> & { user_agent?: string | undefined };
+export type LoginInput = Omit<Static<typeof LoginBody>, 'refresh_cookie'> & {
+  user_agent?: string | undefined;
+};
 
 export const RefreshBody = Type.Object(
-  { refresh_token: Type.String({ minLength: 1, maxLength: 512 }) },
+  {
+    refresh_token: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description:
+          'Absent: the refresh cookie is used, with the x-csrf-token header equal to the CSRF cookie',
+      }),
+    ),
+  },
   {
     additionalProperties: false,
     examples: [{ refresh_token: 'rt_3q2KfZ0m9xYb7T1wLhV8cN4sPjR6dA5e' }],
@@ -44,9 +61,18 @@ const Restrictions = Type.Array(
 export const AuthTokens = Type.Object(
   {
     access_token: Type.String({ description: 'JWT; send it as Authorization: Bearer <access_token>' }),
-    refresh_token: Type.String({ description: 'Single use: POST /auth/refresh returns a new one' }),
+    refresh_token: Type.Optional(
+      Type.String({
+        description:
+          'Single use: POST /auth/refresh returns a new one. Absent when it was set as the HttpOnly cookie instead',
+      }),
+    ),
     token_type: Type.Literal('bearer'),
     expires_in: Type.Integer({ minimum: 1, description: 'Seconds until the access token expires' }),
+    idle_timeout_seconds: Type.Integer({
+      minimum: 60,
+      description: 'The session ends after this long without a request (POLYMORPH_SESSION_IDLE_MINUTES)',
+    }),
     user: Type.Object(
       {
         email: Type.String(),

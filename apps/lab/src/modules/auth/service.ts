@@ -374,6 +374,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
         refresh_token: refresh.token,
         token_type: 'bearer' as const,
         expires_in: access.expiresIn,
+        idle_timeout_seconds: this.idleMinutes * 60,
         user: { email, name, roles, restrictions: await this.restrictions(tx, email) },
       },
     };
@@ -395,11 +396,12 @@ export class AuthService implements Reauthenticator, PasswordStore {
         is_active: boolean;
         expired: boolean;
         idle: boolean;
+        idle_minutes: number;
         used_at: string | null;
         revoked_at: string | null;
       }>(
         tx,
-        sql`SELECT t.session_id, s.user_email, u.name, u.is_active, (t.expires_at <= now()) AS expired,
+        sql`SELECT t.session_id, s.user_email, u.name, u.is_active, (t.expires_at <= now()) AS expired, s.idle_minutes,
                    (s.last_seen_at <= now() - make_interval(mins => s.idle_minutes)) AS idle,
                    t.used_at, s.revoked_at
               FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id JOIN users u ON u.email = s.user_email
@@ -461,6 +463,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
           refresh_token: next.token,
           token_type: 'bearer' as const,
           expires_in: access.expiresIn,
+          idle_timeout_seconds: row.idle_minutes * 60,
           user: {
             email: row.user_email,
             name: row.name,

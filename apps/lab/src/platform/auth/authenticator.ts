@@ -29,7 +29,10 @@ export type AuthenticationResult = { ok: true; principal: Principal } | { ok: fa
 export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
-/** A session's last activity is written at most once per this many ms: the idle timeout is exact to it. */
+/**
+ * A session's last activity is written at most once per this many ms (or half its idle timeout when that
+ * is shorter, so that a short timeout still counts requests as activity): the idle timeout is exact to it.
+ */
 export const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 export interface AuthenticatorOptions {
@@ -99,7 +102,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
                  (s.revoked_at IS NOT NULL) AS revoked,
                  (s.not_after <= now()) AS past_not_after,
                  (s.last_seen_at <= now() - make_interval(mins => s.idle_minutes)) AS idle,
-                 (s.last_seen_at <= now() - make_interval(secs => ${LAST_SEEN_GRANULARITY_MS / 1000})) AS seen_stale,
+                 (s.last_seen_at <= now() - make_interval(secs => least(${LAST_SEEN_GRANULARITY_MS / 1000}, s.idle_minutes * 30))) AS seen_stale,
                  now() AS db_now,
                  array_remove(array_agg(r.name ORDER BY r.name), NULL) AS roles,
                  bool_or(r.mfa_required) AS mfa_required,
