@@ -4,6 +4,7 @@
 import { helpText, usageLine } from './cli/args.ts';
 import { UsageError } from './cli/config.ts';
 import { EVALUATE, runEvaluate } from './cli/evaluate.ts';
+import { FEATURES, runFeatures } from './cli/features.ts';
 import { GENERATE_USAGE, runGenerate } from './cli/generate.ts';
 import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
 import { QUALITY_USAGE, runQuality } from './cli/quality.ts';
@@ -19,6 +20,7 @@ ${SERVE_USAGE}
 ${QUALITY_USAGE}
 ${usageLine(TRAIN)}
 ${usageLine(EVALUATE)}
+${usageLine(FEATURES)}
 
 synfinance COMMAND --help prints a command's full usage.
 `;
@@ -35,6 +37,7 @@ const HELP: Record<string, string> = {
 `,
   train: helpText(TRAIN),
   evaluate: helpText(EVALUATE),
+  features: helpText(FEATURES),
 };
 
 async function main(argv: string[], env: Env): Promise<number> {
@@ -50,6 +53,7 @@ async function main(argv: string[], env: Env): Promise<number> {
   if (cmd === 'quality') return runQuality(rest);
   if (cmd === 'train') return runTrain(rest);
   if (cmd === 'evaluate') return runEvaluate(rest);
+  if (cmd === 'features') return runFeatures(rest);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     process.stdout.write(USAGE);
     return cmd === undefined ? 2 : 0;

@@ -180,7 +180,7 @@ describe('errors name the real cause (exit 2, one line)', () => {
 
 describe('help and outputs', () => {
   it('--help on every subcommand prints its full usage and exits 0', () => {
-    for (const cmd of ['generate', 'profile', 'serve', 'quality', 'train', 'evaluate']) {
+    for (const cmd of ['generate', 'profile', 'serve', 'quality', 'train', 'evaluate', 'features']) {
       const r = runCli([cmd, '--help']);
       expect(r.status, `${cmd}: ${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`synfinance ${cmd}`));
