@@ -2,6 +2,7 @@
 // real CLI process for what the user sees (exit codes, stdout/stderr), in-process for the numbers.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { averagePrecision } from '../fraud/evaluation/metrics.ts';
 import { isoDay } from '../fraud/features/dataset.ts';
@@ -197,5 +198,35 @@ describe('help and outputs', () => {
     expect(r.stderr).toMatch(/model written to stdout/);
     expect(fs.existsSync(path.join(REPO_ROOT, '-'))).toBe(false);
     expect(isoDay(model.fraud.split.test_days[0])).toBe('2018-04-26');
+  });
+});
+
+describe('time columns are found by type in Parquet', () => {
+  it('a TIMESTAMP column is the time column whatever its name; text ids are not', async () => {
+    const rows = foreignRows({ seed: 6, firstDay: 0, days: 20 });
+    const file = f('typed.parquet');
+    parquetWriteFile({
+      filename: file,
+      columnData: [
+        {
+          name: 'WHEN',
+          data: rows.map((r) => new Date(`${r.TX_DATETIME.replace(' ', 'T')}Z`)),
+          type: 'TIMESTAMP',
+        },
+        { name: 'CUSTOMER_ID', data: rows.map((r) => r.CUSTOMER_ID), type: 'STRING' },
+        { name: 'TX_AMOUNT', data: rows.map((r) => r.TX_AMOUNT), type: 'DOUBLE' },
+        { name: 'TX_FRAUD', data: rows.map((r) => r.TX_FRAUD), type: 'INT32' },
+      ],
+    });
+    const res = await trainFromFile({
+      data: file,
+      label: 'TX_FRAUD',
+      features: ['TX_AMOUNT'],
+      testDays: 3,
+      gapDays: 1,
+      gbdt: { nTrees: 5, maxDepth: 2 },
+    });
+    expect(res.file.fraud.split.time_column).toBe('WHEN');
+    expect(res.split.test_dates).toEqual(['2018-04-18', '2018-04-20']);
   });
 });
