@@ -108,7 +108,6 @@ export interface SplitInfo {
   fit_rows?: number;
   valid_rows?: number;
   valid_days?: [number, number];
-  valid_fraction?: number;
 }
 
 export interface SplitOptions {
