@@ -109,10 +109,10 @@ for (const v of [
   }
   const r = e.report;
   rows.push(
-    `| ${v.name} | ${f4(t.report.average_precision)} / ${f4(t.report.roc_auc)} | **${f4(r.average_precision)}** / ${f4(r.roc_auc)} | ${f4(r.at_threshold.precision)} / ${f4(r.at_threshold.recall)} | ${t.seconds.fit.toFixed(1)} s |`,
+    `| ${v.name} | ${f4(t.report!.average_precision)} / ${f4(t.report!.roc_auc)} | **${f4(r.average_precision)}** / ${f4(r.roc_auc)} | ${f4(r.at_threshold.precision)} / ${f4(r.at_threshold.recall)} | ${t.seconds.fit.toFixed(1)} s |`,
   );
   process.stdout.write(
-    `${v.name}: seed-B test AP ${f4(r.average_precision)} ROC AUC ${f4(r.roc_auc)} (train rows ${t.split.train_rows}, test rows ${e.rows})\n`,
+    `${v.name}: seed-B test AP ${f4(r.average_precision)} ROC AUC ${f4(r.roc_auc)} (train rows ${t.split.train_rows}, test rows ${e.rows.length})\n`,
   );
   if (v.algo === 'gbdt' && tr) {
     process.stdout.write(

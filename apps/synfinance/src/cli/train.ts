@@ -1,124 +1,172 @@
-// `synfinance train` and `synfinance evaluate`: fit a fraud model on a labelled table and evaluate it.
-import fs from 'node:fs';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+// `synfinance train`: fit a fraud model on a labelled table, report on its test period.
+
 import { formatReport, reportToJson } from '../fraud/evaluation/report.ts';
-import { DatasetError } from '../fraud/features/dataset.ts';
-import { ModelLoadError, modelFileText, trainFromFile, writeFileAtomic } from '../fraud/training/train.ts';
+import type { SplitInfo } from '../fraud/evaluation/split.ts';
+import { isoDay } from '../fraud/features/dataset.ts';
+import { modelFileText, type TrainResult, trainFromFile } from '../fraud/training/train.ts';
+import {
+  asUsage,
+  type Command,
+  checkInputFile,
+  checkOutPath,
+  costFnOpt,
+  type Flags,
+  numOpt,
+  parseCli,
+  requireOpt,
+  stdoutTaken,
+  strOpt,
+  type Values,
+  writeOutput,
+} from './args.ts';
 import { UsageError } from './config.ts';
 
-export const TRAIN_USAGE = `usage: synfinance train --data FILE --model OUT.json [--algo gbdt|logreg] [--label COL] [--time-col COL] [--features a,b,c]
-         [--trees N --depth D --learning-rate R --min-leaf M --bins B] [--early-stopping N --valid-days D --min-z Z] [--l2 X] [--test-days N --gap-days N]
-         [--threshold P] [--cost-fn INR|amount --cost-fp INR] [--report OUT.json] [--shuffle-labels SEED] [--quiet]`;
+/** Flags shared by train, evaluate and features: which table, which columns. */
+export const TABLE_FLAGS: Flags = {
+  data: { arg: 'FILE', group: 'Table', help: 'labelled table: CSV, JSONL or Parquet' },
+  label: { arg: 'COL', group: 'Table', help: '0/1 or true/false label column (default is_fraud)' },
+  'time-col': {
+    arg: 'COL',
+    group: 'Table',
+    help: 'time column of the day split (default timestamp, else the one column holding dates/times)',
+  },
+  'entity-column': {
+    arg: 'COL',
+    group: 'Table',
+    help: 'card/customer id column for card precision@k and known-compromised removal (default customer_id)',
+  },
+  features: {
+    arg: 'a,b,c',
+    group: 'Table',
+    help: 'feature columns of any table, as they are (default: the SynFinance history features)',
+  },
+  limit: { arg: 'N', group: 'Table', help: 'read only the first N rows' },
+};
 
-type Values = Record<string, string | boolean | undefined>;
+/** Flags of the report (train's test period, evaluate's rows). */
+export const REPORT_FLAGS: Flags = {
+  threshold: {
+    arg: 'P',
+    group: 'Report',
+    help: 'flag probability >= P for precision/recall/F1 (default 0.5)',
+  },
+  'cost-fn': {
+    arg: 'INR|amount',
+    group: 'Report',
+    help: 'cost of a missed fraud (default amount when the table has one, else 100)',
+  },
+  'cost-fp': { arg: 'INR', group: 'Report', help: 'cost of a false alert (default 50)' },
+  report: { arg: 'OUT.json', group: 'Output', help: 'write the report as JSON (- = stdout)' },
+  quiet: { group: 'Output', help: 'print no summary and no progress' },
+};
 
-export function parseCli(
-  argv: string[],
-  options: NonNullable<ParseArgsConfig['options']>,
-  usage: string,
-): Values {
-  try {
-    const p = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
-    return p.values as Values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]} (${usage.split('\n')[0]})`);
-  }
-}
-
-export function numOpt(
-  v: Values,
-  name: string,
-  o: { int?: boolean; min?: number; max?: number; gt?: number } = {},
-): number | undefined {
-  const s = v[name];
-  if (s === undefined) return undefined;
-  const x = Number(s);
-  if (typeof s !== 'string' || s.trim() === '' || !Number.isFinite(x))
-    throw new UsageError(`--${name} must be a number, got "${s}"`);
-  if (o.int && !Number.isInteger(x)) throw new UsageError(`--${name} must be an integer, got "${s}"`);
-  if (o.min !== undefined && x < o.min) throw new UsageError(`--${name} must be >= ${o.min}, got "${s}"`);
-  if (o.gt !== undefined && !(x > o.gt)) throw new UsageError(`--${name} must be > ${o.gt}, got "${s}"`);
-  if (o.max !== undefined && x > o.max) throw new UsageError(`--${name} must be <= ${o.max}, got "${s}"`);
-  return x;
-}
-
-export function costFnOpt(v: Values): number | 'amount' | undefined {
-  if (v['cost-fn'] === 'amount') return 'amount';
-  return numOpt(v, 'cost-fn', { min: 0 });
-}
-
-export function checkDataFile(v: Values, usage: string): string {
-  const data = v.data;
-  if (typeof data !== 'string' || !data)
-    throw new UsageError(`--data FILE is required (${usage.split('\n')[0]})`);
-  if (!fs.existsSync(data)) throw new UsageError(`no such file: ${data}`);
-  return data;
-}
-
-export function checkOutPath(path: string, flag: string): void {
-  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) || '/' : '.';
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new UsageError(`${flag}: directory ${dir} does not exist`);
-}
-
-/** Known data/model problems become usage errors (one line, exit 2). */
-export async function asUsage<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof DatasetError || e instanceof ModelLoadError || e instanceof RangeError)
-      throw new UsageError(e.message);
-    throw e;
-  }
-}
-
-export async function runTrain(argv: string[]): Promise<number> {
-  const v = parseCli(
-    argv,
-    {
-      data: { type: 'string' },
-      model: { type: 'string' },
-      algo: { type: 'string' },
-      label: { type: 'string' },
-      'time-col': { type: 'string' },
-      features: { type: 'string' },
-      trees: { type: 'string' },
-      depth: { type: 'string' },
-      'learning-rate': { type: 'string' },
-      'min-leaf': { type: 'string' },
-      bins: { type: 'string' },
-      'early-stopping': { type: 'string' },
-      'valid-days': { type: 'string' },
-      'min-z': { type: 'string' },
-      l2: { type: 'string' },
-      'test-days': { type: 'string' },
-      'gap-days': { type: 'string' },
-      threshold: { type: 'string' },
-      'cost-fn': { type: 'string' },
-      'cost-fp': { type: 'string' },
-      report: { type: 'string' },
-      limit: { type: 'string' },
-      'shuffle-labels': { type: 'string' },
-      quiet: { type: 'boolean' },
+export const TRAIN: Command = {
+  name: 'train',
+  synopsis: '--data FILE --model OUT.json [options]',
+  summary:
+    'Fit a GBDT or logistic regression on the earlier days of a labelled table and report on its later days.',
+  flags: {
+    ...TABLE_FLAGS,
+    'test-days': {
+      arg: 'N',
+      group: 'Split',
+      help: 'last N days are the test period (default 30% of the days); 0 = train on every row, no test',
     },
-    TRAIN_USAGE,
+    'gap-days': {
+      arg: 'N',
+      group: 'Split',
+      help: 'days skipped before the test period (default 7, fewer if short)',
+    },
+    algo: { arg: 'gbdt|logreg', group: 'Model', help: 'model (default gbdt)' },
+    trees: { arg: 'N', group: 'Model', help: 'GBDT: at most N trees (default 300)' },
+    depth: { arg: 'D', group: 'Model', help: 'GBDT: tree depth (default 6)' },
+    'learning-rate': { arg: 'R', group: 'Model', help: 'GBDT: learning rate (default 0.1)' },
+    'min-leaf': { arg: 'M', group: 'Model', help: 'GBDT: minimum rows per leaf (default 20)' },
+    bins: { arg: 'B', group: 'Model', help: 'GBDT: histogram bins per feature (default 255)' },
+    l2: { arg: 'X', group: 'Model', help: 'logistic regression: L2 penalty (default 1e-4)' },
+    'early-stopping': {
+      arg: 'N',
+      group: 'Validation',
+      help: 'GBDT: stop after N trees without a better validation loss (default 20); 0 = no validation period',
+    },
+    'valid-days': {
+      arg: 'D',
+      group: 'Validation',
+      help: 'last D training days validate (default 15% of them)',
+    },
+    'min-z': {
+      arg: 'Z',
+      group: 'Validation',
+      help: 'kept model must beat the prior by Z standard errors (default 3)',
+    },
+    'shuffle-labels': { arg: 'SEED', group: 'Validation', help: 'control run: train on permuted labels' },
+    ...REPORT_FLAGS,
+    model: { arg: 'OUT.json', group: 'Output', help: 'model file to write (- = stdout)' },
+  },
+  notes: `Train on one file, evaluate on another (any table, e.g. time column TX_DATETIME, card column CUSTOMER_ID):
+  synfinance train --data a.csv --features AMOUNT,TERMINAL_ID --label TX_FRAUD --test-days 0 --model m.json
+  synfinance evaluate --model m.json --data b.csv
+Progress goes to stderr; the summary to stdout (to stderr when an output is -).`,
+};
+
+const period = (s: SplitInfo) =>
+  s.kind === 'all-rows'
+    ? `every row${s.train_dates ? ` (${s.train_dates[0]} to ${s.train_dates[1]})` : ''}, no test period`
+    : `${s.train_dates![0]} to ${s.train_dates![1]} train, ${s.gap_days} gap day${s.gap_days === 1 ? '' : 's'}, ${s.test_dates![0]} to ${s.test_dates![1]} test`;
+
+function validationLine(res: TrainResult, algo: string): string {
+  const s = res.split;
+  const tr = res.file.training as
+    | {
+        best_iteration?: number | null;
+        trees_trained?: number;
+        kept?: boolean;
+        improvement_z?: number;
+        min_z?: number;
+      }
+    | undefined;
+  if (s.valid_rows === undefined || !tr) return '';
+  const vd = s.valid_days ? `${isoDay(s.valid_days[0])} to ${isoDay(s.valid_days[1])}` : '';
+  const where = `fit on ${s.fit_rows} rows, validated on ${s.valid_rows} (${vd})`;
+  const z = (x: number | undefined) => (x === undefined || x === null ? '-' : x.toFixed(1));
+  if (algo === 'logreg')
+    return `validation: ${where}; ${tr.kept ? `weights kept (z ${z(tr.improvement_z)} >= ${tr.min_z} over the intercept-only model), refitted on all training rows` : `intercept only (z ${z(tr.improvement_z)} < ${tr.min_z} over the intercept-only model: constant score)`}\n`;
+  return `early stopping: ${where}; kept ${tr.best_iteration} of ${tr.trees_trained} trees trained${tr.best_iteration === 0 ? ' (no tree beat the prior: constant score)' : ''}\n`;
+}
+
+/** The printed summary of a training run. */
+export function trainSummary(res: TrainResult, algo: string, out: string): string {
+  const s = res.split;
+  const removed =
+    s.removed_known_compromised === undefined
+      ? ''
+      : s.removed_known_compromised === null
+        ? 'known-compromised removal: not done (no entity column; see --entity-column)\n'
+        : `known-compromised removal: ${s.removed_known_compromised} test rows of cards with a fraud before the test period left out\n`;
+  const test = res.report
+    ? `\nTest period:\n${formatReport(res.report)}\n`
+    : `\nNo test period: evaluate the model on another file with synfinance evaluate.\n`;
+  return (
+    `trained ${algo} on ${s.train_rows} rows (${period(s)}; ${res.file.feature_names.length} features) in ${res.seconds.total.toFixed(1)} s (features ${res.seconds.features.toFixed(1)} s, fit ${res.seconds.fit.toFixed(1)} s)\n` +
+    validationLine(res, algo) +
+    removed +
+    `model ${out === '-' ? 'written to stdout' : out} (version ${res.file.fraud.model_version})\n` +
+    test
   );
-  const data = checkDataFile(v, TRAIN_USAGE);
-  const out = v.model;
-  if (typeof out !== 'string' || !out)
-    throw new UsageError(`--model OUT.json is required (${TRAIN_USAGE.split('\n')[0]})`);
-  checkOutPath(out, '--model');
-  if (typeof v.report === 'string') checkOutPath(v.report, '--report');
-  const algo = v.algo ?? 'gbdt';
-  if (algo !== 'gbdt' && algo !== 'logreg')
-    throw new UsageError(`--algo must be gbdt or logreg, got "${algo}"`);
-  let features: string[] | undefined;
-  if (typeof v.features === 'string') {
-    features = v.features.split(',').map((s) => s.trim());
-    if (features.some((f) => !f))
-      throw new UsageError('--features must be a comma-separated list of column names');
-    if (new Set(features).size !== features.length) throw new UsageError('--features lists a column twice');
-  }
+}
+
+/** The comma-separated feature list, checked. */
+export function featuresOpt(v: Values): string[] | undefined {
+  const s = strOpt(v, 'features');
+  if (s === undefined) return undefined;
+  const features = s.split(',').map((x) => x.trim());
+  if (features.some((f) => !f))
+    throw new UsageError('--features must be a comma-separated list of column names');
+  if (new Set(features).size !== features.length) throw new UsageError('--features lists a column twice');
+  return features;
+}
+
+function modelParams(v: Values) {
   const gbdt: Record<string, number> = {};
   const set = (k: string, x: number | undefined) => {
     if (x !== undefined) gbdt[k] = x;
@@ -131,57 +179,47 @@ export async function runTrain(argv: string[]): Promise<number> {
   const minZ = numOpt(v, 'min-z', { min: 0 });
   set('earlyStoppingMinZ', minZ);
   const l2 = numOpt(v, 'l2', { min: 0 });
+  return { gbdt, logreg: l2 !== undefined ? { l2 } : {}, logregMinZ: minZ };
+}
+
+export async function runTrain(argv: string[]): Promise<number> {
+  const v = parseCli(argv, TRAIN);
+  const data = checkInputFile(v, 'data', TRAIN);
+  const out = requireOpt(v, 'model', TRAIN);
+  const report = strOpt(v, 'report');
+  checkOutPath(out, '--model');
+  if (report !== undefined) checkOutPath(report, '--report');
+  const toStdout = stdoutTaken({ '--model': out, '--report': report });
+  const algo = v.algo ?? 'gbdt';
+  if (algo !== 'gbdt' && algo !== 'logreg')
+    throw new UsageError(`--algo must be gbdt or logreg, got "${algo}"`);
+  const testDays = numOpt(v, 'test-days', { int: true, min: 0 });
+  if (testDays === 0 && report !== undefined)
+    throw new UsageError('--report needs a test period; with --test-days 0 use synfinance evaluate --report');
+  const say = v.quiet ? undefined : (m: string) => process.stderr.write(`${m}\n`);
   const res = await asUsage(() =>
     trainFromFile({
       data,
-      label: v.label as string | undefined,
-      timeColumn: v['time-col'] as string | undefined,
-      features,
+      label: strOpt(v, 'label'),
+      timeColumn: strOpt(v, 'time-col'),
+      entityColumn: strOpt(v, 'entity-column'),
+      features: featuresOpt(v),
       algo,
-      gbdt,
-      logreg: l2 !== undefined ? { l2 } : {},
-      logregMinZ: minZ,
+      ...modelParams(v),
       earlyStoppingRounds: numOpt(v, 'early-stopping', { int: true, min: 0, max: 10_000 }),
       validDays: numOpt(v, 'valid-days', { int: true, min: 1 }),
-      testDays: numOpt(v, 'test-days', { int: true, min: 1 }),
+      testDays,
       gapDays: numOpt(v, 'gap-days', { int: true, min: 0 }),
       threshold: numOpt(v, 'threshold', { min: 0, max: 1 }),
       costFn: costFnOpt(v),
       costFp: numOpt(v, 'cost-fp', { min: 0 }),
       limit: numOpt(v, 'limit', { int: true, min: 1 }),
       shuffleLabelsSeed: numOpt(v, 'shuffle-labels', { int: true, min: 0 }),
+      onProgress: say,
     }),
   );
-  writeFileAtomic(out, modelFileText(res.file));
-  if (typeof v.report === 'string') writeFileAtomic(v.report, reportToJson(res.report));
-  if (!v.quiet) {
-    const s = res.split;
-    const period =
-      s.kind === 'time'
-        ? `days ${s.train_days!.join('-')} train, gap ${s.gap_days}, days ${s.test_days!.join('-')} test`
-        : `row order, last ${s.test_fraction! * 100}% test`;
-    const tr = res.file.training as
-      | {
-          best_iteration?: number | null;
-          trees_trained?: number;
-          kept?: boolean;
-          improvement_z?: number;
-          min_z?: number;
-        }
-      | undefined;
-    const where = `fit on ${s.fit_rows} rows, validated on ${s.valid_rows} (${s.valid_days ? `days ${s.valid_days.join('-')}` : `last ${s.valid_fraction! * 100}%`})`;
-    const z = (x: number | undefined) => (x === undefined || x === null ? '-' : x.toFixed(1));
-    const es =
-      s.valid_rows === undefined || !tr
-        ? ''
-        : algo === 'logreg'
-          ? `validation: ${where}; ${tr.kept ? `weights kept (z ${z(tr.improvement_z)} >= ${tr.min_z} over the intercept-only model), refitted on all training rows` : `intercept only (z ${z(tr.improvement_z)} < ${tr.min_z} over the intercept-only model: constant score)`}\n`
-          : `early stopping: ${where}; kept ${tr.best_iteration} of ${tr.trees_trained} trees trained${tr.best_iteration === 0 ? ' (no tree beat the prior: constant score)' : ''}\n`;
-    process.stdout.write(
-      `trained ${algo} on ${s.train_rows} rows (${period}; ${res.file.feature_names.length} features) in ${res.seconds.total.toFixed(1)} s (features ${res.seconds.features.toFixed(1)} s, fit ${res.seconds.fit.toFixed(1)} s)\n` +
-        es +
-        `model ${out} (version ${res.file.fraud.model_version})\n\nTest period:\n${formatReport(res.report)}\n`,
-    );
-  }
+  writeOutput(out, `${modelFileText(res.file)}\n`);
+  if (report !== undefined && res.report) writeOutput(report, reportToJson(res.report));
+  if (!v.quiet) (toStdout ? process.stderr : process.stdout).write(trainSummary(res, algo, out));
   return 0;
 }

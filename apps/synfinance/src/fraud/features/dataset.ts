@@ -32,14 +32,23 @@ export interface Dataset {
   y: Uint8Array;
   /** Day number per row (UTC days of the wall-clock time), or null when the table has no time column. */
   days: Int32Array | null;
-  /** Customer (card) id per row, for card precision@k; null without a customer_id column. */
+  /** Entity (card) id per row, for card precision@k and the known-compromised removal; null without an entity column. */
   cardIds: string[] | null;
+  /** The column the entity ids came from, or null. */
+  entityColumn: string | null;
   fraudTypes: (string | null)[] | null;
   /** Amount per row (for an amount-based cost of a missed fraud), or null. */
   amounts: Float64Array | null;
   transactionIds: (string | null)[] | null;
   /** The column the days came from, or null. */
   timeColumn: string | null;
+  /** The time column's values as text (a Parquet time as ISO 8601 UTC), with `keepTimeText`. */
+  timeText: string[] | null;
+  /** How the time column was chosen; without one, the columns that look like times (for the error). */
+  timeSource: 'given' | 'default' | 'detected' | 'none';
+  timeCandidates: string[];
+  /** Every column of the table, for error messages. */
+  header: string[];
 }
 
 export interface LoadOptions {
@@ -48,11 +57,55 @@ export interface LoadOptions {
   features?: string[];
   /** Use the feature definition saved with a model (evaluation). */
   spec?: FeatureSpec;
-  /** Time column for the day split (default `timestamp` when present). */
+  /**
+   * Time column for the day split. Default: `timestamp` when present, else the one column whose
+   * values are times (Parquet timestamps/dates, or ISO 8601 text); none or several = no days.
+   */
   timeColumn?: string;
+  /** Entity (card) column for card precision@k (default `customer_id` when present). */
+  entityColumn?: string;
+  /** Defaults used when the table has them (a model's saved time and entity columns). */
+  preferred?: { time?: string; entity?: string };
   /** Stop after this many rows (tests, benchmarks). */
   limit?: number;
+  /** Keep the time column's values as text (the feature export writes them). */
+  keepTimeText?: boolean;
+  /** Called every 100,000 rows read (progress). */
+  onRows?: (rows: number) => void;
 }
+
+/** ISO 8601 date or date-time text (what a time column holds in CSV/JSONL). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+const isTimeValue = (v: unknown) =>
+  v instanceof Date || (typeof v === 'string' && ISO_TIME.test(v.trim()) && Number.isFinite(parseTime(v)));
+
+/**
+ * Columns whose values are times, judged on the first 1,000 rows: every non-blank value is a Date
+ * (Parquet TIMESTAMP/DATE) or ISO 8601 text. Epoch numbers are not guessed (they look like any number).
+ */
+export async function detectTimeColumns(file: string, header: string[]): Promise<string[]> {
+  const seen = new Map(header.map((c) => [c, { time: 0, other: 0 }]));
+  let n = 0;
+  for await (const r of readRows(file)) {
+    for (const [c, st] of seen) {
+      const v = r[c];
+      if (v === null || v === undefined || v === '') continue;
+      if (isTimeValue(v)) st.time++;
+      else st.other++;
+    }
+    if (++n >= 1000) break;
+  }
+  return header.filter((c) => {
+    const st = seen.get(c)!;
+    return st.time > 0 && st.other === 0;
+  });
+}
+
+const asText = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v ?? ''));
+
+/** UTC date of a day number, as YYYY-MM-DD. */
+export const isoDay = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
 
 function parseLabel(v: unknown, row: number, label: string): number {
   if (v === 1 || v === '1' || v === true || v === 'true' || v === 1n) return 1;
@@ -101,9 +154,14 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
   const spec: FeatureSpec =
     opts.spec ??
     (opts.features ? { kind: 'columns', columns: opts.features, categorical: {} } : HISTORY_SPEC);
-  const timeCol = opts.timeColumn ?? (header.includes('timestamp') ? 'timestamp' : undefined);
   if (opts.timeColumn && !header.includes(opts.timeColumn))
-    throw new DatasetError(`${file} has no time column "${opts.timeColumn}"`);
+    throw new DatasetError(`${file} has no time column "${opts.timeColumn}" (columns: ${header.join(', ')})`);
+  if (opts.entityColumn && !header.includes(opts.entityColumn))
+    throw new DatasetError(
+      `${file} has no entity column "${opts.entityColumn}" (columns: ${header.join(', ')})`,
+    );
+  const has = (c: string | undefined) => (c && header.includes(c) ? c : undefined);
+  const entity = opts.entityColumn ?? has(opts.preferred?.entity) ?? has('customer_id');
   if (spec.kind === 'synfinance-history') {
     const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
     if (missing.length) {
@@ -111,21 +169,38 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
         `${file} lacks ${missing.join(', ')} for the SynFinance features; for another table give --features COL,COL,...`,
       );
     }
-    return loadHistory(file, header, label, opts.limit);
+    if (opts.timeColumn && opts.timeColumn !== 'timestamp')
+      throw new DatasetError('the SynFinance features use the timestamp column; --time-col cannot change it');
+    const ds = await loadHistory(file, header, label, entity!, opts);
+    return { ...ds, timeSource: opts.timeColumn ? 'given' : 'default', timeCandidates: ['timestamp'] };
   }
   for (const c of spec.columns) {
     if (!header.includes(c)) throw new DatasetError(`${file} has no feature column "${c}"`);
     if (isLabelColumn(c, label)) throw new DatasetError(`"${c}" is a label column and cannot be a feature`);
   }
-  return loadColumns(file, header, label, spec, timeCol, opts.spec !== undefined, opts.limit);
+  let timeCol = opts.timeColumn ?? has(opts.preferred?.time);
+  let timeSource: Dataset['timeSource'] = timeCol ? 'given' : 'none';
+  let candidates: string[] = [];
+  if (!timeCol) {
+    candidates = await detectTimeColumns(file, header);
+    if (candidates.includes('timestamp')) [timeCol, timeSource] = ['timestamp', 'default'];
+    else if (candidates.length === 1) [timeCol, timeSource] = [candidates[0]!, 'detected'];
+  }
+  const ds = await loadColumns(file, header, label, spec, timeCol, entity, opts);
+  return { ...ds, timeSource, timeCandidates: timeCol ? [timeCol] : candidates };
 }
+
+type Loaded = Omit<Dataset, 'timeSource' | 'timeCandidates'>;
 
 async function loadHistory(
   file: string,
   header: string[],
   label: string,
-  limit = Infinity,
-): Promise<Dataset> {
+  entity: string,
+  opts: LoadOptions,
+): Promise<Loaded> {
+  const limit = opts.limit ?? Infinity;
+  const timeText: string[] | null = opts.keepTimeText ? [] : null;
   const ex = new FeatureExtractor(Number.POSITIVE_INFINITY, 'error');
   const X = new Grow(1 << 20);
   const y: number[] = [];
@@ -139,6 +214,7 @@ async function loadHistory(
     ...new Set([
       ...INPUT_COLUMNS.filter((c) => header.includes(c)),
       label,
+      entity,
       ...(hasType ? ['fraud_type'] : []),
     ]),
   ];
@@ -162,12 +238,14 @@ async function loadHistory(
     X.n += N_FEATURES;
     y.push(parseLabel(r[label], i, label));
     days.push(Math.floor(t.timeMs / 86_400_000));
-    cards.push(t.customerId);
+    cards.push(entity === 'customer_id' ? t.customerId : String(r[entity] ?? ''));
     const ft = hasType ? r.fraud_type : null;
     types.push(ft === null || ft === undefined || ft === '' ? null : String(ft));
     amounts.push(t.amount);
     ids.push(t.transactionId);
+    timeText?.push(asText(r.timestamp));
     i++;
+    if (opts.onRows && i % 100_000 === 0) opts.onRows(i);
   }
   if (i === 0) throw new DatasetError(`${file} has no rows`);
   return {
@@ -179,10 +257,13 @@ async function loadHistory(
     y: Uint8Array.from(y),
     days: Int32Array.from(days),
     cardIds: cards,
+    entityColumn: entity,
     fraudTypes: types,
     amounts: Float64Array.from(amounts),
     transactionIds: ids,
     timeColumn: 'timestamp',
+    timeText,
+    header,
   };
 }
 
@@ -192,14 +273,19 @@ async function loadColumns(
   label: string,
   spec: Extract<FeatureSpec, { kind: 'columns' }>,
   timeCol: string | undefined,
-  frozen: boolean,
-  limit = Infinity,
-): Promise<Dataset> {
+  entity: string | undefined,
+  opts: LoadOptions,
+): Promise<Loaded> {
+  const frozen = opts.spec !== undefined;
+  const limit = opts.limit ?? Infinity;
   const cols = spec.columns;
   const raw: unknown[][] = cols.map(() => []);
   const y: number[] = [];
   const times: number[] = [];
-  const extra = ['customer_id', 'fraud_type', 'amount', 'transaction_id'].filter((c) => header.includes(c));
+  const timeText: string[] | null = opts.keepTimeText && timeCol ? [] : null;
+  const extra = [...new Set([...(entity ? [entity] : []), 'fraud_type', 'amount', 'transaction_id'])].filter(
+    (c) => header.includes(c),
+  );
   const ext: Record<string, unknown[]> = Object.fromEntries(extra.map((c) => [c, []]));
   const want = [...new Set([...cols, label, ...(timeCol ? [timeCol] : []), ...extra])];
   let n = 0;
@@ -207,9 +293,18 @@ async function loadColumns(
     if (n >= limit) break;
     for (let j = 0; j < cols.length; j++) raw[j]!.push(r[cols[j]!]);
     y.push(parseLabel(r[label], n, label));
-    if (timeCol) times.push(parseTime(r[timeCol]));
+    if (timeCol) {
+      const t = parseTime(r[timeCol]);
+      if (!Number.isFinite(t))
+        throw new DatasetError(
+          `row ${n + 1}: time column "${timeCol}" holds ${JSON.stringify(String(r[timeCol]))}, not a date or time`,
+        );
+      times.push(t);
+      timeText?.push(asText(r[timeCol]));
+    }
     for (const c of extra) ext[c]!.push(r[c]);
     n++;
+    if (opts.onRows && n % 100_000 === 0) opts.onRows(n);
   }
   if (n === 0) throw new DatasetError(`${file} has no rows`);
   const absent = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
@@ -236,7 +331,6 @@ async function loadColumns(
       X[i * cols.length + j] = Number.isFinite(x) ? x : Number.NaN;
     }
   }
-  const okTimes = timeCol !== undefined && times.every((t) => Number.isFinite(t));
   const str = (c: string) => (ext[c] ? ext[c]!.map((v) => (absent(v) ? null : String(v))) : null);
   return {
     spec: { kind: 'columns', columns: [...cols], categorical },
@@ -245,12 +339,15 @@ async function loadColumns(
     nCols: cols.length,
     X,
     y: Uint8Array.from(y),
-    days: okTimes ? Int32Array.from(times, (t) => Math.floor(t / 86_400_000)) : null,
-    cardIds: str('customer_id') as string[] | null,
+    days: timeCol ? Int32Array.from(times, (t) => Math.floor(t / 86_400_000)) : null,
+    cardIds: entity ? (str(entity)!.map((v) => v ?? '') as string[]) : null,
+    entityColumn: entity ?? null,
     fraudTypes: str('fraud_type'),
     amounts: ext.amount ? Float64Array.from(ext.amount, (v) => toNum(v)) : null,
     transactionIds: str('transaction_id'),
-    timeColumn: okTimes ? timeCol! : null,
+    timeColumn: timeCol ?? null,
+    timeText,
+    header,
   };
 }
 

@@ -21,14 +21,17 @@ import {
 import { buildReferenceProfile, type ReferenceProfile } from '@polymorph/observability/quality/profile';
 import { Rng } from '@polymorph/random/rng';
 import { buildEvaluationReport, type EvaluationReport } from '../evaluation/report.ts';
-import { timeBasedSplit } from '../evaluation/split.ts';
+import { lastDaysRows, noTimeColumnError, type SplitInfo, splitDataset } from '../evaluation/split.ts';
 import {
   type Dataset,
   DatasetError,
   type FeatureSpec,
+  isoDay,
   loadDataset,
   selectColumnMajor,
 } from '../features/dataset.ts';
+
+export { type SplitInfo, splitDataset };
 
 export interface Thresholds {
   /** probability at or above which a transaction goes to review */
@@ -54,15 +57,18 @@ export interface TrainOptions {
   data: string;
   label?: string;
   features?: string[];
-  /** Time column for the day split (default `timestamp` when the table has one). */
+  /** Time column for the day split (default `timestamp`, else the one column holding times). */
   timeColumn?: string;
+  /** Entity (card) column for card precision@k and the known-compromised removal (default `customer_id`). */
+  entityColumn?: string;
+  /** Progress lines (reading, fitting, evaluating); the CLI sends them to stderr. */
+  onProgress?: (message: string) => void;
   algo?: 'gbdt' | 'logreg';
   gbdt?: Partial<GbdtParams>;
   logreg?: Partial<LogRegParams>;
+  /** Test days at the end of the table (default 30% of the span); 0 = train on every row, no test report. */
   testDays?: number;
   gapDays?: number;
-  /** Row-order split share when the table has no time column. */
-  testFraction?: number;
   threshold?: number;
   costFn?: number | 'amount';
   costFp?: number;
@@ -89,27 +95,10 @@ export interface TrainOptions {
   logregMinZ?: number;
   /** Validation period: the last N days of the training period (default 15% of them, at least 1). */
   validDays?: number;
-  /** Row-order validation share of the training rows when the table has no time column (default 0.15). */
-  validFraction?: number;
   /** Control run: train on labels permuted with this seed (the test report uses the real labels). */
   shuffleLabelsSeed?: number;
   /** ISO time for created_at (tests pass a fixed one); default now. */
   createdAt?: string;
-}
-
-export interface SplitInfo {
-  kind: 'time' | 'row-order';
-  train_rows: number;
-  test_rows: number;
-  train_days?: [number, number];
-  test_days?: [number, number];
-  gap_days?: number;
-  test_fraction?: number;
-  /** With validation (GBDT early stopping, logistic regression's check): the rows that fit the model and the held-out validation rows. */
-  fit_rows?: number;
-  valid_rows?: number;
-  valid_days?: [number, number];
-  valid_fraction?: number;
 }
 
 /** Defaults of the fraud trainer's GBDT early stopping (see docs/synfinance/fraud-model.md). */
@@ -138,7 +127,7 @@ export const DEFAULT_FRAUD_GBDT: Partial<GbdtParams> = {
 function validationSplit(
   ds: Dataset,
   train: Uint32Array,
-  opts: { validDays?: number; validFraction?: number },
+  opts: { validDays?: number },
 ): { fit: Uint32Array; valid: Uint32Array; info: Partial<SplitInfo> } {
   if (ds.days) {
     let min = Infinity;
@@ -152,7 +141,7 @@ function validationSplit(
     const vd = opts.validDays ?? Math.max(1, Math.round(span * DEFAULT_VALID_SHARE));
     if (vd >= span)
       throw new DatasetError(
-        `the training period spans ${span} days: --valid-days ${vd} leaves none to fit the trees`,
+        `the training period spans ${span} days: ${vd} validation days (${opts.validDays === undefined ? 'default: 15% of them, at least 1' : '--valid-days'}) leave none to fit the trees; --early-stopping 0 turns validation off`,
       );
     const from = max - vd + 1;
     const fit = train.filter((r) => ds.days![r]! < from);
@@ -165,61 +154,11 @@ function validationSplit(
       info: { fit_rows: fit.length, valid_rows: valid.length, valid_days: [from, max] },
     };
   }
-  const f = opts.validFraction ?? DEFAULT_VALID_SHARE;
-  const nValid = Math.max(1, Math.round(train.length * f));
-  if (nValid >= train.length) throw new DatasetError('too few training rows for a validation part');
-  const fit = train.slice(0, train.length - nValid);
-  const valid = train.slice(train.length - nValid);
-  return { fit, valid, info: { fit_rows: fit.length, valid_rows: valid.length, valid_fraction: f } };
-}
-
-/** Split rows: by day when the table has days, else by row order. */
-export function splitDataset(
-  ds: Dataset,
-  opts: { testDays?: number; gapDays?: number; testFraction?: number },
-): { train: Uint32Array; test: Uint32Array; info: SplitInfo } {
-  if (ds.days) {
-    let min = Infinity;
-    let max = -Infinity;
-    for (const d of ds.days) {
-      if (d < min) min = d;
-      if (d > max) max = d;
-    }
-    const span = max - min + 1;
-    const testDays = opts.testDays ?? Math.max(1, Math.round(span * 0.3));
-    let gap = opts.gapDays ?? Math.min(7, Math.max(0, span - testDays - 1));
-    if (opts.gapDays === undefined) gap = Math.max(0, gap);
-    const trainDays = span - testDays - gap;
-    if (trainDays < 1) {
-      throw new DatasetError(
-        `the table spans ${span} days: --test-days ${testDays} and --gap-days ${gap} leave no training days`,
-      );
-    }
-    const s = timeBasedSplit(ds.days, { trainDays, gapDays: gap, testDays });
-    if (s.test.length === 0) throw new DatasetError('the test period has no rows');
-    return {
-      train: s.train,
-      test: s.test,
-      info: {
-        kind: 'time',
-        train_rows: s.train.length,
-        test_rows: s.test.length,
-        train_days: s.trainRange,
-        test_days: s.testRange,
-        gap_days: gap,
-      },
-    };
-  }
-  const f = opts.testFraction ?? 0.2;
-  const nTest = Math.max(1, Math.round(ds.nRows * f));
-  const nTrain = ds.nRows - nTest;
-  if (nTrain < 1) throw new DatasetError('too few rows to split');
-  const idx = (a: number, b: number) => Uint32Array.from({ length: b - a }, (_, i) => a + i);
-  return {
-    train: idx(0, nTrain),
-    test: idx(nTrain, ds.nRows),
-    info: { kind: 'row-order', train_rows: nTrain, test_rows: nTest, test_fraction: f },
-  };
+  // A validation period is the last days; row order is no substitute (it leaks and inflates).
+  const e = noTimeColumnError(ds);
+  throw new DatasetError(
+    `${e.message.replace('a time split', 'the validation period')}; or --early-stopping 0`,
+  );
 }
 
 const pick = <T>(a: ArrayLike<T> | null, rows: ArrayLike<number>): T[] | null =>
@@ -313,10 +252,7 @@ export function fitTrainingPeriod(
   train: Uint32Array,
   ytrain: Uint8Array,
   algo: 'gbdt' | 'logreg',
-  o: Pick<
-    TrainOptions,
-    'gbdt' | 'logreg' | 'earlyStoppingRounds' | 'validDays' | 'validFraction' | 'refit' | 'logregMinZ'
-  >,
+  o: Pick<TrainOptions, 'gbdt' | 'logreg' | 'earlyStoppingRounds' | 'validDays' | 'refit' | 'logregMinZ'>,
   info?: SplitInfo,
 ): { model: Model; training?: Record<string, unknown>; Xtrain: Float64Array } {
   const Xtrain = selectColumnMajor(ds, train);
@@ -369,7 +305,8 @@ export function fitTrainingPeriod(
 
 export interface TrainResult {
   file: FraudModelFile;
-  report: EvaluationReport;
+  /** The test period's report; null with `testDays: 0` (every row trains). */
+  report: EvaluationReport | null;
   split: SplitInfo;
   seconds: { features: number; fit: number; total: number };
 }
@@ -377,14 +314,26 @@ export interface TrainResult {
 export async function trainFromFile(o: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const label = o.label ?? 'is_fraud';
+  const say = o.onProgress ?? (() => {});
+  say(`reading ${o.data}`);
   const ds = await loadDataset(o.data, {
     label,
     features: o.features,
     timeColumn: o.timeColumn,
+    entityColumn: o.entityColumn,
     limit: o.limit,
+    onRows: (n) => say(`  ${n.toLocaleString('en-US')} rows`),
   });
   const t1 = performance.now();
-  const { train, test, info } = splitDataset(ds, o);
+  say(`features: ${ds.nRows} rows × ${ds.nCols} in ${((t1 - t0) / 1000).toFixed(1)} s`);
+  const algo = o.algo ?? 'gbdt';
+  const validates =
+    (algo === 'gbdt' ? (o.gbdt?.earlyStoppingRounds ?? o.earlyStoppingRounds) : o.earlyStoppingRounds) !== 0;
+  const { train, test, info } = splitDataset(ds, {
+    testDays: o.testDays,
+    gapDays: o.gapDays,
+    minTrainDays: validates ? (o.validDays ?? 1) + 1 : 1,
+  });
   const yReal = Uint8Array.from(train, (r) => ds.y[r]!);
   const ytrain = o.shuffleLabelsSeed === undefined ? yReal : shuffledLabels(yReal, o.shuffleLabelsSeed);
   let pos = 0;
@@ -393,27 +342,36 @@ export async function trainFromFile(o: TrainOptions): Promise<TrainResult> {
     throw new DatasetError(
       `the training period has only one class (${pos} positives in ${ytrain.length} rows)`,
     );
-  const algo = o.algo ?? 'gbdt';
+  say(`fitting ${algo} on ${train.length} rows${validates ? ' (with a validation period)' : ''}`);
   const { model, training, Xtrain } = fitTrainingPeriod(ds, train, ytrain, algo, o, info);
   const t2 = performance.now();
-  const probs = model.predictProba(columnMajor(selectColumnMajor(ds, test), test.length, ds.nCols));
-  const report = evaluateRows(ds, test, probs, o);
+  say(`fitted in ${((t2 - t1) / 1000).toFixed(1)} s`);
+  let report: EvaluationReport | null = null;
+  if (test.length > 0) {
+    say(`scoring the test period: ${test.length} rows`);
+    const probs = model.predictProba(columnMajor(selectColumnMajor(ds, test), test.length, ds.nCols));
+    report = evaluateRows(ds, test, probs, o);
+  }
   const createdAt = o.createdAt ?? new Date().toISOString();
   const hash = hashTrainingData(columnMajor(Xtrain, train.length, ds.nCols), ytrain);
   const base = modelToJson(model, {
     createdAt,
     trainingDataHash: hash,
     training,
-    metrics: {
-      test_rows: report.rows,
-      test_frauds: report.frauds,
-      roc_auc: report.roc_auc,
-      average_precision: report.average_precision,
-      threshold: report.at_threshold.threshold,
-      precision: report.at_threshold.precision,
-      recall: report.at_threshold.recall,
-      f1: report.at_threshold.f1,
-    },
+    metrics: report
+      ? {
+          test_rows: report.rows,
+          test_frauds: report.frauds,
+          roc_auc: report.roc_auc,
+          average_precision: report.average_precision,
+          threshold: report.at_threshold.threshold,
+          precision: report.at_threshold.precision,
+          recall: report.at_threshold.recall,
+          f1: report.at_threshold.f1,
+          card_precision_at_k: report.card_precision_at_k?.mean ?? null,
+          k: report.card_precision_at_k?.k ?? null,
+        }
+      : {},
   });
   const file: FraudModelFile = {
     ...base,
@@ -426,6 +384,7 @@ export async function trainFromFile(o: TrainOptions): Promise<TrainResult> {
         ...info,
         source: basename(o.data),
         time_column: ds.timeColumn,
+        entity_column: ds.entityColumn,
         ...(o.shuffleLabelsSeed !== undefined ? { shuffled_labels_seed: o.shuffleLabelsSeed } : {}),
       },
       reference_profile: featureProfile(ds, train),
@@ -445,7 +404,7 @@ export function modelFileText(file: FraudModelFile): string {
 }
 
 /** Write atomically: temp file in the same directory, then rename. */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   mkdirSync(dirname(path) || '.', { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   writeFileSync(tmp, text);
@@ -511,8 +470,14 @@ export interface EvaluateOptions {
   model: string;
   data: string;
   label?: string;
+  /** Default: the model's time column when the table has it, else detected as `train` does. */
   timeColumn?: string;
-  /** Evaluate only the last N days of the table (features still use the earlier days as history). */
+  /** Default: the model's entity column when the table has it, else `customer_id` when present. */
+  entityColumn?: string;
+  /**
+   * Evaluate only the last N days of the table: earlier rows are history for the features, and the
+   * entities with a fraud in them are known compromised and left out.
+   */
   testDays?: number;
   threshold?: number;
   costFn?: number | 'amount';
@@ -520,27 +485,59 @@ export interface EvaluateOptions {
   limit?: number;
 }
 
-export async function evaluateFile(
-  o: EvaluateOptions,
-): Promise<{ report: EvaluationReport; rows: number; version: string }> {
+export interface EvaluateResult {
+  report: EvaluationReport;
+  /** Evaluated rows (indexes into `dataset`) and their predicted probabilities. */
+  rows: Uint32Array;
+  probs: Float64Array;
+  dataset: Dataset;
+  loaded: LoadedModel;
+  version: string;
+  /** The evaluated days as ISO dates (null without a time column). */
+  dates: [string, string] | null;
+  /** Rows left out as known compromised (null: every row evaluated, or no entity column). */
+  removedKnownCompromised: number | null;
+}
+
+export async function evaluateFile(o: EvaluateOptions): Promise<EvaluateResult> {
   const lm = loadModelFile(o.model);
   const label = o.label ?? lm.file.fraud?.label ?? 'is_fraud';
-  const savedTime = lm.file.fraud?.split?.time_column;
-  const timeColumn = o.timeColumn ?? (typeof savedTime === 'string' ? savedTime : undefined);
-  const ds = await loadDataset(o.data, { label, spec: lm.spec, timeColumn, limit: o.limit });
+  const saved = (k: string) => {
+    const v = lm.file.fraud?.split?.[k];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const ds = await loadDataset(o.data, {
+    label,
+    spec: lm.spec,
+    timeColumn: o.timeColumn,
+    entityColumn: o.entityColumn,
+    preferred: { time: saved('time_column'), entity: saved('entity_column') },
+    limit: o.limit,
+  });
   if (ds.featureNames.join('\u0000') !== lm.file.feature_names.join('\u0000')) {
     throw new DatasetError('the table gives different features from the model');
   }
-  let rows: Uint32Array;
-  if (o.testDays !== undefined) {
-    if (!ds.days) throw new DatasetError('--test-days needs a time column');
-    let max = -Infinity;
-    for (const d of ds.days) if (d > max) max = d;
-    const from = max - o.testDays + 1;
-    rows = Uint32Array.from(ds.days.keys()).filter((i) => ds.days![i]! >= from);
-  } else rows = Uint32Array.from({ length: ds.nRows }, (_, i) => i);
+  let rows: Uint32Array = Uint32Array.from({ length: ds.nRows }, (_, i) => i);
+  let removed: number | null = null;
+  if (o.testDays !== undefined) ({ rows, removed } = lastDaysRows(ds, o.testDays));
+  if (rows.length === 0) throw new DatasetError('no rows left to evaluate');
   const probs = lm.model.predictProba(columnMajor(selectColumnMajor(ds, rows), rows.length, ds.nCols));
-  return { report: evaluateRows(ds, rows, probs, o), rows: rows.length, version: lm.version };
+  let dates: [string, string] | null = null;
+  if (ds.days) {
+    let [min, max] = [Infinity, -Infinity];
+    for (const r of rows) [min, max] = [Math.min(min, ds.days[r]!), Math.max(max, ds.days[r]!)];
+    dates = [isoDay(min), isoDay(max)];
+  }
+  return {
+    report: evaluateRows(ds, rows, probs, o),
+    rows,
+    probs: Float64Array.from(probs),
+    dataset: ds,
+    loaded: lm,
+    version: lm.version,
+    dates,
+    removedKnownCompromised: removed,
+  };
 }
 
 /** Labels permuted by a seeded Fisher-Yates shuffle (the shuffled-label control: ROC AUC must be ~0.5). */
