@@ -9,7 +9,7 @@ import { generate } from '../../generator/test-helpers.ts';
 import { readRows } from '../../transactions/read.ts';
 import { modelFileText, trainFromFile, writeFileAtomic } from '../training/train.ts';
 import { decodeHistory } from './history-codec.ts';
-import { redisClient, startTestRedis, type TestRedis } from './test-redis.ts';
+import { freePort, redisClient, startTestRedis, type TestRedis } from './test-redis.ts';
 
 const NUMERIC = ['amount', 'latitude', 'longitude', 'distance_from_home_km', 'merchant_reputation'];
 const STREAM = 400;
@@ -87,6 +87,18 @@ describe('customer histories shared through Redis', () => {
     expect(customers.size).toBeLessThan(STREAM / 2);
   });
 
+  it('/ready says which model is loaded and where histories are kept', async () => {
+    const memory = (await apis[0]!.app.inject({ url: '/ready' })).json();
+    const model = (await apis[0]!.app.inject({ url: '/api/fraud/model' })).json();
+    expect(memory).toEqual({
+      status: 'ready',
+      model_version: model.model_version,
+      loaded_at: model.loaded_at,
+      history_store: 'memory',
+    });
+    expect(model.cache).toMatchObject({ kind: 'memory', capacity: 100_000 });
+  });
+
   it('one replica on Redis scores every transaction as the in-process store does', async () => {
     const one = await replica(1);
     expect(await scoreAll(() => one)).toEqual(reference);
@@ -153,6 +165,22 @@ describe('customer histories shared through Redis', () => {
     expect(readiness.model_version).toEqual(expect.any(String));
     const rest = await scoreAll(() => api, stream.slice(cut));
     expect([...first, ...rest]).toEqual(reference);
+  });
+});
+
+describe('a replica whose Redis is unreachable at start', () => {
+  it('starts, is not ready and refuses to score, naming the feature store', async () => {
+    const api = await testApi({
+      scoring: { modelPath, redis: { url: `redis://127.0.0.1:${await freePort()}/0`, ttlMs: 3_600_000 } },
+    });
+    apis.push(api);
+    expect((await api.app.inject({ url: '/health' })).statusCode).toBe(200);
+    const ready = await api.app.inject({ url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().type).toBe('/problems/feature-store-unavailable');
+    const refused = await predict(api, stream[0]!);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json().type).toBe('/problems/feature-store-unavailable');
   });
 });
 

@@ -113,9 +113,15 @@ export class ScoringService {
   /** A service with the configured model file loaded (a missing or bad file fails the start). */
   static async open(options: ScoringOptions, deps: ScoringDeps): Promise<ScoringService> {
     const service = new ScoringService(options, deps);
-    if (service.history instanceof RedisHistoryStore) await service.history.connected(5_000);
-    if (!options.model && options.modelPath) {
-      service.swapIn(loadModelText(await readFile(options.modelPath, 'utf8')));
+    try {
+      if (!options.model && options.modelPath) {
+        service.swapIn(loadModelText(await readFile(options.modelPath, 'utf8')));
+      }
+      // ready at once when Redis is; else the service starts not ready and keeps reconnecting
+      if (service.history instanceof RedisHistoryStore) await service.history.connected(5_000);
+    } catch (e) {
+      await service.close(); // a failed start leaves no Redis connection behind
+      throw e;
     }
     return service;
   }
