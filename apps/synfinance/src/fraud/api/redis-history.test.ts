@@ -111,6 +111,22 @@ describe('customer histories shared through Redis', () => {
     expect(await scoreAll((i) => pair[i % 2]!)).toEqual(reference);
   });
 
+  it('a batch through Redis scores as the stream sent one by one', async () => {
+    const api = await replica(6);
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/api/fraud/predict/batch',
+      payload: { transactions: stream },
+    });
+    expect(res.statusCode).toBe(200);
+    const items = res
+      .json()
+      .results.map(
+        ({ index: _, processing_time_ms: __, ...prediction }: Record<string, unknown>) => prediction,
+      );
+    expect(items).toEqual(reference);
+  });
+
   it('concurrent transactions of one customer on two replicas lose no update', async () => {
     const pair = [await replica(3), await replica(3)];
     const customer = String(stream[0]!.customer_id);
