@@ -49,6 +49,39 @@ describe('loadServerConfig', () => {
     expect(loadServerConfig({ SYNFINANCE_MODEL_PATH: 'm/f.json' }).scoring.modelDir).toBeUndefined();
   });
 
+  it('SYNFINANCE_REDIS_URL moves customer histories to Redis, kept SYNFINANCE_HISTORY_TTL_DAYS (default 30)', () => {
+    const day = 24 * 3_600_000;
+    expect(loadServerConfig({}).scoring.redis).toBeUndefined();
+    expect(loadServerConfig({ SYNFINANCE_REDIS_URL: 'redis://cache:6379/2' }).scoring.redis).toEqual({
+      url: 'redis://cache:6379/2',
+      ttlMs: 30 * day,
+    });
+    expect(
+      loadServerConfig({ SYNFINANCE_REDIS_URL: 'rediss://r:6380', SYNFINANCE_HISTORY_TTL_DAYS: '7' }).scoring
+        .redis?.ttlMs,
+    ).toBe(7 * day);
+  });
+
+  it('a Redis URL that is not redis:// is refused without echoing it (it may hold a password)', () => {
+    expect(() => loadServerConfig({ SYNFINANCE_REDIS_URL: 'http://user:s3cret@cache' })).toThrow(
+      /^SYNFINANCE_REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL$/,
+    );
+    expect(() => loadServerConfig({ SYNFINANCE_REDIS_URL: 'http://user:s3cret@cache' })).not.toThrow(
+      /s3cret/,
+    );
+  });
+
+  it('SYNFINANCE_REDIS_URL may name a file (SYNFINANCE_REDIS_URL_FILE), as a mounted secret', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'syn-redis-'));
+    try {
+      writeFileSync(join(dir, 'url'), 'redis://:pw@cache:6379\n');
+      const config = loadServerConfig({ SYNFINANCE_REDIS_URL_FILE: join(dir, 'url') });
+      expect(config.scoring.redis?.url).toBe('redis://:pw@cache:6379');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a bad value is a one-line error naming the variable', () => {
     for (const [name, value] of [
       ['SYNFINANCE_PORT', '80x'],
@@ -57,6 +90,7 @@ describe('loadServerConfig', () => {
       ['SYNFINANCE_FRAUD_CACHE_SIZE', '1.5'],
       ['SYNFINANCE_REVIEW_THRESHOLD', '2'],
       ['SYNFINANCE_HOST', 'a b'],
+      ['SYNFINANCE_HISTORY_TTL_DAYS', '0'],
     ] as const) {
       const load = () => loadServerConfig({ [name]: value });
       expect(load).toThrow(ConfigError);

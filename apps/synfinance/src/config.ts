@@ -19,8 +19,10 @@ export interface ScoringConfig {
   modelDir: string | undefined;
   /** Key for POST /api/fraud/model/reload (header x-admin-key); without one, reload answers 403. */
   adminApiKey: string | undefined;
-  /** Customers kept in the history LRU; undefined = the scorer's default. */
+  /** Customers kept in the in-process history LRU; undefined = the scorer's default. */
   cacheSize: number | undefined;
+  /** Customer histories in Redis, shared by every replica; undefined = in this process. */
+  redis: { url: string; ttlMs: number } | undefined;
   /** Overrides of the model's review/block thresholds. */
   thresholds: { review?: number; block?: number };
 }
@@ -77,6 +79,16 @@ function modelDir(env: Env): string | undefined {
   return dir === undefined ? undefined : resolve(dir);
 }
 
+function redis(env: Env): ScoringConfig['redis'] {
+  const url = given(env, 'SYNFINANCE_REDIS_URL');
+  const days = numberIn(env, 'SYNFINANCE_HISTORY_TTL_DAYS', 1, 3650, true) ?? 30;
+  if (url === undefined) return undefined;
+  // never echo the URL: it may carry the password
+  if (!/^rediss?:\/\//.test(url))
+    throw new ConfigError('SYNFINANCE_REDIS_URL', 'must be a redis:// or rediss:// URL');
+  return { url, ttlMs: days * 24 * 3_600_000 };
+}
+
 function scoring(env: Env): ScoringConfig {
   const review = numberIn(env, 'SYNFINANCE_REVIEW_THRESHOLD', 0, 1);
   const block = numberIn(env, 'SYNFINANCE_BLOCK_THRESHOLD', 0, 1);
@@ -85,6 +97,7 @@ function scoring(env: Env): ScoringConfig {
     modelDir: modelDir(env),
     adminApiKey: given(env, 'SYNFINANCE_ADMIN_API_KEY'),
     cacheSize: numberIn(env, 'SYNFINANCE_FRAUD_CACHE_SIZE', 1, 100_000_000, true),
+    redis: redis(env),
     thresholds: {
       ...(review !== undefined && { review }),
       ...(block !== undefined && { block }),
@@ -93,7 +106,11 @@ function scoring(env: Env): ScoringConfig {
 }
 
 /** Secret variables that may instead name a file (NAME_FILE), as compose and Kubernetes mount secrets. */
-export const SECRET_VARIABLES = ['SYNFINANCE_API_KEYS', 'SYNFINANCE_ADMIN_API_KEY'] as const;
+export const SECRET_VARIABLES = [
+  'SYNFINANCE_API_KEYS',
+  'SYNFINANCE_ADMIN_API_KEY',
+  'SYNFINANCE_REDIS_URL',
+] as const;
 
 /** Reads and validates every SYNFINANCE_* setting of the service, once, at start. */
 export function loadServerConfig(processEnv: Env): ServerConfig {

@@ -476,6 +476,13 @@ export const PROBLEM_CATALOGUE = [
     description:
       'No fraud model is loaded (`SYNFINANCE_MODEL_PATH` unset and no reload yet). Load one with `POST /api/fraud/model/reload`.',
   },
+  {
+    slug: 'feature-store-unavailable',
+    status: 503,
+    title: 'Feature store unavailable',
+    description:
+      'The shared store of customer histories (Redis) did not answer, so the transaction was not scored: a score without its history would look normal and be wrong. Retry after the `retry-after` seconds; the service reconnects by itself. A request whose reply was lost at the write may have been recorded in the history.',
+  },
 ] as const satisfies readonly ProblemTypeEntry[];
 
 /** The slug of every catalogued problem type. */

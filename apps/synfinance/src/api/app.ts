@@ -11,7 +11,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type ProblemSlug, problemTypeOf } from '@polymorph/http-problem/catalogue';
 import { frameworkErrorHandler, registerProblemHandlers } from '@polymorph/http-problem/fastify-handlers';
 import { problemPagesPlugin } from '@polymorph/http-problem/pages';
-import { componentRefResolver, registerProblemSchema } from '@polymorph/http-problem/schema';
+import {
+  componentRefResolver,
+  problemResponses,
+  registerProblemSchema,
+} from '@polymorph/http-problem/schema';
 import { httpMetricsPlugin } from '@polymorph/observability/http-metrics';
 import { logSerializers } from '@polymorph/observability/log-serializers';
 import { qualityMetricsFor } from '@polymorph/observability/quality/prometheus-exporter';
@@ -22,11 +26,12 @@ import { Registry } from 'prom-client';
 import type { ScoringConfig } from '../config.ts';
 import { createSynfinanceMetrics } from '../fraud/api/metrics.ts';
 import { fraudRoutes } from '../fraud/api/routes.ts';
+import { Readiness } from '../fraud/api/schemas.ts';
 import { ScoringService } from '../fraud/api/scoring-service.ts';
 import { registerAccess } from './access.ts';
 import { GeneratedBatchMonitor } from './generation-quality.ts';
 import { completeRouteContract, SECURITY_SCHEMES } from './route-contract.ts';
-import { Health, Readiness } from './schemas.ts';
+import { Health } from './schemas.ts';
 import { type ApiState, transactionRoutes } from './transaction-routes.ts';
 import { buildApiValidator } from './validation.ts';
 
@@ -74,6 +79,7 @@ const PROBLEM_SLUGS: ProblemSlug[] = [
   'batch-too-large',
   'invalid-model',
   'model-unavailable',
+  'feature-store-unavailable',
 ];
 
 export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyInstance; state: ApiState }> {
@@ -114,8 +120,6 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
     rateWindowMs: opts.rateWindowMs ?? 60_000,
     publicPrefixes: [DOCS_PREFIX],
   });
-  registerProbes(app);
-
   const state: ApiState = { activeGenerations: 0 };
   const monitor = new GeneratedBatchMonitor(quality, warn);
   await app.register(transactionRoutes, {
@@ -126,6 +130,7 @@ export async function buildApi(opts: ApiOptions = {}): Promise<{ app: FastifyIns
   });
   const { adminApiKey, ...scoringOptions } = opts.scoring ?? {};
   const scoring = await ScoringService.open(scoringOptions, { metrics: metrics.scoring, quality, warn });
+  registerProbes(app, scoring);
   await app.register(fraudRoutes, { scoring, adminApiKey });
   return { app, state };
 }
@@ -169,7 +174,7 @@ function reloadBodyOptional<D extends OpenApiDocument>(document: D): D {
   return document;
 }
 
-function registerProbes(app: FastifyInstance): void {
+function registerProbes(app: FastifyInstance, scoring: ScoringService): void {
   const system = { tags: ['system'] };
   app.get(
     '/health',
@@ -183,8 +188,19 @@ function registerProbes(app: FastifyInstance): void {
     '/ready',
     {
       config: { public: true },
-      schema: { ...system, operationId: 'getReadiness', summary: 'Readiness', response: { 200: Readiness } },
+      schema: {
+        ...system,
+        operationId: 'getReadiness',
+        summary: 'Readiness: the configured model loaded and the history store answering',
+        description: 'Says which model is loaded and where customer histories are kept.',
+        response: {
+          200: Readiness,
+          ...problemResponses({
+            503: 'The configured model is not loaded (`model-unavailable`), or the history store (Redis) does not answer (`feature-store-unavailable`)',
+          }),
+        },
+      },
     },
-    async () => ({ status: 'ready' as const }),
+    async () => scoring.readiness(),
   );
 }

@@ -67,4 +67,3 @@ export const TransactionColumns = Type.Object(
 );
 
 export const Health = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false });
-export const Readiness = Type.Object({ status: Type.Literal('ready') }, { additionalProperties: false });

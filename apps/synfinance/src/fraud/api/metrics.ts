@@ -22,6 +22,8 @@ export interface ScoringMetrics {
   featureSeconds: Histogram;
   cacheHits: Counter;
   cacheMisses: Counter;
+  /** Transactions refused (503) because the feature store did not answer. */
+  historyUnavailable: Counter;
   fraudRate: LazyGauge;
   precision: LazyGauge;
   recall: LazyGauge;
@@ -120,6 +122,11 @@ export function createScoringMetrics(registry: Registry): ScoringMetrics {
     cacheMisses: new Counter({
       name: 'synfinance_cache_misses_total',
       help: 'Customer-history cache misses',
+      registers,
+    }),
+    historyUnavailable: new Counter({
+      name: 'synfinance_feature_store_unavailable_total',
+      help: 'Transactions not scored (503) because the shared feature store (Redis) did not answer',
       registers,
     }),
     fraudRate: lazy('synfinance_fraud_rate', 'Share of the last scored transactions flagged review or block'),

@@ -48,6 +48,7 @@ export const fraudRoutes: FastifyPluginAsyncTypebox<FraudRoutesOptions> = async 
   app.setErrorHandler(problemErrorHandler);
   registerProblemSchema(app);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onClose', () => scoring.close());
 
   app.post(
     '/api/fraud/predict',

@@ -137,6 +137,21 @@ export const Thresholds = Type.Object(
 
 const FreeForm = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
 
+const HistoryStoreKind = Type.Union([Type.Literal('memory'), Type.Literal('redis')], {
+  description: 'Customer histories in this process, or in Redis shared by every replica',
+});
+
+export const Readiness = Type.Object(
+  {
+    status: Type.Literal('ready'),
+    model_version: Type.Union([Type.String(), Type.Null()], { description: 'The model in use, if any' }),
+    loaded_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    history_store: HistoryStoreKind,
+  },
+  { title: 'Readiness', additionalProperties: false },
+);
+export type Readiness = Static<typeof Readiness>;
+
 export const ModelInfo = Type.Object(
   {
     model_version: Type.String(),
@@ -154,8 +169,16 @@ export const ModelInfo = Type.Object(
     loaded_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     reloads: Type.Integer({ minimum: 0 }),
     cache: Type.Object(
-      { customers: Type.Integer({ minimum: 0 }), capacity: Type.Integer({ minimum: 1 }) },
-      { additionalProperties: false },
+      {
+        kind: HistoryStoreKind,
+        customers: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+          description: 'Customers held in this process (null: they are in Redis)',
+        }),
+        capacity: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+          description: 'Most customers held in this process (null: Redis expiry and maxmemory bound them)',
+        }),
+      },
+      { additionalProperties: false, description: 'Where customer histories are kept' },
     ),
   },
   { title: 'ModelInfo', additionalProperties: false },

@@ -89,7 +89,17 @@ export class FraudScorer {
     nReasons = 3,
   ): Timed {
     const t0 = performance.now();
-    const { row, hit, id } = this.features(lm, body);
+    return this.scoreFeatures(lm, this.features(lm, body), thresholds, t0, nReasons);
+  }
+
+  /** The prediction from a feature row computed elsewhere (a shared history store), timed from `t0`. */
+  scoreFeatures(
+    lm: LoadedModel,
+    { row, hit, id }: { row: Float64Array; hit: boolean | null; id: string | null },
+    thresholds: Thresholds,
+    t0: number,
+    nReasons = 3,
+  ): Timed {
     const t1 = performance.now();
     const z = lm.model.predictRawRow(row);
     const p = sigmoid(z);

@@ -9,6 +9,7 @@ import { catalogueProblem, validationProblem } from '@polymorph/http-problem/pro
 import type { ReferenceProfile } from '@polymorph/observability/quality/profile';
 import type { QualityStream } from '@polymorph/observability/quality/prometheus-exporter';
 import { type QualityReport, qualityReport } from '@polymorph/observability/quality/report';
+import { parseTxn } from '../features/transaction.ts';
 import {
   DEFAULT_THRESHOLDS,
   type LoadedModel,
@@ -16,7 +17,9 @@ import {
   ModelLoadError,
   type Thresholds,
 } from '../training/train.ts';
+import { type HistoryStore, HistoryUnavailableError, MemoryHistoryStore } from './history-store.ts';
 import type { ScoringMetrics } from './metrics.ts';
+import { type RedisHistoryOptions, RedisHistoryStore } from './redis-history.ts';
 import type {
   BatchItem,
   BatchResult,
@@ -24,6 +27,7 @@ import type {
   FeedbackResult,
   ModelInfo,
   Prediction,
+  Readiness,
   ReloadResult,
 } from './schemas.ts';
 import { FieldError, FraudScorer, type Timed } from './scorer.ts';
@@ -36,8 +40,10 @@ export interface ScoringOptions {
   modelDir?: string | undefined;
   /** Or an already loaded model. */
   model?: LoadedModel;
-  /** Customers kept in the history LRU (default 100,000). */
+  /** Customers kept in the in-process history LRU (default 100,000). */
   cacheSize?: number | undefined;
+  /** Keep customer histories in Redis, shared by every replica, instead of in this process. */
+  redis?: Omit<RedisHistoryOptions, 'warn'> | undefined;
   /** Overrides of the model's review/block thresholds. */
   thresholds?: Partial<Thresholds>;
   /** Feedback outcomes in the rolling window (default 1,000). */
@@ -76,6 +82,7 @@ export class ScoringService {
   private loadedAt: string | null;
   private reloads = 0;
   private readonly scorer: FraudScorer;
+  private readonly history: HistoryStore;
   private readonly flagRate: FlagRate;
   private readonly recent = new BoundedMap<string, 0 | 1>(RECENT_CAP);
   private readonly feedbackIds = new BoundedMap<string, true>(RECENT_CAP);
@@ -94,6 +101,9 @@ export class ScoringService {
     this.current = options.model ?? null;
     this.loadedAt = options.model ? new Date().toISOString() : null;
     this.scorer = new FraudScorer(options.cacheSize ?? 100_000);
+    this.history = options.redis
+      ? new RedisHistoryStore({ ...options.redis, warn: deps.warn })
+      : new MemoryHistoryStore(this.scorer.extractor);
     this.flagRate = new FlagRate(options.rateWindow ?? 10_000);
     this.outcomes = new FeedbackWindow(options.feedbackWindow ?? 1_000);
     this.rows = new FeatureRows(options.driftWindow ?? 5_000);
@@ -103,17 +113,24 @@ export class ScoringService {
   /** A service with the configured model file loaded (a missing or bad file fails the start). */
   static async open(options: ScoringOptions, deps: ScoringDeps): Promise<ScoringService> {
     const service = new ScoringService(options, deps);
-    if (!options.model && options.modelPath) {
-      service.swapIn(loadModelText(await readFile(options.modelPath, 'utf8')));
+    try {
+      if (!options.model && options.modelPath) {
+        service.swapIn(loadModelText(await readFile(options.modelPath, 'utf8')));
+      }
+      // ready at once when Redis is; else the service starts not ready and keeps reconnecting
+      if (service.history instanceof RedisHistoryStore) await service.history.connected(5_000);
+    } catch (e) {
+      await service.close(); // a failed start leaves no Redis connection behind
+      throw e;
     }
     return service;
   }
 
   /** Scores one transaction and updates its customer's history. */
-  predict(transaction: Record<string, unknown>, fieldPrefix: string): Prediction {
+  async predict(transaction: Record<string, unknown>, fieldPrefix: string): Promise<Prediction> {
     const lm = this.model();
     try {
-      return this.scoreAndRecord(lm, transaction, this.thresholdsOf(lm));
+      return await this.scoreAndRecord(lm, transaction, this.thresholdsOf(lm));
     } catch (e) {
       if (e instanceof FieldError)
         throw validationProblem([fieldErrorAt(e, fieldPrefix)], 'Invalid transaction');
@@ -121,8 +138,11 @@ export class ScoringService {
     }
   }
 
-  /** Scores items in order; an item that is not a valid transaction gets an error entry instead. */
-  predictBatch(items: readonly unknown[], fieldPrefix: string): BatchResult {
+  /**
+   * Scores items in order; an item that is not a valid transaction gets an error entry instead. When
+   * the feature store stops answering, the whole batch is a 503 (the items before it were recorded).
+   */
+  async predictBatch(items: readonly unknown[], fieldPrefix: string): Promise<BatchResult> {
     if (items.length > this.maxBatch) {
       throw catalogueProblem(
         'batch-too-large',
@@ -132,17 +152,24 @@ export class ScoringService {
     const lm = this.model();
     const thresholds = this.thresholdsOf(lm);
     const t0 = performance.now();
-    const results = items.map((item, index): BatchItem => {
+    const results: BatchItem[] = [];
+    // one after the other: a customer's later transaction must see its earlier one in the history
+    for (const [index, item] of items.entries()) {
       const at = `${fieldPrefix}.${index}`;
-      if (typeof item !== 'object' || item === null || Array.isArray(item))
-        return { index, error: { field: at, message: 'must be an object' } };
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        results.push({ index, error: { field: at, message: 'must be an object' } });
+        continue;
+      }
       try {
-        return { index, ...this.scoreAndRecord(lm, item as Record<string, unknown>, thresholds) };
+        results.push({
+          index,
+          ...(await this.scoreAndRecord(lm, item as Record<string, unknown>, thresholds)),
+        });
       } catch (e) {
         if (!(e instanceof FieldError)) throw e;
-        return { index, error: fieldErrorAt(e, at) };
+        results.push({ index, error: fieldErrorAt(e, at) });
       }
-    });
+    }
     return {
       model_version: lm.version,
       count: items.length,
@@ -169,7 +196,7 @@ export class ScoringService {
       split: f.fraud?.split ?? null,
       loaded_at: this.loadedAt,
       reloads: this.reloads,
-      cache: { customers: this.scorer.extractor.size, capacity: this.scorer.extractor.maxCustomers },
+      cache: this.history.info(),
     };
   }
 
@@ -280,10 +307,58 @@ export class ScoringService {
     return { ...DEFAULT_THRESHOLDS, ...lm.thresholds, ...this.options.thresholds };
   }
 
-  private scoreAndRecord(lm: LoadedModel, transaction: Record<string, unknown>, th: Thresholds): Prediction {
-    const timed = this.scorer.score(lm, transaction, th);
+  /**
+   * Whether this replica can score: the configured model is loaded and the history store answers
+   * (a 503 problem otherwise); says which model is loaded.
+   */
+  async readiness(): Promise<Readiness> {
+    if (this.options.modelPath && !this.current) throw noModel();
+    const kind = this.history.info().kind;
+    if (!(await this.history.reachable()))
+      throw catalogueProblem('feature-store-unavailable', `the ${kind} history store does not answer`, {
+        retryAfterSeconds: 1,
+      });
+    return {
+      status: 'ready',
+      model_version: this.current?.version ?? null,
+      loaded_at: this.loadedAt,
+      history_store: kind,
+    };
+  }
+
+  /** Releases the history store's connection. */
+  async close(): Promise<void> {
+    await this.history.close();
+  }
+
+  private async scoreAndRecord(
+    lm: LoadedModel,
+    transaction: Record<string, unknown>,
+    th: Thresholds,
+  ): Promise<Prediction> {
+    const t0 = performance.now();
+    const features =
+      lm.spec.kind === 'columns'
+        ? this.scorer.features(lm, transaction)
+        : await this.historyFeatures(transaction);
+    const timed = this.scorer.scoreFeatures(lm, features, th, t0);
     this.record(lm, timed);
     return timed.prediction;
+  }
+
+  /** Features through the history store; without an answer from it, a 503 rather than a score without history. */
+  private async historyFeatures(transaction: Record<string, unknown>) {
+    const t = parseTxn(transaction);
+    try {
+      const { features, hit } = await this.history.step(t);
+      return { row: features, hit, id: t.transactionId };
+    } catch (e) {
+      if (!(e instanceof HistoryUnavailableError)) throw e;
+      this.deps.metrics.historyUnavailable.inc();
+      throw catalogueProblem('feature-store-unavailable', 'the customer history store did not answer', {
+        retryAfterSeconds: 1,
+      });
+    }
   }
 
   /** Metrics, the drift window and the outcome remembered for feedback, for one scored transaction. */
