@@ -31,6 +31,9 @@ export interface SignatureDialogProps {
   /** Calls the signing route; throws the route's ProblemError on refusal. */
   sign(credentials: SigningCredentials): Promise<Manifestation>;
   onSigned?(manifestation: Manifestation): void;
+  /** Called when the dialog closes; a screen that refreshes the record here keeps the dialog (and the
+   * manifestation it shows) mounted until the signer has read it. */
+  onClosed?(): void;
 }
 
 const FIELDS = ['user_id', 'password', 'mfa_code', 'reason'] as const;
@@ -40,13 +43,17 @@ export function SignatureDialog(props: SignatureDialogProps) {
   const [signed, setSigned] = useState<Manifestation | null>(null);
   function change(next: boolean) {
     setOpen(next);
-    if (!next) setSigned(null);
+    if (!next) {
+      setSigned(null);
+      props.onClosed?.();
+    }
   }
   return (
     <Dialog.Root open={open} onOpenChange={change}>
       <Dialog.Trigger asChild>{props.trigger}</Dialog.Trigger>
       <Dialog.Portal>
-        <Dialog.Overlay className="dialog-overlay" />
+        {/* A plain backdrop: Radix's Overlay locks scrolling with an injected <style>, which the CSP blocks. */}
+        <div className="dialog-overlay" />
         <Dialog.Content className="dialog" aria-describedby="signature-record">
           <Dialog.Title>{props.title}</Dialog.Title>
           <dl id="signature-record" className="record-summary">
