@@ -207,9 +207,10 @@ describe('workflows and runs in Chromium', () => {
     expect(await stepRows.count()).toBe(apiSteps.length + 1);
     expect(await stepRows.nth(1).getByRole('cell').first().textContent()).toBe('heat');
     expect(apiSteps.every((s: { outcome: string }) => s.outcome === 'completed')).toBe(true);
-    const temperatures = (await apiGet(technician, `/api/runs/${runId}/events?limit=1000`)).items.filter(
-      (e: { type: string }) => e.type === 'temperature',
-    );
+    const page1 = await apiGet(technician, `/api/runs/${runId}/events?limit=500`);
+    expect(page1.finished).toBe(true);
+    expect(page1.next_after).toBeNull();
+    const temperatures = page1.items.filter((e: { type: string }) => e.type === 'temperature');
     expect(await page.getByRole('status', { name: 'Temperature latest' }).textContent()).toContain(
       `${temperatures.length} readings`,
     );
