@@ -77,7 +77,7 @@ export default function RunLive() {
       </p>
       <div className="live-grid">
         <StepTable steps={steps} />
-        <div>
+        <div className="live-charts">
           <Chart
             id="temperature"
             title="Temperature"

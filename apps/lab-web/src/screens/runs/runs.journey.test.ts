@@ -144,6 +144,8 @@ describe('workflows and runs in Chromium', () => {
     const approving = await signedInPage(approver);
     page = approving.page;
     await openArea(page, 'Workflows');
+    await page.getByRole('link', { name: WORKFLOW }).waitFor();
+    await expectNoSeriousViolations(page, 'workflow-list');
     await page.getByRole('link', { name: WORKFLOW }).click();
     await page.getByRole('button', { name: 'Approve…' }).click();
     await expectNoSeriousViolations(page, 'workflow-approve-dialog');
@@ -166,6 +168,7 @@ describe('workflows and runs in Chromium', () => {
     page = running.page;
     await openArea(page, 'Runs');
     await page.getByText('No runs yet.').waitFor();
+    await expectNoSeriousViolations(page, 'runs-empty');
     await page.getByRole('link', { name: 'Start a run' }).click();
     await page.getByLabel('end_temp_c (degC)').fill('55');
     await page.getByLabel('Spectrometer').selectOption('UI-RAMAN');

@@ -44,15 +44,13 @@ export default function WorkflowEditor() {
     queryFn: () => latestSource(name ?? ''),
     enabled: name !== undefined,
   });
-  if (name !== undefined && !latest.data) {
-    if (latest.error)
-      return (
-        <p role="alert" className="alert">
-          Could not load: {latest.error.message}
-        </p>
-      );
-    return <p className="muted">Loading…</p>;
-  }
+  if (name !== undefined && latest.error)
+    return (
+      <p role="alert" className="alert">
+        Could not load: {latest.error.message}
+      </p>
+    );
+  if (name !== undefined && latest.isPending) return <p className="muted">Loading…</p>;
   const initial = latest.data ?? null;
   return (
     <EditorForm
