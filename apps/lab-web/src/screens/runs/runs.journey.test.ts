@@ -263,5 +263,26 @@ describe('workflows and runs in Chromium', () => {
       reviewed_by: approver.email,
       decided_by: qa.email,
     });
+
+    // 5. The author starts version 2 from version 1's source; its diff names the one changed field.
+    const revising = await signedInPage(author);
+    page = revising.page;
+    await openArea(page, 'Workflows');
+    await page.getByRole('link', { name: WORKFLOW }).click();
+    await page.getByRole('link', { name: 'New version' }).click();
+    const editor = page.getByLabel('Definition source');
+    await expect.poll(() => editor.inputValue()).toBe(SOURCE);
+    await editor.fill(SOURCE.replace('seconds: 300', 'seconds: 240'));
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await expect.poll(() => page.getByTestId('version-status').textContent()).toBe('draft');
+    const changes = page.getByRole('table', { name: 'Changes from v1 to v2' }).getByRole('row');
+    await expect.poll(() => changes.count()).toBe(2);
+    expect(await changes.nth(1).textContent()).toBe('changed/steps/1/seconds300240');
+    await expectNoSeriousViolations(page, 'workflow-diff');
+    const diff = await apiGet(author, `/api/workflows/${WORKFLOW}/versions/2/diff?against=1`);
+    expect(diff.changes).toEqual([{ op: 'changed', pointer: '/steps/1/seconds', old: 300, new: 240 }]);
+    expect(revising.trouble.problems).toEqual([]);
+    expect(revising.trouble.errorResponses).toEqual([]);
+    await revising.context.close();
   }, 600_000);
 });
