@@ -31,6 +31,9 @@ export interface SignatureDialogProps {
   /** Calls the signing route; throws the route's ProblemError on refusal. */
   sign(credentials: SigningCredentials): Promise<Manifestation>;
   onSigned?(manifestation: Manifestation): void;
+  /** Called when the dialog closes; a screen that refreshes the record here keeps the dialog (and the
+   * manifestation it shows) mounted until the signer has read it. */
+  onClosed?(): void;
 }
 
 const FIELDS = ['user_id', 'password', 'mfa_code', 'reason'] as const;
@@ -40,7 +43,10 @@ export function SignatureDialog(props: SignatureDialogProps) {
   const [signed, setSigned] = useState<Manifestation | null>(null);
   function change(next: boolean) {
     setOpen(next);
-    if (!next) setSigned(null);
+    if (!next) {
+      setSigned(null);
+      props.onClosed?.();
+    }
   }
   return (
     <Dialog.Root open={open} onOpenChange={change}>
