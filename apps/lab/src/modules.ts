@@ -53,7 +53,11 @@ import { systemRoutes } from './modules/system/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { UserService } from './modules/users/service.ts';
 import { workflowRoutes } from './modules/workflows/routes.ts';
-import { WorkflowService, workflowSignableContent } from './modules/workflows/service.ts';
+import {
+  WORKFLOW_SIGNED_THROUGH,
+  WorkflowService,
+  workflowSignableContent,
+} from './modules/workflows/service.ts';
 import type { AuditTrail } from './platform/audit/audit-trail.ts';
 import type { LabMetrics } from './platform/lab-metrics.ts';
 import type { ServerKeyPair } from './platform/signatures/server-key.ts';
@@ -118,7 +122,7 @@ export function createModuleServices(kernel: ModuleKernel): ModuleServices {
   };
   connectBatchSignatures(lims.batches, signatures);
   connectSampleSignatures(signatures);
-  signatures.registerRecordType('workflow_version', workflowSignableContent);
+  signatures.registerRecordType('workflow_version', workflowSignableContent, WORKFLOW_SIGNED_THROUGH);
   const workflows = new WorkflowService(uow, signatures);
   signatures.registerRecordType('run', runSignableContent, RUN_RELEASE_ROUTES);
   const runs = new RunService(uow, signatures, metrics, new RunEventSignals());

@@ -116,7 +116,8 @@ export async function testWorkflow(
     await expectStatus(await call(`${V}/submit`, {}, author), 200, 'submit');
     const sign = { user_id: approver.email, password: approver.password, reason: 'Reviewed and approved' };
     await expectStatus(await call(`${V}/approve`, sign, approver), 200, 'approve');
-    await expectStatus(await call(`${V}/activate`, { reason: 'go live' }, approver), 200, 'activate');
+    const activation = { password: approver.password, reason: 'Effective for the lab' };
+    await expectStatus(await call(`${V}/activate`, activation, approver), 200, 'activate');
     if (stage === 'retired') {
       await expectStatus(await call(`${V}/retire`, { reason: 'superseded' }, approver), 200, 'retire');
     }

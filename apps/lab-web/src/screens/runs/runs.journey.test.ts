@@ -152,13 +152,27 @@ describe('workflows and runs in Chromium', () => {
     const manifestation = await sign(page, approver, 'Steps and ranges checked');
     expect(manifestation).toContain('approved');
     await expect.poll(() => page.getByTestId('version-status').textContent()).toBe('approved');
-    await page.getByRole('form', { name: 'Activate' }).getByLabel('Reason').fill('Released for the lab');
-    await page.getByRole('button', { name: 'Activate' }).click();
+    // Making it effective is the second signature, with its own meaning.
+    await page.getByRole('button', { name: 'Make effective…' }).click();
+    await expectNoSeriousViolations(page, 'workflow-activate-dialog');
+    expect(await sign(page, approver, 'Released for the lab')).toContain('made_effective');
     await expect.poll(() => page.getByTestId('version-status').textContent()).toBe('effective');
     await expectNoSeriousViolations(page, 'workflow-detail');
     await screenshot(page, 'runs-workflow-detail');
     const detail = await apiGet(approver, `/api/workflows/${WORKFLOW}`);
-    expect(detail.effective).toMatchObject({ version: 1, approved_by: approver.email });
+    expect(detail.effective).toMatchObject({
+      version: 1,
+      approved_by: approver.email,
+      effective_by: approver.email,
+    });
+    const signatures = await apiGet(
+      approver,
+      `/api/signatures?record_type=workflow_version&record_id=${detail.effective.id}`,
+    );
+    expect(signatures.items.map((s: { meaning: string }) => s.meaning).sort()).toEqual([
+      'approved',
+      'made_effective',
+    ]);
     expect(approving.trouble.problems).toEqual([]);
     expect(approving.trouble.errorResponses).toEqual([]);
     await approving.context.close();

@@ -127,35 +127,49 @@ function Lifecycle({ version }: { version: WorkflowVersion }) {
     return signatureManifestation('workflow_version', data.id, data.approval_signature_id);
   }
 
-  if (version.status === 'draft')
-    return <TransitionForm step="submit" label="Submit for review" version={version} onDone={refresh} />;
+  async function activate(credentials: SigningCredentials) {
+    const { data, error, response } = await api.POST('/api/workflows/{name}/versions/{version}/activate', {
+      params: { path },
+      body: credentials,
+    });
+    if (!data) throw failure(error, response);
+    return signatureManifestation('workflow_version', data.id, null, 'made_effective');
+  }
+
+  const record = {
+    type: 'workflow_version',
+    id: version.id,
+    summary: `${version.title} (definition ${version.definition_hash.slice(0, 12)}…)`,
+  };
+
+  if (version.status === 'draft') return <SubmitForm version={version} onDone={refresh} />;
   if (version.status === 'in_review')
     return (
       <SignatureDialog
         trigger={<button type="button">Approve…</button>}
         title={`Approve ${version.name} v${version.version}`}
-        record={{
-          type: 'workflow_version',
-          id: version.id,
-          summary: `${version.title} (definition ${version.definition_hash.slice(0, 12)}…)`,
-        }}
+        record={record}
         meaning="approved"
         sign={approve}
         onClosed={refresh}
       />
     );
   if (version.status === 'approved')
-    return <TransitionForm step="activate" label="Activate" version={version} onDone={refresh} />;
+    return (
+      <SignatureDialog
+        trigger={<button type="button">Make effective…</button>}
+        title={`Make ${version.name} v${version.version} effective`}
+        record={record}
+        meaning="made effective (runs start from this version; the effective one is retired)"
+        sign={activate}
+        onClosed={refresh}
+      />
+    );
   return null;
 }
 
-/** Submit or activate: a reason, then the call; the API's refusal is shown as it comes. */
-function TransitionForm(props: {
-  step: 'submit' | 'activate';
-  label: string;
-  version: WorkflowVersion;
-  onDone(): void;
-}) {
+/** Submit for review: a reason, then the call; the API's refusal is shown as it comes. */
+function SubmitForm(props: { version: WorkflowVersion; onDone(): void }) {
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<ProblemError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -165,20 +179,20 @@ function TransitionForm(props: {
     setProblem(null);
     const path = { name: props.version.name, version: props.version.version };
     const body = reason ? { reason } : {};
-    const { data, error, response } =
-      props.step === 'submit'
-        ? await api.POST('/api/workflows/{name}/versions/{version}/submit', { params: { path }, body })
-        : await api.POST('/api/workflows/{name}/versions/{version}/activate', { params: { path }, body });
+    const { data, error, response } = await api.POST('/api/workflows/{name}/versions/{version}/submit', {
+      params: { path },
+      body,
+    });
     setBusy(false);
     if (!data) setProblem(failure(error, response));
     else props.onDone();
   }
   return (
-    <form className="inline-form" onSubmit={submit} aria-label={props.label}>
+    <form className="inline-form" onSubmit={submit} aria-label="Submit for review">
       <ProblemAlert problem={problem} />
-      <TextField id={`${props.step}-reason`} label="Reason" value={reason} onChange={setReason} />
+      <TextField id="submit-reason" label="Reason" value={reason} onChange={setReason} />
       <button type="submit" disabled={busy}>
-        {props.label}
+        Submit for review
       </button>
     </form>
   );

@@ -62,8 +62,11 @@ describe('cooling crystallization, end to end over SCPI/TCP', () => {
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: 'approved', approved_by: approver.email });
 
-    // 3. It is made effective.
-    const effective = await call(approver, 'POST', `${V}/activate`, { reason: 'Released for the lab' });
+    // 3. It is made effective, by a second signature.
+    const effective = await call(approver, 'POST', `${V}/activate`, {
+      password: approver.password,
+      reason: 'Released for the lab',
+    });
     expect(effective.status).toBe(200);
     expect(effective.body['status']).toBe('effective');
 

@@ -7,7 +7,6 @@ import {
   DiffQuery,
   ExecutionQuery,
   VersionParams,
-  WorkflowApproval,
   WorkflowDetail,
   WorkflowDiff,
   WorkflowEdit,
@@ -15,6 +14,7 @@ import {
   WorkflowList,
   WorkflowParams,
   WorkflowQuery,
+  WorkflowSigning,
   WorkflowSource,
   WorkflowTransition,
   WorkflowVersionDetail,
@@ -151,7 +151,6 @@ export const workflowRoutes: LabRoutes<{ workflows: WorkflowService }> = async (
   );
   const transitions = [
     ['submit', 'workflows:update', 'Submit a draft for review (draft -> in_review)'],
-    ['activate', 'workflows:activate', 'Make an approved version effective; the effective one is retired'],
     ['retire', 'workflows:activate', 'Retire an approved or effective version; no run starts from it'],
   ] as const;
   for (const [step, permission, summary] of transitions) {
@@ -173,24 +172,38 @@ export const workflowRoutes: LabRoutes<{ workflows: WorkflowService }> = async (
       async (req) => workflows[step](req.params.name, req.params.version, req.body, callerOf(req)),
     );
   }
-  app.post(
-    `${VERSION}/approve`,
-    {
-      config: { permission: 'workflows:approve' },
-      schema: {
-        operationId: 'approveWorkflowVersion',
-        summary:
-          'Approve a version in review with an electronic signature (meaning approved); it is then locked',
-        description:
-          'The signer re-authenticates (401 on a wrong password, 423 when locked) and must not be the author (403 `segregation-of-duties`). 409 unless the version is in_review.',
-        tags,
-        params: VersionParams,
-        body: WorkflowApproval,
-        response: { 200: WorkflowVersionView, ...problemResponses(404, 409, 423) },
+  const signedSteps = [
+    [
+      'approve',
+      'workflows:approve',
+      'Approve a version in review with an electronic signature (meaning approved); it is then locked',
+      '409 unless the version is in_review.',
+    ],
+    [
+      'activate',
+      'workflows:activate',
+      'Make an approved version effective with an electronic signature (meaning made_effective); the effective one is retired',
+      '409 unless the version is approved, or when another version became effective at the same moment.',
+    ],
+  ] as const;
+  for (const [step, permission, summary, conflict] of signedSteps) {
+    app.post(
+      `${VERSION}/${step}`,
+      {
+        config: { permission },
+        schema: {
+          operationId: `${step}WorkflowVersion`,
+          summary,
+          description: `The signer re-authenticates (401 on a wrong password, 423 when locked) and must not be the author (403 \`segregation-of-duties\`). ${conflict}`,
+          tags,
+          params: VersionParams,
+          body: WorkflowSigning,
+          response: { 200: WorkflowVersionView, ...problemResponses(404, 409, 423) },
+        },
       },
-    },
-    async (req) => workflows.approve(req.params.name, req.params.version, req.body, callerOf(req)),
-  );
+      async (req) => workflows[step](req.params.name, req.params.version, req.body, callerOf(req)),
+    );
+  }
   app.get(
     `${VERSION}/diff`,
     {

@@ -61,15 +61,15 @@ export const WorkflowEdit = Type.Object(
 );
 export type WorkflowEdit = Static<typeof WorkflowEdit>;
 
-/** submit, activate, retire: why, in the signer's words (optional on submit). */
+/** submit, retire: why, in the user's words (optional on submit). */
 export const WorkflowTransition = Type.Object(
   { reason: Type.Optional(Reason) },
   { additionalProperties: false, examples: [{ reason: 'Validated on the pilot reactor' }] },
 );
 export type WorkflowTransition = Static<typeof WorkflowTransition>;
 
-/** Approval: an electronic signature with meaning `approved`, re-authenticated. */
-export const WorkflowApproval = Type.Object(
+/** Approval and activation: an electronic signature (meaning `approved`, `made_effective`), re-authenticated. */
+export const WorkflowSigning = Type.Object(
   {
     user_id: Type.Optional(
       Type.String({
@@ -93,7 +93,7 @@ export const WorkflowApproval = Type.Object(
     ],
   },
 );
-export type WorkflowApproval = Static<typeof WorkflowApproval>;
+export type WorkflowSigning = Static<typeof WorkflowSigning>;
 
 export const WorkflowVersionView = Type.Object(
   {

@@ -14,13 +14,13 @@ import type { UnitOfWork } from '../../platform/unit-of-work.ts';
 import type { RecordSigning, SignableRecord } from '../signatures/port.ts';
 import type {
   ExecutionQuery,
-  WorkflowApproval,
   WorkflowDetail,
   WorkflowDiff,
   WorkflowEdit,
   WorkflowExecutionList,
   WorkflowList,
   WorkflowQuery,
+  WorkflowSigning,
   WorkflowSource,
   WorkflowStatus,
   WorkflowTransition,
@@ -128,6 +128,11 @@ async function versionRow(tx: Tx, caller: Caller, name: string, version: number,
 }
 
 /** Loads a version for the signature service: record id is the version's id, its creator the author. */
+/** Activation signs through its own route, which moves the version to effective with the signature. */
+export const WORKFLOW_SIGNED_THROUGH = {
+  made_effective: 'POST /api/workflows/{name}/versions/{version}/activate',
+} as const;
+
 export async function workflowSignableContent(
   tx: Tx,
   recordId: string,
@@ -278,31 +283,20 @@ export class WorkflowService {
   }
 
   /**
-   * approved -> effective: the previously effective version of the workflow is retired in the same
-   * transaction; the partial unique index makes a concurrent second activation fail rather than leave two.
+   * approved -> effective, by an e-signature (meaning made_effective) of someone other than the author;
+   * the previously effective version of the workflow is retired in the same transaction, and the partial
+   * unique index makes a concurrent second activation fail rather than leave two.
    */
-  async activate(name: string, version: number, input: WorkflowTransition, caller: Caller) {
+  async activate(name: string, version: number, input: WorkflowSigning, caller: Caller) {
     try {
-      return await this.transition(name, version, caller, input.reason ?? null, {
-        from: ['approved'],
+      return await this.signedStep(name, version, input, caller, {
+        from: 'made effective',
+        status: 'approved',
+        meaning: 'made_effective',
         action: 'workflow.version_activated',
-        set: sql`status = 'effective', effective_by = ${caller.email}, effective_at = now()`,
-        before: async (tx, append, row) => {
-          const retired = await queryRows<Row>(
-            tx,
-            sql`UPDATE workflow_versions SET status = 'retired', retired_by = ${caller.email}, retired_at = now(), updated_at = now()
-                WHERE lab_id = ${row.lab_uuid} AND workflow_name = ${name} AND status = 'effective' RETURNING id`,
-          );
-          for (const r of retired) {
-            const [view] = await queryRows<Row>(tx, sql`${VIEW} WHERE v.id = ${r.id}`);
-            append(caller.ctx, {
-              action: 'workflow.version_retired',
-              entityType: 'workflow_version',
-              entityId: r.id,
-              after: view ? toView(view) : null,
-              reason: `superseded by ${name} v${version}`,
-            });
-          }
+        apply: async (tx, append, row) => {
+          await this.retireEffective(tx, append, caller, row, `superseded by ${name} v${version}`);
+          return sql`status = 'effective', effective_by = ${caller.email}, effective_at = now()`;
         },
       });
     } catch (err) {
@@ -312,6 +306,25 @@ export class WorkflowService {
         );
       }
       throw err;
+    }
+  }
+
+  /** Retires the workflow's effective version (if any), each retirement audited with `reason`. */
+  private async retireEffective(tx: LabTx, append: AppendAudit, caller: Caller, row: Row, reason: string) {
+    const retired = await queryRows<Row>(
+      tx,
+      sql`UPDATE workflow_versions SET status = 'retired', retired_by = ${caller.email}, retired_at = now(), updated_at = now()
+          WHERE lab_id = ${row.lab_uuid} AND workflow_name = ${row.name} AND status = 'effective' RETURNING id`,
+    );
+    for (const r of retired) {
+      const [view] = await queryRows<Row>(tx, sql`${VIEW} WHERE v.id = ${r.id}`);
+      append(caller.ctx, {
+        action: 'workflow.version_retired',
+        entityType: 'workflow_version',
+        entityId: r.id,
+        after: view ? toView(view) : null,
+        reason,
+      });
     }
   }
 
@@ -362,25 +375,55 @@ export class WorkflowService {
 
   /**
    * in_review -> approved, locked: an e-signature (meaning approved) by a user other than the author,
-   * committed with the status change. A refused signing still commits its audit events.
+   * committed with the status change.
    */
   async approve(
     name: string,
     version: number,
-    input: WorkflowApproval,
+    input: WorkflowSigning,
     caller: Caller,
+  ): Promise<WorkflowVersionView> {
+    return this.signedStep(name, version, input, caller, {
+      from: 'approved',
+      status: 'in_review',
+      meaning: 'approved',
+      action: 'workflow.version_approved',
+      apply: async (_tx, _append, _row, signatureId) =>
+        sql`status = 'approved', locked = true, approved_by = ${caller.email}, approved_at = now(), approval_signature_id = ${signatureId}`,
+    });
+  }
+
+  /**
+   * A status change made by an e-signature, both in one transaction. A refused signing still commits its
+   * audit events (failed attempts count towards the lockout) and changes nothing else.
+   */
+  private async signedStep(
+    name: string,
+    version: number,
+    input: WorkflowSigning,
+    caller: Caller,
+    step: {
+      /** What the step does, for the refusal message ("needs in_review to be approved"). */
+      from: string;
+      status: WorkflowStatus;
+      meaning: 'approved' | 'made_effective';
+      action: string;
+      apply(tx: LabTx, append: AppendAudit, row: Row, signatureId: string): Promise<ReturnType<typeof sql>>;
+    },
   ): Promise<WorkflowVersionView> {
     let refused: HttpProblem | undefined;
     const result = await this.uow.write(async (tx, append) => {
       const before = await versionRow(tx, caller, name, version, true);
-      if (before.status !== 'in_review') {
-        throw transitionRefused(`${name} v${version} is ${before.status}; approval needs in_review`);
+      if (before.status !== step.status) {
+        throw transitionRefused(
+          `${name} v${version} is ${before.status}; it must be ${step.status} to be ${step.from}`,
+        );
       }
       const signed = await this.signing.signInTransaction(tx, append, caller, {
         user_id: input.user_id,
         record_type: 'workflow_version',
         record_id: before.id,
-        meaning: 'approved',
+        meaning: step.meaning,
         reason: input.reason,
         password: input.password,
         mfa_code: input.mfa_code,
@@ -389,11 +432,11 @@ export class WorkflowService {
         refused = signed.problem;
         return null;
       }
-      await tx.execute(sql`UPDATE workflow_versions SET status = 'approved', locked = true, approved_by = ${caller.email},
-          approved_at = now(), approval_signature_id = ${signed.signature.id}, updated_at = now() WHERE id = ${before.id}`);
+      const set = await step.apply(tx, append, before, signed.signature.id);
+      await tx.execute(sql`UPDATE workflow_versions SET ${set}, updated_at = now() WHERE id = ${before.id}`);
       const after = toView(await versionRow(tx, caller, name, version));
       append(caller.ctx, {
-        action: 'workflow.version_approved',
+        action: step.action,
         entityType: 'workflow_version',
         entityId: before.id,
         before: toView(before),
@@ -403,7 +446,7 @@ export class WorkflowService {
       return after;
     });
     if (refused) throw refused;
-    if (!result) throw new Error('approval ended without a result');
+    if (!result) throw new Error(`${step.action} ended without a result`);
     return result;
   }
 

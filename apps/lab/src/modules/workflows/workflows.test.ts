@@ -106,10 +106,30 @@ describe('workflow lifecycle', () => {
       ),
     ).rejects.toMatchObject({ status: 409, slug: 'workflow-not-effective' });
 
-    expect((await call('POST', `${W}/versions/1/activate`, {}, tech)).statusCode).toBe(403);
-    const active = await call('POST', `${W}/versions/1/activate`, { reason: 'go live' }, approver);
+    expect((await call('POST', `${W}/versions/1/activate`, sign(tech), tech)).statusCode).toBe(403);
+    // Activation is signed too (meaning made_effective): not by the author, not without the password.
+    const ownActivation = await call('POST', `${W}/versions/1/activate`, sign(author), author);
+    expect(ownActivation.json().type).toBe('/problems/segregation-of-duties');
+    const unsigned = await call('POST', `${W}/versions/1/activate`, { reason: 'go live' }, approver);
+    expect(unsigned.statusCode).toBe(400);
+    const wrong = { ...sign(approver), password: `${approver.password}-wrong` };
+    expect((await call('POST', `${W}/versions/1/activate`, wrong, approver)).statusCode).toBe(401);
+    expect(await statusOf(1)).toBe('approved');
+    const active = await call('POST', `${W}/versions/1/activate`, sign(approver), approver);
     expect(active.statusCode, active.body).toBe(200);
-    expect(active.json().status).toBe('effective');
+    expect(active.json()).toMatchObject({ status: 'effective', effective_by: approver.email });
+    const signatures = await call(
+      'GET',
+      `/api/signatures?record_type=workflow_version&record_id=${active.json().id}`,
+      undefined,
+      approver,
+    );
+    expect(
+      signatures
+        .json()
+        .items.map((x: { meaning: string }) => x.meaning)
+        .sort(),
+    ).toEqual(['approved', 'made_effective']);
   });
 
   it('an approved version is locked: edits answer 409 and a new version carries the change; diff shows it', async () => {
@@ -147,7 +167,7 @@ describe('workflow lifecycle', () => {
   it('activating v2 retires v1 in the same transaction; runs get v2 from the port', async () => {
     expect((await call('POST', `${W}/versions/2/submit`, {}, author)).statusCode).toBe(200);
     expect((await call('POST', `${W}/versions/2/approve`, sign(approver), approver)).statusCode).toBe(200);
-    expect((await call('POST', `${W}/versions/2/activate`, {}, approver)).statusCode).toBe(200);
+    expect((await call('POST', `${W}/versions/2/activate`, sign(approver), approver)).statusCode).toBe(200);
     expect([await statusOf(1), await statusOf(2)]).toEqual(['retired', 'effective']);
 
     const runnable = await lab.app.lab.uow.write((tx) =>
@@ -177,6 +197,9 @@ describe('workflow lifecycle', () => {
       'signature.refused',
       'signature.applied',
       'workflow.version_approved',
+      // The author's own activation, refused (a wrong password is the user's event, not the version's).
+      'signature.refused',
+      'signature.applied',
       'workflow.version_activated',
       'workflow.version_retired',
     ]);
@@ -209,8 +232,8 @@ describe('workflow lifecycle', () => {
     const a = await approvedVersion('max_iterations: 240', 'max_iterations: 200');
     const b = await approvedVersion('max_iterations: 240', 'max_iterations: 100');
     const results = await Promise.all([
-      call('POST', `${W}/versions/${a}/activate`, {}, approver),
-      call('POST', `${W}/versions/${b}/activate`, {}, approver),
+      call('POST', `${W}/versions/${a}/activate`, sign(approver), approver),
+      call('POST', `${W}/versions/${b}/activate`, sign(approver), approver),
     ]);
     const codes = results.map((r) => r.statusCode);
     // PostgreSQL: the partial unique index lets one win (409 for the other) or, when the second waits for

@@ -32,6 +32,11 @@ describe('signing authority (who may sign which meaning on which record type)', 
     expect(SIGNING_AUTHORITY.workflow_version!.meanings.approved).toEqual(approvers);
   });
 
+  it('making a workflow version effective takes exactly the roles that hold workflows:activate', () => {
+    const activators = ROLES.filter((r) => hasPermission([r], 'workflows:activate'));
+    expect(SIGNING_AUTHORITY.workflow_version!.meanings.made_effective).toEqual(activators);
+  });
+
   it('resuming a run takes exactly the roles with runs:resume; signed human input and review those with runs:update', () => {
     const resumers = ROLES.filter((r) => hasPermission([r], 'runs:resume'));
     expect(SIGNING_AUTHORITY.run!.meanings.resumed).toEqual(resumers);

@@ -48,6 +48,8 @@ export const SIGNING_AUTHORITY: Readonly<Record<string, SigningAuthority>> = Obj
       reviewed: ['admin', 'scientist', 'compliance'],
       // Approval (which locks the version): exactly the roles holding workflows:approve.
       approved: ['admin', 'scientist'],
+      // Putting a version into use (runs start from it): exactly the roles holding workflows:activate.
+      made_effective: ['admin', 'scientist'],
     },
   },
   run: {

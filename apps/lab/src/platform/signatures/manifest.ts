@@ -11,6 +11,7 @@ export const SIGNATURE_MEANINGS = [
   'rejected',
   'audit_trail_reviewed',
   'resumed',
+  'made_effective',
 ] as const;
 export type SignatureMeaning = (typeof SIGNATURE_MEANINGS)[number];
 
@@ -22,6 +23,7 @@ const MEANING_LABELS: Record<SignatureMeaning, string> = {
   rejected: 'Rejected',
   audit_trail_reviewed: 'Audit trail reviewed',
   resumed: 'Resumed',
+  made_effective: 'Made effective',
 };
 
 export function isSignatureMeaning(value: unknown): value is SignatureMeaning {

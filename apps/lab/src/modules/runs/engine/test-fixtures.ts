@@ -151,7 +151,10 @@ export async function runFixture(
     password: approver.password,
     reason: 'Reviewed for the engine tests',
   });
-  const effective = await ok(app, 'POST', `${base}/activate`, approver, { reason: 'engine tests' });
+  const effective = await ok(app, 'POST', `${base}/activate`, approver, {
+    password: approver.password,
+    reason: 'Effective for the engine tests',
+  });
   const [lab] = await app.lab.uow.read((tx) =>
     queryRows<{ lab_id: string }>(tx, sql`SELECT lab_id FROM workflow_versions WHERE id = ${effective.id}`),
   );
