@@ -46,7 +46,8 @@ export function SignatureDialog(props: SignatureDialogProps) {
     <Dialog.Root open={open} onOpenChange={change}>
       <Dialog.Trigger asChild>{props.trigger}</Dialog.Trigger>
       <Dialog.Portal>
-        <Dialog.Overlay className="dialog-overlay" />
+        {/* A plain backdrop: Radix's Overlay locks scrolling with an injected <style>, which the CSP blocks. */}
+        <div className="dialog-overlay" />
         <Dialog.Content className="dialog" aria-describedby="signature-record">
           <Dialog.Title>{props.title}</Dialog.Title>
           <dl id="signature-record" className="record-summary">
