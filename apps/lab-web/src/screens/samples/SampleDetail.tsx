@@ -215,7 +215,6 @@ function SignaturesSection({ sampleId }: { sampleId: string }) {
             {items.map((s) => (
               <li key={s.id}>
                 {s.manifestation}
-                {s.reason && ` — ${s.reason}`}
                 {!s.current && <strong> (the sample changed after this signature)</strong>}
               </li>
             ))}
