@@ -32,10 +32,20 @@ export interface GbdtParams {
   maxBins: number;
   /** L2 regularisation on leaf values. */
   lambda: number;
-  /** Minimum loss reduction needed to split. */
+  /**
+   * Minimum loss reduction needed to split (XGBoost's gamma / min_split_loss, on the same scale:
+   * gain = GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ)).
+   */
   minSplitGain: number;
   /** Fraction of rows sampled (without replacement, Bernoulli) for each tree; 1 = all rows. */
   subsample: number;
+  /** Fraction of features drawn (without replacement, seeded) for each tree; 1 = all features. */
+  colsampleBytree: number;
+  /**
+   * Starting probability of every row (XGBoost's base_score), or null for the (weighted) positive
+   * rate of the training labels.
+   */
+  baseScore: number | null;
   /** Seed for row subsampling and for the value sample used to fit bins on large data. */
   seed: number;
   /** 'balanced' weights the classes to equal total weight (multiplied into sample weights if given). */
@@ -66,6 +76,8 @@ export const DEFAULT_GBDT_PARAMS: GbdtParams = {
   lambda: 1,
   minSplitGain: 0,
   subsample: 1,
+  colsampleBytree: 1,
+  baseScore: null,
   seed: 0,
   classWeight: 'none',
   earlyStoppingRounds: 0,
@@ -98,6 +110,8 @@ export function resolveGbdtParams(p: Partial<GbdtParams> = {}): GbdtParams {
   num('lambda', (v) => v >= 0, 'must be >= 0');
   num('minSplitGain', (v) => v >= 0, 'must be >= 0');
   num('subsample', (v) => v > 0 && v <= 1, 'must be in (0, 1]');
+  num('colsampleBytree', (v) => v > 0 && v <= 1, 'must be in (0, 1]');
+  if (q.baseScore !== null) num('baseScore', (v) => v > 0 && v < 1, 'null or in (0, 1)');
   num('earlyStoppingMinDelta', (v) => v >= 0, 'must be >= 0');
   num('earlyStoppingMinZ', (v) => v >= 0, 'must be >= 0');
   if (q.classWeight !== 'none' && q.classWeight !== 'balanced')
@@ -450,6 +464,7 @@ interface TNode {
 }
 
 const HIST_STRIDE = 3; // grad, hess, count per bin
+const MIN_GAIN = 1e-6;
 
 /** Train a GBDT classifier on a column-major matrix and 0/1 labels. */
 export function trainGbdt(
@@ -475,8 +490,11 @@ export function trainGbdt(
   const mapper = fitBins(X, params.maxBins, params.seed);
   const binned = binMatrix(X, mapper);
 
-  // Base score: weighted log-odds of the positive rate, clamped away from 0/1.
-  const baseScore = weightedLogOdds(y, w, 1e-12);
+  // Base score: the given probability, else the weighted log-odds of the positive rate (clamped away from 0/1).
+  const baseScore =
+    params.baseScore === null
+      ? weightedLogOdds(y, w, 1e-12)
+      : Math.log(params.baseScore / (1 - params.baseScore));
 
   const F = new Float64Array(n).fill(baseScore);
   const grad = new Float64Array(n);
@@ -515,6 +533,7 @@ export function trainGbdt(
       for (let i = 0; i < n; i++) rows[i] = i;
       m = n;
     }
+    if (params.colsampleBytree < 1) grower.features = sampleFeatures(rng, nCols, params.colsampleBytree);
     const nodes = grower.grow(m);
     treesNodes.push(nodes);
     if (val) {
@@ -693,6 +712,19 @@ class ValidationScorer {
   }
 }
 
+/** k = max(1, floor(fraction * nCols)) distinct features, ascending (as XGBoost's colsample_bytree). */
+function sampleFeatures(rng: Rng, nCols: number, fraction: number): Int32Array {
+  const k = Math.max(1, Math.floor(fraction * nCols));
+  const perm = Int32Array.from({ length: nCols }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(nCols - i);
+    const t = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = t;
+  }
+  return perm.slice(0, k).sort();
+}
+
 function walkBinned(
   nodes: TNode[],
   binned: Uint8Array | Uint16Array,
@@ -760,6 +792,8 @@ class TreeGrower {
   private nodes: TNode[] = [];
   private readonly og: Float64Array;
   private readonly oh: Float64Array;
+  /** Features this tree may split on (all, or a column sample), ascending. */
+  features: Int32Array;
 
   constructor(
     private readonly binned: Uint8Array | Uint16Array,
@@ -773,6 +807,7 @@ class TreeGrower {
   ) {
     this.og = new Float64Array(n);
     this.oh = new Float64Array(n);
+    this.features = Int32Array.from(mapper.edges.keys());
   }
 
   private takeHist(): Float64Array {
@@ -793,8 +828,9 @@ class TreeGrower {
       og[i] = grad[r]!;
       oh[i] = hess[r]!;
     }
-    const nCols = mapper.edges.length;
-    for (let f = 0; f < nCols; f++) {
+    const feats = this.features;
+    for (let fi = 0; fi < feats.length; fi++) {
+      const f = feats[fi]!;
       const colBase = f * n;
       const off = mapper.offsets[f]! * HIST_STRIDE;
       for (let i = 0; i < m; i++) {
@@ -811,9 +847,11 @@ class TreeGrower {
     const { lambda, minSamplesLeaf, minHessianLeaf, minSplitGain } = this.p;
     const parentScore = (G * G) / (H + lambda);
     let best: SplitInfo | null = null;
-    let bestGain = minSplitGain;
-    const nCols = mapper.edges.length;
-    for (let f = 0; f < nCols; f++) {
+    // As XGBoost: a split must gain more than 1e-6 (kRtEps), whatever minSplitGain.
+    let bestGain = Math.max(minSplitGain, MIN_GAIN);
+    const feats = this.features;
+    for (let fi = 0; fi < feats.length; fi++) {
+      const f = feats[fi]!;
       const off = mapper.offsets[f]! * HIST_STRIDE;
       const nb = mapper.nValueBins[f]!;
       const mk = off + nb * HIST_STRIDE;
@@ -835,7 +873,7 @@ class TreeGrower {
           const hR = H - hL;
           if (cL >= minSamplesLeaf && cR >= minSamplesLeaf && hL >= minHessianLeaf && hR >= minHessianLeaf) {
             const gR = G - gL;
-            const gain = 0.5 * ((gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentScore);
+            const gain = (gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentScore;
             if (gain > bestGain) {
               bestGain = gain;
               // Without missing values in this node, NaN follows the heavier side.
@@ -858,7 +896,7 @@ class TreeGrower {
             hR >= minHessianLeaf
           ) {
             const gR = G - gL2;
-            const gain = 0.5 * ((gL2 * gL2) / (hL2 + lambda) + (gR * gR) / (hR + lambda) - parentScore);
+            const gain = (gL2 * gL2) / (hL2 + lambda) + (gR * gR) / (hR + lambda) - parentScore;
             if (gain > bestGain) {
               bestGain = gain;
               best = { gain, feature: f, bin: b, defaultLeft: true, gL: gL2, hL: hL2, cL: cL2 };
