@@ -1,5 +1,6 @@
 import { Rng } from '@polymorph/random/rng';
-import { type BinMapper, binMatrix, fitBins } from './binning.ts';
+import { type BinMapper, binMatrix, fitBins, globalBinRows } from './binning.ts';
+import { HistPool } from './hist-workers.ts';
 import { logLoss, pairedZ, weightedLogOdds } from './loss.ts';
 import { balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
 
@@ -405,6 +406,11 @@ function predictPerfect(p: PerfectLayout, baseScore: number, X: Matrix, out: Flo
 
 export interface FitOptions {
   featureNames?: readonly string[];
+  /**
+   * Threads building histograms (1 = this thread only; more starts worker threads for the fit). The
+   * model is the same whatever the number (histogram sums are added in a fixed order).
+   */
+  threads?: number;
   sampleWeight?: ArrayLike<number>;
   /**
    * Held-out data scored after every tree (mean log-loss). With `earlyStoppingRounds` > 0, training
@@ -487,6 +493,10 @@ export function trainGbdt(
     throw new RangeError(`featureNames has ${featureNames.length} names, matrix has ${nCols} columns`);
   }
 
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+    throw new RangeError(`threads must be an integer in [1, 64], got ${threads}`);
+  const shared = threads > 1;
   const mapper = fitBins(X, params.maxBins, params.seed);
   const binned = binMatrix(X, mapper);
 
@@ -497,89 +507,114 @@ export function trainGbdt(
       : Math.log(params.baseScore / (1 - params.baseScore));
 
   const F = new Float64Array(n).fill(baseScore);
-  const grad = new Float64Array(n);
-  const hess = new Float64Array(n);
+  const grad = new Float64Array(buffer(n * 8, shared));
+  const hess = new Float64Array(buffer(n * 8, shared));
   const rng = new Rng(params.seed);
-  const rows = new Uint32Array(n);
+  const rows = new Uint32Array(buffer(n * 4, shared));
   const scratch = new Uint32Array(n);
+  const feats = new Int32Array(buffer(nCols * 4, shared));
   const treesNodes: TNode[][] = [];
-  const grower = new TreeGrower(binned, n, mapper, params, grad, hess, rows, scratch);
-
-  let val: ValidationScorer | null = null;
-  if (opts.validation) {
-    const vX = opts.validation.X;
-    if (vX.nCols !== nCols) throw new RangeError(`validation has ${vX.nCols} columns, training has ${nCols}`);
-    val = new ValidationScorer(vX, checkLabels(vX, opts.validation.y), baseScore);
-  } else if (params.earlyStoppingRounds > 0) {
-    throw new RangeError('earlyStoppingRounds needs validation data (FitOptions.validation)');
+  const pool = new HistPool(
+    { bins: globalBinRows(binned, n, mapper, shared), nFeatures: nCols, feats, rows, grad, hess },
+    threads,
+    mapper.totalBins * HIST_STRIDE,
+  );
+  try {
+    return fitTrees();
+  } finally {
+    pool.close();
   }
-  const validLoss: number[] = [];
-  // Iteration 0 is the prior alone: a tree must beat it to be kept.
-  const validLossPrior = val ? val.priorLoss() : null;
-  let bestLoss = validLossPrior ?? Number.POSITIVE_INFINITY;
-  let bestIter = 0;
-  for (let t = 0; t < params.nTrees; t++) {
-    for (let i = 0; i < n; i++) {
-      const p = sigmoid(F[i]!);
-      const wi = w ? w[i]! : 1;
-      grad[i] = wi * (p - y[i]!);
-      hess[i] = wi * Math.max(p * (1 - p), 1e-16);
+
+  function fitTrees(): GbdtModel {
+    const grower = new TreeGrower(binned, n, mapper, params, grad, hess, rows, scratch, feats, pool);
+
+    let val: ValidationScorer | null = null;
+    if (opts.validation) {
+      const vX = opts.validation.X;
+      if (vX.nCols !== nCols)
+        throw new RangeError(`validation has ${vX.nCols} columns, training has ${nCols}`);
+      val = new ValidationScorer(vX, checkLabels(vX, opts.validation.y), baseScore);
+    } else if (params.earlyStoppingRounds > 0) {
+      throw new RangeError('earlyStoppingRounds needs validation data (FitOptions.validation)');
     }
-    let m = 0;
-    if (params.subsample < 1) {
-      for (let i = 0; i < n; i++) if (rng.next() < params.subsample) rows[m++] = i;
-      if (m === 0) rows[m++] = rng.int(n);
-    } else {
-      for (let i = 0; i < n; i++) rows[i] = i;
-      m = n;
-    }
-    if (params.colsampleBytree < 1) grower.features = sampleFeatures(rng, nCols, params.colsampleBytree);
-    const nodes = grower.grow(m);
-    treesNodes.push(nodes);
-    if (val) {
-      const loss = val.addTree(nodes);
-      validLoss.push(loss);
-      if (loss < bestLoss - params.earlyStoppingMinDelta) {
-        bestLoss = loss;
-        bestIter = t + 1;
-        val.markBest();
-      } else if (params.earlyStoppingRounds > 0 && t + 1 - bestIter >= params.earlyStoppingRounds) {
-        break;
+    const validLoss: number[] = [];
+    // Iteration 0 is the prior alone: a tree must beat it to be kept.
+    const validLossPrior = val ? val.priorLoss() : null;
+    let bestLoss = validLossPrior ?? Number.POSITIVE_INFINITY;
+    let bestIter = 0;
+    for (let t = 0; t < params.nTrees; t++) {
+      for (let i = 0; i < n; i++) {
+        const p = sigmoid(F[i]!);
+        const wi = w ? w[i]! : 1;
+        grad[i] = wi * (p - y[i]!);
+        hess[i] = wi * Math.max(p * (1 - p), 1e-16);
+      }
+      let m = 0;
+      if (params.subsample < 1) {
+        for (let i = 0; i < n; i++) if (rng.next() < params.subsample) rows[m++] = i;
+        if (m === 0) rows[m++] = rng.int(n);
+      } else {
+        for (let i = 0; i < n; i++) rows[i] = i;
+        m = n;
+      }
+      grower.nFeats =
+        params.colsampleBytree < 1 ? sampleFeatures(rng, feats, params.colsampleBytree) : fillAll(feats);
+      const nodes = grower.grow(m);
+      treesNodes.push(nodes);
+      if (val) {
+        const loss = val.addTree(nodes);
+        validLoss.push(loss);
+        if (loss < bestLoss - params.earlyStoppingMinDelta) {
+          bestLoss = loss;
+          bestIter = t + 1;
+          val.markBest();
+        } else if (params.earlyStoppingRounds > 0 && t + 1 - bestIter >= params.earlyStoppingRounds) {
+          break;
+        }
+      }
+      // Update scores: in-sample rows by leaf ranges, otherwise by walking the binned tree.
+      if (m === n) {
+        grower.applyLeafRanges(F);
+      } else {
+        for (let i = 0; i < n; i++) F[i]! += nodes[walkBinned(nodes, binned, n, mapper, i)]!.value;
       }
     }
-    // Update scores: in-sample rows by leaf ranges, otherwise by walking the binned tree.
-    if (m === n) {
-      grower.applyLeafRanges(F);
-    } else {
-      for (let i = 0; i < n; i++) F[i]! += nodes[walkBinned(nodes, binned, n, mapper, i)]!.value;
-    }
-  }
 
-  const treesTrained = treesNodes.length;
-  // How far the best iteration is below the prior, in standard errors of the paired per-row difference.
-  const bestLossIter = bestIter;
-  const bestZ = val && bestIter > 0 ? val.improvementZ() : null;
-  let rejected = false;
-  if (val && params.earlyStoppingRounds > 0 && bestZ !== null && bestZ < params.earlyStoppingMinZ) {
-    bestIter = 0;
-    rejected = true;
+    const treesTrained = treesNodes.length;
+    // How far the best iteration is below the prior, in standard errors of the paired per-row difference.
+    const bestLossIter = bestIter;
+    const bestZ = val && bestIter > 0 ? val.improvementZ() : null;
+    let rejected = false;
+    if (val && params.earlyStoppingRounds > 0 && bestZ !== null && bestZ < params.earlyStoppingMinZ) {
+      bestIter = 0;
+      rejected = true;
+    }
+    // Early stopping keeps the best iteration, which can be 0 trees: on labels the features cannot
+    // predict, the prior (a constant score) is the right model.
+    if (val && params.earlyStoppingRounds > 0) treesNodes.length = bestIter;
+    const info: GbdtTrainInfo = {
+      treesTrained,
+      treesKept: treesNodes.length,
+      bestIteration: val ? bestIter : null,
+      bestLossIteration: val ? bestLossIter : null,
+      bestImprovementZ: bestZ,
+      rejectedByMinZ: rejected,
+      validLossPrior,
+      validLoss,
+      validRows: val ? val.nRows : 0,
+      validPositives: val ? val.positives : 0,
+    };
+    return new GbdtModel(featureNames, params, flatten(baseScore, treesNodes), info);
   }
-  // Early stopping keeps the best iteration, which can be 0 trees: on labels the features cannot
-  // predict, the prior (a constant score) is the right model.
-  if (val && params.earlyStoppingRounds > 0) treesNodes.length = bestIter;
-  const info: GbdtTrainInfo = {
-    treesTrained,
-    treesKept: treesNodes.length,
-    bestIteration: val ? bestIter : null,
-    bestLossIteration: val ? bestLossIter : null,
-    bestImprovementZ: bestZ,
-    rejectedByMinZ: rejected,
-    validLossPrior,
-    validLoss,
-    validRows: val ? val.nRows : 0,
-    validPositives: val ? val.positives : 0,
-  };
-  return new GbdtModel(featureNames, params, flatten(baseScore, treesNodes), info);
+}
+
+function buffer(bytes: number, shared: boolean): ArrayBufferLike {
+  return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
+function fillAll(feats: Int32Array): number {
+  for (let i = 0; i < feats.length; i++) feats[i] = i;
+  return feats.length;
 }
 
 /** What model files record about training (`training` in the JSON): trees, best iteration, validation curve. */
@@ -712,17 +747,22 @@ class ValidationScorer {
   }
 }
 
-/** k = max(1, floor(fraction * nCols)) distinct features, ascending (as XGBoost's colsample_bytree). */
-function sampleFeatures(rng: Rng, nCols: number, fraction: number): Int32Array {
+/**
+ * Put k = max(1, floor(fraction * nCols)) distinct features, ascending, at the start of feats (as
+ * XGBoost's colsample_bytree); returns k.
+ */
+function sampleFeatures(rng: Rng, feats: Int32Array, fraction: number): number {
+  const nCols = feats.length;
   const k = Math.max(1, Math.floor(fraction * nCols));
-  const perm = Int32Array.from({ length: nCols }, (_, i) => i);
+  fillAll(feats);
   for (let i = 0; i < k; i++) {
     const j = i + rng.int(nCols - i);
-    const t = perm[i]!;
-    perm[i] = perm[j]!;
-    perm[j] = t;
+    const t = feats[i]!;
+    feats[i] = feats[j]!;
+    feats[j] = t;
   }
-  return perm.slice(0, k).sort();
+  feats.subarray(0, k).sort();
+  return k;
 }
 
 function walkBinned(
@@ -790,10 +830,8 @@ class TreeGrower {
   private readonly pool: Float64Array[] = [];
   private leafRanges: Array<[number, number, number]> = [];
   private nodes: TNode[] = [];
-  private readonly og: Float64Array;
-  private readonly oh: Float64Array;
-  /** Features this tree may split on (all, or a column sample), ascending. */
-  features: Int32Array;
+  /** Features this tree may split on: feats[0..nFeats) (all, or a column sample), ascending. */
+  nFeats: number;
 
   constructor(
     private readonly binned: Uint8Array | Uint16Array,
@@ -804,10 +842,10 @@ class TreeGrower {
     private readonly hess: Float64Array,
     private readonly rows: Uint32Array,
     private readonly scratch: Uint32Array,
+    private readonly feats: Int32Array,
+    private readonly histPool: HistPool,
   ) {
-    this.og = new Float64Array(n);
-    this.oh = new Float64Array(n);
-    this.features = Int32Array.from(mapper.edges.keys());
+    this.nFeats = fillAll(feats);
   }
 
   private takeHist(): Float64Array {
@@ -821,25 +859,7 @@ class TreeGrower {
   /** Build the histogram of rows[start..end) into hist (zeroed here). */
   private buildHist(hist: Float64Array, start: number, end: number): void {
     hist.fill(0);
-    const { binned, n, rows, grad, hess, og, oh, mapper } = this;
-    const m = end - start;
-    for (let i = 0; i < m; i++) {
-      const r = rows[start + i]!;
-      og[i] = grad[r]!;
-      oh[i] = hess[r]!;
-    }
-    const feats = this.features;
-    for (let fi = 0; fi < feats.length; fi++) {
-      const f = feats[fi]!;
-      const colBase = f * n;
-      const off = mapper.offsets[f]! * HIST_STRIDE;
-      for (let i = 0; i < m; i++) {
-        const k = off + binned[colBase + rows[start + i]!]! * HIST_STRIDE;
-        hist[k]! += og[i]!;
-        hist[k + 1]! += oh[i]!;
-        hist[k + 2]! += 1;
-      }
-    }
+    this.histPool.build(hist, start, end, this.nFeats);
   }
 
   private findSplit(hist: Float64Array, G: number, H: number, C: number): SplitInfo | null {
@@ -849,8 +869,8 @@ class TreeGrower {
     let best: SplitInfo | null = null;
     // As XGBoost: a split must gain more than 1e-6 (kRtEps), whatever minSplitGain.
     let bestGain = Math.max(minSplitGain, MIN_GAIN);
-    const feats = this.features;
-    for (let fi = 0; fi < feats.length; fi++) {
+    const feats = this.feats;
+    for (let fi = 0; fi < this.nFeats; fi++) {
       const f = feats[fi]!;
       const off = mapper.offsets[f]! * HIST_STRIDE;
       const nb = mapper.nValueBins[f]!;
