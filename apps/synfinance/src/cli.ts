@@ -4,6 +4,7 @@
 import { UsageError } from './cli/config.ts';
 import { EVALUATE_USAGE, runEvaluate } from './cli/evaluate.ts';
 import { GENERATE_USAGE, runGenerate } from './cli/generate.ts';
+import { IMPORT_MODEL_USAGE, runImportModel } from './cli/import-model.ts';
 import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
 import { QUALITY_USAGE, runQuality } from './cli/quality.ts';
 import { runServe, SERVE_USAGE } from './cli/serve.ts';
@@ -18,6 +19,7 @@ ${SERVE_USAGE}
 ${QUALITY_USAGE}
 ${TRAIN_USAGE}
 ${EVALUATE_USAGE}
+${IMPORT_MODEL_USAGE}
 `;
 
 async function main(argv: string[], env: Env): Promise<number> {
@@ -28,6 +30,7 @@ async function main(argv: string[], env: Env): Promise<number> {
   if (cmd === 'quality') return runQuality(rest);
   if (cmd === 'train') return runTrain(rest);
   if (cmd === 'evaluate') return runEvaluate(rest);
+  if (cmd === 'import-model') return runImportModel(rest);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     process.stdout.write(USAGE);
     return cmd === undefined ? 2 : 0;

@@ -216,7 +216,7 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
     expect(lm.file.fraud.split.valid_rows).toBeGreaterThan(0);
     expect(lm.file.training).toMatchObject({ early_stopping_rounds: 20, early_stopping_min_z: 3 });
     expect(Number(lm.file.training!.best_iteration)).toBeGreaterThan(0);
-    expect(lm.file.fraud.reference_profile.fields.x1).toBeDefined();
+    expect(lm.file.fraud.reference_profile?.fields.x1).toBeDefined();
     expect(Number(lm.file.metrics.roc_auc)).toBeGreaterThan(0.95);
 
     const report = path.join(dir, 'eval.json');

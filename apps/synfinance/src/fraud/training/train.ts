@@ -45,7 +45,8 @@ export interface FraudModelExtension {
   label: string;
   thresholds: Thresholds;
   split: Record<string, unknown>;
-  reference_profile: ReferenceProfile;
+  /** The training features' profile for drift monitoring; absent in imported models. */
+  reference_profile?: ReferenceProfile;
 }
 
 export type FraudModelFile = ModelFileV1 & { fraud: FraudModelExtension };
