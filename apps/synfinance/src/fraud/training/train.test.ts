@@ -34,7 +34,12 @@ describe('shuffled-label control', () => {
   /** Fewer trees where they suffice: the leaky column is the first split, and noise fits keep 0 trees. */
   const leakOpts = { gbdt: { ...opts.gbdt, nTrees: 10 } };
   /** ROC AUC on the test rows of a model fitted as `train` fits it (validation on, defaults). */
-  const controlAuc = (ds: Dataset, ytrain: Uint8Array, algo: 'gbdt' | 'logreg' = 'gbdt', o = opts) => {
+  const controlAuc = (
+    ds: Dataset,
+    ytrain: Uint8Array,
+    algo: 'gbdt' | 'logreg' = 'gbdt',
+    o: Parameters<typeof fitTrainingPeriod>[4] = opts,
+  ) => {
     const { model, training } = fitTrainingPeriod(ds, data.train, ytrain, algo, o);
     const Xte = columnMajor(selectColumnMajor(ds, data.test), data.test.length, ds.nCols);
     return { auc: rocAuc(data.yte, model.predictProba(Xte)), training: training!, model };
@@ -73,6 +78,18 @@ describe('shuffled-label control', () => {
       expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
       expect(r.training.best_iteration).toBe(0);
     }
+  });
+
+  it("classWeight 'auto' fits none and balanced on the fit days and keeps the higher validation AP", () => {
+    const r = controlAuc(data.ds, data.ytr, 'gbdt', { ...opts, classWeight: 'auto' });
+    const cw = r.training.class_weight as { chosen: string; mode: string; valid_ap: Record<string, number> };
+    expect(cw.mode).toBe('auto');
+    const { none, balanced } = cw.valid_ap;
+    expect(none).toBeGreaterThan(0);
+    expect(balanced).toBeGreaterThan(0);
+    expect(cw.chosen).toBe(balanced! > none! ? 'balanced' : 'none');
+    expect(r.model.params).toMatchObject({ classWeight: cw.chosen });
+    expect(r.auc).toBeGreaterThan(0.9);
   });
 
   it('logistic regression with the validation check: every shuffled-label run is intercept-only (ROC AUC 0.5), real labels keep their weights', () => {
