@@ -6,6 +6,7 @@ import { UsageError } from './cli/config.ts';
 import { EVALUATE, runEvaluate } from './cli/evaluate.ts';
 import { FEATURES, runFeatures } from './cli/features.ts';
 import { GENERATE_USAGE, runGenerate } from './cli/generate.ts';
+import { IMPORT_MODEL, runImportModel } from './cli/import-model.ts';
 import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
 import { QUALITY_USAGE, runQuality } from './cli/quality.ts';
 import { runServe, SERVE_USAGE } from './cli/serve.ts';
@@ -21,6 +22,7 @@ ${QUALITY_USAGE}
 ${usageLine(TRAIN)}
 ${usageLine(EVALUATE)}
 ${usageLine(FEATURES)}
+${usageLine(IMPORT_MODEL)}
 
 synfinance COMMAND --help prints a command's full usage.
 `;
@@ -38,6 +40,7 @@ const HELP: Record<string, string> = {
   train: helpText(TRAIN),
   evaluate: helpText(EVALUATE),
   features: helpText(FEATURES),
+  'import-model': helpText(IMPORT_MODEL),
 };
 
 async function main(argv: string[], env: Env): Promise<number> {
@@ -54,6 +57,7 @@ async function main(argv: string[], env: Env): Promise<number> {
   if (cmd === 'train') return runTrain(rest);
   if (cmd === 'evaluate') return runEvaluate(rest);
   if (cmd === 'features') return runFeatures(rest);
+  if (cmd === 'import-model') return runImportModel(rest);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     process.stdout.write(USAGE);
     return cmd === undefined ? 2 : 0;

@@ -137,3 +137,28 @@ export function binMatrix(X: Matrix, mapper: BinMapper): Uint8Array | Uint16Arra
   }
   return out;
 }
+
+/**
+ * Row-major global bin indices (feature offset + bin, the histogram slot) for histogram building,
+ * from the column-major bins of binMatrix: entry r * nCols + c. In a SharedArrayBuffer when `shared`,
+ * so worker threads can read it.
+ */
+export function globalBinRows(
+  binned: Uint8Array | Uint16Array,
+  nRows: number,
+  mapper: BinMapper,
+  shared = false,
+): Uint16Array | Uint32Array {
+  const nCols = mapper.edges.length;
+  const len = nRows * nCols;
+  const wide = mapper.totalBins > 65_536;
+  const bytes = len * (wide ? 4 : 2);
+  const buf = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const out = wide ? new Uint32Array(buf) : new Uint16Array(buf);
+  for (let c = 0; c < nCols; c++) {
+    const off = mapper.offsets[c]!;
+    const base = c * nRows;
+    for (let r = 0; r < nRows; r++) out[r * nCols + c] = off + binned[base + r]!;
+  }
+  return out;
+}

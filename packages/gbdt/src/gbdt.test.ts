@@ -51,8 +51,8 @@ describe('GBDT known answers', () => {
     expect(t.threshold[0]).toBe(49.5);
     // Base score log(0.5/0.5)=0; g = 0.5 - y, h = 0.25 => leaf value -G/H = -/+ 2.
     expect(t.baseScore).toBe(0);
-    // Loss reduction 0.5 * (GL^2/HL + GR^2/HR - G^2/H) with G_L = 25, G_R = -25, H_L = H_R = 12.5, G = 0.
-    expect(t.gain[0]).toBeCloseTo(50, 9);
+    // Loss reduction (XGBoost scale, no 1/2) GL^2/HL + GR^2/HR - G^2/H with G_L = 25, G_R = -25, H_L = H_R = 12.5, G = 0.
+    expect(t.gain[0]).toBeCloseTo(100, 9);
     expect(t.value[t.left[0]!]).toBeCloseTo(-2, 12);
     expect(t.value[t.left[0]! + 1]).toBeCloseTo(2, 12);
     expect(m.predictRawRow([0.3, 49.5])).toBeCloseTo(-2, 12);

@@ -1,5 +1,6 @@
 import { Rng } from '@polymorph/random/rng';
-import { type BinMapper, binMatrix, fitBins } from './binning.ts';
+import { type BinMapper, binMatrix, fitBins, globalBinRows } from './binning.ts';
+import { HistPool } from './hist-workers.ts';
 import { logLoss, pairedZ, weightedLogOdds } from './loss.ts';
 import { balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
 
@@ -32,10 +33,20 @@ export interface GbdtParams {
   maxBins: number;
   /** L2 regularisation on leaf values. */
   lambda: number;
-  /** Minimum loss reduction needed to split. */
+  /**
+   * Minimum loss reduction needed to split (XGBoost's gamma / min_split_loss, on the same scale:
+   * gain = GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ)).
+   */
   minSplitGain: number;
   /** Fraction of rows sampled (without replacement, Bernoulli) for each tree; 1 = all rows. */
   subsample: number;
+  /** Fraction of features drawn (without replacement, seeded) for each tree; 1 = all features. */
+  colsampleBytree: number;
+  /**
+   * Starting probability of every row (XGBoost's base_score), or null for the (weighted) positive
+   * rate of the training labels.
+   */
+  baseScore: number | null;
   /** Seed for row subsampling and for the value sample used to fit bins on large data. */
   seed: number;
   /** 'balanced' weights the classes to equal total weight (multiplied into sample weights if given). */
@@ -66,6 +77,8 @@ export const DEFAULT_GBDT_PARAMS: GbdtParams = {
   lambda: 1,
   minSplitGain: 0,
   subsample: 1,
+  colsampleBytree: 1,
+  baseScore: null,
   seed: 0,
   classWeight: 'none',
   earlyStoppingRounds: 0,
@@ -98,6 +111,8 @@ export function resolveGbdtParams(p: Partial<GbdtParams> = {}): GbdtParams {
   num('lambda', (v) => v >= 0, 'must be >= 0');
   num('minSplitGain', (v) => v >= 0, 'must be >= 0');
   num('subsample', (v) => v > 0 && v <= 1, 'must be in (0, 1]');
+  num('colsampleBytree', (v) => v > 0 && v <= 1, 'must be in (0, 1]');
+  if (q.baseScore !== null) num('baseScore', (v) => v > 0 && v < 1, 'null or in (0, 1)');
   num('earlyStoppingMinDelta', (v) => v >= 0, 'must be >= 0');
   num('earlyStoppingMinZ', (v) => v >= 0, 'must be >= 0');
   if (q.classWeight !== 'none' && q.classWeight !== 'balanced')
@@ -391,6 +406,11 @@ function predictPerfect(p: PerfectLayout, baseScore: number, X: Matrix, out: Flo
 
 export interface FitOptions {
   featureNames?: readonly string[];
+  /**
+   * Threads building histograms (1 = this thread only; more starts worker threads for the fit). The
+   * model is the same whatever the number (histogram sums are added in a fixed order).
+   */
+  threads?: number;
   sampleWeight?: ArrayLike<number>;
   /**
    * Held-out data scored after every tree (mean log-loss). With `earlyStoppingRounds` > 0, training
@@ -450,6 +470,7 @@ interface TNode {
 }
 
 const HIST_STRIDE = 3; // grad, hess, count per bin
+const MIN_GAIN = 1e-6;
 
 /** Train a GBDT classifier on a column-major matrix and 0/1 labels. */
 export function trainGbdt(
@@ -472,95 +493,128 @@ export function trainGbdt(
     throw new RangeError(`featureNames has ${featureNames.length} names, matrix has ${nCols} columns`);
   }
 
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+    throw new RangeError(`threads must be an integer in [1, 64], got ${threads}`);
+  const shared = threads > 1;
   const mapper = fitBins(X, params.maxBins, params.seed);
   const binned = binMatrix(X, mapper);
 
-  // Base score: weighted log-odds of the positive rate, clamped away from 0/1.
-  const baseScore = weightedLogOdds(y, w, 1e-12);
+  // Base score: the given probability, else the weighted log-odds of the positive rate (clamped away from 0/1).
+  const baseScore =
+    params.baseScore === null
+      ? weightedLogOdds(y, w, 1e-12)
+      : Math.log(params.baseScore / (1 - params.baseScore));
 
   const F = new Float64Array(n).fill(baseScore);
-  const grad = new Float64Array(n);
-  const hess = new Float64Array(n);
+  const grad = new Float64Array(buffer(n * 8, shared));
+  const hess = new Float64Array(buffer(n * 8, shared));
   const rng = new Rng(params.seed);
-  const rows = new Uint32Array(n);
+  const rows = new Uint32Array(buffer(n * 4, shared));
   const scratch = new Uint32Array(n);
+  const feats = new Int32Array(buffer(nCols * 4, shared));
   const treesNodes: TNode[][] = [];
-  const grower = new TreeGrower(binned, n, mapper, params, grad, hess, rows, scratch);
-
-  let val: ValidationScorer | null = null;
-  if (opts.validation) {
-    const vX = opts.validation.X;
-    if (vX.nCols !== nCols) throw new RangeError(`validation has ${vX.nCols} columns, training has ${nCols}`);
-    val = new ValidationScorer(vX, checkLabels(vX, opts.validation.y), baseScore);
-  } else if (params.earlyStoppingRounds > 0) {
-    throw new RangeError('earlyStoppingRounds needs validation data (FitOptions.validation)');
+  const pool = new HistPool(
+    { bins: globalBinRows(binned, n, mapper, shared), nFeatures: nCols, feats, rows, grad, hess },
+    threads,
+    mapper.totalBins * HIST_STRIDE,
+  );
+  try {
+    return fitTrees();
+  } finally {
+    pool.close();
   }
-  const validLoss: number[] = [];
-  // Iteration 0 is the prior alone: a tree must beat it to be kept.
-  const validLossPrior = val ? val.priorLoss() : null;
-  let bestLoss = validLossPrior ?? Number.POSITIVE_INFINITY;
-  let bestIter = 0;
-  for (let t = 0; t < params.nTrees; t++) {
-    for (let i = 0; i < n; i++) {
-      const p = sigmoid(F[i]!);
-      const wi = w ? w[i]! : 1;
-      grad[i] = wi * (p - y[i]!);
-      hess[i] = wi * Math.max(p * (1 - p), 1e-16);
+
+  function fitTrees(): GbdtModel {
+    const grower = new TreeGrower(binned, n, mapper, params, grad, hess, rows, scratch, feats, pool);
+
+    let val: ValidationScorer | null = null;
+    if (opts.validation) {
+      const vX = opts.validation.X;
+      if (vX.nCols !== nCols)
+        throw new RangeError(`validation has ${vX.nCols} columns, training has ${nCols}`);
+      val = new ValidationScorer(vX, checkLabels(vX, opts.validation.y), baseScore);
+    } else if (params.earlyStoppingRounds > 0) {
+      throw new RangeError('earlyStoppingRounds needs validation data (FitOptions.validation)');
     }
-    let m = 0;
-    if (params.subsample < 1) {
-      for (let i = 0; i < n; i++) if (rng.next() < params.subsample) rows[m++] = i;
-      if (m === 0) rows[m++] = rng.int(n);
-    } else {
-      for (let i = 0; i < n; i++) rows[i] = i;
-      m = n;
-    }
-    const nodes = grower.grow(m);
-    treesNodes.push(nodes);
-    if (val) {
-      const loss = val.addTree(nodes);
-      validLoss.push(loss);
-      if (loss < bestLoss - params.earlyStoppingMinDelta) {
-        bestLoss = loss;
-        bestIter = t + 1;
-        val.markBest();
-      } else if (params.earlyStoppingRounds > 0 && t + 1 - bestIter >= params.earlyStoppingRounds) {
-        break;
+    const validLoss: number[] = [];
+    // Iteration 0 is the prior alone: a tree must beat it to be kept.
+    const validLossPrior = val ? val.priorLoss() : null;
+    let bestLoss = validLossPrior ?? Number.POSITIVE_INFINITY;
+    let bestIter = 0;
+    for (let t = 0; t < params.nTrees; t++) {
+      for (let i = 0; i < n; i++) {
+        const p = sigmoid(F[i]!);
+        const wi = w ? w[i]! : 1;
+        grad[i] = wi * (p - y[i]!);
+        hess[i] = wi * Math.max(p * (1 - p), 1e-16);
+      }
+      let m = 0;
+      if (params.subsample < 1) {
+        for (let i = 0; i < n; i++) if (rng.next() < params.subsample) rows[m++] = i;
+        if (m === 0) rows[m++] = rng.int(n);
+      } else {
+        for (let i = 0; i < n; i++) rows[i] = i;
+        m = n;
+      }
+      grower.nFeats =
+        params.colsampleBytree < 1 ? sampleFeatures(rng, feats, params.colsampleBytree) : fillAll(feats);
+      const nodes = grower.grow(m);
+      treesNodes.push(nodes);
+      if (val) {
+        const loss = val.addTree(nodes);
+        validLoss.push(loss);
+        if (loss < bestLoss - params.earlyStoppingMinDelta) {
+          bestLoss = loss;
+          bestIter = t + 1;
+          val.markBest();
+        } else if (params.earlyStoppingRounds > 0 && t + 1 - bestIter >= params.earlyStoppingRounds) {
+          break;
+        }
+      }
+      // Update scores: in-sample rows by leaf ranges, otherwise by walking the binned tree.
+      if (m === n) {
+        grower.applyLeafRanges(F);
+      } else {
+        for (let i = 0; i < n; i++) F[i]! += nodes[walkBinned(nodes, binned, n, mapper, i)]!.value;
       }
     }
-    // Update scores: in-sample rows by leaf ranges, otherwise by walking the binned tree.
-    if (m === n) {
-      grower.applyLeafRanges(F);
-    } else {
-      for (let i = 0; i < n; i++) F[i]! += nodes[walkBinned(nodes, binned, n, mapper, i)]!.value;
-    }
-  }
 
-  const treesTrained = treesNodes.length;
-  // How far the best iteration is below the prior, in standard errors of the paired per-row difference.
-  const bestLossIter = bestIter;
-  const bestZ = val && bestIter > 0 ? val.improvementZ() : null;
-  let rejected = false;
-  if (val && params.earlyStoppingRounds > 0 && bestZ !== null && bestZ < params.earlyStoppingMinZ) {
-    bestIter = 0;
-    rejected = true;
+    const treesTrained = treesNodes.length;
+    // How far the best iteration is below the prior, in standard errors of the paired per-row difference.
+    const bestLossIter = bestIter;
+    const bestZ = val && bestIter > 0 ? val.improvementZ() : null;
+    let rejected = false;
+    if (val && params.earlyStoppingRounds > 0 && bestZ !== null && bestZ < params.earlyStoppingMinZ) {
+      bestIter = 0;
+      rejected = true;
+    }
+    // Early stopping keeps the best iteration, which can be 0 trees: on labels the features cannot
+    // predict, the prior (a constant score) is the right model.
+    if (val && params.earlyStoppingRounds > 0) treesNodes.length = bestIter;
+    const info: GbdtTrainInfo = {
+      treesTrained,
+      treesKept: treesNodes.length,
+      bestIteration: val ? bestIter : null,
+      bestLossIteration: val ? bestLossIter : null,
+      bestImprovementZ: bestZ,
+      rejectedByMinZ: rejected,
+      validLossPrior,
+      validLoss,
+      validRows: val ? val.nRows : 0,
+      validPositives: val ? val.positives : 0,
+    };
+    return new GbdtModel(featureNames, params, flatten(baseScore, treesNodes), info);
   }
-  // Early stopping keeps the best iteration, which can be 0 trees: on labels the features cannot
-  // predict, the prior (a constant score) is the right model.
-  if (val && params.earlyStoppingRounds > 0) treesNodes.length = bestIter;
-  const info: GbdtTrainInfo = {
-    treesTrained,
-    treesKept: treesNodes.length,
-    bestIteration: val ? bestIter : null,
-    bestLossIteration: val ? bestLossIter : null,
-    bestImprovementZ: bestZ,
-    rejectedByMinZ: rejected,
-    validLossPrior,
-    validLoss,
-    validRows: val ? val.nRows : 0,
-    validPositives: val ? val.positives : 0,
-  };
-  return new GbdtModel(featureNames, params, flatten(baseScore, treesNodes), info);
+}
+
+function buffer(bytes: number, shared: boolean): ArrayBufferLike {
+  return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
+function fillAll(feats: Int32Array): number {
+  for (let i = 0; i < feats.length; i++) feats[i] = i;
+  return feats.length;
 }
 
 /** What model files record about training (`training` in the JSON): trees, best iteration, validation curve. */
@@ -693,6 +747,24 @@ class ValidationScorer {
   }
 }
 
+/**
+ * Put k = max(1, floor(fraction * nCols)) distinct features, ascending, at the start of feats (as
+ * XGBoost's colsample_bytree); returns k.
+ */
+function sampleFeatures(rng: Rng, feats: Int32Array, fraction: number): number {
+  const nCols = feats.length;
+  const k = Math.max(1, Math.floor(fraction * nCols));
+  fillAll(feats);
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(nCols - i);
+    const t = feats[i]!;
+    feats[i] = feats[j]!;
+    feats[j] = t;
+  }
+  feats.subarray(0, k).sort();
+  return k;
+}
+
 function walkBinned(
   nodes: TNode[],
   binned: Uint8Array | Uint16Array,
@@ -758,8 +830,8 @@ class TreeGrower {
   private readonly pool: Float64Array[] = [];
   private leafRanges: Array<[number, number, number]> = [];
   private nodes: TNode[] = [];
-  private readonly og: Float64Array;
-  private readonly oh: Float64Array;
+  /** Features this tree may split on: feats[0..nFeats) (all, or a column sample), ascending. */
+  nFeats: number;
 
   constructor(
     private readonly binned: Uint8Array | Uint16Array,
@@ -770,9 +842,10 @@ class TreeGrower {
     private readonly hess: Float64Array,
     private readonly rows: Uint32Array,
     private readonly scratch: Uint32Array,
+    private readonly feats: Int32Array,
+    private readonly histPool: HistPool,
   ) {
-    this.og = new Float64Array(n);
-    this.oh = new Float64Array(n);
+    this.nFeats = fillAll(feats);
   }
 
   private takeHist(): Float64Array {
@@ -786,24 +859,7 @@ class TreeGrower {
   /** Build the histogram of rows[start..end) into hist (zeroed here). */
   private buildHist(hist: Float64Array, start: number, end: number): void {
     hist.fill(0);
-    const { binned, n, rows, grad, hess, og, oh, mapper } = this;
-    const m = end - start;
-    for (let i = 0; i < m; i++) {
-      const r = rows[start + i]!;
-      og[i] = grad[r]!;
-      oh[i] = hess[r]!;
-    }
-    const nCols = mapper.edges.length;
-    for (let f = 0; f < nCols; f++) {
-      const colBase = f * n;
-      const off = mapper.offsets[f]! * HIST_STRIDE;
-      for (let i = 0; i < m; i++) {
-        const k = off + binned[colBase + rows[start + i]!]! * HIST_STRIDE;
-        hist[k]! += og[i]!;
-        hist[k + 1]! += oh[i]!;
-        hist[k + 2]! += 1;
-      }
-    }
+    this.histPool.build(hist, start, end, this.nFeats);
   }
 
   private findSplit(hist: Float64Array, G: number, H: number, C: number): SplitInfo | null {
@@ -811,9 +867,11 @@ class TreeGrower {
     const { lambda, minSamplesLeaf, minHessianLeaf, minSplitGain } = this.p;
     const parentScore = (G * G) / (H + lambda);
     let best: SplitInfo | null = null;
-    let bestGain = minSplitGain;
-    const nCols = mapper.edges.length;
-    for (let f = 0; f < nCols; f++) {
+    // As XGBoost: a split must gain more than 1e-6 (kRtEps), whatever minSplitGain.
+    let bestGain = Math.max(minSplitGain, MIN_GAIN);
+    const feats = this.feats;
+    for (let fi = 0; fi < this.nFeats; fi++) {
+      const f = feats[fi]!;
       const off = mapper.offsets[f]! * HIST_STRIDE;
       const nb = mapper.nValueBins[f]!;
       const mk = off + nb * HIST_STRIDE;
@@ -835,7 +893,7 @@ class TreeGrower {
           const hR = H - hL;
           if (cL >= minSamplesLeaf && cR >= minSamplesLeaf && hL >= minHessianLeaf && hR >= minHessianLeaf) {
             const gR = G - gL;
-            const gain = 0.5 * ((gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentScore);
+            const gain = (gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentScore;
             if (gain > bestGain) {
               bestGain = gain;
               // Without missing values in this node, NaN follows the heavier side.
@@ -858,7 +916,7 @@ class TreeGrower {
             hR >= minHessianLeaf
           ) {
             const gR = G - gL2;
-            const gain = 0.5 * ((gL2 * gL2) / (hL2 + lambda) + (gR * gR) / (hR + lambda) - parentScore);
+            const gain = (gL2 * gL2) / (hL2 + lambda) + (gR * gR) / (hR + lambda) - parentScore;
             if (gain > bestGain) {
               bestGain = gain;
               best = { gain, feature: f, bin: b, defaultLeft: true, gL: gL2, hL: hL2, cL: cL2 };

@@ -83,6 +83,23 @@ export const TRAIN: Command = {
     'learning-rate': { arg: 'R', group: 'Model', help: 'GBDT: learning rate (default 0.1)' },
     'min-leaf': { arg: 'M', group: 'Model', help: 'GBDT: minimum rows per leaf (default 20)' },
     bins: { arg: 'B', group: 'Model', help: 'GBDT: histogram bins per feature (default 255)' },
+    lambda: {
+      arg: 'X',
+      group: 'Model',
+      help: "GBDT: L2 penalty on leaf values (XGBoost's lambda, default 1)",
+    },
+    'min-hessian': {
+      arg: 'H',
+      group: 'Model',
+      help: "GBDT: minimum hessian per leaf (XGBoost's min_child_weight, default 1e-3)",
+    },
+    subsample: { arg: 'F', group: 'Model', help: 'GBDT: share of rows sampled per tree (default 1)' },
+    colsample: { arg: 'F', group: 'Model', help: 'GBDT: share of features sampled per tree (default 1)' },
+    'class-weight': {
+      arg: 'none|balanced|auto',
+      group: 'Model',
+      help: 'class weighting; auto fits both and keeps the better AP on the validation days (default none for gbdt, balanced for logreg)',
+    },
     l2: { arg: 'X', group: 'Model', help: 'logistic regression: L2 penalty (default 1e-4)' },
     'early-stopping': {
       arg: 'N',
@@ -176,10 +193,20 @@ function modelParams(v: Values) {
   set('learningRate', numOpt(v, 'learning-rate', { gt: 0, max: 1 }));
   set('minSamplesLeaf', numOpt(v, 'min-leaf', { int: true, min: 1 }));
   set('maxBins', numOpt(v, 'bins', { int: true, min: 2, max: 65_534 }));
+  set('lambda', numOpt(v, 'lambda', { min: 0 }));
+  set('minHessianLeaf', numOpt(v, 'min-hessian', { min: 0 }));
+  set('subsample', numOpt(v, 'subsample', { gt: 0, max: 1 }));
+  set('colsampleBytree', numOpt(v, 'colsample', { gt: 0, max: 1 }));
   const minZ = numOpt(v, 'min-z', { min: 0 });
   set('earlyStoppingMinZ', minZ);
   const l2 = numOpt(v, 'l2', { min: 0 });
   return { gbdt, logreg: l2 !== undefined ? { l2 } : {}, logregMinZ: minZ };
+}
+
+function classWeightOpt(v: Values): 'none' | 'balanced' | 'auto' | undefined {
+  const cw = strOpt(v, 'class-weight');
+  if (cw === undefined || cw === 'none' || cw === 'balanced' || cw === 'auto') return cw;
+  throw new UsageError(`--class-weight must be none, balanced or auto, got "${cw}"`);
 }
 
 export async function runTrain(argv: string[]): Promise<number> {
@@ -206,6 +233,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       features: featuresOpt(v),
       algo,
       ...modelParams(v),
+      classWeight: classWeightOpt(v),
       earlyStoppingRounds: numOpt(v, 'early-stopping', { int: true, min: 0, max: 10_000 }),
       validDays: numOpt(v, 'valid-days', { int: true, min: 1 }),
       testDays,

@@ -35,7 +35,12 @@ describe('shuffled-label control', () => {
   /** Fewer trees where they suffice: the leaky column is the first split, and noise fits keep 0 trees. */
   const leakOpts = { gbdt: { ...opts.gbdt, nTrees: 10 } };
   /** ROC AUC on the test rows of a model fitted as `train` fits it (validation on, defaults). */
-  const controlAuc = (ds: Dataset, ytrain: Uint8Array, algo: 'gbdt' | 'logreg' = 'gbdt', o = opts) => {
+  const controlAuc = (
+    ds: Dataset,
+    ytrain: Uint8Array,
+    algo: 'gbdt' | 'logreg' = 'gbdt',
+    o: Parameters<typeof fitTrainingPeriod>[4] = opts,
+  ) => {
     const { model, training } = fitTrainingPeriod(ds, data.train, ytrain, algo, o);
     const Xte = columnMajor(selectColumnMajor(ds, data.test), data.test.length, ds.nCols);
     return { auc: rocAuc(data.yte, model.predictProba(Xte)), training: training!, model };
@@ -74,6 +79,18 @@ describe('shuffled-label control', () => {
       expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
       expect(r.training.best_iteration).toBe(0);
     }
+  });
+
+  it("classWeight 'auto' fits none and balanced on the fit days and keeps the higher validation AP", () => {
+    const r = controlAuc(data.ds, data.ytr, 'gbdt', { ...opts, classWeight: 'auto' });
+    const cw = r.training.class_weight as { chosen: string; mode: string; valid_ap: Record<string, number> };
+    expect(cw.mode).toBe('auto');
+    const { none, balanced } = cw.valid_ap;
+    expect(none).toBeGreaterThan(0);
+    expect(balanced).toBeGreaterThan(0);
+    expect(cw.chosen).toBe(balanced! > none! ? 'balanced' : 'none');
+    expect(r.model.params).toMatchObject({ classWeight: cw.chosen });
+    expect(r.auc).toBeGreaterThan(0.9);
   });
 
   it('logistic regression with the validation check: every shuffled-label run is intercept-only (ROC AUC 0.5), real labels keep their weights', () => {
@@ -219,7 +236,7 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
     expect(lm.file.fraud.split.valid_rows).toBeGreaterThan(0);
     expect(lm.file.training).toMatchObject({ early_stopping_rounds: 20, early_stopping_min_z: 3 });
     expect(Number(lm.file.training!.best_iteration)).toBeGreaterThan(0);
-    expect(lm.file.fraud.reference_profile.fields.x1).toBeDefined();
+    expect(lm.file.fraud.reference_profile?.fields.x1).toBeDefined();
     expect(Number(lm.file.metrics.roc_auc)).toBeGreaterThan(0.95);
 
     const report = path.join(dir, 'eval.json');
@@ -289,6 +306,14 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
           'forest',
         ],
         /--algo must be gbdt or logreg/,
+      ],
+      [
+        ['train', '--data', csv, '--model', model, '--features', 'x1', '--class-weight', 'heavy'],
+        /--class-weight must be none, balanced or auto/,
+      ],
+      [
+        ['train', '--data', csv, '--model', model, '--features', 'x1', '--subsample', '0'],
+        /--subsample must be > 0/,
       ],
       [['train', '--data', path.join(dir, 'absent.csv'), '--model', model], /no such file/],
       [

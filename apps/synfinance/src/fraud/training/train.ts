@@ -20,6 +20,7 @@ import {
 } from '@polymorph/gbdt/model-io';
 import { buildReferenceProfile, type ReferenceProfile } from '@polymorph/observability/quality/profile';
 import { Rng } from '@polymorph/random/rng';
+import { averagePrecision } from '../evaluation/metrics.ts';
 import { buildEvaluationReport, type EvaluationReport } from '../evaluation/report.ts';
 import { lastDaysRows, noTimeColumnError, type SplitInfo, splitDataset } from '../evaluation/split.ts';
 import {
@@ -48,7 +49,8 @@ export interface FraudModelExtension {
   label: string;
   thresholds: Thresholds;
   split: Record<string, unknown>;
-  reference_profile: ReferenceProfile;
+  /** The training features' profile for drift monitoring; absent in imported models. */
+  reference_profile?: ReferenceProfile;
 }
 
 export type FraudModelFile = ModelFileV1 & { fraud: FraudModelExtension };
@@ -95,6 +97,13 @@ export interface TrainOptions {
   logregMinZ?: number;
   /** Validation period: the last N days of the training period (default 15% of them, at least 1). */
   validDays?: number;
+  /**
+   * Class weighting of the fit: 'none', 'balanced' (both classes the same total weight), or 'auto':
+   * with a validation period, fit both and keep the one with the higher validation AP (ties: 'none');
+   * without one, 'none'. Default 'none' for the GBDT, 'balanced' for logistic regression. A
+   * classWeight in `gbdt`/`logreg` params wins over this.
+   */
+  classWeight?: 'none' | 'balanced' | 'auto';
   /** Control run: train on labels permuted with this seed (the test report uses the real labels). */
   shuffleLabelsSeed?: number;
   /** ISO time for created_at (tests pass a fixed one); default now. */
@@ -252,15 +261,32 @@ export function fitTrainingPeriod(
   train: Uint32Array,
   ytrain: Uint8Array,
   algo: 'gbdt' | 'logreg',
-  o: Pick<TrainOptions, 'gbdt' | 'logreg' | 'earlyStoppingRounds' | 'validDays' | 'refit' | 'logregMinZ'>,
+  o: Pick<
+    TrainOptions,
+    'gbdt' | 'logreg' | 'earlyStoppingRounds' | 'validDays' | 'refit' | 'logregMinZ' | 'classWeight'
+  >,
   info?: SplitInfo,
 ): { model: Model; training?: Record<string, unknown>; Xtrain: Float64Array } {
   const Xtrain = selectColumnMajor(ds, train);
   const fitAll = (params: Parameters<typeof fitModel>[6]) =>
     fitModel(Xtrain, train.length, ds.nCols, ytrain, ds.featureNames, algo, params);
   const esRounds = o.gbdt?.earlyStoppingRounds ?? o.earlyStoppingRounds ?? DEFAULT_EARLY_STOPPING_ROUNDS;
-  if (algo === 'gbdt' ? esRounds === 0 : o.earlyStoppingRounds === 0)
-    return { model: fitAll({ ...o, gbdt: { ...o.gbdt, earlyStoppingRounds: 0 } }), Xtrain };
+  // Default: as before (GBDT unweighted, logistic regression balanced); 'auto' is opt-in because picking
+  // the better of two fits on validation AP let chance trees through on shuffled labels (train.test.ts).
+  const explicit =
+    (algo === 'gbdt' ? o.gbdt?.classWeight : o.logreg?.classWeight) ??
+    o.classWeight ??
+    (algo === 'gbdt' ? 'none' : 'balanced');
+  if (algo === 'gbdt' ? esRounds === 0 : o.earlyStoppingRounds === 0) {
+    const cw = explicit === 'auto' ? 'none' : explicit;
+    return {
+      model: fitAll({
+        ...withClassWeight(o, cw),
+        gbdt: { ...withClassWeight(o, cw).gbdt, earlyStoppingRounds: 0 },
+      }),
+      Xtrain,
+    };
+  }
   const vs = validationSplit(ds, train, o);
   if (info) Object.assign(info, vs.info);
   const yByRow = new Uint8Array(ds.nRows);
@@ -268,17 +294,32 @@ export function fitTrainingPeriod(
     yByRow[r] = ytrain[i]!;
   });
   const yOf = (rows: Uint32Array) => Uint8Array.from(rows, (r) => yByRow[r]!);
-  const selected = fitModel(
-    selectColumnMajor(ds, vs.fit),
-    vs.fit.length,
-    ds.nCols,
-    yOf(vs.fit),
-    ds.featureNames,
-    algo,
-    { ...o, gbdt: { ...o.gbdt, earlyStoppingRounds: esRounds } },
-    { X: selectColumnMajor(ds, vs.valid), y: yOf(vs.valid) },
-    o.logregMinZ ?? DEFAULT_LOGREG_MIN_Z,
-  );
+  const Xfit = selectColumnMajor(ds, vs.fit);
+  const validation = { X: selectColumnMajor(ds, vs.valid), y: yOf(vs.valid) };
+  const fitWith = (cw: 'none' | 'balanced') => {
+    const oc = withClassWeight(o, cw);
+    const model = fitModel(
+      Xfit,
+      vs.fit.length,
+      ds.nCols,
+      yOf(vs.fit),
+      ds.featureNames,
+      algo,
+      { ...oc, gbdt: { ...oc.gbdt, earlyStoppingRounds: esRounds } },
+      validation,
+      o.logregMinZ ?? DEFAULT_LOGREG_MIN_Z,
+    );
+    const validAp = averagePrecision(
+      validation.y,
+      model.predictProba(columnMajor(validation.X, validation.y.length, ds.nCols)),
+    );
+    return { cw, oc, model, validAp };
+  };
+  const candidates = explicit === 'auto' ? [fitWith('none'), fitWith('balanced')] : [fitWith(explicit)];
+  // The higher validation AP; on a tie the first, 'none'.
+  const best = candidates.reduce((a, b) => (b.validAp > a.validAp ? b : a));
+  const selected = best.model;
+  o = best.oc;
   // What validation chose, and how to refit it on the whole period (null: nothing worth refitting).
   let training: Record<string, unknown>;
   let refit: { params: Parameters<typeof fitAll>[0]; trees?: number } | null;
@@ -295,12 +336,22 @@ export function fitTrainingPeriod(
         ? { params: { ...o, gbdt: { ...o.gbdt, nTrees: best, earlyStoppingRounds: 0 } }, trees: best }
         : null;
   }
+  training.class_weight = {
+    chosen: best.cw,
+    mode: explicit,
+    valid_ap: Object.fromEntries(candidates.map((c) => [c.cw, c.validAp])),
+  };
   if (!refit || o.refit === false) {
     training.refit = null;
     return { model: selected, training, Xtrain };
   }
   training.refit = { rows: train.length, ...(refit.trees !== undefined && { trees: refit.trees }) };
   return { model: fitAll(refit.params), training, Xtrain };
+}
+
+/** Training options with the class weight set in the algorithm's params. */
+function withClassWeight<T extends Pick<TrainOptions, 'gbdt' | 'logreg'>>(o: T, cw: 'none' | 'balanced'): T {
+  return { ...o, gbdt: { ...o.gbdt, classWeight: cw }, logreg: { ...o.logreg, classWeight: cw } };
 }
 
 export interface TrainResult {

@@ -1,0 +1,57 @@
+// A model trained elsewhere (XGBoost in Python, on the features `synfinance features` exports) turned
+// into a SynFinance model file that `serve` scores, explains and monitors like one trained here.
+import { modelToJson } from '@polymorph/gbdt/model-io';
+import { importXgboostJson } from '@polymorph/gbdt/xgboost-import';
+import { type FeatureSpec, HISTORY_SPEC } from '../features/dataset.ts';
+import { FEATURE_NAMES } from '../features/features.ts';
+import { DEFAULT_THRESHOLDS, type FraudModelFile, ModelLoadError, type Thresholds } from './train.ts';
+
+export interface ImportOptions {
+  /** ISO time for created_at (tests pass a fixed one); default now. */
+  createdAt?: string;
+  thresholds?: Thresholds;
+  /** model_version served with each prediction; default `xgboost-<created_at>`. */
+  version?: string;
+  label?: string;
+}
+
+/**
+ * The feature definition of an imported model, from its feature names: exactly the SynFinance history
+ * features in their order -> the history features computed from raw transactions; anything else ->
+ * those named columns read from the request as they are (a model trained on another table).
+ */
+export function specForNames(names: readonly string[]): FeatureSpec {
+  const history = names.length === FEATURE_NAMES.length && names.every((n, i) => n === FEATURE_NAMES[i]);
+  return history ? HISTORY_SPEC : { kind: 'columns', columns: [...names], categorical: {} };
+}
+
+/** XGBoost JSON text -> our model file (same trees, predictions equal to XGBoost's within 1e-6). */
+export function importXgboostModel(text: string, o: ImportOptions = {}): FraudModelFile {
+  let imported: ReturnType<typeof importXgboostJson>;
+  try {
+    imported = importXgboostJson(text);
+  } catch (e) {
+    throw new ModelLoadError((e as Error).message);
+  }
+  const { model, source } = imported;
+  if (model.featureNames.every((n, i) => n === `f${i}`))
+    throw new ModelLoadError(
+      'the XGBoost model has no feature names: train it on a DataFrame with named columns (as `synfinance features` writes them)',
+    );
+  const createdAt = o.createdAt ?? new Date().toISOString();
+  const thresholds = o.thresholds ?? DEFAULT_THRESHOLDS;
+  if (!(thresholds.review >= 0 && thresholds.review <= thresholds.block && thresholds.block <= 1))
+    throw new ModelLoadError('thresholds must satisfy 0 <= review <= block <= 1');
+  const file = modelToJson(model, { createdAt, training: { imported_from: source } });
+  return {
+    ...file,
+    fraud: {
+      model_version: o.version ?? `xgboost-${createdAt}`,
+      feature_spec: specForNames(model.featureNames),
+      label: o.label ?? 'is_fraud',
+      thresholds,
+      // No training table here, so no reference profile: the drift endpoint answers 404 for this model.
+      split: { kind: 'imported' },
+    },
+  };
+}

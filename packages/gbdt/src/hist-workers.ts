@@ -1,0 +1,120 @@
+import { Worker } from 'node:worker_threads';
+import { accumulateRows } from './hist-kernel.mjs';
+
+/** The arrays every histogram reads; in SharedArrayBuffers when worker threads share the work. */
+export interface HistInputs {
+  bins: Uint16Array | Uint32Array;
+  nFeatures: number;
+  feats: Int32Array;
+  rows: Uint32Array;
+  grad: Float64Array;
+  hess: Float64Array;
+}
+
+const SEQ = 0;
+const START = 1;
+const END = 2;
+const NFEATS = 3;
+const DONE = 4;
+/** A worker that has not finished its share in this long is taken as dead (the fit throws). */
+const WORKER_TIMEOUT_MS = 300_000;
+
+/**
+ * Builds one node's histogram on several threads: the node's rows are cut into equal contiguous shares,
+ * the main thread adds the first share into the target histogram while each worker adds its share into
+ * its own, then the workers' histograms are added in worker order (so a given thread count always
+ * gives the same sums). Workers are synchronised with Atomics on a shared control word, so a fit stays
+ * synchronous. Call close() when the fit ends.
+ */
+export class HistPool {
+  private readonly workers: Worker[] = [];
+  private readonly ctrl: Int32Array[] = [];
+  private readonly hists: Float64Array[] = [];
+  private seq = 0;
+
+  constructor(
+    private readonly inputs: HistInputs,
+    nThreads: number,
+    histLength: number,
+  ) {
+    const sab = (x: { buffer: ArrayBufferLike }) => {
+      if (!(x.buffer instanceof SharedArrayBuffer)) throw new TypeError('HistPool needs shared arrays');
+      return x.buffer;
+    };
+    for (let i = 1; i < nThreads; i++) {
+      const ctrl = new Int32Array(new SharedArrayBuffer(8 * 4));
+      const hist = new Float64Array(new SharedArrayBuffer(histLength * 8));
+      const w = new Worker(new URL('./hist-worker.mjs', import.meta.url), {
+        workerData: {
+          ctrl: ctrl.buffer,
+          hist: hist.buffer,
+          bins: sab(inputs.bins),
+          wide: inputs.bins instanceof Uint32Array,
+          nFeatures: inputs.nFeatures,
+          feats: sab(inputs.feats),
+          rows: sab(inputs.rows),
+          grad: sab(inputs.grad),
+          hess: sab(inputs.hess),
+        },
+      });
+      w.unref();
+      this.workers.push(w);
+      this.ctrl.push(ctrl);
+      this.hists.push(hist);
+    }
+  }
+
+  /** hist (zeroed by the caller) += the histogram of rows[start..end) over feats[0..nFeats). */
+  build(hist: Float64Array, start: number, end: number, nFeats: number): void {
+    const { bins, nFeatures, feats, rows, grad, hess } = this.inputs;
+    const nT = this.workers.length + 1;
+    const m = end - start;
+    // Small nodes: not worth waking the workers.
+    if (nT === 1 || m < 4096) {
+      accumulateRows(hist, bins, nFeatures, feats, nFeats, rows, start, end, grad, hess);
+      return;
+    }
+    const seq = ++this.seq;
+    const share = Math.ceil(m / nT);
+    for (let i = 0; i < this.workers.length; i++) {
+      const c = this.ctrl[i]!;
+      c[START] = start + share * (i + 1);
+      c[END] = Math.min(end, start + share * (i + 2));
+      c[NFEATS] = nFeats;
+      Atomics.store(c, SEQ, seq);
+      Atomics.notify(c, SEQ);
+    }
+    accumulateRows(
+      hist,
+      bins,
+      nFeatures,
+      feats,
+      nFeats,
+      rows,
+      start,
+      Math.min(end, start + share),
+      grad,
+      hess,
+    );
+    for (let i = 0; i < this.workers.length; i++) {
+      const c = this.ctrl[i]!;
+      for (;;) {
+        const done = Atomics.load(c, DONE);
+        if (done === seq) break;
+        if (Atomics.wait(c, DONE, done, WORKER_TIMEOUT_MS) === 'timed-out') {
+          throw new Error('a histogram worker thread did not answer (fit with threads: 1)');
+        }
+      }
+      const h = this.hists[i]!;
+      for (let k = 0; k < hist.length; k++) hist[k]! += h[k]!;
+    }
+  }
+
+  close(): void {
+    for (const c of this.ctrl) {
+      Atomics.store(c, SEQ, -1);
+      Atomics.notify(c, SEQ);
+    }
+    for (const w of this.workers) void w.terminate();
+  }
+}
