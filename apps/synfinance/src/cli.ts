@@ -8,6 +8,7 @@ import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
 import { QUALITY_USAGE, runQuality } from './cli/quality.ts';
 import { runServe, SERVE_USAGE } from './cli/serve.ts';
 import { runTrain, TRAIN_USAGE } from './cli/train.ts';
+import { runVerify, VERIFY_USAGE } from './cli/verify.ts';
 import { ConfigError, type Env, processEnvironment } from './config.ts';
 
 const USAGE = `SynFinance: synthetic Indian transactions with labelled fraud
@@ -18,6 +19,7 @@ ${SERVE_USAGE}
 ${QUALITY_USAGE}
 ${TRAIN_USAGE}
 ${EVALUATE_USAGE}
+${VERIFY_USAGE}
 `;
 
 async function main(argv: string[], env: Env): Promise<number> {
@@ -28,11 +30,14 @@ async function main(argv: string[], env: Env): Promise<number> {
   if (cmd === 'quality') return runQuality(rest);
   if (cmd === 'train') return runTrain(rest);
   if (cmd === 'evaluate') return runEvaluate(rest);
+  if (cmd === 'verify') return runVerify(rest);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     process.stdout.write(USAGE);
     return cmd === undefined ? 2 : 0;
   }
-  throw new UsageError(`unknown command "${cmd}" (expected generate, profile, serve, train or evaluate)`);
+  throw new UsageError(
+    `unknown command "${cmd}" (expected generate, profile, serve, train, evaluate or verify)`,
+  );
 }
 
 main(process.argv.slice(2), processEnvironment()).then(

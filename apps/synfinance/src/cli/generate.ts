@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Env } from '../config.ts';
 import { parsePartRef, partTargets, TABLES } from '../generator/dataset.ts';
+import { recordPart } from '../generator/manifest.ts';
 import { generateDataset, type PartRef, type RunSummary } from '../generator/run.ts';
 import type { Format } from '../generator/task.ts';
 import { type Difficulty, FRAUD_TYPES, type GenParams } from '../generator/types.ts';
@@ -303,6 +304,14 @@ export async function runGenerate(argv: string[], env: Env): Promise<number> {
     });
     progress.end();
     process.stdout.write(formatSummary(summary, job.params.fraudRate));
+    if (job.part) {
+      const config = { params: job.params, count: job.count, format: job.format };
+      const m = recordPart(job.out, job.part, config, summary);
+      if (m)
+        process.stdout.write(
+          `manifest:       ${path.join(job.out, 'manifest.json')} (all ${m.parts} parts)\n`,
+        );
+    }
     return 0;
   } catch (e) {
     progress.end();

@@ -11,8 +11,8 @@ import type { Format } from './task.ts';
 export const TABLES = ['transactions', 'customers', 'merchants'] as const;
 export type Table = (typeof TABLES)[number];
 
-export function partFileName(index: number, format: Format): string {
-  return `part-${String(index).padStart(5, '0')}.${format}`;
+export function partFileName(index: number, ext: string): string {
+  return `part-${String(index).padStart(5, '0')}.${ext}`;
 }
 
 export function partTargets(dir: string, part: PartRef, format: Format): RunTargets {

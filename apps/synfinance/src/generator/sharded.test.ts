@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePartRef, TABLES } from './dataset.ts';
+import { MANIFEST, type Manifest, verifyDataset } from './manifest.ts';
 import { CLI, HANG_GUARD_MS, REPO_ROOT, runCli, TSX, tmpDir } from './test-helpers.ts';
 
 // 1,500 rows in shards of 500: three shards, so 2 parts split unevenly and 4 parts leave one empty
@@ -46,6 +47,50 @@ function concatParts(dir: string, table: string): Buffer {
   return Buffer.concat(files.sort().map((f) => fs.readFileSync(path.join(tdir, f))));
 }
 
+function readManifest(dir: string): Manifest {
+  return JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest;
+}
+
+/** The last part to finish wrote the manifest; verify passes, and finds a corrupted, a missing and a stray part. */
+function checkManifestsAndVerify(root: string, counts: number[]): void {
+  for (const n of counts) {
+    const m = readManifest(path.join(root, `n${n}`));
+    expect(m.parts).toBe(n);
+    expect(m.seed).toBe(7);
+    expect(m.config.count).toBe(1500);
+    expect(m.rows.transactions).toBe(1500);
+    expect(m.files.filter((f) => f.table === 'transactions').map((f) => f.file)).toEqual(
+      Array.from({ length: n }, (_, i) => `transactions/part-0000${i}.csv`),
+    );
+    expect(verifyDataset(path.join(root, `n${n}`), m)).toEqual([]);
+  }
+  // the manifest does not depend on which part finished last or on N beyond the part list
+  expect(readManifest(path.join(root, 'n2')).rows).toEqual(readManifest(path.join(root, 'n4')).rows);
+  const ok = runCli(['verify', path.join(root, 'n2')]);
+  expect(ok.status, ok.stderr).toBe(0);
+  expect(ok.stdout).toMatch(/ok, 5 files in 2 parts, 1,500 transactions, seed 7/);
+
+  const dir = path.join(root, 'n2');
+  const part1 = path.join(dir, 'transactions', 'part-00001.csv');
+  const bytes = fs.readFileSync(part1);
+  bytes[100] = bytes[100] === 0x31 ? 0x32 : 0x31; // same size, one digit changed
+  fs.writeFileSync(part1, bytes);
+  fs.rmSync(path.join(dir, 'customers', 'part-00000.csv'));
+  fs.writeFileSync(path.join(dir, 'transactions', 'part-00002.csv'), 'stray\n');
+  const bad = runCli(['verify', dir]);
+  expect(bad.status).toBe(1);
+  expect(bad.stdout).toMatch(/differs: transactions\/part-00001\.csv: SHA-256 differs/);
+  expect(bad.stdout).toMatch(/differs: customers\/part-00000\.csv: missing/);
+  expect(bad.stdout).toMatch(/differs: transactions\/part-00002\.csv: not in the manifest/);
+  fs.appendFileSync(path.join(root, 'n4', 'merchants', 'part-00000.csv'), 'x');
+  expect(verifyDataset(path.join(root, 'n4'), readManifest(path.join(root, 'n4')))).toEqual([
+    expect.stringMatching(/^merchants\/part-00000\.csv: \d+ bytes, manifest says \d+$/),
+  ]);
+  const none = runCli(['verify', root]);
+  expect(none.status).toBe(2);
+  expect(none.stderr).toMatch(/manifest\.json does not exist/);
+}
+
 describe('generate --shard I/N', () => {
   it(
     'parts from parallel processes concatenate to the single-process bytes for N = 1, 2, 4',
@@ -84,6 +129,7 @@ describe('generate --shard I/N', () => {
         expect(fs.readdirSync(path.join(dir, 'transactions')).length).toBe(n);
         expect(fs.readdirSync(path.join(dir, 'merchants'))).toEqual(['part-00000.csv']);
       }
+      checkManifestsAndVerify(root, counts);
       // 3 shards in 4 parts: part 0 holds no rows, only the header line
       const first = fs.readFileSync(path.join(root, 'n4', 'transactions', 'part-00000.csv'), 'utf8');
       expect(first).toBe(`${want.transactions.toString().split('\n')[0]}\n`);
