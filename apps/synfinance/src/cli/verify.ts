@@ -25,6 +25,10 @@ function readManifest(dir: string): Manifest {
 }
 
 export function runVerify(argv: string[]): number {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(`${VERIFY_USAGE}\n`);
+    return 0;
+  }
   if (argv.length !== 1 || argv[0]!.startsWith('-')) throw new UsageError(VERIFY_USAGE);
   const dir = argv[0]!;
   const m = readManifest(dir);
