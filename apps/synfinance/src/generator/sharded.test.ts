@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePartRef, TABLES } from './dataset.ts';
+import { parsePartRef, partTargets, TABLES } from './dataset.ts';
 import { MANIFEST, type Manifest, verifyDataset } from './manifest.ts';
-import { CLI, HANG_GUARD_MS, REPO_ROOT, runCli, TSX, tmpDir } from './test-helpers.ts';
+import { generateDataset } from './run.ts';
+import { CLI, HANG_GUARD_MS, params, REPO_ROOT, readAll, runCli, TSX, tmpDir } from './test-helpers.ts';
 
 // 1,500 rows in shards of 500: three shards, so 2 parts split unevenly and 4 parts leave one empty
 const BASE = [
@@ -133,6 +134,31 @@ describe('generate --shard I/N', () => {
       // 3 shards in 4 parts: part 0 holds no rows, only the header line
       const first = fs.readFileSync(path.join(root, 'n4', 'transactions', 'part-00000.csv'), 'utf8');
       expect(first).toBe(`${want.transactions.toString().split('\n')[0]}\n`);
+    },
+    HANG_GUARD_MS,
+  );
+
+  it(
+    'Parquet parts, read in order, give the rows of the single-process file (N = 2 and 4, one part empty)',
+    async () => {
+      const root = tmpDir();
+      const base = { params: params({ seed: 7, shardRows: 500 }), count: 1500, format: 'parquet' as const };
+      const single = path.join(root, 'single.parquet');
+      await generateDataset({ ...base, out: single, workers: 0, chunkShards: 1 });
+      const want = await readAll(single);
+      expect(want.length).toBe(1500);
+      for (const n of [2, 4]) {
+        const dir = path.join(root, `n${n}`);
+        for (const t of TABLES) fs.mkdirSync(path.join(dir, t), { recursive: true });
+        const got = [];
+        for (let i = 0; i < n; i++) {
+          const part = { index: i, count: n };
+          const targets = partTargets(dir, part, 'parquet');
+          await generateDataset({ ...base, out: dir, part, targets, workers: 0, chunkShards: 1 });
+          got.push(...(await readAll(targets.transactions)));
+        }
+        expect(got).toEqual(want);
+      }
     },
     HANG_GUARD_MS,
   );
