@@ -3,7 +3,7 @@
 // Kubernetes Indexed Job), so each part leaves a record in _parts/, and whichever part finds all N
 // records writes manifest.json. Its content depends only on the records, so two parts finishing at
 // once write the same bytes; the rename makes either write atomic.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { partFileName, TABLES, type Table } from './dataset.ts';
@@ -58,7 +58,8 @@ export function sha256File(file: string): string {
 }
 
 function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  // not the pid: every pod's process may be pid 1, and two pods may write the manifest at once
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomUUID()}`);
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
 }
