@@ -11,6 +11,7 @@ import { PROFILE_USAGE, runProfile } from './cli/profile.ts';
 import { QUALITY_USAGE, runQuality } from './cli/quality.ts';
 import { runServe, SERVE_USAGE } from './cli/serve.ts';
 import { runTrain, TRAIN } from './cli/train.ts';
+import { runVerify, VERIFY_USAGE } from './cli/verify.ts';
 import { ConfigError, type Env, processEnvironment } from './config.ts';
 
 const USAGE = `SynFinance: synthetic Indian transactions with labelled fraud
@@ -23,6 +24,7 @@ ${usageLine(TRAIN)}
 ${usageLine(EVALUATE)}
 ${usageLine(FEATURES)}
 ${usageLine(IMPORT_MODEL)}
+${VERIFY_USAGE}
 
 synfinance COMMAND --help prints a command's full usage.
 `;
@@ -41,6 +43,8 @@ const HELP: Record<string, string> = {
   evaluate: helpText(EVALUATE),
   features: helpText(FEATURES),
   'import-model': helpText(IMPORT_MODEL),
+  verify: `${VERIFY_USAGE}
+`,
 };
 
 async function main(argv: string[], env: Env): Promise<number> {
@@ -58,6 +62,7 @@ async function main(argv: string[], env: Env): Promise<number> {
   if (cmd === 'evaluate') return runEvaluate(rest);
   if (cmd === 'features') return runFeatures(rest);
   if (cmd === 'import-model') return runImportModel(rest);
+  if (cmd === 'verify') return runVerify(rest);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     process.stdout.write(USAGE);
     return cmd === undefined ? 2 : 0;

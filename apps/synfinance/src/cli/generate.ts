@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Env } from '../config.ts';
-import { generateDataset, type RunSummary } from '../generator/run.ts';
+import { parsePartRef, partTargets, TABLES } from '../generator/dataset.ts';
+import { recordPart } from '../generator/manifest.ts';
+import { generateDataset, type PartRef, type RunSummary } from '../generator/run.ts';
 import type { Format } from '../generator/task.ts';
 import { type Difficulty, FRAUD_TYPES, type GenParams } from '../generator/types.ts';
 import { dateRangeError, parseDay } from '../generator/world/calendar.ts';
@@ -14,13 +16,16 @@ import { fmtBytes, fmtDuration, fmtInt } from './format.ts';
 export const GENERATE_USAGE = `usage: synfinance generate --count N --seed S --fraud-rate R --start YYYY-MM-DD --days D
          --format csv|jsonl|parquet --out PATH [--workers W] [--difficulty easy|default|hard]
          [--config FILE.yaml | --profile default|development|test|production]
-         [--anomaly-rate R] [--chain-fraud P] [--fraud-mix type=w,...] [--chunk-shards K] [--quiet]`;
+         [--anomaly-rate R] [--chain-fraud P] [--fraud-mix type=w,...] [--chunk-shards K] [--quiet]
+         [--shard I/N]  (part I of N, from 0: --out is then the dataset folder)`;
 
 export interface GenerateJob {
   params: GenParams;
   count: number;
   format: Format;
   out: string;
+  /** set: write part `index` of a dataset folder at `out` */
+  part?: PartRef;
   workers: number;
   chunkShards: number;
   quiet: boolean;
@@ -77,6 +82,25 @@ function checkWritable(out: string): void {
     throw new UsageError(`cannot write to ${out}: it is a directory`);
 }
 
+/** A dataset folder: it may exist (other parts write there too) but must be a folder. */
+function checkDatasetDir(out: string): void {
+  if (!out) throw new UsageError('--out is required (no output folder in flags or profile)');
+  if (fs.existsSync(out)) {
+    if (!fs.statSync(out).isDirectory())
+      throw new UsageError(`cannot write to ${out}: with --shard, --out is a folder and this is a file`);
+    try {
+      fs.accessSync(out, fs.constants.W_OK);
+    } catch {
+      throw new UsageError(`cannot write to ${out}: folder is not writable`);
+    }
+    return;
+  }
+  // the folder itself is created, its parent must exist
+  const parent = path.dirname(path.resolve(out));
+  if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory())
+    throw new UsageError(`cannot write to ${out}: directory ${parent} does not exist`);
+}
+
 /** Parse argv (after "generate") into a validated job. Throws UsageError on any bad input. */
 export function parseGenerateArgs(argv: string[], env: Env): GenerateJob {
   // let negative numbers through as values ("--count -5") so they get a clear range error
@@ -112,6 +136,7 @@ export function parseGenerateArgs(argv: string[], env: Env): GenerateJob {
         'fraud-mix': { type: 'string' },
         'chunk-shards': { type: 'string' },
         'shard-rows': { type: 'string' },
+        shard: { type: 'string' },
         quiet: { type: 'boolean' },
       },
     });
@@ -162,7 +187,13 @@ export function parseGenerateArgs(argv: string[], env: Env): GenerateJob {
   const chainProbability = num('chain-fraud', chainRaw, { min: 0, max: 1 });
   const fraudMix = parseMix(f['fraud-mix'] !== undefined ? f['fraud-mix'] : fr.mix);
   const out = String(pick('out', 'out', g) ?? '');
-  checkWritable(out);
+  let part: PartRef | undefined;
+  if (f.shard !== undefined) {
+    const ref = parsePartRef(String(f.shard));
+    if (typeof ref === 'string') throw new UsageError(ref);
+    part = ref;
+    checkDatasetDir(out);
+  } else checkWritable(out);
   return {
     params: {
       seed,
@@ -178,6 +209,7 @@ export function parseGenerateArgs(argv: string[], env: Env): GenerateJob {
     count,
     format,
     out,
+    ...(part ? { part } : {}),
     workers,
     chunkShards,
     quiet: Boolean(f.quiet),
@@ -244,7 +276,7 @@ export function formatSummary(s: RunSummary, targetRate?: number): string {
   lines.push(`speed:          ${fmtInt(s.rowsPerSec)} rows/s (${s.seconds.toFixed(2)} s)`);
   lines.push(`output:         ${s.files.transactions} (${fmtBytes(s.bytes)})`);
   lines.push(`                ${s.files.customers}`);
-  lines.push(`                ${s.files.merchants}`);
+  if (s.files.merchants) lines.push(`                ${s.files.merchants}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -255,12 +287,16 @@ export async function runGenerate(argv: string[], env: Env): Promise<number> {
   const onSignal = () => ac.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  if (job.part) {
+    for (const t of TABLES) fs.mkdirSync(path.join(job.out, t), { recursive: true });
+  }
   try {
     const summary = await generateDataset({
       params: job.params,
       count: job.count,
       format: job.format,
       out: job.out,
+      ...(job.part ? { part: job.part, targets: partTargets(job.out, job.part, job.format) } : {}),
       workers: job.workers,
       chunkShards: job.chunkShards,
       onProgress: progress.tick,
@@ -268,6 +304,14 @@ export async function runGenerate(argv: string[], env: Env): Promise<number> {
     });
     progress.end();
     process.stdout.write(formatSummary(summary, job.params.fraudRate));
+    if (job.part) {
+      const config = { params: job.params, count: job.count, format: job.format };
+      const m = recordPart(job.out, job.part, config, summary);
+      if (m)
+        process.stdout.write(
+          `manifest:       ${path.join(job.out, 'manifest.json')} (all ${m.parts} parts)\n`,
+        );
+    }
     return 0;
   } catch (e) {
     progress.end();

@@ -10,11 +10,39 @@ import type { GenParams, ShardSpec, ShardStats } from './types.ts';
 import { buildWorld } from './world.ts';
 import { openSink, sidecarPath, type TableSink } from './writers.ts';
 
+/** Part `index` of a dataset cut into `count` parts (see dataset.ts for the folder layout). */
+export interface PartRef {
+  index: number;
+  count: number;
+}
+
+/**
+ * Consecutive shards of the plan for one part: part boundaries fall between shards, so the parts'
+ * rows, concatenated in order, are the single-process rows.
+ */
+export function partShards(specs: ShardSpec[], part: PartRef): ShardSpec[] {
+  const from = Math.floor((part.index * specs.length) / part.count);
+  const to = Math.floor(((part.index + 1) * specs.length) / part.count);
+  return specs.slice(from, to);
+}
+
+/** Output files of a run: one file per table; merchants null when this part does not write them. */
+export interface RunTargets {
+  transactions: string;
+  customers: string;
+  merchants: string | null;
+  /** CSV: write the header line (only the first part of a dataset does) */
+  header: boolean;
+}
+
 export interface RunOptions {
   params: GenParams;
   count: number;
   format: Format;
   out: string;
+  /** one part of a sharded dataset; `targets` then names its files */
+  part?: PartRef;
+  targets?: RunTargets;
   /** 0 = generate inline in this thread */
   workers: number;
   /** shards per task message */
@@ -34,13 +62,21 @@ export interface RunSummary {
   seconds: number;
   rowsPerSec: number;
   bytes: number;
-  files: { transactions: string; customers: string; merchants: string };
+  files: { transactions: string; customers: string; merchants: string | null };
 }
 
 export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
   const t0 = performance.now();
   const { params, format } = opts;
-  const specs = planShards(opts.count, params.days, params.shardRows);
+  const planned = planShards(opts.count, params.days, params.shardRows);
+  const specs = opts.part ? partShards(planned, opts.part) : planned;
+  const targets: RunTargets = opts.targets ?? {
+    transactions: opts.out,
+    customers: sidecarPath(opts.out, 'customers'),
+    merchants: sidecarPath(opts.out, 'merchants'),
+    header: true,
+  };
+  const partRows = specs.reduce((s, x) => s + x.rows, 0);
   const tasks: ShardSpec[][] = [];
   const chunk = Math.max(1, Math.floor(opts.chunkShards));
   for (let i = 0; i < specs.length; i += chunk) tasks.push(specs.slice(i, i + chunk));
@@ -79,14 +115,14 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
       });
       workers.push(w);
     }
-    const txnSink = openSink(opts.out, TXN_COLUMNS, format);
+    const txnSink = openSink(targets.transactions, TXN_COLUMNS, format, targets.header);
     sinks.push(txnSink);
-    const custSink = openSink(sidecarPath(opts.out, 'customers'), CUSTOMER_COLUMNS, format);
+    const custSink = openSink(targets.customers, CUSTOMER_COLUMNS, format, targets.header);
     sinks.push(custSink);
-    const merchSink = openSink(sidecarPath(opts.out, 'merchants'), MERCHANT_COLUMNS, format);
-    sinks.push(merchSink);
+    const merchSink = targets.merchants ? openSink(targets.merchants, MERCHANT_COLUMNS, format) : null;
+    if (merchSink) sinks.push(merchSink);
     const world = buildWorld(params.seed, params.startDay, params.days);
-    merchSink.writeRows(merchantValues(world));
+    merchSink?.writeRows(merchantValues(world));
 
     const write = (res: TaskResult, shared?: SharedArrayBuffer) => {
       if (res.txnInTarget !== undefined) txnSink.writeText(new Uint8Array(shared!, 0, res.txnInTarget));
@@ -95,7 +131,7 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
       for (const cols of res.txnColumns ?? []) txnSink.writeColumns(cols);
       for (const cols of res.custColumns ?? []) custSink.writeColumns(cols);
       mergeStats(stats, res.stats);
-      opts.onProgress?.(stats.rows, opts.count);
+      opts.onProgress?.(stats.rows, partRows);
     };
 
     if (opts.workers <= 0) {
@@ -190,7 +226,7 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
     for (const s of sinks) s.finish();
     // sidecars first, the main file last: the transaction file appears only when all is written
     custSink.commit();
-    merchSink.commit();
+    merchSink?.commit();
     txnSink.commit();
     const seconds = (performance.now() - t0) / 1000;
     return {
@@ -203,8 +239,12 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
       anomalyByType: stats.anomalyByType,
       seconds,
       rowsPerSec: stats.rows / Math.max(seconds, 1e-9),
-      bytes: fs.statSync(opts.out).size,
-      files: { transactions: opts.out, customers: custSink.finalPath, merchants: merchSink.finalPath },
+      bytes: fs.statSync(targets.transactions).size,
+      files: {
+        transactions: targets.transactions,
+        customers: custSink.finalPath,
+        merchants: merchSink?.finalPath ?? null,
+      },
     };
   } catch (e) {
     cleanup();

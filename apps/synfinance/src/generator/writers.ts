@@ -39,10 +39,11 @@ class TextSink implements TableSink {
     readonly finalPath: string,
     private readonly cols: readonly Column[],
     private readonly format: 'csv' | 'jsonl',
+    header: boolean,
   ) {
     this.tmpPath = tempPathFor(finalPath);
     this.fd = fs.openSync(this.tmpPath, 'w');
-    if (format === 'csv') fs.writeSync(this.fd, csvHeader(cols));
+    if (format === 'csv' && header) fs.writeSync(this.fd, csvHeader(cols));
   }
   writeText(bytes: Uint8Array): void {
     let off = 0;
@@ -165,6 +166,14 @@ class ParquetSink implements TableSink {
   }
 }
 
-export function openSink(finalPath: string, cols: readonly Column[], format: Format): TableSink {
-  return format === 'parquet' ? new ParquetSink(finalPath, cols) : new TextSink(finalPath, cols, format);
+/** `header`: CSV only; later parts of a sharded dataset leave it out so the parts concatenate. */
+export function openSink(
+  finalPath: string,
+  cols: readonly Column[],
+  format: Format,
+  header = true,
+): TableSink {
+  return format === 'parquet'
+    ? new ParquetSink(finalPath, cols)
+    : new TextSink(finalPath, cols, format, header);
 }
