@@ -6,7 +6,7 @@ import { api, failure, type ProblemError } from '../../api/client.ts';
 import { fieldError, ProblemAlert, TextField } from '../../components/forms.tsx';
 import { SignatureDialog, type SigningCredentials } from '../../components/SignatureDialog.tsx';
 import { signatureManifestation } from '../../components/signatureManifestation.ts';
-import type { Run } from './RunLive.tsx';
+import type { Run } from './run-view.ts';
 
 const ENDED = new Set(['completed', 'failed', 'aborted']);
 

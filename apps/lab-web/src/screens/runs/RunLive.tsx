@@ -4,7 +4,6 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo } from 'react';
 import { useParams } from 'react-router';
 import { api, failure } from '../../api/client.ts';
-import type { components } from '../../api/generated/lab.d.ts';
 import { QueryState } from '../../components/QueryState.tsx';
 import { Chart } from './Chart.tsx';
 import { useRunEvents } from './event-stream.ts';
@@ -14,14 +13,13 @@ import {
   type Classification,
   latestClassification,
   latestSpectrum,
+  type Run,
   type StepAttempt,
   stepsOf,
   temperatureSeries,
 } from './run-view.ts';
 import '../workflows/workflows.css';
 import './runs.css';
-
-export type Run = components['schemas']['Run'];
 
 // Stable, so the charts are created once and only their data changes.
 const TEMPERATURE_SERIES = [

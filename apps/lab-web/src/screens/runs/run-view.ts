@@ -2,7 +2,11 @@
 // temperature series, the latest spectrum (decimated by the API to at most 128 points) and the latest
 // classifier result with its form fractions.
 import type uPlot from 'uplot';
+import type { components } from '../../api/generated/lab.d.ts';
 import type { RunEvent } from './event-stream.ts';
+
+/** A run as the API answers it. */
+export type Run = components['schemas']['Run'];
 
 export interface StepAttempt {
   seq: number;
