@@ -193,14 +193,17 @@ describe('run engine on the simulated reactor', () => {
       rows<{ step_id: string; outcome: string | null }>(
         sql`SELECT step_id, outcome FROM run_steps WHERE execution_id = ${run.id} ORDER BY started_at`,
       );
-    // the step under way finishes; the gate then holds
-    await waitFor('the current step to end', 60_000, async () =>
-      (await steps()).every((s) => s.outcome !== null),
-    );
-    const held = (await steps()).length;
-    expect(held).toBeLessThan(6);
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await steps()).length).toBe(held);
+    // The step under way finishes (and, if the engine had passed the gate before it read the pause, the
+    // one after it); then nothing moves. Without the gate the run would go on to its 6th step and end.
+    let last = -1;
+    await waitFor('the steps to stop', 60_000, async () => {
+      const now = await steps();
+      const still = now.length === last && now.every((s) => s.outcome !== null);
+      last = now.length;
+      if (!still) await new Promise((r) => setTimeout(r, 1000));
+      return still;
+    });
+    expect(last).toBeLessThan(6);
     expect(await statusOf(run.id)).toBe('paused');
     await lab.app.lab.uow.write((tx) =>
       tx.execute(sql`UPDATE workflow_executions SET status = 'running' WHERE id = ${run.id}`),
