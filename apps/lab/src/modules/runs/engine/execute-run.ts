@@ -331,9 +331,29 @@ class RowControl {
     this.closed.abort();
   }
 
+  /**
+   * Reads the status afresh before each step, so a pause committed just before the gate holds the very
+   * next step rather than the one after the watcher's next poll.
+   */
   async whileNotPaused(signal: AbortSignal): Promise<void> {
+    await this.refreshStatus();
     while (this.status === 'paused' && !signal.aborted) {
       await cancellableDelay(this.pollMs, signal).catch(() => {});
+      await this.refreshStatus();
+    }
+  }
+
+  private async refreshStatus(): Promise<void> {
+    try {
+      const [row] = await this.uow.read((tx) =>
+        queryRows<{ status: string }>(
+          tx,
+          sql`SELECT status FROM workflow_executions WHERE id = ${this.executionId}`,
+        ),
+      );
+      if (row) this.status = row.status;
+    } catch {
+      // the database is briefly unreachable: keep the watcher's last reading
     }
   }
 

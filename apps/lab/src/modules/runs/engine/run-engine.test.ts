@@ -193,8 +193,10 @@ describe('run engine on the simulated reactor', () => {
       rows<{ step_id: string; outcome: string | null }>(
         sql`SELECT step_id, outcome FROM run_steps WHERE execution_id = ${run.id} ORDER BY started_at`,
       );
-    // The step under way finishes (and, if the engine had passed the gate before it read the pause, the
-    // one after it); then nothing moves. Without the gate the run would go on to its 6th step and end.
+    const startedBeforePause = (await steps()).length;
+    // The step under way finishes (and, if the engine had passed the gate just before the pause committed,
+    // the one after it); the gate reads the status afresh, so nothing more starts. Without the gate the
+    // run would go on to its 6th step and end.
     let last = -1;
     await waitFor('the steps to stop', 60_000, async () => {
       const now = await steps();
@@ -203,6 +205,7 @@ describe('run engine on the simulated reactor', () => {
       if (!still) await new Promise((r) => setTimeout(r, 1000));
       return still;
     });
+    expect(last).toBeLessThanOrEqual(startedBeforePause + 1);
     expect(last).toBeLessThan(6);
     expect(await statusOf(run.id)).toBe('paused');
     await lab.app.lab.uow.write((tx) =>
