@@ -7,6 +7,7 @@ import {
   Reason,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
+import { signerCredentials } from '../../platform/signatures/credentials-schema.ts';
 
 const Seq = (description: string) =>
   Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
@@ -34,15 +35,7 @@ export type AuditTrailReviewCreate = Static<typeof AuditTrailReviewCreate>;
 
 export const AuditTrailReviewSign = Type.Object(
   {
-    user_id: Type.Optional(
-      Type.String({
-        maxLength: 254,
-        description:
-          'Your user id (email): required at the first signing of a login session (21 CFR 11.200(a)(1))',
-      }),
-    ),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
-    mfa_code: Type.Optional(Type.String({ maxLength: 32 })),
+    ...signerCredentials,
     reason: Type.Optional(Reason),
   },
   {

@@ -7,6 +7,7 @@ import {
   Reason,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
+import { signerCredentials } from '../../platform/signatures/credentials-schema.ts';
 
 export const BATCH_SORTS = ['-created_at', 'created_at', 'batch_id', 'status'] as const;
 
@@ -53,15 +54,7 @@ export type BatchUpdate = Static<typeof BatchUpdate>;
 /** Release or reject: the signer's password (and MFA code, where enrolled) and the reason signed. */
 export const BatchDecision = Type.Object(
   {
-    user_id: Type.Optional(
-      Type.String({
-        maxLength: 254,
-        description:
-          'Your user id (email): required at the first signing of a login session (21 CFR 11.200(a)(1))',
-      }),
-    ),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
-    mfa_code: Type.Optional(Type.String({ maxLength: 32 })),
+    ...signerCredentials,
     reason: Reason,
   },
   {

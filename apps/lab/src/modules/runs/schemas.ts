@@ -9,6 +9,7 @@ import {
   Reason,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
+import { signerCredentials } from '../../platform/signatures/credentials-schema.ts';
 
 export const RUN_STATUSES = [
   'pending',
@@ -267,16 +268,7 @@ export const LastEventIdHeader = Type.Object({
 });
 
 /** The signing part of a control that needs an e-signature (re-authenticated every time). */
-const signing = {
-  user_id: Type.Optional(
-    Type.String({
-      maxLength: 254,
-      description: 'Your user id (email): required at the first signing of a login session',
-    }),
-  ),
-  password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-  mfa_code: Type.Optional(Type.String({ maxLength: 32 })),
-};
+const signing = { ...signerCredentials, password: Type.Optional(signerCredentials.password) };
 
 export const RunControl = Type.Object(
   { reason: Type.Optional(Reason) },
@@ -337,15 +329,7 @@ export const RunSpectrum = Type.Object(
 
 export const RunReleaseSigning = Type.Object(
   {
-    user_id: Type.Optional(
-      Type.String({
-        maxLength: 254,
-        description:
-          'Your user id (email): required at the first signing of a login session (21 CFR 11.200(a)(1))',
-      }),
-    ),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
-    mfa_code: Type.Optional(Type.String({ maxLength: 32 })),
+    ...signerCredentials,
     reason: Reason,
   },
   {

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { literalUnion, NullableString, Timestamp } from '../../platform/http/common-schemas.ts';
+import { signerCredentials } from '../../platform/signatures/credentials-schema.ts';
 import { SIGNATURE_MEANINGS } from '../../platform/signatures/manifest.ts';
 
 /** A union of string literals typed as such (Type.Union over a mapped array is typed `never`). */
@@ -40,22 +41,7 @@ export const SignatureCreate = Type.Object(
     record_id: RecordId,
     meaning: Meaning,
     reason: Type.Optional(Type.String({ maxLength: 1000 })),
-    user_id: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 320,
-        description:
-          "The signer's user id (email). Required on the first signing of a login session, optional on later ones (21 CFR 11.200(a)(1)); it must name the signed-in user",
-      }),
-    ),
-    password: Type.String({
-      minLength: 1,
-      maxLength: 1024,
-      description: 'Re-authentication on every signing',
-    }),
-    mfa_code: Type.Optional(
-      Type.String({ pattern: '^[0-9 ]{6,8}$', description: 'Required when MFA is enrolled' }),
-    ),
+    ...signerCredentials,
   },
   {
     additionalProperties: false,

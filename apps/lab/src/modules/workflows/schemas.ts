@@ -11,6 +11,7 @@ import {
   Reason,
   Timestamp,
 } from '../../platform/http/common-schemas.ts';
+import { signerCredentials } from '../../platform/signatures/credentials-schema.ts';
 
 export const WORKFLOW_SORTS = ['name', '-updated_at'] as const;
 export const WorkflowStatus = literalUnion(WORKFLOW_VERSION_STATUSES, {
@@ -71,15 +72,7 @@ export type WorkflowTransition = Static<typeof WorkflowTransition>;
 /** Approval and activation: an electronic signature (meaning `approved`, `made_effective`), re-authenticated. */
 export const WorkflowSigning = Type.Object(
   {
-    user_id: Type.Optional(
-      Type.String({
-        maxLength: 254,
-        description:
-          'Your user id (email): required at the first signing of a login session (21 CFR 11.200(a)(1))',
-      }),
-    ),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
-    mfa_code: Type.Optional(Type.String({ maxLength: 32 })),
+    ...signerCredentials,
     reason: Reason,
   },
   {
