@@ -6,6 +6,7 @@ import type * as OTPAuth from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BrowserRig,
+  dashboardSettled,
   enrolMfa,
   expectNoSeriousViolations,
   type LabUser,
@@ -84,7 +85,7 @@ describe('web UI journey in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByLabel('Authentication code').fill(totp.generate());
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await dashboardSettled(page);
 
     const expected = await apiNumbers();
     expect(expected.lowStock).toBe(2);

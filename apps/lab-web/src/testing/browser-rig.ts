@@ -123,7 +123,16 @@ export async function signInThroughUi(page: Page, baseUrl: string, user: LabUser
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await dashboardSettled(page);
+}
+
+/**
+ * Waits for the dashboard and for every one of its cards to have its answer: a journey that checks
+ * the error answers it saw must not look before the dashboard's own requests have come back.
+ */
+export async function dashboardSettled(page: Page) {
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.locator('section.card[aria-busy="true"]').first().waitFor({ state: 'detached' });
 }
 
 export { userWithRole };

@@ -7,6 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BrowserRig,
+  dashboardSettled,
   expectNoSeriousViolations,
   type LabUser,
   nextTotpPeriod,
@@ -78,7 +79,7 @@ describe('account journey in Chromium', () => {
     expect(await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count()).toBe(10);
     await expectNoSeriousViolations(page, 'account-recovery-codes');
     await page.getByRole('button', { name: 'I have saved these codes' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await dashboardSettled(page);
     // The API now asks this account for a code.
     expect((await loginWithPasswordOnly()).json().type).toMatch(/mfa-required$/);
   });
@@ -91,12 +92,12 @@ describe('account journey in Chromium', () => {
     await fillCredentials();
     await page.getByLabel('Authentication code').fill(totp.generate());
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await dashboardSettled(page);
 
     const refresh = (await context.cookies()).find((c) => c.name === 'polymorph_refresh');
     expect(refresh).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/auth/refresh' });
     await page.reload();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await dashboardSettled(page);
     expect(new URL(page.url()).pathname).toBe('/');
     const visible = await page.evaluate(() => ({
       stored: localStorage.length + sessionStorage.length,

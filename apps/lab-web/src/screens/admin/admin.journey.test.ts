@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BrowserRig,
+  dashboardSettled,
   expectNoSeriousViolations,
   type LabUser,
   openPage,
@@ -121,7 +122,7 @@ describe('administration journey in Chromium', () => {
     await userSide.page.getByLabel('Repeat new password').fill(chosen);
     await userSide.page.getByRole('button', { name: 'Change password' }).click();
     await userSide.page.getByRole('button', { name: 'Continue' }).click();
-    await userSide.page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await dashboardSettled(userSide.page);
     expect(await apiGet(`/api/users/${email}`)).toMatchObject({
       locked: false,
       password_change_required: false,

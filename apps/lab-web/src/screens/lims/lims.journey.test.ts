@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BrowserRig,
+  dashboardSettled,
   enrolMfa,
   expectNoSeriousViolations,
   type LabUser,
@@ -80,7 +81,7 @@ describe('LIMS journeys in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByLabel('Authentication code').fill(totp.generate());
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await dashboardSettled(page);
 
     await openArea(page, trouble, 'Projects', 'Projects');
     await page.getByRole('link', { name: 'UI-STAB', exact: true }).waitFor();
