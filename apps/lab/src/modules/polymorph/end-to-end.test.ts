@@ -159,7 +159,6 @@ describe('polymorph identification in a cooling crystallization, over SCPI/TCP',
     };
     expect(body.series).toHaveLength(classified.length);
     expect(body.last?.form).toBe('form_ii');
-    require('node:fs').writeFileSync('/tmp/scratch/series.json', JSON.stringify(body.series));
     expect(body.onset).not.toBeNull();
     const truth = await firstNucleation();
     expect(truth.formI).toBeGreaterThan(0);
