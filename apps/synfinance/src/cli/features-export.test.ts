@@ -24,7 +24,7 @@ describe('synfinance features', () => {
     const pq = path.join(g.dir, 'out', 'features.parquet');
     const r = runCli(['features', '--data', g.file, '--out', pq]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/wrote 3000 rows × 52 columns \(48 features\)/);
+    expect(r.stderr).toMatch(/wrote 3000 rows × 56 columns \(52 features\)/);
     const csv = path.join(g.dir, 'features.csv');
     expect(await runFeatures(['--data', g.file, '--out', csv, '--quiet'])).toBe(0);
 

@@ -4,7 +4,7 @@
 import { type Reason, topReasons } from '@polymorph/gbdt/explain';
 import { sigmoid } from '@polymorph/gbdt/gbdt';
 import { columnsRow } from '../features/dataset.ts';
-import { FeatureExtractor, N_FEATURES } from '../features/features.ts';
+import { FeatureExtractor, N_FEATURES, nFeaturesOf } from '../features/features.ts';
 import { FieldError, parseTxn } from '../features/transaction.ts';
 import type { LoadedModel, Thresholds } from '../training/train.ts';
 
@@ -38,11 +38,11 @@ export function reasonGroup(feature: string | undefined): string {
   if (/^(count_|amount_(1h|6h|24h)_log$|declined_|time_since_last)/.test(feature)) return 'velocity';
   if (/^(amount_|same_amount|round_amount)/.test(feature)) return 'amount';
   if (/^(distance_|travel_speed|new_city)/.test(feature)) return 'location';
-  if (/^(new_merchant|merchant_reputation|new_category|category_diversity)/.test(feature)) return 'merchant';
+  if (/^(new_merchant|merchant_reputation|new_category|category_)/.test(feature)) return 'merchant';
   if (feature === 'new_device') return 'device';
   if (/^(hour|is_weekend)/.test(feature)) return 'time';
   if (/^(type_|channel_|payment_)/.test(feature)) return 'payment';
-  if (feature === 'history_count') return 'history';
+  if (feature === 'history_count' || feature === 'days_known_log') return 'history';
   return 'other';
 }
 
@@ -54,6 +54,12 @@ export function severityOf(p: number, d: Decision, t: Thresholds): Timed['severi
   if (d === 'allow') return null;
   if (d === 'block') return p >= Math.max(0.97, t.block) ? 'critical' : 'high';
   return p >= (t.review + t.block) / 2 ? 'medium' : 'low';
+}
+
+/** A model's row of the full history features: an older version's are the first so many. */
+export function historyRow(lm: LoadedModel, features: Float64Array): Float64Array {
+  const n = lm.spec.kind === 'synfinance-history' ? nFeaturesOf(lm.spec.version) : features.length;
+  return n === features.length ? features : features.subarray(0, n);
 }
 
 export class FraudScorer {
@@ -79,7 +85,7 @@ export class FraudScorer {
     }
     const t = parseTxn(body);
     const { features, hit } = this.extractor.process(t, this.buf);
-    return { row: features, hit, id: t.transactionId };
+    return { row: historyRow(lm, features), hit, id: t.transactionId };
   }
 
   score(

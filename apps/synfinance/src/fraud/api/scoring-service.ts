@@ -30,7 +30,7 @@ import type {
   Readiness,
   ReloadResult,
 } from './schemas.ts';
-import { FieldError, FraudScorer, type Timed } from './scorer.ts';
+import { FieldError, FraudScorer, historyRow, type Timed } from './scorer.ts';
 import { BoundedMap, FeatureRows, FeedbackWindow, FlagRate } from './windows.ts';
 
 export interface ScoringOptions {
@@ -340,18 +340,18 @@ export class ScoringService {
     const features =
       lm.spec.kind === 'columns'
         ? this.scorer.features(lm, transaction)
-        : await this.historyFeatures(transaction);
+        : await this.historyFeatures(lm, transaction);
     const timed = this.scorer.scoreFeatures(lm, features, th, t0);
     this.record(lm, timed);
     return timed.prediction;
   }
 
   /** Features through the history store; without an answer from it, a 503 rather than a score without history. */
-  private async historyFeatures(transaction: Record<string, unknown>) {
+  private async historyFeatures(lm: LoadedModel, transaction: Record<string, unknown>) {
     const t = parseTxn(transaction);
     try {
       const { features, hit } = await this.history.step(t);
-      return { row: features, hit, id: t.transactionId };
+      return { row: historyRow(lm, features), hit, id: t.transactionId };
     } catch (e) {
       if (!(e instanceof HistoryUnavailableError)) throw e;
       this.deps.metrics.historyUnavailable.inc();

@@ -5,18 +5,44 @@
 //   stay numbers, a column with any non-numeric value becomes categorical codes (vocabulary sorted,
 //   saved in the model; unseen values and blanks become NaN = missing).
 import { readHeader, readRows } from '../../transactions/read.ts';
-import { FEATURE_NAMES, FeatureExtractor, N_FEATURES, OutOfOrderError } from './features.ts';
+import {
+  FEATURE_VERSION,
+  FeatureExtractor,
+  type FeatureVersion,
+  featureNamesOf,
+  N_FEATURES,
+  nFeaturesOf,
+  OutOfOrderError,
+} from './features.ts';
 import { FieldError, INPUT_COLUMNS, parseTxn, parseWallClock, REQUIRED_COLUMNS } from './transaction.ts';
 
 export type FeatureSpec =
-  | { kind: 'synfinance-history'; version: 1 }
+  | { kind: 'synfinance-history'; version: FeatureVersion }
   | { kind: 'columns'; columns: string[]; categorical: Record<string, string[]> };
 
-export const HISTORY_SPEC: FeatureSpec = { kind: 'synfinance-history', version: 1 };
+/** The SynFinance history features of a version (default: the current one). */
+export const historySpec = (version: FeatureVersion = FEATURE_VERSION): FeatureSpec => ({
+  kind: 'synfinance-history',
+  version,
+});
+export const HISTORY_SPEC: FeatureSpec = historySpec();
+
+/**
+ * Columns that carry the label, or what is only known with or after it (when a label became
+ * available, the fraud episode, the counterparty a fraud moved money to): never features.
+ */
+const NON_FEATURE_COLUMNS = new Set([
+  'is_fraud',
+  'is_anomaly',
+  'observed_label',
+  'label_available_at',
+  'episode_id',
+  'counterparty_id',
+]);
 
 /** Label and label-derived columns: never allowed as features. */
 export const isLabelColumn = (c: string, label: string) =>
-  c === label || c === 'is_fraud' || c.startsWith('fraud_') || c === 'is_anomaly' || c.startsWith('anomaly_');
+  c === label || NON_FEATURE_COLUMNS.has(c) || c.startsWith('fraud_') || c.startsWith('anomaly_');
 
 export class DatasetError extends Error {
   override name = 'DatasetError';
@@ -57,6 +83,8 @@ export interface LoadOptions {
   features?: string[];
   /** Use the feature definition saved with a model (evaluation). */
   spec?: FeatureSpec;
+  /** SynFinance history features of this version (default the current one); ignored with `spec`. */
+  featureVersion?: FeatureVersion;
   /**
    * Time column for the day split. Default: `timestamp` when present, else the one column whose
    * values are times (Parquet timestamps/dates, or ISO 8601 text); none or several = no days.
@@ -153,7 +181,9 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
     throw new DatasetError(`${file} has no label column "${label}" (choose one with --label)`);
   const spec: FeatureSpec =
     opts.spec ??
-    (opts.features ? { kind: 'columns', columns: opts.features, categorical: {} } : HISTORY_SPEC);
+    (opts.features
+      ? { kind: 'columns', columns: opts.features, categorical: {} }
+      : historySpec(opts.featureVersion));
   if (opts.timeColumn && !header.includes(opts.timeColumn))
     throw new DatasetError(`${file} has no time column "${opts.timeColumn}" (columns: ${header.join(', ')})`);
   if (opts.entityColumn && !header.includes(opts.entityColumn))
@@ -171,7 +201,7 @@ export async function loadDataset(file: string, opts: LoadOptions = {}): Promise
     }
     if (opts.timeColumn && opts.timeColumn !== 'timestamp')
       throw new DatasetError('the SynFinance features use the timestamp column; --time-col cannot change it');
-    const ds = await loadHistory(file, header, label, entity!, opts);
+    const ds = await loadHistory(file, header, label, entity!, spec.version, opts);
     return { ...ds, timeSource: opts.timeColumn ? 'given' : 'default', timeCandidates: ['timestamp'] };
   }
   for (const c of spec.columns) {
@@ -197,11 +227,15 @@ async function loadHistory(
   header: string[],
   label: string,
   entity: string,
+  version: FeatureVersion,
   opts: LoadOptions,
 ): Promise<Loaded> {
   const limit = opts.limit ?? Infinity;
   const timeText: string[] | null = opts.keepTimeText ? [] : null;
   const ex = new FeatureExtractor(Number.POSITIVE_INFINITY, 'error');
+  // every version's row is the first nCols features of the current version's
+  const nCols = nFeaturesOf(version);
+  const full = new Float64Array(N_FEATURES);
   const X = new Grow(1 << 20);
   const y: number[] = [];
   const days: number[] = [];
@@ -228,14 +262,14 @@ async function loadHistory(
       if (e instanceof FieldError) throw new DatasetError(`row ${i + 1}: ${e.message}`);
       throw e;
     }
-    const buf = X.reserve(N_FEATURES);
     try {
-      ex.process(t, buf.subarray(X.n, X.n + N_FEATURES));
+      ex.process(t, full);
     } catch (e) {
       if (e instanceof OutOfOrderError) throw new DatasetError(e.message);
       throw e;
     }
-    X.n += N_FEATURES;
+    X.reserve(nCols).set(full.subarray(0, nCols), X.n);
+    X.n += nCols;
     y.push(parseLabel(r[label], i, label));
     days.push(Math.floor(t.timeMs / 86_400_000));
     cards.push(entity === 'customer_id' ? t.customerId : String(r[entity] ?? ''));
@@ -249,10 +283,10 @@ async function loadHistory(
   }
   if (i === 0) throw new DatasetError(`${file} has no rows`);
   return {
-    spec: HISTORY_SPEC,
-    featureNames: [...FEATURE_NAMES],
+    spec: historySpec(version),
+    featureNames: [...featureNamesOf(version)],
     nRows: i,
-    nCols: N_FEATURES,
+    nCols,
     X: X.buf.subarray(0, X.n),
     y: Uint8Array.from(y),
     days: Int32Array.from(days),

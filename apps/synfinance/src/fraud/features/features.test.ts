@@ -1,12 +1,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { columnMajor } from '@polymorph/gbdt/matrix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../generator/test-helpers.ts';
 import { readRows, splitCsvLine } from '../../transactions/read.ts';
 import { FraudScorer } from '../api/scorer.ts';
-import type { LoadedModel } from '../training/train.ts';
-import { type Dataset, HISTORY_SPEC, loadDataset } from './dataset.ts';
-import { computeFeatures, FEATURE_NAMES, FeatureExtractor, newHistory, updateHistory } from './features.ts';
+import {
+  type LoadedModel,
+  loadModelText,
+  ModelLoadError,
+  modelFileText,
+  trainFromFile,
+} from '../training/train.ts';
+import { type Dataset, HISTORY_SPEC, isLabelColumn, loadDataset, selectColumnMajor } from './dataset.ts';
+import {
+  CATEGORY_PRIORS,
+  computeFeatures,
+  FEATURE_NAMES,
+  FEATURE_NAMES_V1,
+  FEATURE_VERSION,
+  FeatureExtractor,
+  newHistory,
+  updateHistory,
+} from './features.ts';
 import { type FieldError, parseTxn, type Txn } from './transaction.ts';
 
 let dir = '';
@@ -58,12 +74,40 @@ function permuteColumns(src: string, dst: string, pick: (c: string) => boolean, 
   fs.writeFileSync(dst, `${[header, ...rows].map((r) => r.map(q).join(',')).join('\n')}\n`);
 }
 
+/** Columns known only with or after the label (some generators write them): never features. */
+const LABEL_TIME_COLUMNS = ['observed_label', 'label_available_at', 'episode_id', 'counterparty_id'];
+
+/** Copy of a CSV with the label-time columns added (derived from is_fraud where a table lacks them). */
+function withLabelTimeColumns(src: string, dst: string): void {
+  const lines = fs.readFileSync(src, 'utf8').split('\n').filter(Boolean);
+  const header = splitCsvLine(lines[0]!);
+  const missing = LABEL_TIME_COLUMNS.filter((c) => !header.includes(c));
+  const yAt = header.indexOf('is_fraud');
+  const rows = lines.slice(1).map((l, i) => {
+    const y = splitCsvLine(l)[yAt]!;
+    const values: Record<string, string> = {
+      observed_label: y,
+      label_available_at: y === '1' ? '2025-06-01 00:00:00' : '',
+      episode_id: y === '1' ? `EP${i % 97}` : '',
+      counterparty_id: y === '1' ? `CP${i % 13}` : '',
+    };
+    return [l, ...missing.map((c) => values[c]!)].join(',');
+  });
+  fs.writeFileSync(dst, `${[[lines[0], ...missing].join(','), ...rows].join('\n')}\n`);
+}
+
 describe('no leakage: features never read the label columns', () => {
-  it('permuting is_fraud, fraud_* and anomaly_* leaves the features byte-identical', async () => {
+  it('permuting is_fraud, fraud_*, anomaly_* and the label-time columns leaves the features byte-identical', async () => {
     const label = (c: string) =>
-      c === 'is_fraud' || c.startsWith('fraud_') || c === 'is_anomaly' || c.startsWith('anomaly_');
+      c === 'is_fraud' ||
+      c.startsWith('fraud_') ||
+      c === 'is_anomaly' ||
+      c.startsWith('anomaly_') ||
+      LABEL_TIME_COLUMNS.includes(c);
+    const labelled = path.join(dir, 'label-time.csv');
+    withLabelTimeColumns(file, labelled);
     const out = path.join(dir, 'permuted.csv');
-    permuteColumns(file, out, label, 99);
+    permuteColumns(labelled, out, label, 99);
     const p = await loadDataset(out);
     expect(p.nRows).toBe(ds.nRows);
     // the labels really moved...
@@ -72,6 +116,18 @@ describe('no leakage: features never read the label columns', () => {
     expect(moved).toBeGreaterThan(100);
     // ...and the features did not
     expect(bytes(p.X).equals(bytes(ds.X))).toBe(true);
+  });
+
+  it('the label-time columns are refused as named features', async () => {
+    const labelled = path.join(dir, 'label-time.csv');
+    withLabelTimeColumns(file, labelled);
+    for (const c of LABEL_TIME_COLUMNS) {
+      expect(isLabelColumn(c, 'is_fraud')).toBe(true);
+      await expect(loadDataset(labelled, { features: ['amount', c] })).rejects.toThrow(
+        `"${c}" is a label column`,
+      );
+    }
+    expect(isLabelColumn('amount', 'is_fraud')).toBe(false);
   });
 
   it('the same comparison does detect a change of a feature input column (the check can fail)', async () => {
@@ -221,5 +277,77 @@ describe('feature definitions on a hand-made history', () => {
     expect(bad({ customer_id: undefined })).toBe('customer_id');
     expect(bad({ merchant_reputation: 2 })).toBe('merchant_reputation');
     expect(bad({})).toBeNull();
+  });
+});
+
+describe('version 2: features that need no long history', () => {
+  it('a cold customer is compared with the population norm, shrunk toward its own as history grows', () => {
+    const ex = new FeatureExtractor();
+    const t = (o: Record<string, unknown>): Txn => parseTxn({ ...base, ...o });
+    const prior = CATEGORY_PRIORS.Groceries!;
+    const { features: first } = ex.process(t({ timestamp: '2025-03-01 10:00:00', amount: 5000 }));
+    expect(f(first, 'category_code')).toBe(Object.keys(CATEGORY_PRIORS).indexOf('Groceries'));
+    expect(f(first, 'days_known_log')).toBe(0);
+    expect(f(first, 'amount_vs_category_shrunk')).toBeCloseTo(Math.log1p(5000) - prior, 12);
+    expect(Number.isNaN(f(first, 'amount_vs_category'))).toBe(true); // version 1 has nothing to say
+    expect(f(first, 'amount_zscore_shrunk')).toBeCloseTo((Math.log1p(5000) - 7.15) / 1.56, 12);
+    // nine more days at 5000: the norm moves toward the customer's own, not all the way
+    for (let d = 2; d <= 10; d++)
+      ex.process(t({ timestamp: `2025-03-${String(d).padStart(2, '0')} 10:00:00`, amount: 5000 }));
+    const { features: later } = ex.process(t({ timestamp: '2025-03-11 10:00:00', amount: 5000 }));
+    const shrunk = (10 * Math.log1p(5000) + 5 * prior) / 15;
+    expect(f(later, 'amount_vs_category_shrunk')).toBeCloseTo(Math.log1p(5000) - shrunk, 12);
+    expect(f(later, 'amount_vs_category')).toBeCloseTo(0, 12);
+    expect(f(later, 'days_known_log')).toBeCloseTo(Math.log1p(10), 12);
+    expect(Number.isFinite(f(later, 'amount_zscore_shrunk'))).toBe(true);
+    const { features: other } = ex.process(t({ category: 'Not A Category' }));
+    expect(Number.isNaN(f(other, 'category_code'))).toBe(true);
+  });
+
+  it('version 1 rows are the first 48 features of version 2, and load as version 1 for a version-1 model', async () => {
+    const v1 = await loadDataset(file, { featureVersion: 1 });
+    expect(v1.spec).toEqual({ kind: 'synfinance-history', version: 1 });
+    expect(v1.featureNames).toEqual([...FEATURE_NAMES_V1]);
+    expect(ds.spec).toEqual({ kind: 'synfinance-history', version: FEATURE_VERSION });
+    expect(ds.nCols).toBe(FEATURE_NAMES.length);
+    expect(v1.nCols).toBe(48);
+    let diff = 0;
+    for (let i = 0; i < ds.nRows; i++) {
+      const a = v1.X.subarray(i * 48, (i + 1) * 48);
+      const b = ds.X.subarray(i * ds.nCols, i * ds.nCols + 48);
+      if (!bytes(a).equals(bytes(b))) diff++;
+    }
+    expect(diff).toBe(0);
+  });
+});
+
+describe('models record their feature version', () => {
+  it('a version-1 model still loads and is served its 48 features; an unknown version is refused', async () => {
+    const t = await trainFromFile({
+      data: file,
+      featureVersion: 1,
+      testDays: 0,
+      earlyStoppingRounds: 0,
+      gbdt: { nTrees: 10, maxDepth: 3 },
+    });
+    const text = modelFileText(t.file);
+    const lm = loadModelText(text);
+    expect(lm.spec).toEqual({ kind: 'synfinance-history', version: 1 });
+    expect(lm.model.featureNames).toEqual([...FEATURE_NAMES_V1]);
+    const v1 = await loadDataset(file, { spec: lm.spec });
+    const all = Uint32Array.from({ length: v1.nRows }, (_, i) => i);
+    const want = lm.model.predictProba(columnMajor(selectColumnMajor(v1, all), v1.nRows, v1.nCols));
+    const scorer = new FraudScorer(100_000);
+    let i = 0;
+    let worst = 0;
+    for await (const r of readRows(file)) {
+      const timed = scorer.score(lm, body(r));
+      expect(timed.features.length).toBe(48);
+      worst = Math.max(worst, Math.abs(timed.prediction.fraud_probability - want[i++]!));
+    }
+    expect(worst).toBeLessThan(1e-12);
+    const v3 = text.replace('"version":1', '"version":3');
+    expect(v3).not.toBe(text);
+    expect(() => loadModelText(v3)).toThrow(ModelLoadError);
   });
 });

@@ -17,7 +17,8 @@ export const HISTORY_LIMITS = {
   statuses: 10,
 };
 
-export const FEATURE_NAMES = [
+/** Version 1: the features the first models were trained with (a prefix of every later version). */
+export const FEATURE_NAMES_V1 = [
   'amount_log', // log(1 + amount)
   'amount_zscore', // z-score of log amount against the customer's own history
   'amount_to_median', // amount / median of the customer's last 50 amounts
@@ -56,11 +57,62 @@ export const FEATURE_NAMES = [
   ...PAYMENT_MODES.map((m) => `payment_${m.toLowerCase().replace(/ /g, '_')}`),
 ] as const;
 
+/**
+ * Version 2 adds features that need no long history, so a customer first seen days ago (a test set
+ * generated on its own: every customer starts cold) is not read as a string of anomalies.
+ */
+export const FEATURE_NAMES = [
+  ...FEATURE_NAMES_V1,
+  'category_code', // index in CATEGORY_PRIORS (NaN for a category not in it)
+  'days_known_log', // log(1 + days since the customer's first transaction); 0 without history
+  'amount_vs_category_shrunk', // log amount minus the customer's category mean shrunk toward the population's
+  'amount_zscore_shrunk', // amount z-score against the customer's mean and sd shrunk toward the population's
+] as const;
+
+export type FeatureVersion = 1 | 2;
+/** The version `train` uses; models record theirs and older ones keep loading (a prefix of the row). */
+export const FEATURE_VERSION: FeatureVersion = 2;
 export const N_FEATURES = FEATURE_NAMES.length;
+const N_FEATURES_V1 = FEATURE_NAMES_V1.length;
+
+/** Feature names of a version. */
+export const featureNamesOf = (v: FeatureVersion): readonly string[] =>
+  v === 1 ? FEATURE_NAMES_V1 : FEATURE_NAMES;
+/** Number of features of a version: the first so many of a full row. */
+export const nFeaturesOf = (v: FeatureVersion): number => (v === 1 ? N_FEATURES_V1 : N_FEATURES);
+
 const IDX_TYPE = FEATURE_NAMES.indexOf('type_purchase');
-if (IDX_TYPE !== 33) throw new Error('FEATURE_NAMES and computeFeatures disagree');
+if (IDX_TYPE !== 33 || N_FEATURES_V1 !== 48) throw new Error('FEATURE_NAMES and computeFeatures disagree');
 const IDX_CHANNEL = IDX_TYPE + TRANSACTION_TYPES.length;
 const IDX_PAYMENT = IDX_CHANNEL + CHANNELS.length;
+
+/**
+ * Population norms: mean log(1 + amount) per category, label-free: measured on generated
+ * tables (seeds 101 and 303, 300,000 rows each, agreeing to 0.02). A customer with little history in
+ * a category is compared with these rather than with one or two of their own amounts.
+ */
+export const CATEGORY_PRIORS: Readonly<Record<string, number>> = {
+  'Cash Withdrawal': 7.88,
+  Education: 8.16,
+  Electronics: 8.92,
+  Entertainment: 6.27,
+  Fashion: 7.89,
+  'Food & Dining': 6.15,
+  Fuel: 7.18,
+  Groceries: 6.36,
+  Healthcare: 6.94,
+  'Money Transfer': 7.12,
+  Shopping: 7.47,
+  Transportation: 5.23,
+  Travel: 8.78,
+  'Utilities & Bills': 6.68,
+};
+const CATEGORY_CODES = new Map(Object.keys(CATEGORY_PRIORS).map((c, i) => [c, i]));
+/** Norm of every amount together, for a category without a prior. */
+const POPULATION_PRIOR = { mean: 7.15, sd: 1.56 };
+/** Pseudo-counts: how many own transactions weigh as much as the population norm. */
+const SHRINK_CATEGORY = 5;
+const SHRINK_CUSTOMER = 10;
 
 /** Running, bounded state of one customer's earlier transactions. */
 export interface CustomerHistory {
@@ -248,7 +300,28 @@ export function computeFeatures(
   for (let i = 0; i < TRANSACTION_TYPES.length; i++) out[IDX_TYPE + i] = t.transactionType === i ? 1 : 0;
   for (let i = 0; i < CHANNELS.length; i++) out[IDX_CHANNEL + i] = t.channel === i ? 1 : 0;
   for (let i = 0; i < PAYMENT_MODES.length; i++) out[IDX_PAYMENT + i] = t.paymentMode === i ? 1 : 0;
+  writeColdStartFeatures(t, h, la, out);
   return out;
+}
+
+/** The version-2 features (after the version-1 ones): shrunk norms and how long the customer is known. */
+function writeColdStartFeatures(t: Txn, h: CustomerHistory, la: number, out: Float64Array): void {
+  const code = CATEGORY_CODES.get(t.category);
+  const catMean = code === undefined ? POPULATION_PRIOR.mean : CATEGORY_PRIORS[t.category]!;
+  const cat = h.categories.get(t.category);
+  const k = SHRINK_CATEGORY;
+  const catNorm = cat ? (cat.logSum + k * catMean) / (cat.n + k) : catMean;
+  // the customer's mean and second moment, each shrunk toward the population's
+  const { mean: pm, sd: psd } = POPULATION_PRIOR;
+  const c = SHRINK_CUSTOMER;
+  const m = (h.logSum + c * pm) / (h.n + c);
+  const m2 = (h.logSq + c * (psd * psd + pm * pm)) / (h.n + c);
+  const sd = Math.sqrt(Math.max(1e-6, m2 - m * m));
+  const i = N_FEATURES_V1;
+  out[i] = code ?? Number.NaN;
+  out[i + 1] = h.n ? Math.log1p(Math.max(0, t.timeMs - h.firstTime) / DAY) : 0;
+  out[i + 2] = la - catNorm;
+  out[i + 3] = (la - m) / sd;
 }
 
 /** Append `t` to the customer's history (after its features were computed). */

@@ -2,8 +2,8 @@
 // into a SynFinance model file that `serve` scores, explains and monitors like one trained here.
 import { modelToJson } from '@polymorph/gbdt/model-io';
 import { importXgboostJson } from '@polymorph/gbdt/xgboost-import';
-import { type FeatureSpec, HISTORY_SPEC } from '../features/dataset.ts';
-import { FEATURE_NAMES } from '../features/features.ts';
+import { type FeatureSpec, historySpec } from '../features/dataset.ts';
+import { featureNamesOf } from '../features/features.ts';
 import { DEFAULT_THRESHOLDS, type FraudModelFile, ModelLoadError, type Thresholds } from './train.ts';
 
 export interface ImportOptions {
@@ -21,8 +21,10 @@ export interface ImportOptions {
  * those named columns read from the request as they are (a model trained on another table).
  */
 export function specForNames(names: readonly string[]): FeatureSpec {
-  const history = names.length === FEATURE_NAMES.length && names.every((n, i) => n === FEATURE_NAMES[i]);
-  return history ? HISTORY_SPEC : { kind: 'columns', columns: [...names], categorical: {} };
+  const same = (want: readonly string[]) =>
+    names.length === want.length && names.every((n, i) => n === want[i]);
+  for (const v of [2, 1] as const) if (same(featureNamesOf(v))) return historySpec(v);
+  return { kind: 'columns', columns: [...names], categorical: {} };
 }
 
 /** XGBoost JSON text -> our model file (same trees, predictions equal to XGBoost's within 1e-6). */

@@ -31,6 +31,7 @@ import {
   loadDataset,
   selectColumnMajor,
 } from '../features/dataset.ts';
+import type { FeatureVersion } from '../features/features.ts';
 
 export { type SplitInfo, splitDataset };
 
@@ -59,6 +60,8 @@ export interface TrainOptions {
   data: string;
   label?: string;
   features?: string[];
+  /** SynFinance history features of this version (default the current one: older ones for comparison). */
+  featureVersion?: FeatureVersion;
   /** Time column for the day split (default `timestamp`, else the one column holding times). */
   timeColumn?: string;
   /** Entity (card) column for card precision@k and the known-compromised removal (default `customer_id`). */
@@ -370,6 +373,7 @@ export async function trainFromFile(o: TrainOptions): Promise<TrainResult> {
   const ds = await loadDataset(o.data, {
     label,
     features: o.features,
+    featureVersion: o.featureVersion,
     timeColumn: o.timeColumn,
     entityColumn: o.entityColumn,
     limit: o.limit,
@@ -491,7 +495,7 @@ export function loadModelText(text: string): LoadedModel {
   };
   if (spec.kind !== 'synfinance-history' && spec.kind !== 'columns')
     throw new ModelLoadError(`unknown feature_spec kind`);
-  if (spec.kind === 'synfinance-history' && spec.version !== 1)
+  if (spec.kind === 'synfinance-history' && spec.version !== 1 && spec.version !== 2)
     throw new ModelLoadError(`unsupported feature_spec version ${spec.version}`);
   const th = ext?.thresholds ?? DEFAULT_THRESHOLDS;
   if (!(th.review >= 0 && th.review <= th.block && th.block <= 1))
