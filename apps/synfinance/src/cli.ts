@@ -3,6 +3,7 @@
 // failure.
 import { helpText, usageLine } from './cli/args.ts';
 import { UsageError } from './cli/config.ts';
+import { EDGES, runEdges } from './cli/edges.ts';
 import { EVALUATE, runEvaluate } from './cli/evaluate.ts';
 import { FEATURES, runFeatures } from './cli/features.ts';
 import { GENERATE_USAGE, runGenerate } from './cli/generate.ts';
@@ -25,6 +26,7 @@ ${usageLine(EVALUATE)}
 ${usageLine(FEATURES)}
 ${usageLine(IMPORT_MODEL)}
 ${VERIFY_USAGE}
+${usageLine(EDGES)}
 
 synfinance COMMAND --help prints a command's full usage.
 `;
@@ -45,6 +47,7 @@ const HELP: Record<string, string> = {
   'import-model': helpText(IMPORT_MODEL),
   verify: `${VERIFY_USAGE}
 `,
+  edges: helpText(EDGES),
 };
 
 async function main(argv: string[], env: Env): Promise<number> {
@@ -63,6 +66,7 @@ async function main(argv: string[], env: Env): Promise<number> {
   if (cmd === 'features') return runFeatures(rest);
   if (cmd === 'import-model') return runImportModel(rest);
   if (cmd === 'verify') return runVerify(rest);
+  if (cmd === 'edges') return runEdges(rest);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     process.stdout.write(USAGE);
     return cmd === undefined ? 2 : 0;

@@ -3,6 +3,7 @@
 // bytes; integers and fixed-point decimals are written digit by digit. All generated text is
 // ASCII; any non-ASCII fragment falls back to UTF-8 encoding.
 import { CHANNELS, PAYMENT_MODES } from '../transactions/vocabulary.ts';
+import { utcInstant } from './serialize.ts';
 import { ATM_SLOTS } from './shard.ts';
 import type { Customer, Txn } from './types.ts';
 import { DOW_NAMES, FESTIVALS } from './world/calendar.ts';
@@ -113,6 +114,8 @@ function putJson(buf: Uint8Array, p: number, x: string): number {
 }
 
 const NO_LABEL = bytes('0,,,,');
+/** observed_label 0, no label time, no episode: the tail of most rows up to counterparty_id */
+const NO_FEED = bytes(',0,,,');
 
 export class ByteCsvWriter {
   /** the writer's own buffer (grown as needed); `buf` is it or a caller's target */
@@ -129,8 +132,10 @@ export class ByteCsvWriter {
   private readonly merchB: (Uint8Array[] | undefined)[];
   private readonly custOf: Customer[] = [];
   private readonly custB: Uint8Array[][] = [];
+  private readonly world: World;
 
   constructor(world: World, size = 1 << 23) {
+    this.world = world;
     this.own = new Uint8Array(size);
     this.buf = this.own;
     this.cityB = CITIES.map((c) => bytes(`${c.name},${c.state},${c.region},${c.tier},`));
@@ -311,6 +316,15 @@ export class ByteCsvWriter {
       p = putStr(buf, p, `1,${a.type},${a.severity},${a.score},`);
       p = putJson(buf, p, a.evidence);
     } else p = put(buf, p, NO_LABEL);
+    if (tx.observed === 0 && tx.episodeId === null) p = put(buf, p, NO_FEED);
+    else {
+      p = putStr(buf, p, `,${tx.observed},`);
+      if (tx.labelAt >= 0) p = putStr(buf, p, utcInstant(this.world, tx.labelAt));
+      buf[p++] = COMMA;
+      if (tx.episodeId !== null) p = putStr(buf, p, tx.episodeId);
+      buf[p++] = COMMA;
+    }
+    if (tx.counterparty !== null) p = put(buf, p, this.customer(tx.counterparty)[0]!.subarray(0, -1));
     buf[p++] = NL;
     this.pos = p;
   }

@@ -87,6 +87,20 @@ function purchase(
   return tx;
 }
 
+/** A mule ring's victim sends money to the mule (a scam or a taken-over account): one transfer. */
+function victimTransfer(g: ShardGenerator, ep: Episode, t: number): void {
+  const ring = ep.ring!;
+  const tx = g.newTxn(t);
+  const imps = g.rng.chance(0.35);
+  g.setPayee(tx, ring.handle, imps, g.customers[ring.to]);
+  tx.channel = CH_MOBILE;
+  tx.mode = imps ? PM_NETBANKING : PM_UPI;
+  tx.amountPaise = ring.inflowPaise;
+  g.setRemoteLocation(tx);
+  g.setDevice(tx);
+  g.emit(tx, label(g, 'mule_account', 3, ep, { ring_id: ring.id, ring_size: ring.size, role: 'victim' }));
+}
+
 const HIGH_VALUE = ['Electronics', 'Fashion', 'Shopping'] as const;
 
 export const FRAUD_PATTERNS: Pattern[] = [
@@ -519,27 +533,38 @@ export const FRAUD_PATTERNS: Pattern[] = [
     gap: [600, 3600],
     eligible: (c) => c.payWeights[PM_UPI]! > 0,
     build(g, ep, times) {
+      const ring = ep.ring;
+      if (ring?.role === 'victim') {
+        victimTransfer(g, ep, times[0]!);
+        return;
+      }
       const c = g.c;
-      const ring = ep.ring ?? { id: 'RING0', size: 1, collector: 1 };
+      const to = ring ? g.customers[ring.to] : undefined;
+      // the mule keeps a cut and forwards the rest in round sums, the last one sometimes in cash
+      let left = Math.round((ring?.inflowPaise ?? 2_000_000) * g.rng.range(0.85, 0.95));
       times.forEach((t, m) => {
         const tx = g.newTxn(t);
+        const rowsLeft = times.length - m;
+        const share = rowsLeft === 1 ? left : (left / rowsLeft) * g.rng.range(0.7, 1.3);
         if (m === times.length - 1 && c.hasDebit && g.rng.chance(0.3)) {
           g.setAtm(tx, c.homeCity);
-          tx.amountPaise = Math.round(g.rng.range(10000, 20000) / 100) * 10000;
+          tx.amountPaise = Math.max(1, Math.round(share / 10_000)) * 10_000;
         } else {
           const imps = g.rng.chance(0.35);
-          g.setPayee(tx, ring.collector, imps);
+          g.setPayee(tx, ring?.handle ?? 1, imps, to);
           tx.channel = CH_MOBILE;
           tx.mode = imps ? PM_NETBANKING : PM_UPI;
-          const typ = 900 * c.spend;
-          // Round transfers to whole thousands of rupees, but never to zero: a zero amount exists only on
-          // fraud rows and would leak the label (seen at hard difficulty, where blend() can fall below 500).
-          tx.amountPaise =
-            Math.max(1, Math.round(blend(typ, g.rng.range(8000, 50000), ep.stealth) / 1000)) * 100000;
+          // whole thousands of rupees, but never zero: a zero amount exists only on fraud rows and
+          // would leak the label
+          tx.amountPaise = Math.max(1, Math.round(share / 100_000)) * 100_000;
           g.setRemoteLocation(tx);
         }
+        left = Math.max(0, left - tx.amountPaise);
         g.setDevice(tx);
-        g.emit(tx, label(g, 'mule_account', 3, ep, { ring_id: ring.id, ring_size: ring.size }));
+        g.emit(
+          tx,
+          label(g, 'mule_account', 3, ep, { ring_id: ring?.id, ring_size: ring?.size, role: 'mule' }),
+        );
       });
     },
   },

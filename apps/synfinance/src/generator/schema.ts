@@ -66,6 +66,10 @@ export const TXN_COLUMNS: readonly Column[] = [
   c('anomaly_severity', 'string', true),
   c('anomaly_score', 'float', true),
   c('anomaly_evidence', 'json', true),
+  c('observed_label', 'int'),
+  c('label_available_at', 'string', true),
+  c('episode_id', 'string', true),
+  c('counterparty_id', 'string', true),
 ];
 
 export const CUSTOMER_COLUMNS: readonly Column[] = [

@@ -21,6 +21,24 @@ export function transactionId(globalRow: number): string {
   return `TXN${String(globalRow + 1).padStart(12, '0')}`;
 }
 
+const IST_OFFSET_S = 19_800;
+const MAX_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+const dayZeroMs = new WeakMap<World, number>();
+
+/**
+ * A second of the row clock (IST wall-clock seconds from the first day) as an ISO UTC instant,
+ * `2025-01-15T04:30:00Z`. A label due after 9999-12-31 is given as that day's last second.
+ */
+export function utcInstant(world: World, sec: number): string {
+  let base = dayZeroMs.get(world);
+  if (base === undefined) {
+    base = Date.parse(`${world.calendar[0]!.iso}T00:00:00Z`);
+    dayZeroMs.set(world, base);
+  }
+  const ms = Math.min(MAX_INSTANT_MS, base + (sec - IST_OFFSET_S) * 1000);
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
 /** Values of one transaction row, in TXN_COLUMNS order. */
 export function txnValues(tx: Txn, globalRow: number, world: World): Value[] {
   const c = tx.cust;
@@ -88,6 +106,10 @@ export function txnValues(tx: Txn, globalRow: number, world: World): Value[] {
     a ? a.severity : null,
     a ? a.score : null,
     a ? a.evidence : null,
+    tx.observed,
+    tx.labelAt >= 0 ? utcInstant(world, tx.labelAt) : null,
+    tx.episodeId,
+    tx.counterparty ? tx.counterparty.id : null,
   ];
 }
 

@@ -10,6 +10,8 @@ import {
   FRAUD_TYPES,
   type FraudLabel,
   type GenParams,
+  LABEL_FEED,
+  type LabelFeedSettings,
   type ShardSpec,
   type ShardStats,
   Txn,
@@ -46,7 +48,23 @@ interface CustState {
   lastOnline: Txn | null;
 }
 
+/**
+ * A mule ring member's part: a victim's one transfer to its mule, or a mule's forwarding of that
+ * money to the ring's collector. `to` is the receiving customer's index in the shard, `handle` the
+ * payee number the transfer is addressed to, `inflowPaise` the victim's transfer.
+ */
+export interface RingPart {
+  id: string;
+  size: number;
+  role: 'victim' | 'mule';
+  to: number;
+  handle: number;
+  inflowPaise: number;
+}
+
 export interface Episode {
+  /** shared by every row of the attack (all members of a mule ring); assigned when placed */
+  id?: string | undefined;
   pattern: Pattern;
   /** second pattern for "combined" chains */
   chain: Pattern | null;
@@ -56,7 +74,7 @@ export interface Episode {
   kFirst: number;
   stealth: number;
   times: number[];
-  ring?: { id: string; size: number; collector: number };
+  ring?: RingPart;
 }
 
 // Payment-mode adjustment by category (UPI, Cash, Debit, Credit, Wallet, NetBanking, BNPL).
@@ -92,6 +110,7 @@ export class ShardGenerator {
   rows: Txn[] = [];
   private st!: CustState;
   private cust!: Customer;
+  private episodeId: string | null = null;
   private seq = 0;
   private readonly pool: Txn[] = [];
   private poolUsed = 0;
@@ -134,7 +153,7 @@ export class ShardGenerator {
     for (let i = 0; i < customers.length; i++) {
       this.runCustomer(customers[i]!, times[i]!, episodes.get(i));
     }
-    this.applyLabelNoise(rng);
+    this.applyLabelFeed();
 
     // order within the shard by time, ties by creation order (deterministic)
     const n = this.rows.length;
@@ -195,9 +214,27 @@ export class ShardGenerator {
     const occupied = times.map((t) => new Uint8Array(t.length));
     const spanEnd = p.days * DAY - 1;
 
-    const place = (ep: Episode): boolean => {
+    let episodes = 0;
+    const free = (ep: Episode): boolean => {
       const occ = occupied[ep.cust]!;
       for (let s = ep.slot; s < ep.slot + ep.k; s++) if (occ[s]) return false;
+      return true;
+    };
+    // all or none: a ring's victims and mules are placed together, under one episode id
+    const place = (...eps: Episode[]): boolean => {
+      if (!eps.every(free)) return false;
+      const fraud = !eps[0]!.pattern.type.startsWith('anomaly_');
+      const id = fraud
+        ? `EP${String(this.spec.shard).padStart(5, '0')}-${String(episodes++).padStart(5, '0')}`
+        : undefined;
+      for (const ep of eps) {
+        ep.id = id;
+        commit(ep);
+      }
+      return true;
+    };
+    const commit = (ep: Episode): void => {
+      const occ = occupied[ep.cust]!;
       const tt = times[ep.cust]!;
       ep.times = assignTimes(
         tt,
@@ -218,7 +255,6 @@ export class ShardGenerator {
         byCust.set(ep.cust, m);
       }
       m.set(ep.slot, ep);
-      return true;
     };
 
     const stealth = () => {
@@ -260,7 +296,7 @@ export class ShardGenerator {
         pt = FRAUD_PATTERNS[pi]!;
       }
       if (pt.type === 'mule_account') {
-        budget -= this.planMuleRing(customers, times, rng, budget, stealth(), place, eligible[pi]!);
+        budget -= this.planMuleRing(customers, times, rng, budget, stealth(), place, free, eligible[pi]!);
         continue;
       }
       const ci = rng.pick(eligible[pi]!);
@@ -301,48 +337,73 @@ export class ShardGenerator {
     return byCust;
   }
 
-  /** Mule ring: several customers of the shard move money to one collector within hours. */
+  /**
+   * Mule ring: victim -> mule -> collector. Each of 3-5 mules (customers of the shard) receives one
+   * victim's transfer, then forwards most of it to the ring's collector (another customer) within
+   * hours. The victims' and mules' rows are one episode.
+   */
   private planMuleRing(
     customers: Customer[],
     times: Float64Array[],
     rng: Rng,
     budget: number,
     stealth: number,
-    place: (ep: Episode) => boolean,
+    place: (...eps: Episode[]) => boolean,
+    free: (ep: Episode) => boolean,
     eligible: number[],
   ): number {
     const pt = FRAUD_PATTERNS[FRAUD_TYPES.indexOf('mule_account')]!;
     const size = Math.min(rng.intRange(3, 5), customers.length);
     const ringT = rng.range(0.05, 0.95) * this.params.days * DAY;
     const ringId = `RING${this.spec.shard.toString(36).toUpperCase()}${rng.u32().toString(36).toUpperCase()}`;
-    const collector = rng.int(90_000_000);
+    const collectorHandle = rng.int(90_000_000);
+    const collector = rng.int(customers.length);
+    const taken = new Set<number>([collector]);
+    const parts: Episode[] = [];
     let used = 0;
-    const members = new Set<number>();
-    for (let tries = 0; tries < size * 6 && members.size < size && used < budget; tries++) {
+    for (let tries = 0; tries < size * 6 && parts.length < size * 2 && budget - used >= 2; tries++) {
       const ci = rng.pick(eligible);
-      if (members.has(ci)) continue;
+      const vi = rng.pick(eligible);
+      if (ci === vi || taken.has(ci) || taken.has(vi)) continue;
+      const k = Math.min(budget - used - 1, rng.intRange(pt.minRows, pt.maxRows));
+      const start = ringT + rng.range(0, 4 * 3600);
+      const sent = start - rng.range(600, 3 * 3600);
       const tt = times[ci]!;
-      const k = Math.min(budget - used, rng.intRange(pt.minRows, pt.maxRows));
-      let slot = lowerBound(tt, ringT + rng.range(0, 4 * 3600));
-      slot = Math.max(slot, pt.minHistory);
-      if (slot + k > tt.length) continue;
-      const ep: Episode = {
-        pattern: pt,
-        chain: null,
-        cust: ci,
-        slot,
-        k,
-        kFirst: k,
-        stealth,
-        times: [ringT + rng.range(0, 4 * 3600)],
-        ring: { id: ringId, size, collector },
-      };
-      if (place(ep)) {
-        members.add(ci);
-        used += k;
-      }
+      const slot = Math.max(lowerBound(tt, start), pt.minHistory);
+      const vslot = lowerBound(times[vi]!, sent);
+      // the victim's transfer must fit in its history before the mule forwards it
+      if (slot + k > tt.length || vslot < pt.minHistory || vslot >= times[vi]!.length) continue;
+      const typ = 900 * customers[vi]!.spend;
+      const inflowPaise =
+        Math.max(1, Math.round(blendAmount(typ, rng.range(15_000, 90_000), stealth) / 1000)) * 100_000;
+      const ring = { id: ringId, size, inflowPaise };
+      const common = { pattern: pt, chain: null, stealth };
+      const pair: Episode[] = [
+        {
+          ...common,
+          cust: ci,
+          slot,
+          k,
+          kFirst: k,
+          times: [start],
+          ring: { ...ring, role: 'mule', to: collector, handle: collectorHandle },
+        },
+        {
+          ...common,
+          cust: vi,
+          slot: vslot,
+          k: 1,
+          kFirst: 1,
+          times: [sent],
+          ring: { ...ring, role: 'victim', to: ci, handle: rng.int(90_000_000) },
+        },
+      ];
+      if (!pair.every(free)) continue;
+      parts.push(...pair);
+      for (const x of [ci, vi]) taken.add(x);
+      used += k + 1;
     }
-    return used;
+    return parts.length && place(...parts) ? used : 0;
   }
 
   // ---- time-ordered pass -------------------------------------------------------------------
@@ -373,8 +434,10 @@ export class ShardGenerator {
         const ep = order[nextEp++]!;
         nextSlot = nextEp < order.length ? order[nextEp]!.slot : n;
         const rowsBefore = this.rows.length;
+        this.episodeId = ep.id ?? null;
         ep.pattern.build(this, ep, ep.times.slice(0, ep.kFirst));
         if (ep.chain) ep.chain.build(this, ep, ep.times.slice(ep.kFirst));
+        this.episodeId = null;
         if (ep.chain) {
           const parts = `${ep.pattern.type}+${ep.chain.type}`;
           for (let r = rowsBefore; r < this.rows.length; r++) {
@@ -527,7 +590,17 @@ export class ShardGenerator {
     }
   }
 
-  setPayee(tx: Txn, payee: number, imps: boolean): void {
+  /**
+   * A P2P transfer to payee number `payee`. The receiver is a customer of the shard: `to` when given
+   * (a mule ring), else the one the payee number maps to, so every transfer is an edge between customers.
+   */
+  setPayee(tx: Txn, payee: number, imps: boolean, to?: Customer): void {
+    const cs = this.customers;
+    if (to) tx.counterparty = to;
+    else if (cs.length > 1) {
+      const i = payee % cs.length;
+      tx.counterparty = cs[i === this.cust.idx ? (i + 1) % cs.length : i]!;
+    }
     tx.txnType = 'p2p_transfer';
     tx.merchantKey = this.nMerch + 1_000_000 + payee;
     tx.merchantId = `PAYEE${String(payee).padStart(8, '0')}`;
@@ -597,6 +670,7 @@ export class ShardGenerator {
     if (fraud) {
       tx.isFraud = 1;
       tx.fraud = fraud;
+      tx.episodeId = this.episodeId;
     }
     st.lastT = tx.t;
     st.count++;
@@ -684,38 +758,53 @@ export class ShardGenerator {
     return this.emit(tx);
   }
 
-  // ---- label noise -----------------------------------------------------------------------------
+  // ---- the bank's label feed ---------------------------------------------------------------
 
-  private applyLabelNoise(rng: Rng): void {
-    const eps = this.params.difficulty === 'easy' ? 0 : this.params.difficulty === 'hard' ? 0.04 : 0.01;
-    if (eps <= 0) return;
-    const fraudIdx: number[] = [];
-    const legitIdx: number[] = [];
-    this.rows.forEach((r, i) => {
-      if (r.isFraud) fraudIdx.push(i);
-      else if (!r.anomaly && r.txnType === 'purchase' && r.channel !== CH_POS) legitIdx.push(i);
-    });
-    let flips = 0;
-    const want = fraudIdx.length * eps;
-    const nFlip = Math.floor(want) + (rng.next() < want - Math.floor(want) ? 1 : 0);
-    for (let f = 0; f < nFlip && legitIdx.length && fraudIdx.length; f++) {
-      const a = fraudIdx.splice(rng.int(fraudIdx.length), 1)[0]!;
-      const b = legitIdx.splice(rng.int(legitIdx.length), 1)[0]!;
-      const fr = this.rows[a]!;
-      fr.isFraud = 0;
-      fr.fraud = null;
-      const lg = this.rows[b]!;
-      lg.isFraud = 1;
-      lg.fraud = {
-        type: 'friendly_fraud',
-        severity: 'low',
-        confidence: 0.5,
-        evidence: '{"label_source":"chargeback_dispute","dispute_reason":"unrecognised"}',
-      };
-      flips++;
+  /**
+   * observed_label and label_available_at from LABEL_FEED: a fraud episode is reported whole (all its
+   * rows, one delay after its last row) or missed whole; legitimate card-not-present purchases are
+   * sometimes disputed. Its own stream per shard, so is_fraud and every other column are untouched.
+   */
+  private applyLabelFeed(): void {
+    const set = LABEL_FEED[this.params.difficulty];
+    const rng = new Rng(this.params.seed, this.spec.shard, 0x4c41424c); // 'LABL'
+    const end = new Map<string, number>();
+    for (const r of this.rows)
+      if (r.episodeId !== null) end.set(r.episodeId, Math.max(end.get(r.episodeId) ?? 0, r.t));
+    const reportAt = new Map<string, number>();
+    for (const r of this.rows) {
+      if (r.isFraud && r.episodeId !== null) {
+        let at = reportAt.get(r.episodeId);
+        if (at === undefined) {
+          at = rng.chance(set.missRate) ? -1 : end.get(r.episodeId)! + labelDelay(rng, set);
+          reportAt.set(r.episodeId, at);
+        }
+        if (at >= 0) {
+          r.observed = 1;
+          r.labelAt = at;
+        }
+      } else if (disputable(r) && rng.chance(set.falseDisputeRate)) {
+        r.observed = 1;
+        r.labelAt = r.t + labelDelay(rng, set);
+      }
     }
-    void flips;
   }
+}
+
+/** A legitimate purchase a customer could dispute: approved, card not present, not an anomaly. */
+export function disputable(r: Txn): boolean {
+  return (
+    !r.isFraud && !r.anomaly && r.txnType === 'purchase' && r.channel !== CH_POS && r.status === 'approved'
+  );
+}
+
+/** Seconds from the last row to the label: lognormal in days, cut at the chargeback window. */
+function labelDelay(rng: Rng, set: LabelFeedSettings): number {
+  return Math.round(Math.min(set.delayMaxDays, rng.lognormal(set.delayMedianDays, set.delaySigma)) * DAY);
+}
+
+function blendAmount(normal: number, fraud: number, s: number): number {
+  return Math.exp((1 - s) * Math.log(fraud) + s * Math.log(normal));
 }
 
 function withChain(evidence: string, parts: string): string {

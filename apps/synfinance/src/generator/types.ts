@@ -22,6 +22,34 @@ export const FRAUD_TYPES = [
 ] as const;
 export type FraudType = (typeof FRAUD_TYPES)[number] | 'combined';
 
+/**
+ * The bank's label feed per difficulty: what `observed_label` and `label_available_at` are drawn from
+ * (`is_fraud` stays the ground truth). Documented in docs/synfinance/generator.md.
+ */
+export interface LabelFeedSettings {
+  /** probability that a fraud episode is never reported: all its rows keep observed_label 0 */
+  missRate: number;
+  /** probability that a legitimate, approved, card-not-present purchase is disputed (observed_label 1) */
+  falseDisputeRate: number;
+  /** report delay after the episode's last row (or the disputed purchase): lognormal, in days */
+  delayMedianDays: number;
+  delaySigma: number;
+  /** chargeback window: longer draws are cut to this */
+  delayMaxDays: number;
+}
+
+export const LABEL_FEED: Readonly<Record<Difficulty, Readonly<LabelFeedSettings>>> = {
+  easy: { missRate: 0.02, falseDisputeRate: 0.0005, delayMedianDays: 3, delaySigma: 0.5, delayMaxDays: 120 },
+  default: {
+    missRate: 0.05,
+    falseDisputeRate: 0.001,
+    delayMedianDays: 10,
+    delaySigma: 0.7,
+    delayMaxDays: 120,
+  },
+  hard: { missRate: 0.12, falseDisputeRate: 0.003, delayMedianDays: 21, delaySigma: 0.9, delayMaxDays: 120 },
+};
+
 export const ANOMALY_TYPES = ['behavioural', 'geographic', 'temporal', 'amount'] as const;
 export type AnomalyType = (typeof ANOMALY_TYPES)[number];
 
@@ -133,6 +161,13 @@ export class Txn {
   isFraud = 0;
   fraud: FraudLabel | null = null;
   anomaly: AnomalyLabel | null = null;
+  /** the label feed's view: 1 once reported (a fraud, or a false dispute of a legitimate purchase) */
+  observed = 0;
+  /** seconds on the row clock when the label becomes known; -1 when nothing is ever reported */
+  labelAt = -1;
+  episodeId: string | null = null;
+  /** the other customer of a P2P transfer (the receiver: rows are on the sender's account) */
+  counterparty: Customer | null = null;
 
   /** Back to the freshly constructed state (rows are pooled per shard generator). */
   reset(): void {
@@ -166,6 +201,10 @@ export class Txn {
     this.isFraud = 0;
     this.fraud = null;
     this.anomaly = null;
+    this.observed = 0;
+    this.labelAt = -1;
+    this.episodeId = null;
+    this.counterparty = null;
   }
 }
 
