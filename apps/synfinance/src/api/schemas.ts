@@ -53,9 +53,12 @@ export const TransactionColumns = Type.Object(
           name: Type.String(),
           type: Type.Union([
             Type.Literal('string'),
+            Type.Literal('category'),
+            Type.Literal('json'),
             Type.Literal('int'),
             Type.Literal('float'),
-            Type.Literal('json'),
+            Type.Literal('bool'),
+            Type.Literal('timestamp'),
           ]),
           nullable: Type.Boolean(),
         },

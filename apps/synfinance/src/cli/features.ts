@@ -133,7 +133,7 @@ export async function runFeatures(argv: string[]): Promise<number> {
         for (let k = i; k < Math.min(ds.nRows, i + 50_000); k++) rows.push(row(k));
         sink.writeRows(rows);
       }
-      sink.commit();
+      await sink.commit();
     } catch (e) {
       sink.abort();
       throw e;

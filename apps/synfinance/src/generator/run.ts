@@ -11,6 +11,9 @@ import { buildWorld } from './world.ts';
 import { openSink, sidecarPath, type TableSink } from './writers.ts';
 
 /** Part `index` of a dataset cut into `count` parts (see dataset.ts for the folder layout). */
+/** Parquet chunks waiting for the encoder before no more work is sent (bounds memory). */
+const MAX_BACKLOG = 4;
+
 export interface PartRef {
   index: number;
   count: number;
@@ -128,8 +131,8 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
       if (res.txnInTarget !== undefined) txnSink.writeText(new Uint8Array(shared!, 0, res.txnInTarget));
       if (res.txnText) txnSink.writeText(res.txnText);
       if (res.custText) custSink.writeText(res.custText);
-      for (const cols of res.txnColumns ?? []) txnSink.writeColumns(cols);
-      for (const cols of res.custColumns ?? []) custSink.writeColumns(cols);
+      for (const b of res.txnBatches ?? []) txnSink.writeIpc(b);
+      for (const b of res.custBatches ?? []) custSink.writeIpc(b);
       mergeStats(stats, res.stats);
       opts.onProgress?.(stats.rows, partRows);
     };
@@ -139,8 +142,9 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
       for (let i = 0; i < tasks.length; i++) {
         if (opts.signal?.aborted) throw new Error('aborted');
         write(runner.run(i, tasks[i]!));
-        // yield so progress timers and signals run
-        if (i % 4 === 3) await new Promise((r) => setImmediate(r));
+        // yield so progress timers, signals and the Parquet encoder run
+        if (i % 4 === 3 || txnSink.backlog() > 0) await new Promise((r) => setImmediate(r));
+        while (txnSink.backlog() > MAX_BACKLOG) await new Promise((r) => setTimeout(r, 1));
       }
     } else {
       await new Promise<void>((resolve, reject) => {
@@ -168,7 +172,12 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
         const maxTaskRows = Math.max(...tasks.map((t) => t.reduce((s, x) => s + x.rows, 0)));
         const sharedBytes = maxTaskRows * 400 + (1 << 16);
         const pump = () => {
-          while (!failed && nextToSend < tasks.length && nextToSend - nextToWrite < maxAhead) {
+          while (
+            !failed &&
+            nextToSend < tasks.length &&
+            nextToSend - nextToWrite < maxAhead &&
+            txnSink.backlog() <= MAX_BACKLOG
+          ) {
             // the least busy worker (fewer than two tasks: the window above holds at most 2 per worker)
             let w = workers[0]!;
             for (const x of workers) if (inFlight.get(x)! < inFlight.get(w)!) w = x;
@@ -187,6 +196,8 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
           resolve();
           return;
         }
+        // Parquet: the encoder takes chunks at its own pace; send more work as it catches up
+        txnSink.onDrain = pump;
         if (earlyFailure) {
           fail(earlyFailure);
           return;
@@ -223,11 +234,11 @@ export async function generateDataset(opts: RunOptions): Promise<RunSummary> {
         pump();
       });
     }
-    for (const s of sinks) s.finish();
+    for (const s of sinks) await s.finish();
     // sidecars first, the main file last: the transaction file appears only when all is written
-    custSink.commit();
-    merchSink?.commit();
-    txnSink.commit();
+    await custSink.commit();
+    await merchSink?.commit();
+    await txnSink.commit();
     const seconds = (performance.now() - t0) / 1000;
     return {
       rows: stats.rows,

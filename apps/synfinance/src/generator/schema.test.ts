@@ -29,6 +29,9 @@ function checkValue(col: Column, v: unknown, csv: boolean): string | null {
   if (isNull) return col.nullable ? null : `${col.name} is null`;
   const s = String(v);
   if (col.type === 'int' && !/^-?\d+$/.test(s)) return `${col.name} not int: ${s}`;
+  if (col.type === 'bool' && s !== '0' && s !== '1') return `${col.name} not 0/1: ${s}`;
+  if (col.type === 'timestamp' && !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(s))
+    return `${col.name} not YYYY-MM-DD HH:MM:SS: ${s}`;
   if (col.type === 'float' && !Number.isFinite(Number(s))) return `${col.name} not float: ${s}`;
   if (col.type === 'json') {
     try {
@@ -37,7 +40,7 @@ function checkValue(col: Column, v: unknown, csv: boolean): string | null {
       return `${col.name} not JSON: ${s}`;
     }
   }
-  if (!csv && (col.type === 'int' || col.type === 'float') && typeof v !== 'number')
+  if (!csv && (col.type === 'int' || col.type === 'float' || col.type === 'bool') && typeof v !== 'number')
     return `${col.name} not a JSON number`;
   return null;
 }

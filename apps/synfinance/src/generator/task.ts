@@ -1,5 +1,6 @@
 // One unit of work: generate a list of consecutive shards and serialise them for the chosen format.
 // Runs unchanged in a worker thread or inline in the main thread.
+import { arrowBatch, type IpcBatch } from './arrow-batch.ts';
 import { ByteCsvWriter } from './csv-bytes.ts';
 import { CUSTOMER_COLUMNS, TXN_COLUMNS } from './schema.ts';
 import { csvLine, customerValues, jsonLine, txnValues, type Value } from './serialize.ts';
@@ -18,8 +19,9 @@ export interface TaskResult {
   /** csv with a target buffer: the transaction text is the first txnInTarget bytes of the target */
   txnInTarget?: number;
   custText?: Uint8Array;
-  txnColumns?: Value[][][]; // [shard][column][row]
-  custColumns?: Value[][][];
+  /** parquet: one Arrow record batch per shard (and per shard's customers) */
+  txnBatches?: IpcBatch[];
+  custBatches?: IpcBatch[];
 }
 
 export class TaskRunner {
@@ -52,8 +54,8 @@ export class TaskRunner {
     const txnBuf = new ByteBuf(this.format === 'csv' ? 16 : 1 << 22);
     this.csvBytes.reset(target);
     const custBuf = new ByteBuf(1 << 16);
-    const txnColumns: Value[][][] = [];
-    const custColumns: Value[][][] = [];
+    const txnBatches: IpcBatch[] = [];
+    const custBatches: IpcBatch[] = [];
     for (const spec of specs) {
       const { rows, customers, stats: s } = this.gen.generate(spec);
       mergeStats(stats, s);
@@ -63,13 +65,15 @@ export class TaskRunner {
           const v = txnValues(r, spec.rowOffset + i, this.world);
           for (let j = 0; j < v.length; j++) cols[j]![i] = v[j]!;
         });
-        txnColumns.push(cols);
+        const tb = arrowBatch(TXN_COLUMNS, cols);
+        if (tb) txnBatches.push(tb);
         const ccols: Value[][] = CUSTOMER_COLUMNS.map(() => new Array(customers.length));
         customers.forEach((c, i) => {
           const v = customerValues(c);
           for (let j = 0; j < v.length; j++) ccols[j]![i] = v[j]!;
         });
-        custColumns.push(ccols);
+        const cb = arrowBatch(CUSTOMER_COLUMNS, ccols);
+        if (cb) custBatches.push(cb);
       } else {
         const csv = this.format === 'csv';
         if (csv) {
@@ -85,7 +89,7 @@ export class TaskRunner {
         }
       }
     }
-    if (this.format === 'parquet') return { task, rows: stats.rows, stats, txnColumns, custColumns };
+    if (this.format === 'parquet') return { task, rows: stats.rows, stats, txnBatches, custBatches };
     const res: TaskResult = { task, rows: stats.rows, stats, custText: custBuf.bytes() };
     const w = this.csvBytes;
     if (this.format !== 'csv') res.txnText = txnBuf.bytes();

@@ -19,6 +19,9 @@ parentPort!.on(
       const transfer: ArrayBuffer[] = [];
       if (res.txnText) transfer.push(res.txnText.buffer as ArrayBuffer);
       if (res.custText) transfer.push(res.custText.buffer as ArrayBuffer);
+      for (const b of [...(res.txnBatches ?? []), ...(res.custBatches ?? [])])
+        if (b.ipc.byteOffset === 0 && b.ipc.byteLength === b.ipc.buffer.byteLength)
+          transfer.push(b.ipc.buffer as ArrayBuffer);
       parentPort!.postMessage({ ok: true, res }, transfer);
     } catch (err) {
       parentPort!.postMessage({

@@ -1,11 +1,11 @@
 // Output sinks. Every file is written to a temporary name in the target directory and renamed only
 // when the whole run succeeded; abort() removes the temporary files, so a failed or interrupted run
 // never leaves a truncated file under the final name. Memory stays bounded: chunks are written as
-// they arrive (Parquet: one row group per shard).
+// they arrive (Parquet: one row group per shard, encoded while later shards are generated).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ColumnSource, Writer } from 'hyparquet-writer';
-import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import * as pw from 'parquet-wasm/node';
+import { arrowBatch, type IpcBatch, TIME_TEXT_KEY, timeTextOf } from './arrow-batch.ts';
 import type { Column } from './schema.ts';
 import { csvHeader, csvLine, jsonLine, type Value } from './serialize.ts';
 import type { Format } from './task.ts';
@@ -26,9 +26,15 @@ export interface TableSink {
   readonly tmpPath: string;
   writeText(bytes: Uint8Array): void;
   writeColumns(cols: Value[][]): void;
+  /** Parquet: a chunk already built as an Arrow IPC record batch, with its first row's values. */
+  writeIpc(batch: IpcBatch): void;
   writeRows(rows: Value[][]): void;
-  finish(): void;
-  commit(): void;
+  /** Chunks handed over but not yet encoded (Parquet); the producer waits while it is large. */
+  backlog(): number;
+  /** Called when the backlog shrinks. */
+  onDrain: (() => void) | null;
+  finish(): Promise<void>;
+  commit(): Promise<void>;
   abort(): void;
 }
 
@@ -52,19 +58,26 @@ class TextSink implements TableSink {
   writeColumns(): void {
     throw new Error('text sink takes text');
   }
+  writeIpc(): void {
+    throw new Error('text sink takes text');
+  }
+  backlog(): number {
+    return 0;
+  }
+  onDrain: (() => void) | null = null;
   writeRows(rows: Value[][]): void {
     const s = rows.map((v) => (this.format === 'csv' ? csvLine(v) : jsonLine(this.cols, v))).join('');
     this.writeText(Buffer.from(s, 'utf8'));
   }
-  finish(): void {
+  async finish(): Promise<void> {
     if (this.fd !== null) {
       fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);
       this.fd = null;
     }
   }
-  commit(): void {
-    this.finish();
+  async commit(): Promise<void> {
+    await this.finish();
     fs.renameSync(this.tmpPath, this.finalPath);
   }
   abort(): void {
@@ -78,84 +91,140 @@ class TextSink implements TableSink {
   }
 }
 
-const PARQUET_TYPE = { string: 'STRING', json: 'STRING', int: 'INT32', float: 'DOUBLE' } as const;
-
-/** hyparquet-writer Writer that flushes to a file descriptor as it grows. */
-function fdWriter(fd: number): Writer {
-  const w = new ByteWriter() as unknown as Writer & { index: number };
-  const flush = () => {
-    if (w.index > 0) {
-      const bytes = new Uint8Array(w.buffer, 0, w.index);
-      let off = 0;
-      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-      w.index = 0;
+/**
+ * Parquet through Apache Arrow and parquet-wasm (the Rust Parquet writer): each chunk arrives as an
+ * Arrow IPC record batch and becomes one row group, encoded while later chunks are generated. The
+ * encoder runs asynchronously, so chunks queue; `backlog` lets the producer wait for it.
+ */
+export class ParquetEncoder {
+  private input: ReadableStreamDefaultController<pw.RecordBatch> | null = null;
+  private encoded: Promise<void> | null = null;
+  private failure: unknown = null;
+  private closed = false;
+  /** Called whenever the encoder takes a chunk (the producer may send more). */
+  onDrain: (() => void) | null = null;
+  constructor(
+    private readonly cols: readonly Column[],
+    private readonly onBytes: (bytes: Uint8Array) => void,
+  ) {}
+  /** Start the encoder; the time columns' text form (for our reader) is judged on the first chunk. */
+  private start(first: Value[] | null): void {
+    const timeText = Object.fromEntries(
+      this.cols.flatMap((c, j) => (c.type === 'timestamp' ? [[c.name, timeTextOf(first?.[j])]] : [])),
+    );
+    // Dictionary pages for the category columns only: for ids, numbers and times they cost more
+    // encoding time than they save; statistics per row group (not per page) for the same reason.
+    let b = new pw.WriterPropertiesBuilder()
+      .setCompression(pw.Compression.SNAPPY)
+      .setCreatedBy('synfinance')
+      .setMaxRowGroupSize(1 << 30) // row groups follow the chunks
+      .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
+      .setDictionaryEnabled(false)
+      .setKeyValueMetadata(new Map([[TIME_TEXT_KEY, JSON.stringify(timeText)]]));
+    for (const c of this.cols) if (c.type === 'category') b = b.setColumnDictionaryEnabled(c.name, true);
+    const props = b.build();
+    const input = new ReadableStream<pw.RecordBatch>(
+      {
+        start: (c) => {
+          this.input = c;
+        },
+        pull: () => this.onDrain?.(),
+      },
+      { highWaterMark: 0 },
+    );
+    this.encoded = (async () => {
+      const out: ReadableStream<Uint8Array> = await pw.transformParquetStream(input, props);
+      for await (const bytes of out) this.onBytes(bytes);
+    })().catch((e: unknown) => {
+      this.failure = e;
+    });
+  }
+  /** Chunks handed over but not yet taken by the encoder. */
+  backlog(): number {
+    return this.input ? Math.max(0, -(this.input.desiredSize ?? 0)) : 0;
+  }
+  write(batch: IpcBatch): void {
+    if (this.failure) throw this.failure;
+    if (!this.encoded) this.start(batch.first);
+    const t = pw.Table.fromIPCStream(batch.ipc);
+    for (const b of t.recordBatches()) this.input!.enqueue(b);
+    t.free();
+  }
+  async finish(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      // a table without rows still gets its schema: the encoder needs one batch to know it
+      if (!this.encoded) this.write(arrowBatch(this.cols, this.cols.map(() => []), true)!);
+      this.input!.close();
     }
-  };
-  w.ensure = (size: number) => {
-    if (w.index > 1_000_000) flush();
-    if (w.index + size > w.buffer.byteLength) {
-      const next = new ArrayBuffer(Math.max(w.buffer.byteLength * 2, w.index + size));
-      new Uint8Array(next).set(new Uint8Array(w.buffer, 0, w.index));
-      w.buffer = next;
-      w.view = new DataView(next);
-    }
-  };
-  w.flush = flush;
-  w.finish = flush;
-  return w;
+    await this.encoded;
+    if (this.failure) throw this.failure;
+  }
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.input?.error(new Error('aborted'));
+    } catch {}
+  }
 }
 
 class ParquetSink implements TableSink {
   readonly tmpPath: string;
   private fd: number | null;
-  private readonly writer: ParquetWriter;
-  private done = false;
+  private readonly enc: ParquetEncoder;
   constructor(
     readonly finalPath: string,
     private readonly cols: readonly Column[],
   ) {
     this.tmpPath = tempPathFor(finalPath);
-    this.fd = fs.openSync(this.tmpPath, 'w');
-    const schema = schemaFromColumnData({ columnData: this.sources(cols.map(() => [])) });
-    this.writer = new ParquetWriter({ writer: fdWriter(this.fd), schema, createdBy: 'synfinance' });
+    const fd = fs.openSync(this.tmpPath, 'w');
+    this.fd = fd;
+    this.enc = new ParquetEncoder(cols, (bytes) => {
+      let off = 0;
+      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    });
   }
-  private sources(data: Value[][]): ColumnSource[] {
-    return this.cols.map((c, i) => ({
-      name: c.name,
-      data: data[i]!,
-      type: PARQUET_TYPE[c.type],
-      nullable: c.nullable,
-    }));
+  get onDrain(): (() => void) | null {
+    return this.enc.onDrain;
+  }
+  set onDrain(f: (() => void) | null) {
+    this.enc.onDrain = f;
+  }
+  backlog(): number {
+    return this.enc.backlog();
   }
   writeText(): void {
     throw new Error('parquet sink takes columns');
   }
   writeColumns(cols: Value[][]): void {
-    const n = cols[0]?.length ?? 0;
-    if (n === 0) return;
-    void this.writer.write({ columnData: this.sources(cols), rowGroupSize: n });
+    const batch = arrowBatch(this.cols, cols);
+    if (batch) this.enc.write(batch);
+  }
+  writeIpc(batch: IpcBatch): void {
+    this.enc.write(batch);
   }
   writeRows(rows: Value[][]): void {
-    const cols: Value[][] = this.cols.map((_, j) => rows.map((r) => r[j]!));
     // bounded row groups for large tables
-    for (let i = 0; i < rows.length; i += 50_000) this.writeColumns(cols.map((c) => c.slice(i, i + 50_000)));
-  }
-  finish(): void {
-    if (!this.done) {
-      this.done = true;
-      void this.writer.finish();
+    for (let i = 0; i < rows.length; i += 50_000) {
+      const part = rows.slice(i, i + 50_000);
+      this.writeColumns(this.cols.map((_, j) => part.map((r) => r[j]!)));
     }
+  }
+  async finish(): Promise<void> {
+    await this.enc.finish();
     if (this.fd !== null) {
       fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);
       this.fd = null;
     }
   }
-  commit(): void {
-    this.finish();
+  async commit(): Promise<void> {
+    await this.finish();
     fs.renameSync(this.tmpPath, this.finalPath);
   }
   abort(): void {
+    this.enc.abort();
     if (this.fd !== null) {
       try {
         fs.closeSync(this.fd);

@@ -31,14 +31,13 @@ const BOUNDS: Record<string, Pick<FieldSpec, 'min' | 'max'>> = {
 };
 
 function fieldSpec(column: Column): FieldSpec {
-  const flag =
-    column.type === 'int' && (column.name.startsWith('is_') || column.name === 'merchant_is_chain');
+  const flag = column.type === 'bool';
   const spec: FieldSpec = {
     name: column.name,
     type:
-      column.name === 'timestamp'
+      column.type === 'timestamp'
         ? 'timestamp'
-        : column.type === 'int'
+        : column.type === 'int' || column.type === 'bool'
           ? 'integer'
           : column.type === 'float'
             ? 'number'
@@ -62,7 +61,10 @@ export function typedTransaction(row: Record<string, unknown>): Record<string, u
   const out: Record<string, unknown> = {};
   for (const column of TXN_COLUMNS) {
     const value = row[column.name];
-    if (typeof value === 'string' && (column.type === 'int' || column.type === 'float')) {
+    if (
+      typeof value === 'string' &&
+      (column.type === 'int' || column.type === 'float' || column.type === 'bool')
+    ) {
       out[column.name] = value.trim() === '' ? null : Number(value);
     } else if (value === '' && column.nullable) {
       out[column.name] = null;

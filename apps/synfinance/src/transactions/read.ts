@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { TIME_TEXT_KEY, type TimeText } from '../generator/arrow-batch.ts';
 
 export type Row = Record<string, string | number | null>;
 
@@ -45,6 +46,34 @@ export function formatOf(file: string): 'csv' | 'jsonl' | 'parquet' {
   return 'csv';
 }
 
+const pad = (x: number, n = 2) => String(x).padStart(n, '0');
+
+/** IST wall clock of an instant, as the generator writes it in CSV and JSONL. */
+export function istWallClock(d: Date): string {
+  const t = new Date(d.getTime() + 330 * 60_000);
+  return `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}`;
+}
+
+/**
+ * A Parquet file the generator wrote carries its time columns' text form: its rows are given back
+ * as the CSV and JSONL of the same run read (times as that text, flags as 0/1), so every reader of
+ * ours sees the same values whatever the format. Other files are left as they are.
+ */
+function ourTextForm(kv: { key: string; value?: string }[] | undefined): ((r: Row) => Row) | null {
+  const raw = kv?.find((e) => e.key === TIME_TEXT_KEY)?.value;
+  if (raw === undefined) return null;
+  const forms = Object.entries(JSON.parse(raw) as Record<string, TimeText>);
+  return (r) => {
+    const o = r as Record<string, unknown>;
+    for (const k in o) if (typeof o[k] === 'boolean') o[k] = o[k] ? 1 : 0;
+    for (const [k, form] of forms) {
+      const v = o[k];
+      if (v instanceof Date) o[k] = form === 'ist' ? istWallClock(v) : v.toISOString().replace('.000Z', 'Z');
+    }
+    return r;
+  };
+}
+
 /** Rows of a generated file. CSV cells are returned as strings ('' for null). */
 export async function* readRows(file: string, columns?: string[]): AsyncGenerator<Row> {
   const fmt = formatOf(file);
@@ -52,6 +81,7 @@ export async function* readRows(file: string, columns?: string[]): AsyncGenerato
     const buf = await asyncBufferFromFile(file);
     const meta = await parquetMetadataAsync(buf);
     const n = Number(meta.num_rows);
+    const asText = ourTextForm(meta.key_value_metadata);
     for (let start = 0; start < n; start += 100_000) {
       const rows = (await parquetReadObjects({
         file: buf,
@@ -60,7 +90,7 @@ export async function* readRows(file: string, columns?: string[]): AsyncGenerato
         rowStart: start,
         rowEnd: Math.min(n, start + 100_000),
       })) as Row[];
-      for (const r of rows) yield r;
+      for (const r of rows) yield asText ? asText(r) : r;
     }
     return;
   }
