@@ -76,7 +76,7 @@ export const TXN_COLUMNS: readonly Column[] = [
   c('anomaly_severity', 'category', true),
   c('anomaly_score', 'float', true),
   c('anomaly_evidence', 'json', true),
-  c('observed_label', 'int'),
+  c('observed_label', 'bool'),
   c('label_available_at', 'string', true),
   c('episode_id', 'string', true),
   c('counterparty_id', 'string', true),
