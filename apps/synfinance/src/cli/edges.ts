@@ -2,6 +2,8 @@
 // P2P transfer is one row on the sender's account with the receiving customer in `counterparty_id`;
 // this command writes those rows as an edge list (sender, receiver, amount, time, labels) for graph
 // tools. Streamed: memory does not grow with the table.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Column } from '../generator/schema.ts';
 import { csvHeader, csvLine, type Value } from '../generator/serialize.ts';
 import { openSink, type TableSink } from '../generator/writers.ts';
@@ -87,6 +89,7 @@ export async function runEdges(argv: string[]): Promise<number> {
     throw new UsageError(
       `--data: ${data} has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''} (not a SynFinance transaction table, or one from before transfers had counterparties)`,
     );
+  if (out !== '-') fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   const sink =
     out === '-' ? stdoutSink() : openSink(out, EDGE_COLUMNS, formatOf(out) === 'parquet' ? 'parquet' : 'csv');
   let rows = 0;
