@@ -69,7 +69,7 @@ function stdoutSink(): Pick<TableSink, 'writeRows' | 'commit' | 'abort'> {
   process.stdout.write(csvHeader(EDGE_COLUMNS));
   return {
     writeRows: (rows) => process.stdout.write(rows.map(csvLine).join('')),
-    commit: () => {},
+    commit: async () => {},
     abort: () => {},
   };
 }
@@ -109,7 +109,7 @@ export async function runEdges(argv: string[]): Promise<number> {
     }
     sink.writeRows(batch);
     edges += batch.length;
-    sink.commit();
+    await sink.commit();
   } catch (e) {
     sink.abort();
     throw e;
