@@ -154,7 +154,14 @@ export class ParquetEncoder {
     if (!this.closed) {
       this.closed = true;
       // a table without rows still gets its schema: the encoder needs one batch to know it
-      if (!this.encoded) this.write(arrowBatch(this.cols, this.cols.map(() => []), true)!);
+      if (!this.encoded)
+        this.write(
+          arrowBatch(
+            this.cols,
+            this.cols.map(() => []),
+            true,
+          )!,
+        );
       this.input!.close();
     }
     await this.encoded;
