@@ -1,8 +1,9 @@
-// npx tsx bench/synfinance-generate.ts — SynFinance CSV generation speed (fraud and anomaly
+// npx tsx bench/synfinance-generate.ts — SynFinance CSV and Parquet generation speed (fraud and anomaly
 // injection on) against a baseline measured in the same run: a plain single-thread loop writing
 // the same number of rows of random CSV with the same column count. Also measures how much CPU
 // this shared machine gives us right now (two busy loops in parallel vs one), since other jobs run
-// beside us. Env: BENCH_ROWS (default 1,000,000), BENCH_ROUNDS (default 2).
+// beside us. Parquet (--workers 2) is measured on the same rows and seed as CSV, in the same round.
+// Env: BENCH_ROWS (default 1,000,000), BENCH_ROUNDS (default 2).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,11 +48,12 @@ function baseline(file: string): { seconds: number; bytes: number } {
 async function synfinance(
   file: string,
   workers: number,
+  format: 'csv' | 'parquet' = 'csv',
 ): Promise<{ seconds: number; bytes: number; fraudRate: number }> {
   const s = await generateDataset({
     params: defaultGenParams(),
     count: ROWS,
-    format: 'csv',
+    format,
     out: file,
     workers,
     chunkShards: 1,
@@ -80,6 +82,7 @@ const results: { name: string; rps: number[]; mbps: number[] }[] = [
   { name: 'baseline: random CSV, 1 thread', rps: [], mbps: [] },
   { name: 'synfinance --workers 1', rps: [], mbps: [] },
   { name: 'synfinance --workers 2', rps: [], mbps: [] },
+  { name: 'synfinance --workers 2 --format parquet', rps: [], mbps: [] },
 ];
 const cores: number[] = [];
 let fraudRate = 0;
@@ -99,6 +102,9 @@ for (let round = 0; round < ROUNDS; round++) {
     results[i]!.rps.push(ROWS / s.seconds);
     results[i]!.mbps.push(s.bytes / 1e6 / s.seconds);
   }
+  const pq = await synfinance(path.join(OUT, 'synfinance-w2.parquet'), 2, 'parquet');
+  results[3]!.rps.push(ROWS / pq.seconds);
+  results[3]!.mbps.push(pq.bytes / 1e6 / pq.seconds);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load = os.loadavg()[0]!.toFixed(1);
@@ -122,4 +128,4 @@ for (const r of results) {
     `| ${r.name} | ${r.rps.map(fmt).join(' / ')} | ${fmt(median(r.rps))} | ${fmt(best)} | ${median(r.mbps).toFixed(1)} | ${Math.max(...r.mbps).toFixed(1)} | ${(median(r.rps) / base).toFixed(2)} | ${(best / baseBest).toFixed(2)} |`,
   );
 }
-for (const f of fs.readdirSync(OUT)) if (f.endsWith('.csv')) fs.rmSync(path.join(OUT, f));
+for (const f of fs.readdirSync(OUT)) if (f.endsWith('.csv') || f.endsWith('.parquet')) fs.rmSync(path.join(OUT, f));
