@@ -3,14 +3,18 @@
  * identical hyperparameters.
  *
  *   npm run bench:gbdt-vs-xgboost    env: BENCH_ROWS (200000), BENCH_DAYS (120), BENCH_SEEDS (303,304),
- *                                          BENCH_CONFIGS (issue,defaults), BENCH_THREADS (1,2)
+ *                                          BENCH_CONFIGS (issue,defaults), BENCH_THREADS (1,2),
+ *                                          BENCH_REPS (3), BENCH_BASELINE (a checkout, e.g. /work/main)
  *
  * For each seed: generate a table (that seed, default difficulty), compute the model's features, split
  * by day (earlier days train, a 7-day gap, the last 30% of days test: held-out later days), write both
  * parts as CSV for Python, then fit XGBoost (nthread 1 and 2) and ours (1 thread, and 2 worker
  * threads) with the same settings, and score the test days: AUC, AP, CP@100 (card precision of the
  * top 100 cards a day, known-compromised cards removed). Fit time excludes reading data; both include
- * binning. Prints a Markdown table for bench/RESULTS.md.
+ * binning. On a shared machine the fits are interleaved (ours, XGBoost, [baseline,] repeated BENCH_REPS
+ * times) and the medians compared, so load that comes and goes hits both sides alike; BENCH_BASELINE
+ * adds the trainGbdt of another checkout to the same rounds (the "before" of a change). Prints a
+ * Markdown table for bench/RESULTS.md, with the load average at the start and end of each cell.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,6 +37,12 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 120);
 const SEEDS = (process.env.BENCH_SEEDS ?? '303,304').split(',').map(Number);
 const THREADS = (process.env.BENCH_THREADS ?? '1,2').split(',').map(Number);
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const BASELINE = process.env.BENCH_BASELINE;
+const baselineFit: typeof trainGbdt | null = BASELINE
+  ? ((await import(path.resolve(BASELINE, 'packages/gbdt/src/gbdt.ts'))) as { trainGbdt: typeof trainGbdt })
+      .trainGbdt
+  : null;
 const OUT = path.resolve('bench/out/gbdt-vs-xgboost');
 fs.mkdirSync(OUT, { recursive: true });
 
@@ -104,6 +114,13 @@ const ourParams = (c: Config): Partial<GbdtParams> => ({
   minSplitGain: 0,
 });
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(',');
+
 const rows: string[] = [];
 const f3 = (x: number) => x.toFixed(4);
 for (const seed of SEEDS) {
@@ -112,40 +129,61 @@ for (const seed of SEEDS) {
     `seed ${seed}: ${d.info.train_rows} train rows, ${d.info.test_rows} test rows, ${d.ds.nCols} features\n`,
   );
   for (const c of configs) {
-    const xgbFit: Record<number, number> = {};
+    const cells: string[] = [];
+    let ourM = { auc: 0, ap: 0, cp: 0 };
     let xgbM = { auc: 0, ap: 0, cp: 0 };
     for (const th of THREADS) {
-      const pred = path.join(OUT, `pred-xgb-${seed}.txt`);
-      const r = runXgboost({
-        train: d.trainCsv,
-        test: d.testCsv,
-        pred_out: pred,
-        rounds: c.trees,
-        params: { max_depth: c.depth, eta: c.eta, lambda: 1, min_child_weight: 1, max_bin: 256, nthread: th },
-      });
-      xgbFit[th] = r.fit_seconds ?? Number.NaN;
-      xgbM = metrics(d.ds, d.testRows, d.test.y, readPredictions(pred));
+      const load0 = os.loadavg()[0]!;
+      const ours: number[] = [];
+      const xgb: number[] = [];
+      const base: number[] = [];
+      for (let rep = 0; rep < REPS; rep++) {
+        const t0 = performance.now();
+        const model = trainGbdt(d.train.X, d.train.y, ourParams(c), { threads: th });
+        ours.push((performance.now() - t0) / 1000);
+        if (rep === 0) ourM = metrics(d.ds, d.testRows, d.test.y, model.predictProba(d.test.X));
+        const pred = path.join(OUT, `pred-xgb-${seed}.txt`);
+        const r = runXgboost({
+          train: d.trainCsv,
+          test: rep === 0 ? d.testCsv : undefined,
+          pred_out: pred,
+          rounds: c.trees,
+          params: {
+            max_depth: c.depth,
+            eta: c.eta,
+            lambda: 1,
+            min_child_weight: 1,
+            max_bin: 256,
+            nthread: th,
+          },
+        });
+        xgb.push(r.fit_seconds ?? Number.NaN);
+        if (rep === 0) xgbM = metrics(d.ds, d.testRows, d.test.y, readPredictions(pred));
+        if (baselineFit) {
+          const t1 = performance.now();
+          baselineFit(d.train.X, d.train.y, ourParams(c), { threads: th });
+          base.push((performance.now() - t1) / 1000);
+        }
+      }
+      const mo = median(ours);
+      const mx = median(xgb);
+      const before = baselineFit
+        ? `, before ${median(base).toFixed(1)} s (${(median(base) / mx).toFixed(2)}×)`
+        : '';
+      const load = `load ${load0.toFixed(1)}→${os.loadavg()[0]!.toFixed(1)}`;
+      cells.push(`${mo.toFixed(1)} / ${mx.toFixed(1)} s (**${(mo / mx).toFixed(2)}×**${before}; ${load})`);
+      process.stderr.write(
+        `seed ${seed} ${c.name} ${th} thread(s): ours ${fmt(ours)} xgb ${fmt(xgb)}${baselineFit ? ` baseline ${fmt(base)}` : ''} (${load})\n`,
+      );
     }
-    const ourFit: Record<number, number> = {};
-    let ourM = { auc: 0, ap: 0, cp: 0 };
-    for (const th of THREADS) {
-      const t0 = performance.now();
-      const model = trainGbdt(d.train.X, d.train.y, ourParams(c), { threads: th });
-      ourFit[th] = (performance.now() - t0) / 1000;
-      ourM = metrics(d.ds, d.testRows, d.test.y, model.predictProba(d.test.X));
-    }
-    const line = THREADS.map(
-      (th) =>
-        `${ourFit[th]!.toFixed(1)} / ${xgbFit[th]!.toFixed(1)} s (**${(ourFit[th]! / xgbFit[th]!).toFixed(2)}×**)`,
-    );
-    const row = `| ${seed} | ${c.name} | ${f3(ourM.auc)} / ${f3(xgbM.auc)} | ${f3(ourM.ap)} / ${f3(xgbM.ap)} (${(ourM.ap - xgbM.ap >= 0 ? '+' : '') + (ourM.ap - xgbM.ap).toFixed(4)}) | ${f3(ourM.cp)} / ${f3(xgbM.cp)} | ${line.join(' | ')} |`;
+    const row = `| ${seed} | ${c.name} | ${f3(ourM.auc)} / ${f3(xgbM.auc)} | ${f3(ourM.ap)} / ${f3(xgbM.ap)} (${(ourM.ap - xgbM.ap >= 0 ? '+' : '') + (ourM.ap - xgbM.ap).toFixed(4)}) | ${f3(ourM.cp)} / ${f3(xgbM.cp)} | ${cells.join(' | ')} |`;
     process.stdout.write(`${row}\n`);
     rows.push(row);
   }
 }
 process.stdout.write(
-  `\n| seed | settings | AUC ours / XGBoost | AP ours / XGBoost (diff) | CP@100 ours / XGBoost | ${THREADS.map((t) => `fit ${t} thread${t > 1 ? 's' : ''} ours / XGBoost (ratio)`).join(' | ')} |\n|${'---|'.repeat(5 + THREADS.length)}\n${rows.join('\n')}\n` +
-    `\n${ROWS} rows, ${DAYS} days per seed; machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, load ${os
+  `\n| seed | settings | AUC ours / XGBoost | AP ours / XGBoost (diff) | CP@100 ours / XGBoost | ${THREADS.map((t) => `fit ${t} thread${t > 1 ? 's' : ''}: median ours / XGBoost (ratio of medians)`).join(' | ')} |\n|${'---|'.repeat(5 + THREADS.length)}\n${rows.join('\n')}\n` +
+    `\n${ROWS} rows, ${DAYS} days per seed, ${REPS} interleaved fits each${BASELINE ? `, before = ${BASELINE}` : ''}; machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, load ${os
       .loadavg()
       .map((x) => x.toFixed(1))
       .join(' ')}; XGBoost via ${process.env.XGBOOST_PYTHON ?? '/usr/bin/python3'}\n`,
