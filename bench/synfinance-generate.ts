@@ -128,4 +128,5 @@ for (const r of results) {
     `| ${r.name} | ${r.rps.map(fmt).join(' / ')} | ${fmt(median(r.rps))} | ${fmt(best)} | ${median(r.mbps).toFixed(1)} | ${Math.max(...r.mbps).toFixed(1)} | ${(median(r.rps) / base).toFixed(2)} | ${(best / baseBest).toFixed(2)} |`,
   );
 }
-for (const f of fs.readdirSync(OUT)) if (f.endsWith('.csv') || f.endsWith('.parquet')) fs.rmSync(path.join(OUT, f));
+for (const f of fs.readdirSync(OUT))
+  if (f.endsWith('.csv') || f.endsWith('.parquet')) fs.rmSync(path.join(OUT, f));
