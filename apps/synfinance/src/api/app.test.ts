@@ -99,7 +99,7 @@ describe('SynFinance API', () => {
     fs.writeFileSync(file, buf);
     const rows = await readAll(file);
     expect(rows.length).toBe(25_000);
-    expect(Object.keys(rows[0]!).length).toBe(54);
+    expect(Object.keys(rows[0]!).length).toBe(58);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -219,7 +219,7 @@ describe('SynFinance API', () => {
   it('serves the schema, health, ready, openapi and docs', async () => {
     const { app } = await start();
     const schema = await app.inject({ url: '/api/transactions/schema' });
-    expect(schema.json().columns.length).toBe(54);
+    expect(schema.json().columns.length).toBe(58);
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/ready' })).statusCode).toBe(200);
     const spec = (await app.inject({ url: '/openapi.json' })).json();
