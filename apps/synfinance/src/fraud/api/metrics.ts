@@ -4,6 +4,7 @@
 // series from its quality exporter.)
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ANOMALY_TYPES } from '../../generator/types.ts';
+import { REASON_GROUPS, SEVERITIES } from './scorer.ts';
 
 /** Transaction generation through the API. */
 export interface GenerationMetrics {
@@ -89,13 +90,18 @@ const PROBABILITY_BUCKETS = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8,
 export function createScoringMetrics(registry: Registry): ScoringMetrics {
   const registers = [registry];
   const lazy = (name: string, help: string) => lazyGauge(registry, name, help);
+  const detections = new Counter({
+    name: 'synfinance_fraud_detections_total',
+    help: 'Transactions scored review or block, by the top reason group (fraud_type) and severity',
+    labelNames: ['fraud_type', 'severity'] as const,
+    registers,
+  });
+  // Every series exists from the start at 0, so "no critical detection yet" reads as a rate of 0 in
+  // alerts and dashboards rather than as missing data.
+  for (const fraud_type of REASON_GROUPS)
+    for (const severity of SEVERITIES) detections.inc({ fraud_type, severity }, 0);
   return {
-    detections: new Counter({
-      name: 'synfinance_fraud_detections_total',
-      help: 'Transactions scored review or block, by the top reason group (fraud_type) and severity',
-      labelNames: ['fraud_type', 'severity'] as const,
-      registers,
-    }),
+    detections,
     confidence: new Histogram({
       name: 'synfinance_fraud_confidence',
       help: 'Predicted fraud probability of each scored transaction',

@@ -28,12 +28,29 @@ export interface Timed {
   totalSeconds: number;
   /** Customer-history cache lookup: true hit, false miss, null (model without history features). */
   cacheHit: boolean | null;
-  severity: 'low' | 'medium' | 'high' | 'critical' | null;
-  reasonGroup: string;
+  severity: Severity | null;
+  reasonGroup: ReasonGroup;
 }
 
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const REASON_GROUPS = [
+  'velocity',
+  'amount',
+  'location',
+  'merchant',
+  'device',
+  'time',
+  'payment',
+  'history',
+  'other',
+  'model',
+  'unknown',
+] as const;
+export type ReasonGroup = (typeof REASON_GROUPS)[number];
+
 /** Bounded label values for synfinance_fraud_detections_total{fraud_type}: the top reason's group. */
-export function reasonGroup(feature: string | undefined): string {
+export function reasonGroup(feature: string | undefined): ReasonGroup {
   if (feature === undefined) return 'unknown';
   if (/^(count_|amount_(1h|6h|24h)_log$|declined_|time_since_last)/.test(feature)) return 'velocity';
   if (/^(amount_|same_amount|round_amount)/.test(feature)) return 'amount';
