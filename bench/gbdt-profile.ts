@@ -38,9 +38,9 @@ if (baseDir) {
   fits.push(['baseline', mod.trainGbdt]);
 }
 for (let rep = 0; rep < env('PROF_REPS', 1); rep++) {
-  for (const [name, fit] of fits) {
+  for (const [name, fitModel] of fits) {
     const t0 = performance.now();
-    const m = fit(d.X, d.y, params, { threads: env('PROF_THREADS', 1) });
+    const m = fitModel(d.X, d.y, params, { threads: env('PROF_THREADS', 1) });
     const secs = (performance.now() - t0) / 1000;
     const h = createHash('sha256');
     const t = m.trees;
