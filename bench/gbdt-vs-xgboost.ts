@@ -137,10 +137,16 @@ for (const seed of SEEDS) {
       const ours: number[] = [];
       const xgb: number[] = [];
       const base: number[] = [];
+      // Process CPU time, all threads: on a shared machine closer to the work than wall time (1 thread).
+      const oursCpu: number[] = [];
+      const xgbCpu: number[] = [];
       for (let rep = 0; rep < REPS; rep++) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const model = trainGbdt(d.train.X, d.train.y, ourParams(c), { threads: th });
         ours.push((performance.now() - t0) / 1000);
+        const cpu = process.cpuUsage(c0);
+        oursCpu.push((cpu.user + cpu.system) / 1e6);
         if (rep === 0) ourM = metrics(d.ds, d.testRows, d.test.y, model.predictProba(d.test.X));
         const pred = path.join(OUT, `pred-xgb-${seed}.txt`);
         const r = runXgboost({
@@ -158,6 +164,7 @@ for (const seed of SEEDS) {
           },
         });
         xgb.push(r.fit_seconds ?? Number.NaN);
+        xgbCpu.push(r.fit_cpu_seconds ?? Number.NaN);
         if (rep === 0) xgbM = metrics(d.ds, d.testRows, d.test.y, readPredictions(pred));
         if (baselineFit) {
           const t1 = performance.now();
@@ -171,9 +178,13 @@ for (const seed of SEEDS) {
         ? `, before ${median(base).toFixed(1)} s (${(median(base) / mx).toFixed(2)}×)`
         : '';
       const load = `load ${load0.toFixed(1)}→${os.loadavg()[0]!.toFixed(1)}`;
-      cells.push(`${mo.toFixed(1)} / ${mx.toFixed(1)} s (**${(mo / mx).toFixed(2)}×**${before}; ${load})`);
+      const [co, cx] = [median(oursCpu), median(xgbCpu)];
+      const cpuCell = `CPU ${co.toFixed(1)} / ${cx.toFixed(1)} s (${(co / cx).toFixed(2)}×)`;
+      cells.push(
+        `${mo.toFixed(1)} / ${mx.toFixed(1)} s (**${(mo / mx).toFixed(2)}×**${before}; ${cpuCell}; ${load})`,
+      );
       process.stderr.write(
-        `seed ${seed} ${c.name} ${th} thread(s): ours ${fmt(ours)} xgb ${fmt(xgb)}${baselineFit ? ` baseline ${fmt(base)}` : ''} (${load})\n`,
+        `seed ${seed} ${c.name} ${th} thread(s): ours ${fmt(ours)} xgb ${fmt(xgb)} CPU ours ${fmt(oursCpu)} xgb ${fmt(xgbCpu)}${baselineFit ? ` baseline ${fmt(base)}` : ''} (${load})\n`,
       );
     }
     const row = `| ${seed} | ${c.name} | ${f3(ourM.auc)} / ${f3(xgbM.auc)} | ${f3(ourM.ap)} / ${f3(xgbM.ap)} (${(ourM.ap - xgbM.ap >= 0 ? '+' : '') + (ourM.ap - xgbM.ap).toFixed(4)}) | ${f3(ourM.cp)} / ${f3(xgbM.cp)} | ${cells.join(' | ')} |`;

@@ -66,18 +66,13 @@ export function fitBins(X: Matrix, maxBins: number, seed = 0): BinMapper {
         if (!Number.isNaN(v)) buf[n++] = v;
       }
     }
-    const sorted = buf.subarray(0, n).slice().sort();
-    // Distinct values.
-    const distinct: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const v = sorted[i]!;
-      if (distinct.length === 0 || distinct[distinct.length - 1] !== v) distinct.push(v);
-      if (distinct.length > maxBins) break;
-    }
+    // Few distinct values (counts, flags, codes): their own bins, without sorting the column.
+    const few = fewDistinct(buf, n, maxBins);
     const e: number[] = [];
-    if (distinct.length <= maxBins) {
-      for (let i = 1; i < distinct.length; i++) e.push(midpoint(distinct[i - 1]!, distinct[i]!));
+    if (few) {
+      for (let i = 1; i < few.length; i++) e.push(midpoint(few[i - 1]!, few[i]!));
     } else {
+      const sorted = buf.subarray(0, n).slice().sort();
       for (let q = 1; q < maxBins; q++) {
         const idx = Math.floor((q * n) / maxBins);
         const lo = sorted[idx - 1]!;
@@ -91,6 +86,19 @@ export function fitBins(X: Matrix, maxBins: number, seed = 0): BinMapper {
     edges.push(Float64Array.from(e));
   }
   return mapperFromEdges(edges);
+}
+
+/**
+ * The distinct values of buf[0..n) in increasing order if there are at most maxBins of them, else null.
+ * A Set stops at maxBins + 1 values, so a continuous column costs a few hundred lookups.
+ */
+function fewDistinct(buf: Float64Array, n: number, maxBins: number): Float64Array | null {
+  const seen = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    seen.add(buf[i]!);
+    if (seen.size > maxBins) return null;
+  }
+  return Float64Array.from(seen).sort();
 }
 
 export function mapperFromEdges(edges: Float64Array[]): BinMapper {

@@ -453,7 +453,6 @@ interface SplitInfo {
   defaultLeft: boolean;
   gL: number;
   hL: number;
-  cL: number;
 }
 
 /** Growing tree, node-per-object while training; flattened into GbdtArrays afterwards. */
@@ -469,8 +468,18 @@ interface TNode {
   count: number;
 }
 
-const HIST_STRIDE = 3; // grad, hess, count per bin
 const MIN_GAIN = 1e-6;
+/** A histogram bin whose hessian is at most this share of the node's is taken as empty (no counts). */
+const EMPTY_HESS_SHARE = 1e-12;
+
+/**
+ * Whether the histograms must count rows: only for a minimum row count per leaf, or a minimum hessian
+ * too small to tell an empty side from rounding. Otherwise (XGBoost's settings) they hold grad and
+ * hess only, and emptiness is judged on the hessian, as XGBoost does.
+ */
+export function histogramHasCounts(p: Pick<GbdtParams, 'minSamplesLeaf' | 'minHessianLeaf'>): boolean {
+  return p.minSamplesLeaf > 1 || p.minHessianLeaf < 1e-6;
+}
 
 /** Train a GBDT classifier on a column-major matrix and 0/1 labels. */
 export function trainGbdt(
@@ -514,10 +523,12 @@ export function trainGbdt(
   const scratch = new Uint32Array(n);
   const feats = new Int32Array(buffer(nCols * 4, shared));
   const treesNodes: TNode[][] = [];
+  const counts = histogramHasCounts(params);
+  const stride = counts ? 3 : 2;
   const pool = new HistPool(
-    { bins: globalBinRows(binned, n, mapper, shared), nFeatures: nCols, feats, rows, grad, hess },
+    { bins: globalBinRows(binned, n, mapper, shared), nFeatures: nCols, feats, rows, grad, hess, counts },
     threads,
-    mapper.totalBins * HIST_STRIDE,
+    mapper.totalBins * stride,
   );
   try {
     return fitTrees();
@@ -526,7 +537,7 @@ export function trainGbdt(
   }
 
   function fitTrees(): GbdtModel {
-    const grower = new TreeGrower(binned, n, mapper, params, grad, hess, rows, scratch, feats, pool);
+    const grower = new TreeGrower(binned, n, mapper, params, grad, hess, rows, scratch, feats, pool, stride);
 
     let val: ValidationScorer | null = null;
     if (opts.validation) {
@@ -844,12 +855,14 @@ class TreeGrower {
     private readonly scratch: Uint32Array,
     private readonly feats: Int32Array,
     private readonly histPool: HistPool,
+    /** 3: grad, hess, count per bin; 2: grad, hess (histogramHasCounts). */
+    private readonly stride: 2 | 3,
   ) {
     this.nFeats = fillAll(feats);
   }
 
   private takeHist(): Float64Array {
-    return this.pool.pop() ?? new Float64Array(this.mapper.totalBins * HIST_STRIDE);
+    return this.pool.pop() ?? new Float64Array(this.mapper.totalBins * this.stride);
   }
 
   private leafValue(g: number, h: number): number {
@@ -863,8 +876,12 @@ class TreeGrower {
   }
 
   private findSplit(hist: Float64Array, G: number, H: number, C: number): SplitInfo | null {
-    const { mapper } = this;
+    const { mapper, stride } = this;
     const { lambda, minSamplesLeaf, minHessianLeaf, minSplitGain } = this.p;
+    const counted = stride === 3;
+    // Without counts a bin is empty when its hessian is within rounding of 0 (subtracted histograms
+    // leave residues), and a side passes minSamplesLeaf (at most 1) when its hessian passes minHessianLeaf.
+    const emptyHess = counted ? -1 : EMPTY_HESS_SHARE * H;
     const parentScore = (G * G) / (H + lambda);
     let best: SplitInfo | null = null;
     // As XGBoost: a split must gain more than 1e-6 (kRtEps), whatever minSplitGain.
@@ -872,24 +889,27 @@ class TreeGrower {
     const feats = this.feats;
     for (let fi = 0; fi < this.nFeats; fi++) {
       const f = feats[fi]!;
-      const off = mapper.offsets[f]! * HIST_STRIDE;
+      const off = mapper.offsets[f]! * stride;
       const nb = mapper.nValueBins[f]!;
-      const mk = off + nb * HIST_STRIDE;
+      const mk = off + nb * stride;
       const mG = hist[mk]!;
       const mH = hist[mk + 1]!;
-      const mC = hist[mk + 2]!;
+      const mC = counted ? hist[mk + 2]! : +(mH > emptyHess);
       let gL = 0;
       let hL = 0;
       let cL = 0;
       for (let b = 0; b < nb; b++) {
-        const k = off + b * HIST_STRIDE;
+        const k = off + b * stride;
         gL += hist[k]!;
         hL += hist[k + 1]!;
-        cL += hist[k + 2]!;
-        if (cL === 0) continue;
+        if (counted) {
+          cL += hist[k + 2]!;
+          if (cL === 0) continue;
+        } else if (hL <= emptyHess) continue;
+        else cL = C;
         // Missing goes right.
         {
-          const cR = C - cL;
+          const cR = counted ? C - cL : C;
           const hR = H - hL;
           if (cL >= minSamplesLeaf && cR >= minSamplesLeaf && hL >= minHessianLeaf && hR >= minHessianLeaf) {
             const gR = G - gL;
@@ -898,7 +918,7 @@ class TreeGrower {
               bestGain = gain;
               // Without missing values in this node, NaN follows the heavier side.
               const dl = mC > 0 ? false : hL >= hR;
-              best = { gain, feature: f, bin: b, defaultLeft: dl, gL, hL, cL };
+              best = { gain, feature: f, bin: b, defaultLeft: dl, gL, hL };
             }
           }
         }
@@ -906,8 +926,8 @@ class TreeGrower {
         if (mC > 0 && b < nb - 1) {
           const gL2 = gL + mG;
           const hL2 = hL + mH;
-          const cL2 = cL + mC;
-          const cR = C - cL2;
+          const cL2 = counted ? cL + mC : C;
+          const cR = counted ? C - cL2 : C;
           const hR = H - hL2;
           if (
             cL2 >= minSamplesLeaf &&
@@ -919,7 +939,7 @@ class TreeGrower {
             const gain = (gL2 * gL2) / (hL2 + lambda) + (gR * gR) / (hR + lambda) - parentScore;
             if (gain > bestGain) {
               bestGain = gain;
-              best = { gain, feature: f, bin: b, defaultLeft: true, gL: gL2, hL: hL2, cL: cL2 };
+              best = { gain, feature: f, bin: b, defaultLeft: true, gL: gL2, hL: hL2 };
             }
           }
         }

@@ -70,3 +70,51 @@ export function accumulateRows(hist, bins, nFeatures, feats, nFeats, rows, start
     }
   }
 }
+
+/**
+ * accumulateRows without the count: grad and hess per global bin (stride 2). A third of the stores
+ * fewer and a histogram two thirds the size (it stays in cache): about 1.5 times faster. Used when
+ * no split rule needs row counts (see gbdt.ts histogramHasCounts).
+ */
+export function accumulateGradHess(hist, bins, nFeatures, feats, nFeats, rows, start, end, grad, hess) {
+  if (nFeats === nFeatures) {
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      const g = grad[r];
+      const h = hess[r];
+      let p = r * nFeatures;
+      const stop = p + nFeatures;
+      for (; p + 3 < stop; p += 4) {
+        const k0 = bins[p] << 1;
+        const k1 = bins[p + 1] << 1;
+        const k2 = bins[p + 2] << 1;
+        const k3 = bins[p + 3] << 1;
+        hist[k0] += g;
+        hist[k0 + 1] += h;
+        hist[k1] += g;
+        hist[k1 + 1] += h;
+        hist[k2] += g;
+        hist[k2 + 1] += h;
+        hist[k3] += g;
+        hist[k3 + 1] += h;
+      }
+      for (; p < stop; p++) {
+        const k = bins[p] << 1;
+        hist[k] += g;
+        hist[k + 1] += h;
+      }
+    }
+    return;
+  }
+  for (let i = start; i < end; i++) {
+    const r = rows[i];
+    const g = grad[r];
+    const h = hess[r];
+    const base = r * nFeatures;
+    for (let j = 0; j < nFeats; j++) {
+      const k = bins[base + feats[j]] << 1;
+      hist[k] += g;
+      hist[k + 1] += h;
+    }
+  }
+}

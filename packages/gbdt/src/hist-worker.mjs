@@ -1,7 +1,7 @@
 // A histogram worker (see hist-workers.ts): waits for a task on its control word, adds its share of
 // the node's rows into its own shared histogram, signals done.
 import { workerData } from 'node:worker_threads';
-import { accumulateRows } from './hist-kernel.mjs';
+import { accumulateGradHess, accumulateRows } from './hist-kernel.mjs';
 
 const {
   ctrl: ctrlBuf,
@@ -13,7 +13,9 @@ const {
   rows: rowsBuf,
   grad: gradBuf,
   hess: hessBuf,
+  counts,
 } = workerData;
+const kernel = counts ? accumulateRows : accumulateGradHess;
 const ctrl = new Int32Array(ctrlBuf);
 const hist = new Float64Array(histBuf);
 const bins = wide ? new Uint32Array(binsBuf) : new Uint16Array(binsBuf);
@@ -29,7 +31,7 @@ for (;;) {
   if (seq === -1) break;
   seen = seq;
   hist.fill(0);
-  accumulateRows(hist, bins, nFeatures, feats, ctrl[3], rows, ctrl[1], ctrl[2], grad, hess);
+  kernel(hist, bins, nFeatures, feats, ctrl[3], rows, ctrl[1], ctrl[2], grad, hess);
   Atomics.store(ctrl, 4, seq);
   Atomics.notify(ctrl, 4);
 }

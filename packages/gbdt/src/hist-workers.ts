@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { accumulateRows } from './hist-kernel.mjs';
+import { accumulateGradHess, accumulateRows } from './hist-kernel.mjs';
 
 /** The arrays every histogram reads; in SharedArrayBuffers when worker threads share the work. */
 export interface HistInputs {
@@ -9,6 +9,8 @@ export interface HistInputs {
   rows: Uint32Array;
   grad: Float64Array;
   hess: Float64Array;
+  /** grad, hess, count per bin (accumulateRows) or grad, hess only (accumulateGradHess). */
+  counts: boolean;
 }
 
 const SEQ = 0;
@@ -31,12 +33,14 @@ export class HistPool {
   private readonly ctrl: Int32Array[] = [];
   private readonly hists: Float64Array[] = [];
   private seq = 0;
+  private readonly kernel: typeof accumulateRows;
 
   constructor(
     private readonly inputs: HistInputs,
     nThreads: number,
     histLength: number,
   ) {
+    this.kernel = inputs.counts ? accumulateRows : accumulateGradHess;
     const sab = (x: { buffer: ArrayBufferLike }) => {
       if (!(x.buffer instanceof SharedArrayBuffer)) throw new TypeError('HistPool needs shared arrays');
       return x.buffer;
@@ -55,6 +59,7 @@ export class HistPool {
           rows: sab(inputs.rows),
           grad: sab(inputs.grad),
           hess: sab(inputs.hess),
+          counts: inputs.counts,
         },
       });
       w.unref();
@@ -71,7 +76,7 @@ export class HistPool {
     const m = end - start;
     // Small nodes: not worth waking the workers.
     if (nT === 1 || m < 4096) {
-      accumulateRows(hist, bins, nFeatures, feats, nFeats, rows, start, end, grad, hess);
+      this.kernel(hist, bins, nFeatures, feats, nFeats, rows, start, end, grad, hess);
       return;
     }
     const seq = ++this.seq;
@@ -84,18 +89,7 @@ export class HistPool {
       Atomics.store(c, SEQ, seq);
       Atomics.notify(c, SEQ);
     }
-    accumulateRows(
-      hist,
-      bins,
-      nFeatures,
-      feats,
-      nFeats,
-      rows,
-      start,
-      Math.min(end, start + share),
-      grad,
-      hess,
-    );
+    this.kernel(hist, bins, nFeatures, feats, nFeats, rows, start, Math.min(end, start + share), grad, hess);
     for (let i = 0; i < this.workers.length; i++) {
       const c = this.ctrl[i]!;
       for (;;) {

@@ -46,6 +46,8 @@ export interface PeerRequest {
 
 export interface PeerResult {
   fit_seconds: number | null;
+  /** Process CPU time of the fit (all threads), null when the peer only scored. */
+  fit_cpu_seconds: number | null;
   xgboost: string;
 }
 

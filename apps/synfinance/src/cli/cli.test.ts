@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { CLI, generate, HANG_GUARD_MS, REPO_ROOT, runCli, TSX, tmpDir } from '../generator/test-helpers.ts';
+import { CLI, generate, HANG_GUARD_MS, REPO_ROOT, runCli, tmpDir } from '../generator/test-helpers.ts';
 import { deepMerge, loadConfig, substituteEnv } from './config.ts';
 import { parseGenerateArgs } from './generate.ts';
 import { compareWithTargets, nrmse, profileFile } from './profile.ts';
@@ -68,9 +68,10 @@ describe('generate: an interrupted run leaves no file under the final name', () 
   it('SIGINT mid-run removes the temporary files and exits 130', async () => {
     const dir = tmpDir();
     const out = path.join(dir, 'big.csv');
-    const child = spawn(TSX, [CLI, 'generate', ...good(out), '--count', '5000000', '--workers', '1'], {
-      cwd: REPO_ROOT,
-    });
+    // node itself, not the tsx CLI: tsx relays SIGINT to its child and SIGKILLs it when the child does
+    // not acknowledge within 30 ms, which a loaded machine misses (the run then leaves its temp files).
+    const args = [CLI, 'generate', ...good(out), '--count', '5000000', '--workers', '1'];
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT });
     let stdout = '';
     child.stdout.on('data', (d) => {
       stdout += String(d);

@@ -175,6 +175,8 @@ describe('Dockerfiles', () => {
       expect(df).toMatch(new RegExp(`HEALTHCHECK[\\s\\S]*127\\.0\\.0\\.1:${port}/ready`));
       expect(df).toContain(`EXPOSE ${port}`);
       expect(df).toContain(command);
+      // node is PID 1 and gets SIGTERM itself: the tsx CLI would SIGKILL a child slow to acknowledge it.
+      expect(df).toContain('CMD ["node", "--import", "tsx", ');
       // The lab's image serves the web UI at /, so the build stage builds it.
       if (app === 'lab') expect(df).toContain('RUN node apps/lab-web/ensure-build.mjs');
       const build = services[app]!.build!;
