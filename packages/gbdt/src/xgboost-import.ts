@@ -1,5 +1,13 @@
-import { type GbdtArrays, GbdtModel, resolveGbdtParams } from './gbdt.ts';
-import { ModelFormatError } from './model-io.ts';
+import type { GbdtModel } from './gbdt.ts';
+import {
+  type ForeignNode,
+  failFor,
+  type ImportedTree,
+  importedModel,
+  layOutTree,
+  prevDouble,
+  resolveNames,
+} from './import-common.ts';
 
 /**
  * Import a binary-classification XGBoost model saved as JSON (`Booster.save_model('m.json')`,
@@ -23,9 +31,7 @@ export interface XgboostImport {
 
 type Json = Record<string, unknown>;
 
-const fail = (msg: string): never => {
-  throw new ModelFormatError(`XGBoost model: ${msg}`);
-};
+const fail = failFor('XGBoost');
 
 function obj(v: unknown, path: string): Json {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${path} must be an object`);
@@ -59,7 +65,9 @@ export function importXgboostJson(text: string, featureNames?: readonly string[]
 
   const nFeatures = Number(mp.num_feature);
   if (!Number.isInteger(nFeatures) || nFeatures < 1) fail('num_feature must be a positive integer');
-  const names = resolveNames(learner.feature_names, nFeatures, featureNames);
+  const inFile = learner.feature_names;
+  const fileNames = Array.isArray(inFile) && inFile.length > 0 ? inFile.map(String) : null;
+  const names = resolveNames(fileNames, nFeatures, featureNames, fail);
   const bs = Number(mp.base_score);
   if (!Number.isFinite(bs)) fail('base_score must be a number');
   const logistic = objective !== 'binary:logitraw';
@@ -67,44 +75,19 @@ export function importXgboostJson(text: string, featureNames?: readonly string[]
   const baseScore = logistic ? Math.log(Math.fround(bs) / (1 - Math.fround(bs))) : bs;
 
   const converted = trees.map((t, i) => convertTree(obj(t, `trees[${i}]`), `trees[${i}]`, nFeatures));
-  const arrays = concat(baseScore, converted);
   const version = Array.isArray(learner.version)
     ? (learner.version as number[])
     : Array.isArray((root as Json).version)
       ? ((root as Json).version as number[])
       : null;
-  const params = resolveGbdtParams({ nTrees: Math.max(1, trees.length), maxBins: 256, minSamplesLeaf: 1 });
   return {
-    model: new GbdtModel(names, params, arrays),
+    model: importedModel(names, baseScore, converted),
     source: { format: 'xgboost-json', version, objective, trees: trees.length },
   };
 }
 
-function resolveNames(inFile: unknown, n: number, given?: readonly string[]): string[] {
-  const fileNames = Array.isArray(inFile) && inFile.length > 0 ? inFile.map(String) : null;
-  if (fileNames && fileNames.length !== n)
-    fail(`feature_names has ${fileNames.length} names, num_feature ${n}`);
-  if (given) {
-    if (given.length !== n) fail(`the model has ${n} features, ${given.length} names were given`);
-    if (fileNames?.some((x, i) => x !== given[i]))
-      fail(`feature names differ: the file has ${fileNames.join(',')}`);
-    return [...given];
-  }
-  return fileNames ?? Array.from({ length: n }, (_, i) => `f${i}`);
-}
-
-interface Tree {
-  feature: number[];
-  threshold: number[];
-  left: number[];
-  defaultLeft: number[];
-  value: number[];
-  gain: number[];
-  cover: number[];
-}
-
 /** Re-lay one XGBoost tree breadth-first so that each right child directly follows its left child. */
-function convertTree(t: Json, path: string, nFeatures: number): Tree {
+function convertTree(t: Json, path: string, nFeatures: number): ImportedTree {
   const lc = nums(t.left_children, `${path}.left_children`);
   const n = lc.length;
   const rc = nums(t.right_children, `${path}.right_children`, n);
@@ -116,88 +99,35 @@ function convertTree(t: Json, path: string, nFeatures: number): Tree {
   if (Array.isArray(t.split_type) && t.split_type.some((x) => x !== 0))
     fail(`${path} has categorical splits, which are not supported`);
   if (n === 0) fail(`${path} has no nodes`);
-  const out: Tree = { feature: [], threshold: [], left: [], defaultLeft: [], value: [], gain: [], cover: [] };
-  const order: number[] = [0];
   const seen = new Uint8Array(n);
-  for (let k = 0; k < order.length; k++) {
-    const x = order[k]!;
+  const read = (x: number): ForeignNode<number> => {
     if (seen[x]) fail(`${path} is not a tree (node ${x} reached twice)`);
     seen[x] = 1;
-    const leaf = lc[x] === -1;
-    out.cover.push(hess[x]!);
-    if (leaf) {
-      out.feature.push(-1);
-      out.threshold.push(0);
-      out.left.push(-1);
-      out.defaultLeft.push(0);
-      out.value.push(Math.fround(sc[x]!));
-      out.gain.push(0);
-      continue;
-    }
+    if (lc[x] === -1) return { leaf: true, value: Math.fround(sc[x]!), cover: hess[x]!, count: 0 };
     const l = lc[x]!;
     const r = rc[x]!;
     const f = si[x]!;
     if (![l, r].every((c) => Number.isInteger(c) && c > 0 && c < n))
       fail(`${path} node ${x}: child out of range`);
     if (!Number.isInteger(f) || f < 0 || f >= nFeatures) fail(`${path} node ${x}: feature ${f} out of range`);
-    out.feature.push(f);
-    out.threshold.push(float32LessAsDoubleLe(sc[x]!));
-    out.left.push(order.length);
-    out.defaultLeft.push(dl[x] ? 1 : 0);
-    out.value.push(0);
-    out.gain.push(lossChg[x]!);
-    order.push(l, r);
-  }
-  // Internal values bottom-up (children come after parents): cover-weighted mean of the children.
-  for (let k = out.feature.length - 1; k >= 0; k--) {
-    if (out.feature[k]! < 0) continue;
-    const a = out.left[k]!;
-    const ca = out.cover[a]!;
-    const cb = out.cover[a + 1]!;
-    out.value[k] =
-      ca + cb > 0
-        ? (out.value[a]! * ca + out.value[a + 1]! * cb) / (ca + cb)
-        : (out.value[a]! + out.value[a + 1]!) / 2;
-  }
-  return out;
-}
-
-function concat(baseScore: number, trees: Tree[]): GbdtArrays {
-  const total = trees.reduce((s, t) => s + t.feature.length, 0);
-  const a: GbdtArrays = {
-    baseScore,
-    roots: new Int32Array(trees.length),
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
-    left: new Int32Array(total),
-    defaultLeft: new Uint8Array(total),
-    value: new Float64Array(total),
-    gain: new Float64Array(total),
-    cover: new Float64Array(total),
-    count: new Float64Array(total),
+    const threshold = float32LessAsDoubleLe(sc[x]!);
+    return {
+      leaf: false,
+      feature: f,
+      threshold,
+      defaultLeft: dl[x] !== 0,
+      gain: lossChg[x]!,
+      cover: hess[x]!,
+      count: 0,
+      left: l,
+      right: r,
+    };
   };
-  let off = 0;
-  trees.forEach((t, i) => {
-    a.roots[i] = off;
-    a.feature.set(t.feature, off);
-    a.threshold.set(t.threshold, off);
-    a.left.set(
-      t.left.map((l) => (l < 0 ? -1 : l + off)),
-      off,
-    );
-    a.defaultLeft.set(t.defaultLeft, off);
-    a.value.set(t.value, off);
-    a.gain.set(t.gain, off);
-    a.cover.set(t.cover, off);
-    off += t.feature.length;
-  });
-  return a;
+  return layOutTree(0, read, n, fail);
 }
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
-const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
 
 /** The largest float32 below c (c a finite float32). */
 function prevFloat32(c: number): number {
@@ -205,14 +135,6 @@ function prevFloat32(c: number): number {
   f32[0] = c;
   u32[0] = c > 0 ? u32[0]! - 1 : u32[0]! + 1;
   return f32[0]!;
-}
-
-/** The largest double below x (x finite, not the most negative double). */
-function prevDouble(x: number): number {
-  if (x === 0) return -Number.MIN_VALUE;
-  f64[0] = x;
-  u64[0] = x > 0 ? u64[0]! - 1n : u64[0]! + 1n;
-  return f64[0]!;
 }
 
 /**

@@ -1,5 +1,8 @@
-// A model trained elsewhere (XGBoost in Python, on the features `synfinance features` exports) turned
-// into a SynFinance model file that `serve` scores, explains and monitors like one trained here.
+// A model trained elsewhere (XGBoost or LightGBM in Python, on the features `synfinance features`
+// exports) turned into a SynFinance model file that `serve` scores, explains and monitors like one
+// trained here.
+import type { GbdtModel } from '@polymorph/gbdt/gbdt';
+import { importLightgbmText } from '@polymorph/gbdt/lightgbm-import';
 import { modelToJson } from '@polymorph/gbdt/model-io';
 import { importXgboostJson } from '@polymorph/gbdt/xgboost-import';
 import { type FeatureSpec, historySpec } from '../features/dataset.ts';
@@ -10,7 +13,7 @@ export interface ImportOptions {
   /** ISO time for created_at (tests pass a fixed one); default now. */
   createdAt?: string;
   thresholds?: Thresholds;
-  /** model_version served with each prediction; default `xgboost-<created_at>`. */
+  /** model_version served with each prediction; default `xgboost-<created_at>` (`lightgbm-` for LightGBM). */
   version?: string;
   label?: string;
 }
@@ -27,18 +30,45 @@ export function specForNames(names: readonly string[]): FeatureSpec {
   return { kind: 'columns', columns: [...names], categorical: {} };
 }
 
+export type ForeignFormat = 'xgboost' | 'lightgbm';
+
+/** The format of a model file from its content: XGBoost's JSON, or LightGBM's text (first line `tree`). */
+export function detectModelFormat(text: string): ForeignFormat {
+  const start = text.trimStart();
+  if (start.startsWith('{')) return 'xgboost';
+  if (/^tree\r?\n/.test(start)) return 'lightgbm';
+  throw new ModelLoadError(
+    "not an XGBoost JSON model (Booster.save_model('m.json')) nor a LightGBM text model (Booster.save_model('m.txt'))",
+  );
+}
+
+const FORMATS = {
+  xgboost: { name: 'XGBoost', read: importXgboostJson, unnamed: (i: number) => `f${i}` },
+  lightgbm: { name: 'LightGBM', read: importLightgbmText, unnamed: (i: number) => `Column_${i}` },
+} as const;
+
 /** XGBoost JSON text -> our model file (same trees, predictions equal to XGBoost's within 1e-6). */
 export function importXgboostModel(text: string, o: ImportOptions = {}): FraudModelFile {
-  let imported: ReturnType<typeof importXgboostJson>;
+  return importForeignModel('xgboost', text, o);
+}
+
+/** XGBoost JSON or LightGBM text -> our model file with the same trees. */
+export function importForeignModel(
+  format: ForeignFormat,
+  text: string,
+  o: ImportOptions = {},
+): FraudModelFile {
+  const f = FORMATS[format];
+  let imported: { model: GbdtModel; source: Record<string, unknown> };
   try {
-    imported = importXgboostJson(text);
+    imported = f.read(text);
   } catch (e) {
     throw new ModelLoadError((e as Error).message);
   }
   const { model, source } = imported;
-  if (model.featureNames.every((n, i) => n === `f${i}`))
+  if (model.featureNames.every((n, i) => n === f.unnamed(i)))
     throw new ModelLoadError(
-      'the XGBoost model has no feature names: train it on a DataFrame with named columns (as `synfinance features` writes them)',
+      `the ${f.name} model has no feature names: train it on a DataFrame with named columns (as \`synfinance features\` writes them)`,
     );
   const createdAt = o.createdAt ?? new Date().toISOString();
   const thresholds = o.thresholds ?? DEFAULT_THRESHOLDS;
@@ -48,7 +78,7 @@ export function importXgboostModel(text: string, o: ImportOptions = {}): FraudMo
   return {
     ...file,
     fraud: {
-      model_version: o.version ?? `xgboost-${createdAt}`,
+      model_version: o.version ?? `${format}-${createdAt}`,
       feature_spec: specForNames(model.featureNames),
       label: o.label ?? 'is_fraud',
       thresholds,
