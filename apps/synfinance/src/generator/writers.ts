@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as pw from 'parquet-wasm/node';
-import { arrowBatch, type IpcBatch, TIME_TEXT_KEY, timeTextOf } from './arrow-batch.ts';
+import { arrowBatch, type IpcBatch, TIME_TEXT_KEY } from './arrow-batch.ts';
 import type { Column } from './schema.ts';
 import { csvHeader, csvLine, jsonLine, type Value } from './serialize.ts';
 import type { Format } from './task.ts';
@@ -107,10 +107,10 @@ export class ParquetEncoder {
     private readonly cols: readonly Column[],
     private readonly onBytes: (bytes: Uint8Array) => void,
   ) {}
-  /** Start the encoder; the time columns' text form (for our reader) is judged on the first chunk. */
-  private start(first: Value[] | null): void {
+  /** Start the encoder; the time columns' text form (for our reader) is the schema's. */
+  private start(): void {
     const timeText = Object.fromEntries(
-      this.cols.flatMap((c, j) => (c.type === 'timestamp' ? [[c.name, timeTextOf(first?.[j])]] : [])),
+      this.cols.flatMap((c) => (c.type === 'timestamp' ? [[c.name, c.time ?? 'ist']] : [])),
     );
     // Dictionary pages for the category columns only: for ids, numbers and times they cost more
     // encoding time than they save; statistics per row group (not per page) for the same reason.
@@ -145,7 +145,7 @@ export class ParquetEncoder {
   }
   write(batch: IpcBatch): void {
     if (this.failure) throw this.failure;
-    if (!this.encoded) this.start(batch.first);
+    if (!this.encoded) this.start();
     const t = pw.Table.fromIPCStream(batch.ipc);
     for (const b of t.recordBatches()) this.input!.enqueue(b);
     t.free();
