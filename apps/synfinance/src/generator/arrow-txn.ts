@@ -190,6 +190,8 @@ class Dict extends Col {
   private v = new Int32Array(0);
   private index = new Map<string, number>();
   private words: string[] = [];
+  /** codes by the index of the word in a fixed list (-1: not seen in this batch) */
+  private byIdx = new Int32Array(0);
   protected grow(cap: number): void {
     this.v = new Int32Array(cap);
   }
@@ -197,6 +199,23 @@ class Dict extends Col {
     super.start(n);
     this.index.clear();
     this.words = [];
+    this.byIdx.fill(-1);
+  }
+  /** `word` is entry `k` of a fixed list (a city, a payment mode): one Map lookup per batch */
+  setIdx(i: number, k: number, word: string): void {
+    if (k >= this.byIdx.length) {
+      const next = new Int32Array(Math.max(k + 1, 2 * this.byIdx.length)).fill(-1);
+      next.set(this.byIdx);
+      this.byIdx = next;
+    }
+    const code = this.byIdx[k]!;
+    if (code >= 0) {
+      this.v[i] = code;
+      this.valid(i);
+    } else {
+      this.set(i, word);
+      this.byIdx[k] = this.v[i]!;
+    }
   }
   set(i: number, s: string): void {
     let k = this.index.get(s);
@@ -344,10 +363,10 @@ export class ArrowTxnWriter {
     c.merchant_id.set(i, tx.merchantId);
     c.timestamp.set(i, this.zeroMs + tx.t * 1000);
     c.hour.set(i, Math.floor((tx.t - day * 86400) / 3600));
-    c.day_of_week.set(i, DOW_NAMES[info.dow]!);
+    c.day_of_week.setIdx(i, info.dow, DOW_NAMES[info.dow]!);
     c.is_weekend.set(i, info.weekend);
     c.is_festival_season.set(i, info.festival >= 0);
-    if (info.festival >= 0) c.festival_name.set(i, FESTIVALS[info.festival]!.name);
+    if (info.festival >= 0) c.festival_name.setIdx(i, info.festival, FESTIVALS[info.festival]!.name);
     else c.festival_name.setNull(i);
     c.is_salary_day.set(i, info.salary);
   }
@@ -362,11 +381,11 @@ export class ArrowTxnWriter {
     c.merchant_is_chain.set(i, tx.merchantIsChain);
     if (tx.merchantReputation !== null) c.merchant_reputation.set(i, tx.merchantReputation);
     else c.merchant_reputation.setNull(i);
-    c.payment_mode.set(i, PAYMENT_MODES[tx.mode]!);
+    c.payment_mode.setIdx(i, tx.mode, PAYMENT_MODES[tx.mode]!);
     const card = cardTypeFor(tx.mode);
     if (card !== null) c.card_type.set(i, card);
     else c.card_type.setNull(i);
-    c.channel.set(i, CHANNELS[tx.channel]!);
+    c.channel.setIdx(i, tx.channel, CHANNELS[tx.channel]!);
     c.device_type.set(i, tx.deviceType);
     if (tx.deviceId !== null) c.device_id.set(i, tx.deviceId);
     else c.device_id.setNull(i);
@@ -387,19 +406,19 @@ export class ArrowTxnWriter {
     const c = this.cols;
     const city = CITIES[tx.city]!;
     const cust = tx.cust;
-    c.city.set(i, city.name);
-    c.state.set(i, city.state);
-    c.region.set(i, city.region);
+    c.city.setIdx(i, tx.city, city.name);
+    c.state.setIdx(i, tx.city, city.state);
+    c.region.setIdx(i, tx.city, city.region);
     c.city_tier.set(i, city.tier);
     c.latitude.set(i, r5(tx.lat));
     c.longitude.set(i, r5(tx.lon));
     c.distance_from_home_km.set(i, r2(tx.distanceKm));
-    c.home_city.set(i, CITIES[cust.homeCity]!.name);
-    c.customer_segment.set(i, SEGMENTS[cust.segment]!.name);
+    c.home_city.setIdx(i, cust.homeCity, CITIES[cust.homeCity]!.name);
+    c.customer_segment.setIdx(i, cust.segment, SEGMENTS[cust.segment]!.name);
     c.customer_age.set(i, cust.age);
-    c.income_bracket.set(i, INCOME_BRACKETS[cust.income]!);
+    c.income_bracket.setIdx(i, cust.income, INCOME_BRACKETS[cust.income]!);
     c.occupation.set(i, cust.occupation);
-    c.digital_savviness.set(i, SAVVINESS[cust.savviness]!);
+    c.digital_savviness.setIdx(i, cust.savviness, SAVVINESS[cust.savviness]!);
   }
 
   private labels(i: number, tx: Txn): void {
