@@ -3,7 +3,7 @@
 // (times go from the row clock to epoch ms). The same values as txnValues() gives (the Parquet tests
 // compare every cell with the JSONL of the same run). The buffers are reused from shard to shard:
 // tableToIPC copies them into the message.
-import { type Data, makeData, makeVector, RecordBatch, Struct, Table, tableToIPC, Utf8 } from 'apache-arrow';
+import { type Data, makeData, makeVector, RecordBatch, Struct, Table, tableToIPC } from 'apache-arrow';
 import { CHANNELS, PAYMENT_MODES } from '../transactions/vocabulary.ts';
 import { arrowSchema, arrowType, type IpcBatch } from './arrow-batch.ts';
 import { type ColType, TXN_COLUMNS } from './schema.ts';
@@ -329,7 +329,7 @@ export class ArrowTxnWriter {
     const byName: Record<string, Col> = this.cols;
     this.ordered = TXN_COLUMNS.map((c) => {
       const col = byName[c.name];
-      if (!col || !col.serves.includes(c.type) || col.nullable !== c.nullable)
+      if (!col?.serves.includes(c.type) || col.nullable !== c.nullable)
         throw new Error(`Arrow builder does not match the schema at ${c.name}`);
       return col;
     });
