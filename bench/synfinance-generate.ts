@@ -3,6 +3,8 @@
 // the same number of rows of random CSV with the same column count. Also measures how much CPU
 // this shared machine gives us right now (two busy loops in parallel vs one), since other jobs run
 // beside us. Parquet (--workers 2) is measured on the same rows and seed as CSV, in the same round.
+// Also the CPU time of each run (all threads of this process): on a loaded machine wall-clock rates
+// swing with what the other jobs take, while CPU per row says what a run costs.
 // Env: BENCH_ROWS (default 1,000,000), BENCH_ROUNDS (default 2).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -49,7 +51,8 @@ async function synfinance(
   file: string,
   workers: number,
   format: 'csv' | 'parquet' = 'csv',
-): Promise<{ seconds: number; bytes: number; fraudRate: number }> {
+): Promise<{ seconds: number; bytes: number; fraudRate: number; cpuUs: number }> {
+  const u0 = process.cpuUsage();
   const s = await generateDataset({
     params: defaultGenParams(),
     count: ROWS,
@@ -58,7 +61,8 @@ async function synfinance(
     workers,
     chunkShards: 1,
   });
-  return { seconds: s.seconds, bytes: s.bytes, fraudRate: s.fraudRate };
+  const u = process.cpuUsage(u0);
+  return { seconds: s.seconds, bytes: s.bytes, fraudRate: s.fraudRate, cpuUs: (u.user + u.system) / ROWS };
 }
 
 /** Effective cores available: time of one busy loop vs two in parallel worker threads. */
@@ -78,11 +82,11 @@ async function cpuAvailability(): Promise<number> {
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const results: { name: string; rps: number[]; mbps: number[] }[] = [
-  { name: 'baseline: random CSV, 1 thread', rps: [], mbps: [] },
-  { name: 'synfinance --workers 1', rps: [], mbps: [] },
-  { name: 'synfinance --workers 2', rps: [], mbps: [] },
-  { name: 'synfinance --workers 2 --format parquet', rps: [], mbps: [] },
+const results: { name: string; rps: number[]; mbps: number[]; cpu: number[] }[] = [
+  { name: 'baseline: random CSV, 1 thread', rps: [], mbps: [], cpu: [] },
+  { name: 'synfinance --workers 1', rps: [], mbps: [], cpu: [] },
+  { name: 'synfinance --workers 2', rps: [], mbps: [], cpu: [] },
+  { name: 'synfinance --workers 2 --format parquet', rps: [], mbps: [], cpu: [] },
 ];
 const cores: number[] = [];
 let fraudRate = 0;
@@ -101,10 +105,12 @@ for (let round = 0; round < ROUNDS; round++) {
     fraudRate = s.fraudRate;
     results[i]!.rps.push(ROWS / s.seconds);
     results[i]!.mbps.push(s.bytes / 1e6 / s.seconds);
+    results[i]!.cpu.push(s.cpuUs);
   }
   const pq = await synfinance(path.join(OUT, 'synfinance-w2.parquet'), 2, 'parquet');
   results[3]!.rps.push(ROWS / pq.seconds);
   results[3]!.mbps.push(pq.bytes / 1e6 / pq.seconds);
+  results[3]!.cpu.push(pq.cpuUs);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const load = os.loadavg()[0]!.toFixed(1);
@@ -128,5 +134,10 @@ for (const r of results) {
     `| ${r.name} | ${r.rps.map(fmt).join(' / ')} | ${fmt(median(r.rps))} | ${fmt(best)} | ${median(r.mbps).toFixed(1)} | ${Math.max(...r.mbps).toFixed(1)} | ${(median(r.rps) / base).toFixed(2)} | ${(best / baseBest).toFixed(2)} |`,
   );
 }
+const us = (xs: number[]) => (xs.length ? `${xs.map((x) => x.toFixed(1)).join(' / ')}` : '-');
+console.log('\n| variant | CPU µs per row, per round (all threads) |\n|---|---|');
+for (const r of results.slice(1)) console.log(`| ${r.name} | ${us(r.cpu)} |`);
+const ratio = results[3]!.rps.map((x, k) => (x / results[2]!.rps[k]!).toFixed(2));
+console.log(`\nParquet / CSV --workers 2, rows/s in the same round: ${ratio.join(' / ')}`);
 for (const f of fs.readdirSync(OUT))
   if (f.endsWith('.csv') || f.endsWith('.parquet')) fs.rmSync(path.join(OUT, f));

@@ -27,7 +27,7 @@ import type { Value } from './serialize.ts';
 /** Metadata key naming the text form of each timestamp column, so our reader can give it back. */
 export const TIME_TEXT_KEY = 'synfinance.time_text';
 
-export type TimeText = 'ist' | 'utc';
+export type { TimeText } from './schema.ts';
 
 export function arrowType(t: ColType): DataType {
   switch (t) {
@@ -86,11 +86,6 @@ export function parseTimeText(s: string): number {
   if (!m) return Number.NaN;
   const off = (Number(m[2]) * 60 + Number(m[3])) * 60_000;
   return m[1] === '+' ? ms - off : ms + off;
-}
-
-/** The text form of a time column, judged on its first value (all values of a column share it). */
-export function timeTextOf(v: Value | undefined): TimeText {
-  return typeof v === 'string' && v.length > 19 && /[Z+-]/.test(v.slice(19)) ? 'utc' : 'ist';
 }
 
 function validity(vals: Value[], nullable: boolean): { bitmap?: Uint8Array; nulls: number } {
@@ -176,10 +171,9 @@ function columnData(col: Column, vals: Value[]): Data {
   }
 }
 
-/** A chunk as an Arrow IPC stream of one record batch, with its first row's values. */
+/** A chunk as an Arrow IPC stream of one record batch. */
 export interface IpcBatch {
   ipc: Uint8Array;
-  first: Value[];
 }
 
 /** One record batch of `cols` (schema order); null for no rows unless `empty` is asked for. */
@@ -190,5 +184,5 @@ export function arrowBatch(schemaCols: readonly Column[], cols: Value[][], empty
   const children = schemaCols.map((c, j) => columnData(c, cols[j]!));
   const data = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children });
   const ipc = tableToIPC(new Table([new RecordBatch(schema, data)]), 'stream');
-  return { ipc, first: cols.map((c) => c[0]!) };
+  return { ipc };
 }

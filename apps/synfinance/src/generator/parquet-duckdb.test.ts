@@ -1,5 +1,6 @@
 // The Parquet file read by an independent reader, DuckDB: every column has the type the schema asks
-// for, and every value equals the JSONL of the same run (times as UTC instants, flags as booleans).
+// for, and every value equals the JSONL of the same run (times as UTC instants, flags as booleans;
+// label_available_at is written as UTC text, timestamp as IST wall clock).
 import fs from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,7 +56,15 @@ describe('Parquet read by DuckDB', () => {
         let g: unknown = got[i]![c.name];
         if (typeof g === 'bigint') g = Number(g);
         const exp =
-          w === null ? null : c.type === 'bool' ? w === 1 : c.type === 'timestamp' ? istToMs(String(w)) : w;
+          w === null
+            ? null
+            : c.type === 'bool'
+              ? w === 1
+              : c.type !== 'timestamp'
+                ? w
+                : c.time === 'utc'
+                  ? Date.parse(String(w))
+                  : istToMs(String(w));
         if (g !== exp && bad.length < 5) bad.push(`row ${i} ${c.name}: ${String(g)} != ${String(exp)}`);
       }
     }

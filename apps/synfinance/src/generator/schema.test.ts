@@ -20,6 +20,15 @@ function docTable(title: string): Column[] {
       .split('|')
       .slice(1, 4)
       .map((x) => x.trim());
+    // timestamp columns name their text form: `timestamp (IST)` or `timestamp (UTC)`
+    const time = /^timestamp \((IST|UTC)\)$/.exec(type!)?.[1];
+    if (time)
+      return {
+        name: name!,
+        type: 'timestamp',
+        nullable: nullable === 'yes',
+        time: time === 'IST' ? 'ist' : 'utc',
+      };
     return { name: name!, type: type as Column['type'], nullable: nullable === 'yes' };
   });
 }
@@ -30,8 +39,11 @@ function checkValue(col: Column, v: unknown, csv: boolean): string | null {
   const s = String(v);
   if (col.type === 'int' && !/^-?\d+$/.test(s)) return `${col.name} not int: ${s}`;
   if (col.type === 'bool' && s !== '0' && s !== '1') return `${col.name} not 0/1: ${s}`;
-  if (col.type === 'timestamp' && !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(s))
+  if (col.type === 'timestamp' && col.time === 'ist' && !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(s))
     return `${col.name} not YYYY-MM-DD HH:MM:SS: ${s}`;
+  if (col.type === 'timestamp' && col.time === 'utc' && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(s))
+    return `${col.name} not YYYY-MM-DDTHH:MM:SSZ: ${s}`;
+  if (col.type === 'timestamp' && col.time === undefined) return `${col.name}: no time text form declared`;
   if (col.type === 'float' && !Number.isFinite(Number(s))) return `${col.name} not float: ${s}`;
   if (col.type === 'json') {
     try {

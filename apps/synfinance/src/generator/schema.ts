@@ -9,23 +9,35 @@
 //   int       integer                      Parquet INT32
 //   float     number                       Parquet DOUBLE
 //   bool      0 or 1                       Parquet BOOLEAN
-//   timestamp time text: `YYYY-MM-DD HH:MM:SS` is IST wall clock, ISO text with `Z` or an offset is
-//             that instant                 Parquet TIMESTAMP(MILLIS, isAdjustedToUTC)
+//   timestamp an instant, written as text  Parquet TIMESTAMP(MILLIS, isAdjustedToUTC)
+//             in the column's `time` form: 'ist' `YYYY-MM-DD HH:MM:SS` (IST wall clock) or 'utc'
+//             `YYYY-MM-DDTHH:MM:SSZ` (ISO 8601 UTC)
 export type ColType = 'string' | 'category' | 'json' | 'int' | 'float' | 'bool' | 'timestamp';
+
+/** The text form of a timestamp column in CSV and JSONL (and what our Parquet reader gives back). */
+export type TimeText = 'ist' | 'utc';
 
 export interface Column {
   name: string;
   type: ColType;
   nullable: boolean;
+  /** timestamp columns only: their text form, declared so that no writer or reader has to guess it */
+  time?: TimeText;
 }
 
 const c = (name: string, type: ColType, nullable = false): Column => ({ name, type, nullable });
+const ts = (name: string, time: TimeText, nullable = false): Column => ({
+  name,
+  type: 'timestamp',
+  nullable,
+  time,
+});
 
 export const TXN_COLUMNS: readonly Column[] = [
   c('transaction_id', 'string'),
   c('customer_id', 'string'),
   c('merchant_id', 'string'),
-  c('timestamp', 'timestamp'),
+  ts('timestamp', 'ist'),
   c('hour', 'int'),
   c('day_of_week', 'category'),
   c('is_weekend', 'bool'),
@@ -77,7 +89,7 @@ export const TXN_COLUMNS: readonly Column[] = [
   c('anomaly_score', 'float', true),
   c('anomaly_evidence', 'json', true),
   c('observed_label', 'bool'),
-  c('label_available_at', 'string', true),
+  ts('label_available_at', 'utc', true),
   c('episode_id', 'string', true),
   c('counterparty_id', 'string', true),
 ];

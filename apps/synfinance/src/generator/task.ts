@@ -1,6 +1,7 @@
 // One unit of work: generate a list of consecutive shards and serialise them for the chosen format.
 // Runs unchanged in a worker thread or inline in the main thread.
 import { arrowBatch, type IpcBatch } from './arrow-batch.ts';
+import { ArrowTxnWriter } from './arrow-txn.ts';
 import { ByteCsvWriter } from './csv-bytes.ts';
 import { CUSTOMER_COLUMNS, TXN_COLUMNS } from './schema.ts';
 import { csvLine, customerValues, jsonLine, txnValues, type Value } from './serialize.ts';
@@ -28,6 +29,7 @@ export class TaskRunner {
   private readonly world: World;
   private readonly gen: ShardGenerator;
   private readonly csvBytes: ByteCsvWriter;
+  private arrowTxns: ArrowTxnWriter | null = null;
 
   constructor(
     readonly params: GenParams,
@@ -60,12 +62,8 @@ export class TaskRunner {
       const { rows, customers, stats: s } = this.gen.generate(spec);
       mergeStats(stats, s);
       if (this.format === 'parquet') {
-        const cols: Value[][] = TXN_COLUMNS.map(() => new Array(rows.length));
-        rows.forEach((r, i) => {
-          const v = txnValues(r, spec.rowOffset + i, this.world);
-          for (let j = 0; j < v.length; j++) cols[j]![i] = v[j]!;
-        });
-        const tb = arrowBatch(TXN_COLUMNS, cols);
+        this.arrowTxns ??= new ArrowTxnWriter(this.world);
+        const tb = this.arrowTxns.batch(rows, spec.rowOffset);
         if (tb) txnBatches.push(tb);
         const ccols: Value[][] = CUSTOMER_COLUMNS.map(() => new Array(customers.length));
         customers.forEach((c, i) => {

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as pw from 'parquet-wasm/node';
-import { arrowBatch, type IpcBatch, TIME_TEXT_KEY, timeTextOf } from './arrow-batch.ts';
-import type { Column } from './schema.ts';
+import { arrowBatch, type IpcBatch, TIME_TEXT_KEY } from './arrow-batch.ts';
+import type { ColType, Column } from './schema.ts';
 import { csvHeader, csvLine, jsonLine, type Value } from './serialize.ts';
 import type { Format } from './task.ts';
 
@@ -91,6 +91,8 @@ class TextSink implements TableSink {
   }
 }
 
+const TEXT_TYPES = new Set<ColType>(['string', 'category', 'json']);
+
 /**
  * Parquet through Apache Arrow and parquet-wasm (the Rust Parquet writer): each chunk arrives as an
  * Arrow IPC record batch and becomes one row group, encoded while later chunks are generated. The
@@ -107,21 +109,27 @@ export class ParquetEncoder {
     private readonly cols: readonly Column[],
     private readonly onBytes: (bytes: Uint8Array) => void,
   ) {}
-  /** Start the encoder; the time columns' text form (for our reader) is judged on the first chunk. */
-  private start(first: Value[] | null): void {
+  /** Start the encoder; the time columns' text form (for our reader) is the schema's. */
+  private start(): void {
     const timeText = Object.fromEntries(
-      this.cols.flatMap((c, j) => (c.type === 'timestamp' ? [[c.name, timeTextOf(first?.[j])]] : [])),
+      this.cols.flatMap((c) => (c.type === 'timestamp' ? [[c.name, c.time ?? 'ist']] : [])),
     );
     // Dictionary pages for the category columns only: for ids, numbers and times they cost more
-    // encoding time than they save; statistics per row group (not per page) for the same reason.
+    // encoding time than they save. Min/max statistics per row group (not per page) for numbers,
+    // flags and times, where readers use them to skip row groups; none for text, where they cost
+    // about a quarter of the encoding time (bench/RESULTS.md). SNAPPY: LZ4_RAW was no faster
+    // by a margin the noise here could show, and hyparquet (our reader) decodes SNAPPY natively.
     let b = new pw.WriterPropertiesBuilder()
       .setCompression(pw.Compression.SNAPPY)
       .setCreatedBy('synfinance')
       .setMaxRowGroupSize(1 << 30) // row groups follow the chunks
-      .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
+      .setStatisticsEnabled(pw.EnabledStatistics.None)
       .setDictionaryEnabled(false)
       .setKeyValueMetadata(new Map([[TIME_TEXT_KEY, JSON.stringify(timeText)]]));
-    for (const c of this.cols) if (c.type === 'category') b = b.setColumnDictionaryEnabled(c.name, true);
+    for (const c of this.cols) {
+      if (c.type === 'category') b = b.setColumnDictionaryEnabled(c.name, true);
+      if (!TEXT_TYPES.has(c.type)) b = b.setColumnStatisticsEnabled(c.name, pw.EnabledStatistics.Chunk);
+    }
     const props = b.build();
     const input = new ReadableStream<pw.RecordBatch>(
       {
@@ -145,7 +153,7 @@ export class ParquetEncoder {
   }
   write(batch: IpcBatch): void {
     if (this.failure) throw this.failure;
-    if (!this.encoded) this.start(batch.first);
+    if (!this.encoded) this.start();
     const t = pw.Table.fromIPCStream(batch.ipc);
     for (const b of t.recordBatches()) this.input!.enqueue(b);
     t.free();
