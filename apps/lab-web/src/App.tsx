@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, NavLink, Outlet, Route, Routes, useLocation } from 'react-router';
-import { restrictionPath, SessionProvider, useSession } from './auth/session.tsx';
+import { NoAccess } from './auth/NoAccess.tsx';
+import { type Permission, restrictionPath, SessionProvider, useSession } from './auth/session.tsx';
 import { accountRoutes } from './screens/account/routes.tsx';
 import { adminRoutes } from './screens/admin/routes.tsx';
 import { complianceRoutes } from './screens/compliance/routes.tsx';
@@ -16,28 +17,40 @@ import { workflowsRoutes } from './screens/workflows/routes.tsx';
 // A failed call is shown, not retried three times behind a spinner.
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
 
-// One entry per area; each area's screens live in screens/<area>/ and declare their routes there.
-const NAVIGATION = [
-  { to: '/', label: 'Dashboard' },
-  { to: '/samples', label: 'Samples' },
-  { to: '/projects', label: 'Projects' },
-  { to: '/batches', label: 'Batches' },
-  { to: '/containers', label: 'Containers' },
-  { to: '/inventory', label: 'Inventory' },
-  { to: '/devices', label: 'Devices' },
-  { to: '/workflows', label: 'Workflows' },
-  { to: '/runs', label: 'Runs' },
-  { to: '/compliance', label: 'Compliance' },
-  { to: '/admin', label: 'Administration' },
-] as const;
+// One entry per area; each area's screens live in screens/<area>/ and declare their routes there. Each
+// names the permission its first screen's list needs on the server (the route's `config.permission`):
+// the link is shown, and the area opened, only to a user whose roles grant it.
+const NAVIGATION: readonly { to: string; label: string; permission: Permission | null }[] = [
+  { to: '/', label: 'Dashboard', permission: null },
+  { to: '/samples', label: 'Samples', permission: 'samples:read' },
+  { to: '/projects', label: 'Projects', permission: 'projects:read' },
+  { to: '/batches', label: 'Batches', permission: 'batches:read' },
+  { to: '/containers', label: 'Containers', permission: 'containers:read' },
+  { to: '/inventory', label: 'Inventory', permission: 'inventory:read' },
+  { to: '/devices', label: 'Devices', permission: 'devices:read' },
+  { to: '/workflows', label: 'Workflows', permission: 'workflows:read' },
+  { to: '/runs', label: 'Runs', permission: 'runs:read' },
+  { to: '/compliance', label: 'Compliance', permission: 'audit:read' },
+  { to: '/admin', label: 'Administration', permission: 'users:read' },
+];
+
+/** The permission the area holding this path needs; null for the dashboard and the user's own account. */
+function permissionFor(pathname: string): Permission | null {
+  const area = NAVIGATION.find(
+    (item) => item.to !== '/' && (pathname === item.to || pathname.startsWith(`${item.to}/`)),
+  );
+  return area?.permission ?? null;
+}
 
 function SignedInLayout() {
-  const { user, signOut } = useSession();
+  const { user, signOut, can } = useSession();
   const { pathname } = useLocation();
   if (!user) return <Navigate to="/sign-in" replace />;
   // A restricted session may only lift its restriction (the API refuses everything else with 403).
   const forced = restrictionPath(user.restrictions);
   if (forced && pathname !== forced) return <Navigate to={forced} replace />;
+  const needed = permissionFor(pathname);
+  const allowed = (permission: Permission | null) => permission === null || can(permission);
   return (
     <>
       <header className="top">
@@ -52,7 +65,7 @@ function SignedInLayout() {
       <div className="shell">
         <nav aria-label="Main" className="side">
           <ul>
-            {NAVIGATION.map((item) => (
+            {NAVIGATION.filter((item) => allowed(item.permission)).map((item) => (
               <li key={item.to}>
                 <NavLink to={item.to} end={item.to === '/'}>
                   {item.label}
@@ -61,7 +74,8 @@ function SignedInLayout() {
             ))}
           </ul>
         </nav>
-        <Outlet />
+        {/* Not mounted, the area's screens send no request the API would refuse. */}
+        {allowed(needed) ? <Outlet /> : <NoAccess />}
       </div>
     </>
   );

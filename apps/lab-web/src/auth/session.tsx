@@ -17,6 +17,8 @@ import type { components } from '../api/generated/lab.d.ts';
 export type AuthTokens = components['schemas']['AuthTokens'];
 export type SignedInUser = AuthTokens['user'];
 export type Restriction = SignedInUser['restrictions'][number];
+/** `resource:action`, as the lab's role matrix grants them (the server sends the user's own). */
+export type Permission = SignedInUser['permissions'][number];
 
 /** Why the last session ended without the user signing out, said on the sign-in screen. */
 export type EndedBecause = 'idle' | 'expired';
@@ -29,6 +31,11 @@ interface Session {
   signOut(because?: EndedBecause): Promise<void>;
   /** Reads the user again (restrictions change after a password change or MFA enrolment). */
   reloadUser(): Promise<void>;
+  /**
+   * Whether the user's roles grant this permission, for hiding what the API would refuse. The server
+   * checks every request regardless: this only spares the user screens and cards they cannot use.
+   */
+  can(permission: Permission): boolean;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -138,9 +145,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const onIdle = useCallback(() => void signOut('idle'), [signOut]);
   useIdleTimeout(user !== null, idleTimeoutSeconds, onIdle);
 
+  const can = useCallback(
+    (permission: Permission) => user?.permissions.includes(permission) === true,
+    [user],
+  );
+
   const value = useMemo(
-    () => ({ user, endedBecause, idleTimeoutSeconds, signIn, signOut, reloadUser }),
-    [user, endedBecause, idleTimeoutSeconds, signIn, signOut, reloadUser],
+    () => ({ user, endedBecause, idleTimeoutSeconds, signIn, signOut, reloadUser, can }),
+    [user, endedBecause, idleTimeoutSeconds, signIn, signOut, reloadUser, can],
   );
   if (restoring) return <p className="muted">Loading…</p>;
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

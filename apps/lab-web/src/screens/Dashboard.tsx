@@ -81,74 +81,100 @@ function Count({ value, label }: { value: number | string; label: string }) {
   );
 }
 
+// Each card asks only if the user's roles may read its data; a card they may not read is not shown.
 export function Dashboard() {
-  const { user } = useSession();
-  const runs = useQuery({ queryKey: ['runs', 'running'], queryFn: runsInProgress });
-  const overdue = useQuery({ queryKey: ['calibration', 'overdue'], queryFn: overdueCalibrations });
-  const low = useQuery({ queryKey: ['inventory', 'low-stock'], queryFn: lowStock });
-  const expiring = useQuery({ queryKey: ['inventory', 'expiring', EXPIRING_DAYS], queryFn: expiringLots });
-  const activity = useQuery({ queryKey: ['audit', 'recent'], queryFn: recentActivity });
-  const chain = useQuery({ queryKey: ['audit', 'verify'], queryFn: chainStatus });
+  const { user, can } = useSession();
+  const readsRuns = can('runs:read');
+  const readsCalibration = can('calibration:read');
+  const readsInventory = can('inventory:read');
+  const readsAudit = can('audit:read');
+  const verifiesAudit = can('audit:verify');
+  const runs = useQuery({ queryKey: ['runs', 'running'], queryFn: runsInProgress, enabled: readsRuns });
+  const overdue = useQuery({
+    queryKey: ['calibration', 'overdue'],
+    queryFn: overdueCalibrations,
+    enabled: readsCalibration,
+  });
+  const low = useQuery({ queryKey: ['inventory', 'low-stock'], queryFn: lowStock, enabled: readsInventory });
+  const expiring = useQuery({
+    queryKey: ['inventory', 'expiring', EXPIRING_DAYS],
+    queryFn: expiringLots,
+    enabled: readsInventory,
+  });
+  const activity = useQuery({ queryKey: ['audit', 'recent'], queryFn: recentActivity, enabled: readsAudit });
+  const chain = useQuery({ queryKey: ['audit', 'verify'], queryFn: chainStatus, enabled: verifiesAudit });
   return (
     <main>
       <h1>Dashboard</h1>
       <p className="muted">Signed in as {user?.name}</p>
       <div className="cards">
-        <Card id="runs-title" title="Runs in progress" query={runs}>
-          {(d) => <Count label="Runs in progress" value={d.more ? `${d.count}+` : d.count} />}
-        </Card>
-        <Card id="overdue-title" title="Overdue calibrations" query={overdue}>
-          {(items) => <Count label="Overdue calibrations" value={items.length} />}
-        </Card>
-        <Card id="low-title" title="Low-stock items" query={low}>
-          {(items) => <Count label="Low-stock items" value={items.length} />}
-        </Card>
-        <Card id="expiring-title" title={`Lots expiring in ${EXPIRING_DAYS} days`} query={expiring}>
-          {(items) => <Count label="Expiring lots" value={items.length} />}
-        </Card>
-        <Card id="chain-title" title="Audit chain" query={chain}>
-          {(d) => (
-            <p className={d.valid ? 'ok' : 'bad'}>
-              <output aria-label="Audit chain status">{d.valid ? 'Intact' : 'Broken'}</output>
-              {` · ${d.checked} events checked`}
-              {d.reason ? ` · ${d.reason}` : ''}
-            </p>
+        {readsRuns && (
+          <Card id="runs-title" title="Runs in progress" query={runs}>
+            {(d) => <Count label="Runs in progress" value={d.more ? `${d.count}+` : d.count} />}
+          </Card>
+        )}
+        {readsCalibration && (
+          <Card id="overdue-title" title="Overdue calibrations" query={overdue}>
+            {(items) => <Count label="Overdue calibrations" value={items.length} />}
+          </Card>
+        )}
+        {readsInventory && (
+          <Card id="low-title" title="Low-stock items" query={low}>
+            {(items) => <Count label="Low-stock items" value={items.length} />}
+          </Card>
+        )}
+        {readsInventory && (
+          <Card id="expiring-title" title={`Lots expiring in ${EXPIRING_DAYS} days`} query={expiring}>
+            {(items) => <Count label="Expiring lots" value={items.length} />}
+          </Card>
+        )}
+        {verifiesAudit && (
+          <Card id="chain-title" title="Audit chain" query={chain}>
+            {(d) => (
+              <p className={d.valid ? 'ok' : 'bad'}>
+                <output aria-label="Audit chain status">{d.valid ? 'Intact' : 'Broken'}</output>
+                {` · ${d.checked} events checked`}
+                {d.reason ? ` · ${d.reason}` : ''}
+              </p>
+            )}
+          </Card>
+        )}
+      </div>
+      {readsAudit && (
+        <Card
+          id="activity-title"
+          title="Recent activity (newest first)"
+          query={activity}
+          empty="No audit events yet."
+          isEmpty={(items) => items.length === 0}
+        >
+          {(items) => (
+            <table aria-labelledby="activity-title">
+              <thead>
+                <tr>
+                  <th scope="col">Time (UTC)</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Record</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((e) => (
+                  <tr key={e.seq}>
+                    <td>{e.ts}</td>
+                    <td>{e.actor}</td>
+                    <td>{e.action}</td>
+                    <td>
+                      {e.entity_type}
+                      {e.entity_id ? ` ${e.entity_id}` : ''}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           )}
         </Card>
-      </div>
-      <Card
-        id="activity-title"
-        title="Recent activity (newest first)"
-        query={activity}
-        empty="No audit events yet."
-        isEmpty={(items) => items.length === 0}
-      >
-        {(items) => (
-          <table aria-labelledby="activity-title">
-            <thead>
-              <tr>
-                <th scope="col">Time (UTC)</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Record</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr key={e.seq}>
-                  <td>{e.ts}</td>
-                  <td>{e.actor}</td>
-                  <td>{e.action}</td>
-                  <td>
-                    {e.entity_type}
-                    {e.entity_id ? ` ${e.entity_id}` : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Card>
+      )}
     </main>
   );
 }

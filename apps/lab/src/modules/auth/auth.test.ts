@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLE_PERMISSIONS } from '../../platform/access/permissions.ts';
 import { strongPassword, type TestLab, testLab, userWithRole } from '../../testing/lab-app.ts';
 
 let lab: TestLab;
@@ -26,6 +27,56 @@ function independentTotp(base32Secret: string, unixSeconds: number): string {
 }
 
 const secretOf = (uri: string) => new URL(uri).searchParams.get('secret')!;
+
+describe('the signed-in user carries the permissions their roles grant', () => {
+  const me = async (token: string) =>
+    (
+      await lab.app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${token}` } })
+    ).json();
+
+  it('login, /auth/me and refresh all answer the union of the roles, sorted', async () => {
+    const email = 'two-roles@lab.test';
+    const password = strongPassword();
+    await lab.app.lab.users.create(
+      { email, name: 'Two Roles', password, roles: ['technician', 'compliance'] },
+      { actor: 'system:test', requestId: null, ip: null },
+    );
+    const union = [...new Set([...ROLE_PERMISSIONS.technician, ...ROLE_PERMISSIONS.compliance])].sort();
+    const signedIn = (await login({ email, password })).json();
+    expect(signedIn.user.permissions).toEqual(union);
+    // Each role brings what the other lacks; neither brings user administration.
+    expect(signedIn.user.permissions).toContain('audit:read');
+    expect(signedIn.user.permissions).toContain('inventory:create');
+    expect(signedIn.user.permissions).not.toContain('users:create');
+    expect((await me(signedIn.access_token)).permissions).toEqual(union);
+    const refreshed = await lab.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refresh_token: signedIn.refresh_token },
+    });
+    expect(refreshed.json().user.permissions).toEqual(union);
+  });
+
+  it('a role granted later shows on the next refresh; a user without roles may do nothing', async () => {
+    const admin = await userWithRole(lab, 'admin');
+    const u = await userWithRole(lab, null);
+    expect((await me(u.token)).permissions).toEqual([]);
+    const grant = await lab.app.inject({
+      method: 'POST',
+      url: `/api/users/${u.email}/roles`,
+      headers: admin.auth,
+      payload: { role: 'scientist', reason: 'joined the screening team' },
+    });
+    expect(grant.statusCode).toBe(200);
+    const refreshed = await lab.app.inject({
+      method: 'POST',
+      url: '/auth/refresh',
+      payload: { refresh_token: u.refresh },
+    });
+    expect(refreshed.json().user.permissions).toEqual([...ROLE_PERMISSIONS.scientist].sort());
+    expect(refreshed.json().user.permissions).not.toContain('audit:read');
+  });
+});
 
 describe('login', () => {
   it('returns a bearer access token, a refresh token and the user', async () => {

@@ -23,7 +23,7 @@ import {
   RecoveryCodes,
   RefreshBody,
 } from './schemas.ts';
-import type { AuthService } from './service.ts';
+import { type AuthService, currentUser } from './service.ts';
 
 const tags = ['auth'];
 
@@ -156,13 +156,14 @@ export const authRoutes: LabRoutes<{ auth: AuthService }> = async (app, { auth }
       schema: {
         operationId: 'getCurrentUser',
         tags,
-        summary: 'Who am I: email, name, roles, and restrictions (MFA enrolment or password change due)',
+        summary:
+          'Who am I: email, name, roles, their permissions, and restrictions (MFA enrolment or password change due)',
         response: { 200: CurrentUser },
       },
     },
     async (request) => {
       const { email, name, roles, restrictions } = request.principal!;
-      return { email, name, roles, restrictions };
+      return currentUser({ email, name, roles, restrictions });
     },
   );
 

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { ALL_PERMISSIONS } from '../../platform/access/permissions.ts';
 
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
@@ -58,6 +59,24 @@ const Restrictions = Type.Array(
   },
 );
 
+const Permissions = Type.Array(Type.Enum(ALL_PERMISSIONS), {
+  description:
+    'What the roles grant (`resource:action`, sorted): a client shows only what these allow; the server still checks every request',
+});
+
+/** The signed-in user, as login, refresh and GET /auth/me return them. */
+export const CurrentUser = Type.Object(
+  {
+    email: Type.String(),
+    name: Type.String(),
+    roles: Type.Array(Type.String()),
+    restrictions: Restrictions,
+    permissions: Permissions,
+  },
+  { title: 'CurrentUser', additionalProperties: false },
+);
+export type CurrentUser = Static<typeof CurrentUser>;
+
 export const AuthTokens = Type.Object(
   {
     access_token: Type.String({ description: 'JWT; send it as Authorization: Bearer <access_token>' }),
@@ -73,29 +92,11 @@ export const AuthTokens = Type.Object(
       minimum: 60,
       description: 'The session ends after this long without a request (POLYMORPH_SESSION_IDLE_MINUTES)',
     }),
-    user: Type.Object(
-      {
-        email: Type.String(),
-        name: Type.String(),
-        roles: Type.Array(Type.String()),
-        restrictions: Restrictions,
-      },
-      { additionalProperties: false },
-    ),
+    user: CurrentUser,
   },
   { title: 'AuthTokens', additionalProperties: false },
 );
 export type AuthTokens = Static<typeof AuthTokens>;
-
-export const CurrentUser = Type.Object(
-  {
-    email: Type.String(),
-    name: Type.String(),
-    roles: Type.Array(Type.String()),
-    restrictions: Restrictions,
-  },
-  { additionalProperties: false },
-);
 
 export const PasswordChange = Type.Object(
   { current_password: Password, new_password: Type.String({ minLength: 1, maxLength: 1024 }) },

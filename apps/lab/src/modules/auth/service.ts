@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type LabTx, queryRows } from '../../db/client.ts';
+import { permissionsOf } from '../../platform/access/permissions.ts';
 import type { AppendAudit, AuditContext } from '../../platform/audit/audit-trail.ts';
 import {
   type Clock,
@@ -39,6 +40,7 @@ import {
 } from './port.ts';
 import type {
   AuthTokens,
+  CurrentUser,
   LoginInput,
   MfaDisable,
   MfaEnrollment,
@@ -96,6 +98,14 @@ async function lockUser(tx: LabTx, email: string): Promise<UserRow | undefined> 
           FROM users WHERE email = ${email} FOR UPDATE`,
   );
   return row;
+}
+
+/**
+ * The user as every auth route returns them. Their permissions come from the role matrix the route guard
+ * checks, so a client hides exactly what the server would refuse and never keeps a matrix of its own.
+ */
+export function currentUser(user: Omit<CurrentUser, 'permissions'>): CurrentUser {
+  return { ...user, permissions: permissionsOf(user.roles).toSorted() };
 }
 
 async function rolesOf(tx: LabTx, email: string): Promise<string[]> {
@@ -375,7 +385,7 @@ export class AuthService implements Reauthenticator, PasswordStore {
         token_type: 'bearer' as const,
         expires_in: access.expiresIn,
         idle_timeout_seconds: this.idleMinutes * 60,
-        user: { email, name, roles, restrictions: await this.restrictions(tx, email) },
+        user: currentUser({ email, name, roles, restrictions: await this.restrictions(tx, email) }),
       },
     };
   }
@@ -464,12 +474,12 @@ export class AuthService implements Reauthenticator, PasswordStore {
           token_type: 'bearer' as const,
           expires_in: access.expiresIn,
           idle_timeout_seconds: row.idle_minutes * 60,
-          user: {
+          user: currentUser({
             email: row.user_email,
             name: row.name,
             roles,
             restrictions: await this.restrictions(tx, row.user_email),
-          },
+          }),
         },
       };
     });
