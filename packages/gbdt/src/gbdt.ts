@@ -149,6 +149,22 @@ export interface GbdtArrays {
   count: Float64Array;
 }
 
+/** Zeroed arrays for `nTrees` trees of `nodes` nodes in all. */
+export function allocGbdtArrays(baseScore: number, nTrees: number, nodes: number): GbdtArrays {
+  return {
+    baseScore,
+    roots: new Int32Array(nTrees),
+    feature: new Int32Array(nodes),
+    threshold: new Float64Array(nodes),
+    left: new Int32Array(nodes),
+    defaultLeft: new Uint8Array(nodes),
+    value: new Float64Array(nodes),
+    gain: new Float64Array(nodes),
+    cover: new Float64Array(nodes),
+    count: new Float64Array(nodes),
+  };
+}
+
 export interface Contributions {
   /** Base log-odds plus every tree's root value: the prediction for an "average" row. */
   bias: number;
@@ -796,18 +812,7 @@ function walkBinned(
 function flatten(baseScore: number, trees: TNode[][]): GbdtArrays {
   let total = 0;
   for (const t of trees) total += t.length;
-  const a: GbdtArrays = {
-    baseScore,
-    roots: new Int32Array(trees.length),
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
-    left: new Int32Array(total),
-    defaultLeft: new Uint8Array(total),
-    value: new Float64Array(total),
-    gain: new Float64Array(total),
-    cover: new Float64Array(total),
-    count: new Float64Array(total),
-  };
+  const a = allocGbdtArrays(baseScore, trees.length, total);
   let off = 0;
   trees.forEach((nodes, t) => {
     a.roots[t] = off;

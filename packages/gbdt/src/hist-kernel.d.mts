@@ -1,4 +1,5 @@
-export function accumulateRows(
+/** hist += the histogram of rows[start..end) over feats[0..nFeats) (see hist-kernel.mjs). */
+export type HistKernel = (
   hist: Float64Array,
   bins: Uint16Array | Uint32Array,
   nFeatures: number,
@@ -9,16 +10,7 @@ export function accumulateRows(
   end: number,
   grad: Float64Array,
   hess: Float64Array,
-): void;
-export function accumulateGradHess(
-  hist: Float64Array,
-  bins: Uint16Array | Uint32Array,
-  nFeatures: number,
-  feats: Int32Array,
-  nFeats: number,
-  rows: Uint32Array,
-  start: number,
-  end: number,
-  grad: Float64Array,
-  hess: Float64Array,
-): void;
+) => void;
+
+export const accumulateRows: HistKernel;
+export const accumulateGradHess: HistKernel;

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { accumulateGradHess, accumulateRows } from './hist-kernel.mjs';
+import { accumulateGradHess, accumulateRows, type HistKernel } from './hist-kernel.mjs';
 
 /** The arrays every histogram reads; in SharedArrayBuffers when worker threads share the work. */
 export interface HistInputs {
@@ -33,7 +33,7 @@ export class HistPool {
   private readonly ctrl: Int32Array[] = [];
   private readonly hists: Float64Array[] = [];
   private seq = 0;
-  private readonly kernel: typeof accumulateRows;
+  private readonly kernel: HistKernel;
 
   constructor(
     private readonly inputs: HistInputs,

@@ -1,7 +1,7 @@
 // What the importers of models trained elsewhere (XGBoost JSON, LightGBM text) share: laying a tree
 // out in our flat node arrays, internal node values for the path contributions, feature names, and
 // the GbdtModel they become.
-import { type GbdtArrays, GbdtModel, resolveGbdtParams } from './gbdt.ts';
+import { allocGbdtArrays, type GbdtArrays, GbdtModel, resolveGbdtParams } from './gbdt.ts';
 import { ModelFormatError } from './model-io.ts';
 
 /** A tree in our layout (breadth-first, each right child directly after its left child). */
@@ -133,18 +133,7 @@ export function importedModel(names: string[], baseScore: number, trees: Importe
 
 function concat(baseScore: number, trees: ImportedTree[]): GbdtArrays {
   const total = trees.reduce((s, t) => s + t.feature.length, 0);
-  const a: GbdtArrays = {
-    baseScore,
-    roots: new Int32Array(trees.length),
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
-    left: new Int32Array(total),
-    defaultLeft: new Uint8Array(total),
-    value: new Float64Array(total),
-    gain: new Float64Array(total),
-    cover: new Float64Array(total),
-    count: new Float64Array(total),
-  };
+  const a = allocGbdtArrays(baseScore, trees.length, total);
   let off = 0;
   trees.forEach((t, i) => {
     a.roots[i] = off;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { type GbdtArrays, GbdtModel, resolveGbdtParams, summarizeTraining } from './gbdt.ts';
+import { allocGbdtArrays, type GbdtArrays, GbdtModel, resolveGbdtParams, summarizeTraining } from './gbdt.ts';
 import {
   LogisticModel,
   type LogRegFitInfo,
@@ -240,18 +240,7 @@ export function parseModel(input: string | unknown): { model: Model; file: Model
         fail('each tree needs a non-empty feature array');
       total += (tj as GbdtTreeJson).feature.length;
     }
-    const a: GbdtArrays = {
-      baseScore: base,
-      roots: new Int32Array(trees.length),
-      feature: new Int32Array(total),
-      threshold: new Float64Array(total),
-      left: new Int32Array(total),
-      defaultLeft: new Uint8Array(total),
-      value: new Float64Array(total),
-      gain: new Float64Array(total),
-      cover: new Float64Array(total),
-      count: new Float64Array(total),
-    };
+    const a = allocGbdtArrays(base, trees.length, total);
     let off = 0;
     trees.forEach((t, ti) => {
       const tj = t as GbdtTreeJson;
