@@ -16,9 +16,7 @@
  * (training labels, validation days included, permuted with seeds 1..BENCH_PERMS; criterion: every
  * run's ROC AUC within 0.50 ± 0.03) for the same GBDT variants and four logistic-regression settings.
  */
-import { execSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { rocAuc } from '../apps/synfinance/src/fraud/evaluation/metrics.ts';
 import { reportToJson } from '../apps/synfinance/src/fraud/evaluation/report.ts';
@@ -32,89 +30,76 @@ import {
   trainFromFile,
   writeFileAtomic,
 } from '../apps/synfinance/src/fraud/training/train.ts';
-import { generateDataset } from '../apps/synfinance/src/generator/run.ts';
-import { defaultGenParams } from '../apps/synfinance/src/generator/types.ts';
 import { columnMajor } from '../packages/gbdt/src/matrix.ts';
+import {
+  benchData,
+  classWeightText,
+  envNumber,
+  f4,
+  GAP,
+  machineLine,
+  OUT,
+  TEST_DAYS,
+} from './fraud-bench-setup.ts';
 
-const n = (k: string, d: number) => Number(process.env[k] ?? d);
-const ROWS = n('BENCH_ROWS', 300_000);
-const DAYS = n('BENCH_DAYS', 180);
-const TEST_DAYS = n('BENCH_TEST_DAYS', 54);
-const GAP = n('BENCH_GAP_DAYS', 7);
-const SEED_A = n('BENCH_SEED_A', 101);
-const SEED_B = n('BENCH_SEED_B', 202);
-const PERMS = n('BENCH_PERMS', 5);
-const OUT = path.resolve('bench/out/fraud');
-fs.mkdirSync(OUT, { recursive: true });
+const SEED_A = envNumber('BENCH_SEED_A', 101);
+const SEED_B = envNumber('BENCH_SEED_B', 202);
+const PERMS = envNumber('BENCH_PERMS', 5);
 
-async function data(seed: number): Promise<string> {
-  const file = path.join(OUT, `txns-s${seed}-${ROWS}-${DAYS}d.csv`);
-  const genDir = path.resolve('apps/synfinance/src/generator');
-  const newestSource = Math.max(
-    ...fs.readdirSync(genDir).map((f) => fs.statSync(path.join(genDir, f)).mtimeMs),
-  );
-  if (!fs.existsSync(file) || fs.statSync(file).mtimeMs < newestSource) {
-    await generateDataset({
-      params: defaultGenParams({ seed, days: DAYS }),
-      count: ROWS,
-      format: 'csv',
-      out: file,
-      workers: 1,
-      chunkShards: 1,
-    });
-  }
-  return file;
-}
-
-const a = await data(SEED_A);
-const b = await data(SEED_B);
+const started = new Date();
+const a = await benchData(SEED_A);
+const b = await benchData(SEED_B);
 const rows: string[] = [];
-const f4 = (x: number) => x.toFixed(4);
 let prevalence = 0;
 // 1. the real models, through the same functions as `synfinance train` / `synfinance evaluate`
 for (const v of [
-  { name: 'GBDT, train defaults (early stopping)', algo: 'gbdt' as const, o: {} },
+  { name: 'GBDT, train defaults (early stopping, class weight chosen)', algo: 'gbdt' as const, o: {} },
   {
-    name: 'GBDT 100×6 without early stopping (previous default)',
+    name: 'GBDT 100×6 without early stopping (unweighted)',
     algo: 'gbdt' as const,
     o: { earlyStoppingRounds: 0, gbdt: { nTrees: 100 } },
   },
   {
-    name: 'baseline: logistic regression (L2, class-weighted), train defaults (validation check, min z 3)',
+    name: 'baseline: logistic regression (L2), train defaults (validation check min z 3, class weight chosen)',
     algo: 'logreg' as const,
     o: {},
   },
   {
-    name: 'logistic regression without the validation check (previous default)',
+    name: 'logistic regression, balanced, validation check (previous train default)',
     algo: 'logreg' as const,
-    o: { earlyStoppingRounds: 0 },
+    o: { classWeight: 'balanced' as const },
+  },
+  {
+    name: 'logistic regression, balanced, without the validation check',
+    algo: 'logreg' as const,
+    o: { earlyStoppingRounds: 0, classWeight: 'balanced' as const },
   },
 ]) {
   const t = await trainFromFile({ data: a, algo: v.algo, testDays: TEST_DAYS, gapDays: GAP, ...v.o });
-  const tag = `${v.algo}${'earlyStoppingRounds' in v.o ? (v.algo === 'gbdt' ? '-noes' : '-nocheck') : ''}`;
+  const tag = `${v.algo}${'earlyStoppingRounds' in v.o ? (v.algo === 'gbdt' ? '-noes' : '-nocheck') : 'classWeight' in v.o ? '-balanced' : ''}`;
   const model = path.join(OUT, `model-${tag}.json`);
   writeFileAtomic(model, modelFileText(t.file));
   const e = await evaluateFile({ model, data: b, testDays: TEST_DAYS });
   prevalence = e.report.fraud_rate;
   fs.writeFileSync(path.join(OUT, `report-${tag}.json`), reportToJson(e.report));
   const tr = t.file.training as Record<string, unknown> | undefined;
-  if (tr && v.algo === 'logreg') {
+  if (tr && 'kept' in tr) {
     process.stdout.write(
       `${v.name}: fit ${t.split.fit_rows} rows, validation ${t.split.valid_rows} rows (days ${t.split.valid_days?.join('-')}), weights ${tr.kept ? 'kept' : 'rejected (intercept only)'}, z ${Number(tr.improvement_z).toFixed(1)}, validation log-loss (class-weighted) intercept-only ${Number(tr.valid_loss_prior).toFixed(5)} fitted ${Number(tr.valid_loss_fitted).toFixed(5)}; refit ${JSON.stringify(tr.refit)}\n`,
     );
-  } else if (tr) {
+  } else if (tr && 'best_iteration' in tr) {
     process.stdout.write(
       `${v.name}: fit ${t.split.fit_rows} rows, validation ${t.split.valid_rows} rows (days ${t.split.valid_days?.join('-')}), best iteration ${tr.best_iteration} (z ${Number(tr.best_improvement_z).toFixed(1)}), ${tr.trees_trained} trees trained, validation log-loss prior ${Number(tr.valid_loss_prior).toFixed(5)} best ${Number(tr.valid_loss_best).toFixed(5)}; refit ${JSON.stringify(tr.refit)}\n`,
     );
   }
   const r = e.report;
   rows.push(
-    `| ${v.name} | ${f4(t.report!.average_precision)} / ${f4(t.report!.roc_auc)} | **${f4(r.average_precision)}** / ${f4(r.roc_auc)} | ${f4(r.at_threshold.precision)} / ${f4(r.at_threshold.recall)} | ${t.seconds.fit.toFixed(1)} s |`,
+    `| ${v.name} | ${classWeightText(tr)} | ${f4(t.report!.average_precision)} / ${f4(t.report!.roc_auc)} | **${f4(r.average_precision)}** / ${f4(r.roc_auc)} | ${f4(r.at_threshold.precision)} / ${f4(r.at_threshold.recall)} | ${t.seconds.fit.toFixed(1)} s |`,
   );
   process.stdout.write(
-    `${v.name}: seed-B test AP ${f4(r.average_precision)} ROC AUC ${f4(r.roc_auc)} (train rows ${t.split.train_rows}, test rows ${e.rows.length})\n`,
+    `${v.name}: class weight ${JSON.stringify(tr?.class_weight)}; seed-B test AP ${f4(r.average_precision)} ROC AUC ${f4(r.roc_auc)} (train rows ${t.split.train_rows}, test rows ${e.rows.length})\n`,
   );
-  if (v.algo === 'gbdt' && tr) {
+  if (v.algo === 'gbdt') {
     process.stdout.write(
       `recall by type at 0.5: ${(r.recall_by_fraud_type ?? []).map((x) => `${x.fraudType} ${x.recall.toFixed(2)}`).join(', ')}\n`,
     );
@@ -135,11 +120,15 @@ const seeds = Array.from({ length: PERMS }, (_, i) => i + 1);
 let failing = 0;
 let failingLr = 0;
 for (const c of [
-  { name: 'GBDT, train defaults (early stopping 20, min z 3)', algo: 'gbdt' as const, o: {} },
   {
-    name: 'GBDT, plain early stopping (20 rounds, min z 0)',
+    name: 'GBDT, train defaults (early stopping 20, min z 3, class weight chosen, min z 3)',
     algo: 'gbdt' as const,
-    o: { gbdt: { earlyStoppingMinZ: 0 } },
+    o: {},
+  },
+  {
+    name: 'GBDT, plain early stopping (20 rounds, min z 0), unweighted',
+    algo: 'gbdt' as const,
+    o: { gbdt: { earlyStoppingMinZ: 0 }, classWeight: 'none' as const },
   },
   {
     name: 'GBDT 100×6 without early stopping',
@@ -147,19 +136,19 @@ for (const c of [
     o: { earlyStoppingRounds: 0, gbdt: { nTrees: 100 } },
   },
   {
-    name: 'logistic regression, train defaults (L2 1e-4, class-weighted, validation check min z 3)',
+    name: 'logistic regression, train defaults (L2 1e-4, validation check min z 3, class weight chosen)',
     algo: 'logreg' as const,
     o: {},
   },
   {
-    name: 'logistic regression without the check, L2 1e-4, class-weighted (previous default)',
+    name: 'logistic regression without the check, L2 1e-4, class-weighted',
     algo: 'logreg' as const,
-    o: { earlyStoppingRounds: 0 },
+    o: { earlyStoppingRounds: 0, classWeight: 'balanced' as const },
   },
   {
     name: 'logistic regression without the check, L2 1, class-weighted',
     algo: 'logreg' as const,
-    o: { earlyStoppingRounds: 0, logreg: { l2: 1 } },
+    o: { earlyStoppingRounds: 0, logreg: { l2: 1 }, classWeight: 'balanced' as const },
   },
   {
     name: 'logistic regression without the check, L2 1e-4, unweighted',
@@ -172,12 +161,15 @@ for (const c of [
   for (const seed of seeds) {
     const { model, training } = fitTrainingPeriod(dsA, train, shuffledLabels(ya, seed), c.algo, c.o);
     aucs.push(rocAuc(yb, model.predictProba(Xb)));
-    if (training && c.algo === 'logreg')
+    const cw = classWeightText(training);
+    if (training && 'kept' in training)
       kept.push(
-        `${training.kept ? 'weights' : 'intercept'} (z ${Number(training.improvement_z ?? 0).toFixed(1)})`,
+        `${training.kept ? 'weights' : 'intercept'} (z ${Number(training.improvement_z ?? 0).toFixed(1)}; ${cw})`,
       );
-    else if (training)
-      kept.push(`${training.best_iteration} (z ${Number(training.best_improvement_z ?? 0).toFixed(1)})`);
+    else if (training && 'best_iteration' in training)
+      kept.push(
+        `${training.best_iteration} (z ${Number(training.best_improvement_z ?? 0).toFixed(1)}; ${cw})`,
+      );
   }
   const mean = aucs.reduce((x, y) => x + y, 0) / aucs.length;
   const out = aucs.filter((x) => Math.abs(x - 0.5) > 0.03).length;
@@ -191,25 +183,12 @@ for (const c of [
   );
 }
 process.stdout.write(
-  `\n| model | seed A later days: AP / ROC AUC | seed B later days: AP / ROC AUC | B: precision / recall at 0.5 | fit time |\n|---|---|---|---|---|\n${rows.join('\n')}\n| constant score (prevalence) | | ${f4(prevalence)} / 0.5000 | | |\n`,
+  `\n| model | class weight (z of balanced over none) | seed A later days: AP / ROC AUC | seed B later days: AP / ROC AUC | B: precision / recall at 0.5 | fit time |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n| constant score (prevalence) | | | ${f4(prevalence)} / 0.5000 | | |\n`,
 );
 process.stdout.write(
-  `\nShuffled training labels, seed-B later days, ROC AUC for permutation seeds 1-${PERMS}:\n\n| control model | ROC AUC per seed | mean | outside 0.50 ± 0.03 | trees / weights kept (z) |\n|---|---|---|---|---|\n${controls.join('\n')}\n`,
+  `\nShuffled training labels, seed-B later days, ROC AUC for permutation seeds 1-${PERMS}:\n\n| control model | ROC AUC per seed | mean | outside 0.50 ± 0.03 | trees / weights kept (z; class weight) |\n|---|---|---|---|---|\n${controls.join('\n')}\n`,
 );
-const cpu = (() => {
-  try {
-    return execSync("lscpu | sed -n 's/^Model name: *//p'", { encoding: 'utf8' }).trim();
-  } catch {
-    return os.cpus()[0]?.model ?? '?';
-  }
-})();
 process.stdout.write(
   `\ncriterion (every run within 0.50 ± 0.03): default GBDT ${failing === 0 ? 'holds' : `FAILS for ${failing} run(s)`}, default logistic regression ${failingLr === 0 ? 'holds' : `FAILS for ${failingLr} run(s)`}\n`,
 );
-process.stdout.write(`date ${new Date().toISOString()}, nproc ${os.availableParallelism()}, CPU ${cpu}\n`);
-process.stdout.write(
-  `\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, load ${os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ')}\n`,
-);
+process.stdout.write(`\n${machineLine(started)}\n`);

@@ -98,7 +98,7 @@ export const TRAIN: Command = {
     'class-weight': {
       arg: 'none|balanced|auto',
       group: 'Model',
-      help: 'class weighting; auto fits both and keeps the better AP on the validation days (default none for gbdt, balanced for logreg)',
+      help: 'class weighting (default auto: balanced only if its validation AP beats none by --min-z standard errors; none without a validation period)',
     },
     l2: { arg: 'X', group: 'Model', help: 'logistic regression: L2 penalty (default 1e-4)' },
     'early-stopping': {
@@ -114,7 +114,7 @@ export const TRAIN: Command = {
     'min-z': {
       arg: 'Z',
       group: 'Validation',
-      help: 'kept model must beat the prior by Z standard errors (default 3)',
+      help: 'kept model must beat the prior, and balanced must beat none in AP, by Z standard errors (default 3)',
     },
     'shuffle-labels': { arg: 'SEED', group: 'Validation', help: 'control run: train on permuted labels' },
     ...REPORT_FLAGS,
@@ -151,6 +151,12 @@ function validationLine(res: TrainResult, algo: string): string {
   return `early stopping: ${where}; kept ${tr.best_iteration} of ${tr.trees_trained} trees trained${tr.best_iteration === 0 ? ' (no tree beat the prior: constant score)' : ''}\n`;
 }
 
+/** Which class weighting the fit used, and why. */
+function classWeightLine(res: TrainResult): string {
+  const cw = res.file.training?.class_weight as { chosen?: string; reason?: string } | undefined;
+  return cw?.chosen ? `class weight: ${cw.chosen} (${cw.reason})\n` : '';
+}
+
 /** The printed summary of a training run. */
 export function trainSummary(res: TrainResult, algo: string, out: string): string {
   const s = res.split;
@@ -166,6 +172,7 @@ export function trainSummary(res: TrainResult, algo: string, out: string): strin
   return (
     `trained ${algo} on ${s.train_rows} rows (${period(s)}; ${res.file.feature_names.length} features) in ${res.seconds.total.toFixed(1)} s (features ${res.seconds.features.toFixed(1)} s, fit ${res.seconds.fit.toFixed(1)} s)\n` +
     validationLine(res, algo) +
+    classWeightLine(res) +
     removed +
     `model ${out === '-' ? 'written to stdout' : out} (version ${res.file.fraud.model_version})\n` +
     test
@@ -200,7 +207,7 @@ function modelParams(v: Values) {
   const minZ = numOpt(v, 'min-z', { min: 0 });
   set('earlyStoppingMinZ', minZ);
   const l2 = numOpt(v, 'l2', { min: 0 });
-  return { gbdt, logreg: l2 !== undefined ? { l2 } : {}, logregMinZ: minZ };
+  return { gbdt, logreg: l2 !== undefined ? { l2 } : {}, logregMinZ: minZ, classWeightMinZ: minZ };
 }
 
 function classWeightOpt(v: Values): 'none' | 'balanced' | 'auto' | undefined {

@@ -69,6 +69,7 @@ describe('shuffled-label control', () => {
     const real = controlAuc(data.ds, data.ytr);
     expect(real.auc).toBeGreaterThan(0.9);
     expect(real.training.best_iteration).toBeGreaterThan(10);
+    expect(real.training.class_weight).toMatchObject({ mode: 'auto', min_z: 3 });
     const runs = [1, 2, 3, 4, 5].map((seed) => controlAuc(data.ds, shuffledLabels(data.ytr, seed)));
     console.log(
       `shuffled-label control: real ${real.auc.toFixed(4)} (${real.training.best_iteration} trees), shuffled ${runs.map((r) => `${r.auc.toFixed(4)} (${r.training.best_iteration} trees)`).join(' ')}`,
@@ -81,16 +82,41 @@ describe('shuffled-label control', () => {
     }
   });
 
-  it("classWeight 'auto' fits none and balanced on the fit days and keeps the higher validation AP", () => {
-    const r = controlAuc(data.ds, data.ytr, 'gbdt', { ...opts, classWeight: 'auto' });
-    const cw = r.training.class_weight as { chosen: string; mode: string; valid_ap: Record<string, number> };
-    expect(cw.mode).toBe('auto');
-    const { none, balanced } = cw.valid_ap;
-    expect(none).toBeGreaterThan(0);
-    expect(balanced).toBeGreaterThan(0);
-    expect(cw.chosen).toBe(balanced! > none! ? 'balanced' : 'none');
-    expect(r.model.params).toMatchObject({ classWeight: cw.chosen });
-    expect(r.auc).toBeGreaterThan(0.9);
+  it('default class weight: shuffled labels keep none; the guard-free choice lets noise through (the control fails)', () => {
+    type Choice = { mode: string; chosen: string; improvement_z: number; valid_ap: Record<string, number> };
+    const seeds = [1, 2, 3, 4, 5];
+    const guarded = seeds.map((seed) => controlAuc(data.ds, shuffledLabels(data.ytr, seed)));
+    for (const r of guarded) {
+      expect(r.training.class_weight).toMatchObject({ mode: 'auto', chosen: 'none', min_z: 3 });
+      expect(Math.abs(r.auc - 0.5)).toBeLessThanOrEqual(0.03);
+    }
+    // Without the margin (min z 0: the higher validation AP wins) a noise-fitted balanced model is
+    // picked on some seed and scores the test days away from 0.5, so the control fails.
+    const unguarded = seeds.map((seed) =>
+      controlAuc(data.ds, shuffledLabels(data.ytr, seed), 'gbdt', { ...opts, classWeightMinZ: 0 }),
+    );
+    const cw = (r: (typeof unguarded)[number]) => r.training.class_weight as Choice;
+    console.log(
+      `class weight on shuffled labels: guarded z ${guarded.map((r) => cw(r).improvement_z.toFixed(1)).join(' ')}; unguarded ${unguarded.map((r) => `${cw(r).chosen} ${r.auc.toFixed(4)}`).join(', ')}`,
+    );
+    expect(unguarded.some((r) => cw(r).chosen === 'balanced' && Math.abs(r.auc - 0.5) > 0.03)).toBe(true);
+  });
+
+  it('explicit class weights win over the default choice', () => {
+    const flag = controlAuc(data.ds, data.ytr, 'gbdt', { ...opts, classWeight: 'balanced' });
+    expect(flag.training.class_weight).toMatchObject({
+      mode: 'balanced',
+      chosen: 'balanced',
+      reason: 'given',
+    });
+    expect(flag.model.params).toMatchObject({ classWeight: 'balanced' });
+    // a classWeight in the model params wins over the option
+    const param = controlAuc(data.ds, data.ytr, 'logreg', {
+      classWeight: 'balanced',
+      logreg: { classWeight: 'none' },
+    });
+    expect(param.training.class_weight).toMatchObject({ mode: 'none', chosen: 'none' });
+    expect(param.model.params).toMatchObject({ classWeight: 'none' });
   });
 
   it('logistic regression with the validation check: every shuffled-label run is intercept-only (ROC AUC 0.5), real labels keep their weights', () => {
@@ -220,6 +246,7 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
     expect(tr.stdout).toMatch(
       /early stopping: fit on \d+ rows, validated on \d+ \(2024-06-13 to 2024-06-14\)/,
     );
+    expect(tr.stdout).toMatch(/class weight: (none|balanced) \(balanced validation AP [\d.]+ .*z -?[\d.]+/);
     // rename, not an in-place rewrite: the path now points at a new inode; no temp file left behind
     expect(fs.statSync(model).ino).not.toBe(inodeBefore);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -268,6 +295,7 @@ describe('train/evaluate CLI on any labelled CSV (real child processes)', () => 
     expect(lrFile.algo).toBe('logreg');
     // validation check on the last training day(s): x1 predicts the label, so the weights are kept
     expect(lrFile.training).toMatchObject({ selection: 'validation-vs-intercept', kept: true, min_z: 3 });
+    expect(lrFile.training!.class_weight).toMatchObject({ mode: 'auto', min_z: 3 });
     expect(lrFile.fraud.split.valid_rows).toBeGreaterThan(0);
     expect(Number(lrFile.metrics.roc_auc)).toBeGreaterThan(0.8);
   });

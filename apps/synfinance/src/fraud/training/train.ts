@@ -32,6 +32,14 @@ import {
   selectColumnMajor,
 } from '../features/dataset.ts';
 import type { FeatureVersion } from '../features/features.ts';
+import {
+  apImprovementZ,
+  type ClassWeight,
+  type ClassWeightChoice,
+  type ClassWeightMode,
+  chooseClassWeight,
+  DEFAULT_CLASS_WEIGHT_MIN_Z,
+} from './class-weight.ts';
 
 export { type SplitInfo, splitDataset };
 
@@ -101,12 +109,15 @@ export interface TrainOptions {
   /** Validation period: the last N days of the training period (default 15% of them, at least 1). */
   validDays?: number;
   /**
-   * Class weighting of the fit: 'none', 'balanced' (both classes the same total weight), or 'auto':
-   * with a validation period, fit both and keep the one with the higher validation AP (ties: 'none');
-   * without one, 'none'. Default 'none' for the GBDT, 'balanced' for logistic regression. A
-   * classWeight in `gbdt`/`logreg` params wins over this.
+   * Class weighting of the fit: 'none', 'balanced' (both classes the same total weight), or 'auto'
+   * (the default, for both models): with a validation period, fit both on the fit days and keep
+   * 'balanced' only if its validation AP beats 'none''s by `classWeightMinZ` standard errors (a paired
+   * bootstrap over the validation rows), else 'none'; without a validation period, 'none'. A classWeight
+   * in `gbdt`/`logreg` params wins over this.
    */
-  classWeight?: 'none' | 'balanced' | 'auto';
+  classWeight?: ClassWeightMode;
+  /** 'auto': standard errors 'balanced' must gain in validation AP. Default DEFAULT_CLASS_WEIGHT_MIN_Z. */
+  classWeightMinZ?: number;
   /** Control run: train on labels permuted with this seed (the test report uses the real labels). */
   shuffleLabelsSeed?: number;
   /** ISO time for created_at (tests pass a fixed one); default now. */
@@ -266,7 +277,14 @@ export function fitTrainingPeriod(
   algo: 'gbdt' | 'logreg',
   o: Pick<
     TrainOptions,
-    'gbdt' | 'logreg' | 'earlyStoppingRounds' | 'validDays' | 'refit' | 'logregMinZ' | 'classWeight'
+    | 'gbdt'
+    | 'logreg'
+    | 'earlyStoppingRounds'
+    | 'validDays'
+    | 'refit'
+    | 'logregMinZ'
+    | 'classWeight'
+    | 'classWeightMinZ'
   >,
   info?: SplitInfo,
 ): { model: Model; training?: Record<string, unknown>; Xtrain: Float64Array } {
@@ -274,21 +292,15 @@ export function fitTrainingPeriod(
   const fitAll = (params: Parameters<typeof fitModel>[6]) =>
     fitModel(Xtrain, train.length, ds.nCols, ytrain, ds.featureNames, algo, params);
   const esRounds = o.gbdt?.earlyStoppingRounds ?? o.earlyStoppingRounds ?? DEFAULT_EARLY_STOPPING_ROUNDS;
-  // Default: as before (GBDT unweighted, logistic regression balanced); 'auto' is opt-in because picking
-  // the better of two fits on validation AP let chance trees through on shuffled labels (train.test.ts).
-  const explicit =
-    (algo === 'gbdt' ? o.gbdt?.classWeight : o.logreg?.classWeight) ??
-    o.classWeight ??
-    (algo === 'gbdt' ? 'none' : 'balanced');
+  const mode: ClassWeightMode =
+    (algo === 'gbdt' ? o.gbdt?.classWeight : o.logreg?.classWeight) ?? o.classWeight ?? 'auto';
   if (algo === 'gbdt' ? esRounds === 0 : o.earlyStoppingRounds === 0) {
-    const cw = explicit === 'auto' ? 'none' : explicit;
-    return {
-      model: fitAll({
-        ...withClassWeight(o, cw),
-        gbdt: { ...withClassWeight(o, cw).gbdt, earlyStoppingRounds: 0 },
-      }),
-      Xtrain,
-    };
+    // No validation days to choose on: 'auto' is 'none' (calibrated probabilities; weighting only on evidence).
+    const cw = mode === 'auto' ? 'none' : mode;
+    const oc = withClassWeight(o, cw);
+    const model = fitAll({ ...oc, gbdt: { ...oc.gbdt, earlyStoppingRounds: 0 } });
+    const reason = mode === 'auto' ? 'no validation period: none by default' : 'given';
+    return { model, training: { class_weight: { mode, chosen: cw, reason } }, Xtrain };
   }
   const vs = validationSplit(ds, train, o);
   if (info) Object.assign(info, vs.info);
@@ -299,7 +311,7 @@ export function fitTrainingPeriod(
   const yOf = (rows: Uint32Array) => Uint8Array.from(rows, (r) => yByRow[r]!);
   const Xfit = selectColumnMajor(ds, vs.fit);
   const validation = { X: selectColumnMajor(ds, vs.valid), y: yOf(vs.valid) };
-  const fitWith = (cw: 'none' | 'balanced') => {
+  const fitWith = (cw: ClassWeight) => {
     const oc = withClassWeight(o, cw);
     const model = fitModel(
       Xfit,
@@ -312,15 +324,22 @@ export function fitTrainingPeriod(
       validation,
       o.logregMinZ ?? DEFAULT_LOGREG_MIN_Z,
     );
-    const validAp = averagePrecision(
-      validation.y,
-      model.predictProba(columnMajor(validation.X, validation.y.length, ds.nCols)),
-    );
-    return { cw, oc, model, validAp };
+    const scores = model.predictProba(columnMajor(validation.X, validation.y.length, ds.nCols));
+    return { cw, oc, model, scores };
   };
-  const candidates = explicit === 'auto' ? [fitWith('none'), fitWith('balanced')] : [fitWith(explicit)];
-  // The higher validation AP; on a tie the first, 'none'.
-  const best = candidates.reduce((a, b) => (b.validAp > a.validAp ? b : a));
+  let best: ReturnType<typeof fitWith>;
+  let choice: ClassWeightChoice;
+  if (mode === 'auto') {
+    const none = fitWith('none');
+    const balanced = fitWith('balanced');
+    const cmp = apImprovementZ(validation.y, none.scores, balanced.scores);
+    choice = chooseClassWeight(cmp, o.classWeightMinZ ?? DEFAULT_CLASS_WEIGHT_MIN_Z);
+    best = choice.chosen === 'balanced' ? balanced : none;
+  } else {
+    best = fitWith(mode);
+    const validAp = averagePrecision(validation.y, best.scores);
+    choice = { mode, chosen: mode, reason: 'given', valid_ap: { [mode]: validAp } };
+  }
   const selected = best.model;
   o = best.oc;
   // What validation chose, and how to refit it on the whole period (null: nothing worth refitting).
@@ -333,17 +352,13 @@ export function fitTrainingPeriod(
   } else {
     const es = selected as GbdtModel;
     training = { ...summarizeTraining(es.trainInfo!, es.params) };
-    const best = es.trainInfo!.bestIteration ?? 0;
+    const trees = es.trainInfo!.bestIteration ?? 0;
     refit =
-      best > 0
-        ? { params: { ...o, gbdt: { ...o.gbdt, nTrees: best, earlyStoppingRounds: 0 } }, trees: best }
+      trees > 0
+        ? { params: { ...o, gbdt: { ...o.gbdt, nTrees: trees, earlyStoppingRounds: 0 } }, trees }
         : null;
   }
-  training.class_weight = {
-    chosen: best.cw,
-    mode: explicit,
-    valid_ap: Object.fromEntries(candidates.map((c) => [c.cw, c.validAp])),
-  };
+  training.class_weight = choice;
   if (!refit || o.refit === false) {
     training.refit = null;
     return { model: selected, training, Xtrain };
@@ -353,7 +368,7 @@ export function fitTrainingPeriod(
 }
 
 /** Training options with the class weight set in the algorithm's params. */
-function withClassWeight<T extends Pick<TrainOptions, 'gbdt' | 'logreg'>>(o: T, cw: 'none' | 'balanced'): T {
+function withClassWeight<T extends Pick<TrainOptions, 'gbdt' | 'logreg'>>(o: T, cw: ClassWeight): T {
   return { ...o, gbdt: { ...o.gbdt, classWeight: cw }, logreg: { ...o.logreg, classWeight: cw } };
 }
 
