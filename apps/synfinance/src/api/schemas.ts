@@ -61,6 +61,12 @@ export const TransactionColumns = Type.Object(
             Type.Literal('timestamp'),
           ]),
           nullable: Type.Boolean(),
+          time: Type.Optional(
+            Type.Union([Type.Literal('ist'), Type.Literal('utc')], {
+              description:
+                'Timestamp columns: their text form in CSV and JSONL, IST wall clock or UTC with Z (Parquet holds UTC instants)',
+            }),
+          ),
         },
         { title: 'TransactionColumn', additionalProperties: false },
       ),
