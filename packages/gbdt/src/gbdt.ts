@@ -1,6 +1,7 @@
 import { Rng } from '@polymorph/random/rng';
 import { type BinMapper, binMatrix, fitBins, globalBinRows } from './binning.ts';
-import { HistPool } from './hist-workers.ts';
+import { sharedWasmMemory } from './hist-wasm.mjs';
+import { type HistInputs, HistPool } from './hist-workers.ts';
 import { logLoss, pairedZ, weightedLogOdds } from './loss.ts';
 import { balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
 
@@ -434,6 +435,11 @@ export interface FitOptions {
    * up to the best iteration.
    */
   validation?: { X: Matrix; y: ArrayLike<number> };
+  /**
+   * The histogram kernel: 'wasm' (default; WebAssembly, used when bins fit in 16 bits) or 'js'. Both
+   * add the same numbers in the same order: the trees are identical.
+   */
+  histKernel?: 'wasm' | 'js';
 }
 
 export interface GbdtTrainInfo {
@@ -521,7 +527,6 @@ export function trainGbdt(
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64)
     throw new RangeError(`threads must be an integer in [1, 64], got ${threads}`);
-  const shared = threads > 1;
   const mapper = fitBins(X, params.maxBins, params.seed);
   const binned = binMatrix(X, mapper);
 
@@ -532,20 +537,15 @@ export function trainGbdt(
       : Math.log(params.baseScore / (1 - params.baseScore));
 
   const F = new Float64Array(n).fill(baseScore);
-  const grad = new Float64Array(buffer(n * 8, shared));
-  const hess = new Float64Array(buffer(n * 8, shared));
   const rng = new Rng(params.seed);
-  const rows = new Uint32Array(buffer(n * 4, shared));
   const scratch = new Uint32Array(n);
-  const feats = new Int32Array(buffer(nCols * 4, shared));
   const treesNodes: TNode[][] = [];
   const counts = histogramHasCounts(params);
   const stride = counts ? 3 : 2;
-  const pool = new HistPool(
-    { bins: globalBinRows(binned, n, mapper, shared), nFeatures: nCols, feats, rows, grad, hess, counts },
-    threads,
-    mapper.totalBins * stride,
-  );
+  const histLength = mapper.totalBins * stride;
+  const inputs = histInputs(binned, n, mapper, histLength, threads, opts.histKernel ?? 'wasm');
+  const { grad, hess, rows, feats } = inputs;
+  const pool = new HistPool({ ...inputs, counts }, threads, histLength);
   try {
     return fitTrees();
   } finally {
@@ -637,6 +637,69 @@ export function trainGbdt(
 
 function buffer(bytes: number, shared: boolean): ArrayBufferLike {
   return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
+const WASM_PAGE = 65_536;
+const WASM_MAX_PAGES = 65_536;
+
+/**
+ * The arrays the histogram kernel reads, and where they live: for the WebAssembly kernel, in one
+ * shared WebAssembly memory with a histogram per thread; otherwise in (shared, for threads) buffers.
+ */
+function histInputs(
+  binned: Uint8Array | Uint16Array,
+  n: number,
+  mapper: BinMapper,
+  histLength: number,
+  threads: number,
+  kernel: 'wasm' | 'js',
+): Omit<HistInputs, 'counts'> {
+  const nCols = mapper.edges.length;
+  const shared = threads > 1;
+  const sizes = [
+    n * nCols * 2,
+    n * 4,
+    n * 8,
+    n * 8,
+    nCols * 4,
+    ...Array<number>(threads).fill(histLength * 8),
+  ];
+  const aligned = sizes.map((b) => Math.ceil(b / 16) * 16);
+  const pages = Math.ceil(aligned.reduce((a, b) => a + b, 0) / WASM_PAGE);
+  if (kernel === 'js' || mapper.totalBins > 65_536 || pages > WASM_MAX_PAGES) {
+    return {
+      bins: globalBinRows(binned, n, mapper, shared),
+      nFeatures: nCols,
+      rows: new Uint32Array(buffer(n * 4, shared)),
+      grad: new Float64Array(buffer(n * 8, shared)),
+      hess: new Float64Array(buffer(n * 8, shared)),
+      feats: new Int32Array(buffer(nCols * 4, shared)),
+    };
+  }
+  const memory = sharedWasmMemory(pages);
+  let offset = 0;
+  const place = (k: number) => {
+    const at = offset;
+    offset += aligned[k]!;
+    return at;
+  };
+  const bins = new Uint16Array(memory.buffer, place(0), n * nCols);
+  bins.set(globalBinRows(binned, n, mapper));
+  return {
+    bins,
+    nFeatures: nCols,
+    rows: new Uint32Array(memory.buffer, place(1), n),
+    grad: new Float64Array(memory.buffer, place(2), n),
+    hess: new Float64Array(memory.buffer, place(3), n),
+    feats: new Int32Array(memory.buffer, place(4), nCols),
+    wasm: {
+      memory,
+      hists: Array.from(
+        { length: threads },
+        (_, t) => new Float64Array(memory.buffer, place(5 + t), histLength),
+      ),
+    },
+  };
 }
 
 function fillAll(feats: Int32Array): number {

@@ -2,27 +2,11 @@
 // the node's rows into its own shared histogram, signals done.
 import { workerData } from 'node:worker_threads';
 import { accumulateGradHess, accumulateRows } from './hist-kernel.mjs';
+import { wasmHistKernel } from './hist-wasm.mjs';
 
-const {
-  ctrl: ctrlBuf,
-  hist: histBuf,
-  bins: binsBuf,
-  wide,
-  nFeatures,
-  feats: featsBuf,
-  rows: rowsBuf,
-  grad: gradBuf,
-  hess: hessBuf,
-  counts,
-} = workerData;
-const kernel = counts ? accumulateRows : accumulateGradHess;
-const ctrl = new Int32Array(ctrlBuf);
-const hist = new Float64Array(histBuf);
-const bins = wide ? new Uint32Array(binsBuf) : new Uint16Array(binsBuf);
-const feats = new Int32Array(featsBuf);
-const rows = new Uint32Array(rowsBuf);
-const grad = new Float64Array(gradBuf);
-const hess = new Float64Array(hessBuf);
+const { ctrl, hist, bins, nFeatures, feats, rows, grad, hess, counts, memory } = workerData;
+// With the WebAssembly kernel this worker's histogram lives in the shared memory: built in place.
+const kernel = memory ? wasmHistKernel(memory, hist, counts) : counts ? accumulateRows : accumulateGradHess;
 // ctrl: [0] task sequence (0 = none yet, -1 = stop), [1] start, [2] end, [3] number of features, [4] done sequence
 let seen = 0;
 for (;;) {

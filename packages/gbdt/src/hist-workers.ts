@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { accumulateGradHess, accumulateRows, type HistKernel } from './hist-kernel.mjs';
+import { type WasmMemory, wasmHistKernel } from './hist-wasm.mjs';
 
 /** The arrays every histogram reads; in SharedArrayBuffers when worker threads share the work. */
 export interface HistInputs {
@@ -11,6 +12,11 @@ export interface HistInputs {
   hess: Float64Array;
   /** grad, hess, count per bin (accumulateRows) or grad, hess only (accumulateGradHess). */
   counts: boolean;
+  /**
+   * The WebAssembly kernel: bins (Uint16), rows, grad and hess are views on `memory`, which also holds
+   * one histogram per thread, `hists[t]` (main thread first). Without it, the JavaScript kernel.
+   */
+  wasm?: { memory: WasmMemory; hists: Float64Array[] };
 }
 
 const SEQ = 0;
@@ -40,26 +46,33 @@ export class HistPool {
     nThreads: number,
     histLength: number,
   ) {
-    this.kernel = inputs.counts ? accumulateRows : accumulateGradHess;
-    const sab = (x: { buffer: ArrayBufferLike }) => {
+    const { wasm } = inputs;
+    this.kernel = wasm
+      ? wasmHistKernel(wasm.memory, wasm.hists[0]!, inputs.counts)
+      : inputs.counts
+        ? accumulateRows
+        : accumulateGradHess;
+    const shared = <T extends { buffer: ArrayBufferLike }>(x: T): T => {
       if (!(x.buffer instanceof SharedArrayBuffer)) throw new TypeError('HistPool needs shared arrays');
-      return x.buffer;
+      return x;
     };
     for (let i = 1; i < nThreads; i++) {
       const ctrl = new Int32Array(new SharedArrayBuffer(8 * 4));
-      const hist = new Float64Array(new SharedArrayBuffer(histLength * 8));
+      const hist = wasm ? wasm.hists[i]! : new Float64Array(new SharedArrayBuffer(histLength * 8));
+      // Views on shared memory cross to the worker with their offsets, so the WebAssembly kernel there
+      // finds the same arrays at the same places in the same memory.
       const w = new Worker(new URL('./hist-worker.mjs', import.meta.url), {
         workerData: {
-          ctrl: ctrl.buffer,
-          hist: hist.buffer,
-          bins: sab(inputs.bins),
-          wide: inputs.bins instanceof Uint32Array,
+          ctrl,
+          hist: shared(hist),
+          bins: shared(inputs.bins),
           nFeatures: inputs.nFeatures,
-          feats: sab(inputs.feats),
-          rows: sab(inputs.rows),
-          grad: sab(inputs.grad),
-          hess: sab(inputs.hess),
+          feats: shared(inputs.feats),
+          rows: shared(inputs.rows),
+          grad: shared(inputs.grad),
+          hess: shared(inputs.hess),
           counts: inputs.counts,
+          memory: wasm?.memory ?? null,
         },
       });
       w.unref();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { allocGbdtArrays, type GbdtArrays, GbdtModel, resolveGbdtParams, summarizeTraining } from './gbdt.ts';
+import { allocGbdtArrays, GbdtModel, resolveGbdtParams, summarizeTraining } from './gbdt.ts';
 import {
   LogisticModel,
   type LogRegFitInfo,

@@ -1,0 +1,2 @@
+export const WASM: URL;
+export function assembleHistKernel(): Promise<Uint8Array>;
