@@ -181,12 +181,21 @@ export function globalBinRows(
   mapper: BinMapper,
   shared = false,
 ): Uint16Array | Uint32Array {
-  const nCols = mapper.edges.length;
-  const len = nRows * nCols;
+  const len = nRows * mapper.edges.length;
   const wide = mapper.totalBins > 65_536;
   const bytes = len * (wide ? 4 : 2);
   const buf = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-  const out = wide ? new Uint32Array(buf) : new Uint16Array(buf);
+  return fillGlobalBinRows(binned, nRows, mapper, wide ? new Uint32Array(buf) : new Uint16Array(buf));
+}
+
+/** globalBinRows into an array the caller placed (nRows * nFeatures entries, wide enough for totalBins). */
+export function fillGlobalBinRows<T extends Uint16Array | Uint32Array>(
+  binned: Uint8Array | Uint16Array,
+  nRows: number,
+  mapper: BinMapper,
+  out: T,
+): T {
+  const nCols = mapper.edges.length;
   for (let c = 0; c < nCols; c++) {
     const off = mapper.offsets[c]!;
     const base = c * nRows;

@@ -1,5 +1,5 @@
 import { Rng } from '@polymorph/random/rng';
-import { type BinMapper, binMatrix, fitBins, globalBinRows } from './binning.ts';
+import { type BinMapper, binMatrix, fillGlobalBinRows, fitBins, globalBinRows } from './binning.ts';
 import { sharedWasmMemory } from './hist-wasm.mjs';
 import { type HistInputs, HistPool } from './hist-workers.ts';
 import { logLoss, pairedZ, weightedLogOdds } from './loss.ts';
@@ -683,10 +683,8 @@ function histInputs(
     offset += aligned[k]!;
     return at;
   };
-  const bins = new Uint16Array(memory.buffer, place(0), n * nCols);
-  bins.set(globalBinRows(binned, n, mapper));
   return {
-    bins,
+    bins: fillGlobalBinRows(binned, n, mapper, new Uint16Array(memory.buffer, place(0), n * nCols)),
     nFeatures: nCols,
     rows: new Uint32Array(memory.buffer, place(1), n),
     grad: new Float64Array(memory.buffer, place(2), n),
