@@ -3,9 +3,9 @@
 // shard generator, so its features (amount vs history, velocity, distance, new merchant, device,
 // hour) come from behaviour, never from an extra column. `stealth` (0..1, from the difficulty)
 // pulls each pattern toward the customer's normal behaviour.
+import type { Rng } from '@polymorph/random/rng';
 import { CAT, farCity, nearbyCity } from './customers.ts';
-import type { Episode, ShardGenerator } from './shard.ts';
-import type { AnomalyLabel, AnomalyType, Customer, FraudLabel, FraudType } from './types.ts';
+import type { AnomalyLabel, AnomalyType, Customer, FraudLabel, FraudType, Txn } from './types.ts';
 import { CITIES, haversineKm } from './world/cities.ts';
 import { CATEGORIES } from './world/merchants.ts';
 import {
@@ -19,6 +19,62 @@ import {
   PM_UPI,
   PM_WALLET,
 } from './world/payments.ts';
+import type { World } from './world.ts';
+
+/**
+ * A mule ring member's part: a victim's one transfer to its mule, or a mule's forwarding of that
+ * money to the ring's collector. `to` is the receiving customer's index in the shard, `handle` the
+ * payee number the transfer is addressed to, `inflowPaise` the victim's transfer.
+ */
+export interface RingPart {
+  id: string;
+  size: number;
+  role: 'victim' | 'mule';
+  to: number;
+  handle: number;
+  inflowPaise: number;
+}
+
+export interface Episode {
+  /** shared by every row of the attack (all members of a mule ring); assigned when placed */
+  id?: string | undefined;
+  pattern: Pattern;
+  /** second pattern for "combined" chains */
+  chain: Pattern | null;
+  cust: number;
+  slot: number;
+  k: number;
+  kFirst: number;
+  stealth: number;
+  times: number[];
+  ring?: RingPart;
+}
+
+/**
+ * What a pattern needs from the generator that runs it: the current customer and their state, the
+ * shard's random stream and customers, and the row builders. The shard generator implements it;
+ * patterns depend on this, not on the generator.
+ */
+export interface PatternHost {
+  readonly rng: Rng;
+  readonly world: World;
+  readonly customers: readonly Customer[];
+  /** the customer whose rows are being generated */
+  readonly c: Customer;
+  readonly state: { readonly lastTxn: Txn | null };
+  typical(cat: number): number;
+  pickCategory(t: number): number;
+  randomMerchant(city: number, cat: number): number;
+  randomOnlineMerchant(cat: number): number;
+  pickMode(ch: number, cat: number, amount: number): number;
+  setDevice(tx: Txn, override?: { id: string; os: string; app: string | null }): void;
+  newTxn(t: number): Txn;
+  setMerchant(tx: Txn, m: number): void;
+  setPayee(tx: Txn, payee: number, imps: boolean, to?: Customer): void;
+  setAtm(tx: Txn, city: number): void;
+  setRemoteLocation(tx: Txn, city?: number): void;
+  emit(tx: Txn, fraud?: FraudLabel | null): Txn;
+}
 
 export interface Pattern {
   type: FraudType | `anomaly_${AnomalyType}`;
@@ -34,7 +90,7 @@ export interface Pattern {
   /** index in FRAUD_PATTERNS of the pattern this one chains into when chaining is requested */
   chainsTo?: number;
   eligible(c: Customer): boolean;
-  build(g: ShardGenerator, ep: Episode, times: number[]): void;
+  build(g: PatternHost, ep: Episode, times: number[]): void;
 }
 
 const hasCard = (c: Customer) => c.hasDebit || c.hasCredit;
@@ -44,7 +100,7 @@ const blend = (normal: number, fraud: number, s: number) =>
   Math.exp((1 - s) * Math.log(fraud) + s * Math.log(normal));
 const SEVERITY = ['low', 'medium', 'high', 'critical'] as const;
 
-function label(g: ShardGenerator, type: FraudType, sev: number, ep: Episode, evidence: object): FraudLabel {
+function label(g: PatternHost, type: FraudType, sev: number, ep: Episode, evidence: object): FraudLabel {
   const conf = Math.min(0.99, Math.max(0.3, 0.97 - 0.45 * ep.stealth + g.rng.range(-0.05, 0.05)));
   return {
     type,
@@ -54,13 +110,13 @@ function label(g: ShardGenerator, type: FraudType, sev: number, ep: Episode, evi
   };
 }
 
-function cardMode(g: ShardGenerator): number {
+function cardMode(g: PatternHost): number {
   const c = g.c;
   if (c.hasCredit && (!c.hasDebit || g.rng.chance(0.55))) return PM_CREDIT;
   return c.hasDebit ? PM_DEBIT : PM_CREDIT;
 }
 
-function fraudsterDevice(g: ShardGenerator, ep: Episode): { id: string; os: string; app: string | null } {
+function fraudsterDevice(g: PatternHost, ep: Episode): { id: string; os: string; app: string | null } {
   const id = `DEVX${((g.rng.u32() ^ ep.slot) >>> 0).toString(16).padStart(8, '0').toUpperCase()}`;
   const os = g.rng.chance(0.3) ? (g.c.phoneOs === 'iOS' ? 'Android' : 'iOS') : g.c.phoneOs;
   return { id, os, app: '6.1.3' };
@@ -71,13 +127,13 @@ function paise(amount: number): number {
 }
 
 function purchase(
-  g: ShardGenerator,
+  g: PatternHost,
   t: number,
   merchant: number,
   channel: number,
   amount: number,
   mode: number,
-): ReturnType<ShardGenerator['newTxn']> {
+): Txn {
   const tx = g.newTxn(t);
   tx.channel = channel;
   g.setMerchant(tx, merchant);
@@ -88,7 +144,7 @@ function purchase(
 }
 
 /** A mule ring's victim sends money to the mule (a scam or a taken-over account): one transfer. */
-function victimTransfer(g: ShardGenerator, ep: Episode, t: number): void {
+function victimTransfer(g: PatternHost, ep: Episode, t: number): void {
   const ring = ep.ring!;
   const tx = g.newTxn(t);
   const imps = g.rng.chance(0.35);
@@ -624,16 +680,16 @@ export const FRAUD_PATTERNS: Pattern[] = [
 
 // ---- anomalies: unusual but legitimate, labelled separately (is_fraud stays 0) ----------------
 
-function anomalyLabel(g: ShardGenerator, type: AnomalyType, score: number, evidence: object): AnomalyLabel {
+function anomalyLabel(g: PatternHost, type: AnomalyType, score: number, evidence: object): AnomalyLabel {
   const s = Math.round(Math.min(0.99, score) * 1000) / 1000;
   const sev = s > 0.85 ? 'high' : s > 0.65 ? 'medium' : 'low';
   void g;
   return { type, severity: sev, score: s, evidence: JSON.stringify(evidence) };
 }
 
-function anomalyRow(g: ShardGenerator, t: number, type: AnomalyType): void {
+function anomalyRow(g: PatternHost, t: number, type: AnomalyType): void {
   const c = g.c;
-  let tx: ReturnType<ShardGenerator['newTxn']>;
+  let tx: Txn;
   let evidence: object;
   let score: number;
   if (type === 'behavioural') {

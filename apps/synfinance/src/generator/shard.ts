@@ -4,7 +4,13 @@
 
 import { cumulative, Rng } from '@polymorph/random/rng';
 import { CAT, farCity, makeCustomer, overlapFactor } from './customers.ts';
-import { ANOMALY_PATTERNS, FRAUD_PATTERNS, type Pattern } from './patterns.ts';
+import {
+  ANOMALY_PATTERNS,
+  type Episode,
+  FRAUD_PATTERNS,
+  type Pattern,
+  type PatternHost,
+} from './patterns.ts';
 import {
   type Customer,
   FRAUD_TYPES,
@@ -48,35 +54,6 @@ interface CustState {
   lastOnline: Txn | null;
 }
 
-/**
- * A mule ring member's part: a victim's one transfer to its mule, or a mule's forwarding of that
- * money to the ring's collector. `to` is the receiving customer's index in the shard, `handle` the
- * payee number the transfer is addressed to, `inflowPaise` the victim's transfer.
- */
-export interface RingPart {
-  id: string;
-  size: number;
-  role: 'victim' | 'mule';
-  to: number;
-  handle: number;
-  inflowPaise: number;
-}
-
-export interface Episode {
-  /** shared by every row of the attack (all members of a mule ring); assigned when placed */
-  id?: string | undefined;
-  pattern: Pattern;
-  /** second pattern for "combined" chains */
-  chain: Pattern | null;
-  cust: number;
-  slot: number;
-  k: number;
-  kFirst: number;
-  stealth: number;
-  times: number[];
-  ring?: RingPart;
-}
-
 // Payment-mode adjustment by category (UPI, Cash, Debit, Credit, Wallet, NetBanking, BNPL).
 const CAT_PAY_ADJ: Record<string, number[]> = {
   Fuel: [1, 1.2, 1.4, 1.4, 0.5, 0, 0],
@@ -100,7 +77,7 @@ const CAT_ELECTRONICS = CAT('Electronics');
 /** ATMs per city: their merchant keys follow the merchants' (payee keys start 1,000,000 above those) */
 export const ATM_SLOTS = 8;
 
-export class ShardGenerator {
+export class ShardGenerator implements PatternHost {
   readonly params: GenParams;
   readonly world: World;
   readonly ov: number;
