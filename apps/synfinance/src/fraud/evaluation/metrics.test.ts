@@ -4,6 +4,7 @@ import {
   calibrationTable,
   costBasedThreshold,
   metricsAtThreshold,
+  rankScores,
   recallByFraudType,
   rocAuc,
 } from './metrics.ts';
@@ -60,6 +61,30 @@ describe('average precision (step-wise, as scikit-learn)', () => {
     expect(averagePrecision([1, 0, 1], [0.5, 0.5, 0.2])).toBeCloseTo(0.25 + 1 / 3, 12);
     expect(averagePrecision([1, 1, 0], [0.9, 0.8, 0.1])).toBe(1);
     expect(averagePrecision([0, 0], [0.9, 0.8])).toBeNaN();
+  });
+
+  it('with row weights equals AP over the rows repeated that many times, ranked once or not', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const n = 60;
+    const y = Array.from({ length: n }, () => (rand() < 0.3 ? 1 : 0));
+    const s = Array.from({ length: n }, () => Math.round(rand() * 10) / 10); // many ties
+    const w = Array.from({ length: n }, () => Math.floor(rand() * 3)); // 0, 1 or 2, as a bootstrap draws
+    const top = Math.max(...s);
+    for (let i = 0; i < n; i++) if (s[i] === top) w[i] = 0; // a leading zero-weight group must not give NaN
+    const yRep: number[] = [];
+    const sRep: number[] = [];
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < w[i]!; k++) {
+        yRep.push(y[i]!);
+        sRep.push(s[i]!);
+      }
+    const expected = averagePrecision(yRep, sRep);
+    expect(expected).toBeGreaterThan(0);
+    expect(averagePrecision(y, s, w)).toBeCloseTo(expected, 12);
+    expect(averagePrecision(y, rankScores(s), w)).toBeCloseTo(expected, 12);
+    expect(averagePrecision(y, rankScores(s))).toBeCloseTo(averagePrecision(y, s), 15);
+    expect(() => averagePrecision(y, s, w.slice(1))).toThrow(/weights/);
   });
 });
 

@@ -19,36 +19,48 @@ function checkPair(labels: Labels, scores: Scores): void {
   }
 }
 
-/** Indices sorted by decreasing score (stable: equal scores keep input order). */
-function orderDesc(scores: Scores): Uint32Array {
-  const idx = new Uint32Array(scores.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return idx.sort((a, b) => scores[b]! - scores[a]! || a - b);
+/** Rows by decreasing score (stable: equal scores keep input order), ranked once for several weightings. */
+export interface Ranking {
+  readonly scores: Scores;
+  readonly order: Uint32Array;
+}
+
+export function rankScores(scores: Scores): Ranking {
+  const order = new Uint32Array(scores.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return { scores, order };
 }
 
 /**
  * Points where the decision threshold changes: for each distinct score (descending), the cumulative
- * true and false positives when flagging every row with score >= that value.
+ * true and false positives when flagging every row with score >= that value. `weights` counts each
+ * row that many times (a bootstrap resample); by default every row once.
  */
 export function thresholdCurve(
   labels: Labels,
-  scores: Scores,
+  scores: Scores | Ranking,
+  weights?: ArrayLike<number>,
 ): { thresholds: number[]; tp: number[]; fp: number[] } {
-  checkPair(labels, scores);
-  const idx = orderDesc(scores);
+  const { scores: s, order } = 'order' in scores ? scores : rankScores(scores);
+  checkPair(labels, s);
+  if (weights && weights.length !== s.length)
+    throw new RangeError(`weights (${weights.length}) and scores (${s.length}) differ in length`);
   const thresholds: number[] = [];
   const tp: number[] = [];
   const fp: number[] = [];
   let t = 0;
   let f = 0;
-  for (let i = 0; i < idx.length; ) {
-    const s = scores[idx[i]!]!;
-    while (i < idx.length && scores[idx[i]!] === s) {
-      if (labels[idx[i]!] === 1) t++;
-      else f++;
+  for (let i = 0; i < order.length; ) {
+    const value = s[order[i]!]!;
+    while (i < order.length && s[order[i]!] === value) {
+      const row = order[i]!;
+      const w = weights ? weights[row]! : 1;
+      if (labels[row] === 1) t += w;
+      else f += w;
       i++;
     }
-    thresholds.push(s);
+    thresholds.push(value);
     tp.push(t);
     fp.push(f);
   }
@@ -79,14 +91,20 @@ export function rocAuc(labels: Labels, scores: Scores): number {
 /**
  * Average precision as scikit-learn computes it: AP = sum_n (R_n - R_{n-1}) * P_n over distinct
  * thresholds in decreasing order (a step function, no interpolation). NaN if there are no positives.
+ * `scores` may be ranked once with rankScores when AP is taken under many `weights` (row multiplicities).
  */
-export function averagePrecision(labels: Labels, scores: Scores): number {
-  const { tp, fp } = thresholdCurve(labels, scores);
+export function averagePrecision(
+  labels: Labels,
+  scores: Scores | Ranking,
+  weights?: ArrayLike<number>,
+): number {
+  const { tp, fp } = thresholdCurve(labels, scores, weights);
   const P = tp.length ? tp[tp.length - 1]! : 0;
   if (P === 0) return Number.NaN;
   let ap = 0;
   let rPrev = 0;
   for (let k = 0; k < tp.length; k++) {
+    if (tp[k]! + fp[k]! === 0) continue;
     const r = tp[k]! / P;
     const p = tp[k]! / (tp[k]! + fp[k]!);
     ap += (r - rPrev) * p;
@@ -168,7 +186,7 @@ export function costBasedThreshold(
   } else if (costFn.length !== labels.length) {
     throw new RangeError(`costFn has ${costFn.length} values, expected ${labels.length}`);
   }
-  const idx = orderDesc(scores);
+  const idx = rankScores(scores).order;
   let P = 0;
   let N = 0;
   let totalFnCost = 0;

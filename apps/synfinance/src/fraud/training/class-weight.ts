@@ -2,6 +2,7 @@
 // validation AP is higher by a margin chance does not explain (picking the higher of two noisy APs let
 // noise-fitted models through the shuffled-label control).
 import { Rng } from '@polymorph/random/rng';
+import { averagePrecision, rankScores } from '../evaluation/metrics.ts';
 
 /** Standard errors by which 'balanced' must beat 'none' on validation AP (as the other validation checks). */
 export const DEFAULT_CLASS_WEIGHT_MIN_Z = 3;
@@ -10,43 +11,6 @@ export const CLASS_WEIGHT_BOOTSTRAP = 200;
 
 export type ClassWeight = 'none' | 'balanced';
 export type ClassWeightMode = ClassWeight | 'auto';
-
-/** Rows by descending score, and where each group of tied scores ends (exclusive). */
-function tieGroups(scores: ArrayLike<number>): { order: Uint32Array; ends: number[] } {
-  const order = Uint32Array.from({ length: scores.length }, (_, i) => i).sort(
-    (a, b) => scores[b]! - scores[a]!,
-  );
-  const ends: number[] = [];
-  for (let i = 1; i <= order.length; i++)
-    if (i === order.length || scores[order[i]!] !== scores[order[i - 1]!]) ends.push(i);
-  return { order, ends };
-}
-
-/**
- * Average precision with row multiplicities `w` (a bootstrap resample), ties as one threshold step
- * like averagePrecision; NaN without positives.
- */
-function weightedAp(y: ArrayLike<number>, g: ReturnType<typeof tieGroups>, w: Uint32Array): number {
-  let P = 0;
-  for (let r = 0; r < y.length; r++) P += y[r] === 1 ? w[r]! : 0;
-  if (P === 0) return Number.NaN;
-  let tp = 0;
-  let fp = 0;
-  let ap = 0;
-  let start = 0;
-  for (const end of g.ends) {
-    let dtp = 0;
-    for (let i = start; i < end; i++) {
-      const r = g.order[i]!;
-      if (y[r] === 1) dtp += w[r]!;
-      else fp += w[r]!;
-    }
-    tp += dtp;
-    if (dtp > 0) ap += (dtp / P) * (tp / (tp + fp));
-    start = end;
-  }
-  return ap;
-}
 
 export interface ApComparison {
   /** AP of the base scores and of the other scores on the validation rows. */
@@ -70,11 +34,10 @@ export function apImprovementZ(
   o: { resamples?: number; seed?: number } = {},
 ): ApComparison {
   const n = y.length;
-  const gb = tieGroups(base);
-  const go = tieGroups(other);
-  const ones = new Uint32Array(n).fill(1);
-  const apBase = weightedAp(y, gb, ones);
-  const apOther = weightedAp(y, go, ones);
+  const rankedBase = rankScores(base);
+  const rankedOther = rankScores(other);
+  const apBase = averagePrecision(y, rankedBase);
+  const apOther = averagePrecision(y, rankedOther);
   let positives = 0;
   for (let r = 0; r < n; r++) positives += y[r] === 1 ? 1 : 0;
   if (positives === 0) return { apBase, apOther, z: 0, positives };
@@ -86,7 +49,7 @@ export function apImprovementZ(
   for (let k = 0; k < (o.resamples ?? CLASS_WEIGHT_BOOTSTRAP); k++) {
     w.fill(0);
     for (let i = 0; i < n; i++) w[rng.int(n)]!++;
-    const d = weightedAp(y, go, w) - weightedAp(y, gb, w);
+    const d = averagePrecision(y, rankedOther, w) - averagePrecision(y, rankedBase, w);
     if (Number.isNaN(d)) continue;
     sum += d;
     sum2 += d * d;
