@@ -256,6 +256,27 @@ describe('GBDT weights and early stopping', () => {
     expect(Math.abs(aucBal - aucForTests(va.y, plain.predictRaw(va.X)))).toBeLessThan(0.02);
   });
 
+  it('with balanced classes, weighs validation rows by their class weight, as the objective does', () => {
+    const m = trainGbdt(tr.X, tr.y, { nTrees: 30, classWeight: 'balanced' }, { validation: va });
+    let pos = 0;
+    for (const label of tr.y) pos += label;
+    const wPos = tr.y.length / (2 * pos);
+    const wNeg = tr.y.length / (2 * (tr.y.length - pos));
+    const raw = m.predictRaw(va.X);
+    let loss = 0;
+    let sumW = 0;
+    for (let i = 0; i < va.y.length; i++) {
+      const w = va.y[i] === 1 ? wPos : wNeg;
+      const p = 1 / (1 + Math.exp(-raw[i]!));
+      loss -= w * (va.y[i] === 1 ? Math.log(p) : Math.log(1 - p));
+      sumW += w;
+    }
+    expect(wPos / wNeg).toBeGreaterThan(3); // imbalanced enough for the weighting to matter
+    expect(m.trainInfo!.validLoss[29]).toBeCloseTo(loss / sumW, 9);
+    expect(Math.abs(m.trainInfo!.validLoss[29]! - logloss(va.y, raw))).toBeGreaterThan(0.01);
+    expect(m.trainInfo!.validLossPrior).toBeCloseTo(Math.LN2, 12);
+  });
+
   it('records validation loss and stops at the best iteration', () => {
     const p = { nTrees: 200, maxDepth: 6, learningRate: 0.5, minSamplesLeaf: 2 };
     const full = trainGbdt(tr.X, tr.y, p, { validation: va });

@@ -3,7 +3,7 @@ import { type BinMapper, binMatrix, fillGlobalBinRows, fitBins, globalBinRows } 
 import { sharedWasmMemory } from './hist-wasm.mjs';
 import { type HistInputs, HistPool } from './hist-workers.ts';
 import { logLoss, pairedZ, weightedLogOdds } from './loss.ts';
-import { balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
+import { balancedClassWeights, balancedWeights, checkLabels, checkWeights, type Matrix } from './matrix.ts';
 
 /**
  * Histogram gradient-boosted decision trees for binary classification (log-loss).
@@ -460,9 +460,12 @@ export interface GbdtTrainInfo {
   bestImprovementZ: number | null;
   /** True when the best iteration beat the prior by less than earlyStoppingMinZ standard errors (0 trees kept). */
   rejectedByMinZ: boolean;
-  /** Validation log-loss of the prior alone (the constant base score), before any tree; null without validation. */
+  /**
+   * Validation log-loss of the prior alone (the constant base score), before any tree; null without
+   * validation. With balanced class weights every validation loss weights rows by their label's class weight.
+   */
   validLossPrior: number | null;
-  /** Mean validation log-loss after each tree (empty without validation data). */
+  /** Mean validation log-loss after each tree (empty without validation data), weighted as validLossPrior. */
   validLoss: number[];
   validRows: number;
   validPositives: number;
@@ -560,7 +563,11 @@ export function trainGbdt(
       const vX = opts.validation.X;
       if (vX.nCols !== nCols)
         throw new RangeError(`validation has ${vX.nCols} columns, training has ${nCols}`);
-      val = new ValidationScorer(vX, checkLabels(vX, opts.validation.y), baseScore);
+      // Validation loss in the objective's own weighting (as trainLogReg): with balanced classes each
+      // row weighs its label's training class weight, else the prior (log-odds 0) would be judged by
+      // a loss it was not fitted to and every tree would look like a gain over it.
+      const classW = params.classWeight === 'balanced' ? balancedClassWeights(y) : { wPos: 1, wNeg: 1 };
+      val = new ValidationScorer(vX, checkLabels(vX, opts.validation.y), baseScore, classW);
     } else if (params.earlyStoppingRounds > 0) {
       throw new RangeError('earlyStoppingRounds needs validation data (FitOptions.validation)');
     }
@@ -762,22 +769,31 @@ export function summarizeTraining(info: GbdtTrainInfo, params: GbdtParams): Gbdt
   };
 }
 
-/** Keeps running raw scores of validation rows (raw feature values) and reports mean log-loss. */
+/**
+ * Keeps running raw scores of validation rows (raw feature values) and reports their log-loss, each
+ * row weighted by its label's class weight (1 and 1 without class weights).
+ */
 class ValidationScorer {
   private readonly F: Float64Array;
+  private readonly F0: number;
+  private readonly rowW: Float64Array;
+  private readonly sumW: number;
+  private bestF: Float64Array | null = null;
 
   constructor(
     private readonly X: Matrix,
     private readonly y: Uint8Array,
     baseScore: number,
+    classW: { wPos: number; wNeg: number },
   ) {
     if (X.nRows === 0) throw new RangeError('validation data has zero rows');
     this.F = new Float64Array(X.nRows).fill(baseScore);
     this.F0 = baseScore;
+    this.rowW = Float64Array.from(y, (label) => (label === 1 ? classW.wPos : classW.wNeg));
+    let sumW = 0;
+    for (let r = 0; r < X.nRows; r++) sumW += this.rowW[r]!;
+    this.sumW = sumW;
   }
-
-  private readonly F0: number;
-  private bestF: Float64Array | null = null;
 
   get nRows(): number {
     return this.X.nRows;
@@ -789,7 +805,7 @@ class ValidationScorer {
     else this.bestF.set(this.F);
   }
 
-  /** Mean per-row improvement of the best scores over the prior, in standard errors (paired). */
+  /** Mean per-row (weighted) improvement of the best scores over the prior, in standard errors (paired). */
   improvementZ(): number | null {
     const b = this.bestF;
     if (!b) return null;
@@ -797,7 +813,7 @@ class ValidationScorer {
     let sum = 0;
     let sum2 = 0;
     for (let r = 0; r < n; r++) {
-      const d = logLoss(this.F0, this.y[r]!) - logLoss(b[r]!, this.y[r]!);
+      const d = this.rowW[r]! * (logLoss(this.F0, this.y[r]!) - logLoss(b[r]!, this.y[r]!));
       sum += d;
       sum2 += d * d;
     }
@@ -810,11 +826,11 @@ class ValidationScorer {
     return s;
   }
 
-  /** Mean log-loss of the current scores (before any tree: the prior). */
+  /** Weighted mean log-loss of the current scores (before any tree: the prior). */
   priorLoss(): number {
     let loss = 0;
-    for (let r = 0; r < this.F.length; r++) loss += logLoss(this.F[r]!, this.y[r]!);
-    return loss / this.F.length;
+    for (let r = 0; r < this.F.length; r++) loss += this.rowW[r]! * logLoss(this.F[r]!, this.y[r]!);
+    return loss / this.sumW;
   }
 
   addTree(nodes: TNode[]): number {
@@ -829,9 +845,9 @@ class ValidationScorer {
       }
       const z = this.F[r]! + nodes[k]!.value;
       this.F[r] = z;
-      loss += logLoss(z, this.y[r]!);
+      loss += this.rowW[r]! * logLoss(z, this.y[r]!);
     }
-    return loss / nRows;
+    return loss / this.sumW;
   }
 }
 
