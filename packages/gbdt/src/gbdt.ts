@@ -964,6 +964,8 @@ class TreeGrower {
     // Without counts a bin is empty when its hessian is within rounding of 0 (subtracted histograms
     // leave residues), and a side passes minSamplesLeaf (at most 1) when its hessian passes minHessianLeaf.
     const emptyHess = counted ? -1 : EMPTY_HESS_SHARE * H;
+    // Without counts cL stays 0 and minCount is 0: the hessian tests alone decide (minSamplesLeaf <= 1).
+    const minCount = counted ? minSamplesLeaf : 0;
     const parentScore = (G * G) / (H + lambda);
     let best: SplitInfo | null = null;
     // As XGBoost: a split must gain more than 1e-6 (kRtEps), whatever minSplitGain.
@@ -988,12 +990,11 @@ class TreeGrower {
           cL += hist[k + 2]!;
           if (cL === 0) continue;
         } else if (hL <= emptyHess) continue;
-        else cL = C;
         // Missing goes right.
         {
-          const cR = counted ? C - cL : C;
+          const cR = C - cL;
           const hR = H - hL;
-          if (cL >= minSamplesLeaf && cR >= minSamplesLeaf && hL >= minHessianLeaf && hR >= minHessianLeaf) {
+          if (cL >= minCount && cR >= minCount && hL >= minHessianLeaf && hR >= minHessianLeaf) {
             const gR = G - gL;
             const gain = (gL * gL) / (hL + lambda) + (gR * gR) / (hR + lambda) - parentScore;
             if (gain > bestGain) {
@@ -1008,15 +1009,10 @@ class TreeGrower {
         if (mC > 0 && b < nb - 1) {
           const gL2 = gL + mG;
           const hL2 = hL + mH;
-          const cL2 = counted ? cL + mC : C;
-          const cR = counted ? C - cL2 : C;
+          const cL2 = cL + mC;
+          const cR = C - cL2;
           const hR = H - hL2;
-          if (
-            cL2 >= minSamplesLeaf &&
-            cR >= minSamplesLeaf &&
-            hL2 >= minHessianLeaf &&
-            hR >= minHessianLeaf
-          ) {
+          if (cL2 >= minCount && cR >= minCount && hL2 >= minHessianLeaf && hR >= minHessianLeaf) {
             const gR = G - gL2;
             const gain = (gL2 * gL2) / (hL2 + lambda) + (gR * gR) / (hR + lambda) - parentScore;
             if (gain > bestGain) {
