@@ -1,3 +1,4 @@
+import { Rng } from '@polymorph/random/rng';
 import { describe, expect, it } from 'vitest';
 import {
   averagePrecision,
@@ -64,8 +65,8 @@ describe('average precision (step-wise, as scikit-learn)', () => {
   });
 
   it('with row weights equals AP over the rows repeated that many times, ranked once or not', () => {
-    let seed = 7;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rng = new Rng(7);
+    const rand = () => rng.next();
     const n = 60;
     const y = Array.from({ length: n }, () => (rand() < 0.3 ? 1 : 0));
     const s = Array.from({ length: n }, () => Math.round(rand() * 10) / 10); // many ties
