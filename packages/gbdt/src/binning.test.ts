@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binMatrix, binOf, mapperFromEdges } from './binning.ts';
+import { binMatrix, binOf, mapperFromEdges, sortFloat64 } from './binning.ts';
 import { matrixFromColumns } from './matrix.ts';
 
 describe('binMatrix', () => {
@@ -16,5 +16,40 @@ describe('binMatrix', () => {
       const got = Array.from(binned.subarray(c * values.length, (c + 1) * values.length));
       expect(got).toEqual(want);
     });
+  });
+});
+
+describe('sortFloat64', () => {
+  it('sorts as Float64Array.prototype.sort does, signed zeros, infinities and subnormals included', () => {
+    let seed = 99;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const special = [-0, 0, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE];
+    const inputs = [
+      Float64Array.from({ length: 5000 }, () => (rand() - 0.5) * 1e6), // both signs, all digits differ
+      Float64Array.from({ length: 5000 }, () => Math.floor(rand() * 40)), // integers: low words all 0
+      Float64Array.from({ length: 3000 }, (_, i) =>
+        i % 7 === 0
+          ? special[i % special.length]!
+          : i % 11 === 0
+            ? (-1) ** i * Number.POSITIVE_INFINITY
+            : Math.exp(rand() * 80 - 40),
+      ),
+      Float64Array.of(3, 3, 3),
+      Float64Array.of(1),
+      new Float64Array(0),
+    ];
+    for (const x of inputs) {
+      const want = x.slice().sort();
+      const got = sortFloat64(x.slice());
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) expect(Object.is(got[i], want[i]), `index ${i}`).toBe(true);
+    }
+    // in place, on a view into a larger buffer
+    const big = Float64Array.of(9, 5, -2, 7, 1, 100);
+    sortFloat64(big.subarray(1, 5));
+    expect([...big]).toEqual([9, -2, 1, 5, 7, 100]);
   });
 });

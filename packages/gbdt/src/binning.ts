@@ -72,7 +72,7 @@ export function fitBins(X: Matrix, maxBins: number, seed = 0): BinMapper {
     if (few) {
       for (let i = 1; i < few.length; i++) e.push(midpoint(few[i - 1]!, few[i]!));
     } else {
-      const sorted = buf.subarray(0, n).slice().sort();
+      const sorted = sortFloat64(buf.subarray(0, n).slice());
       for (let q = 1; q < maxBins; q++) {
         const idx = Math.floor((q * n) / maxBins);
         const lo = sorted[idx - 1]!;
@@ -86,6 +86,62 @@ export function fitBins(X: Matrix, maxBins: number, seed = 0): BinMapper {
     edges.push(Float64Array.from(e));
   }
   return mapperFromEdges(edges);
+}
+
+/**
+ * Sorts finite or infinite doubles (no NaN) in place, ascending, in the order TypedArray sort gives
+ * (-0 before +0): a least-significant-digit radix sort on the IEEE bits made order-preserving, four
+ * 16-bit digits, a digit every value shares skipped. About twice as fast as Float64Array.prototype.sort
+ * on a 128k-value column, which made quantile binning a fifth of a fit.
+ */
+export function sortFloat64(a: Float64Array): Float64Array {
+  const n = a.length;
+  if (n < 2) return a;
+  const words = new Uint32Array(a.buffer, a.byteOffset, n * 2); // little-endian: [2i] low, [2i + 1] high
+  // Order-preserving keys: flip every bit of a negative, only the sign bit of a positive.
+  for (let i = 0; i < n; i++) {
+    const hi = words[2 * i + 1]!;
+    if (hi >>> 31) {
+      words[2 * i + 1] = ~hi >>> 0;
+      words[2 * i] = ~words[2 * i]! >>> 0;
+    } else words[2 * i + 1] = (hi | 0x80000000) >>> 0;
+  }
+  let src: Uint32Array = words;
+  let dst: Uint32Array = new Uint32Array(n * 2);
+  const start = new Uint32Array(65_536);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass >> 1;
+    const shift = (pass & 1) * 16;
+    start.fill(0);
+    for (let i = 0; i < n; i++) start[(src[2 * i + word]! >>> shift) & 0xffff]!++;
+    if (start[(src[word]! >>> shift) & 0xffff] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 65_536; d++) {
+      const c = start[d]!;
+      start[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const lo = src[2 * i]!;
+      const hi = src[2 * i + 1]!;
+      const j = start[((word ? hi : lo) >>> shift) & 0xffff]!++;
+      dst[2 * j] = lo;
+      dst[2 * j + 1] = hi;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== words) words.set(src);
+  for (let i = 0; i < n; i++) {
+    const hi = words[2 * i + 1]!;
+    if (hi >>> 31) words[2 * i + 1] = (hi & 0x7fffffff) >>> 0;
+    else {
+      words[2 * i + 1] = ~hi >>> 0;
+      words[2 * i] = ~words[2 * i]! >>> 0;
+    }
+  }
+  return a;
 }
 
 /**
