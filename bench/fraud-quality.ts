@@ -85,7 +85,7 @@ for (const v of [
   const tr = t.file.training as Record<string, unknown> | undefined;
   if (tr && 'kept' in tr) {
     process.stdout.write(
-      `${v.name}: fit ${t.split.fit_rows} rows, validation ${t.split.valid_rows} rows (days ${t.split.valid_days?.join('-')}), weights ${tr.kept ? 'kept' : 'rejected (intercept only)'}, z ${Number(tr.improvement_z).toFixed(1)}, validation log-loss (class-weighted) intercept-only ${Number(tr.valid_loss_prior).toFixed(5)} fitted ${Number(tr.valid_loss_fitted).toFixed(5)}; refit ${JSON.stringify(tr.refit)}\n`,
+      `${v.name}: fit ${t.split.fit_rows} rows, validation ${t.split.valid_rows} rows (days ${t.split.valid_days?.join('-')}), weights ${tr.kept ? 'kept' : 'rejected (intercept only)'}, z ${Number(tr.improvement_z).toFixed(1)}, validation log-loss (${tr.class_weighted ? 'class-weighted' : 'unweighted'}) intercept-only ${Number(tr.valid_loss_prior).toFixed(5)} fitted ${Number(tr.valid_loss_fitted).toFixed(5)}; refit ${JSON.stringify(tr.refit)}\n`,
     );
   } else if (tr && 'best_iteration' in tr) {
     process.stdout.write(
