@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CLI, generate, HANG_GUARD_MS, REPO_ROOT, runCli, tmpDir } from '../generator/test-helpers.ts';
 import { deepMerge, loadConfig, substituteEnv } from './config.ts';
-import { parseGenerateArgs } from './generate.ts';
+import { parseGenerateArgs, runGenerate } from './generate.ts';
 import { compareWithTargets, nrmse, profileFile } from './profile.ts';
 
 const good = (out: string) => [
@@ -29,7 +29,11 @@ describe('generate: bad input exits 2 with one clear line and leaves no file', (
     ['negative count', (o) => [...good(o), '--count', '-5'], /--count must be >= 1/],
     ['unknown format', (o) => [...good(o), '--format', 'xml'], /--format must be csv, jsonl or parquet/],
     ['impossible date', (o) => [...good(o), '--start', '2025-02-30'], /--start must be a real date/],
-    ['unwritable path', () => good('/nonexistent-dir/sub/x.csv'), /cannot write to/],
+    [
+      'path under a file',
+      () => good('/dev/null/sub/x.csv'),
+      /cannot write to .*: \/dev\/null is not a directory/,
+    ],
     ['unknown flag', (o) => [...good(o), '--bogus', '1'], /Unknown option/],
     [
       'bad difficulty',
@@ -61,6 +65,17 @@ describe('generate: bad input exits 2 with one clear line and leaves no file', (
       expect(lines[0]).toMatch(msg);
       expect(fs.readdirSync(dir)).toEqual([]);
     }
+  });
+});
+
+describe('generate: output folders', () => {
+  it('creates the missing folders above --out when it runs; a refused command creates none', async () => {
+    const dir = tmpDir();
+    const out = path.join(dir, 'a', 'b', 'x.csv');
+    expect(() => parseGenerateArgs([...good(out), '--count', '-5'], {})).toThrow(/--count must be >= 1/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(await runGenerate([...good(out), '--workers', '0', '--quiet'], {})).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').split('\n').length).toBeGreaterThan(1000);
   });
 });
 

@@ -63,21 +63,23 @@ function parseMix(raw: unknown): number[] {
   return out;
 }
 
+/** The closest existing folder at or above `dir`, which must be a writable folder for `out` to be made there. */
+function checkCreatableUnder(out: string, dir: string): void {
+  let at = dir;
+  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  if (!fs.statSync(at).isDirectory())
+    throw new UsageError(`cannot write to ${out}: ${at} is not a directory`);
+  try {
+    fs.accessSync(at, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`cannot write to ${out}: directory ${at} is not writable`);
+  }
+}
+
+/** A file: missing folders above it are created when the run starts (as train, features and edges do). */
 function checkWritable(out: string): void {
   if (!out) throw new UsageError('--out is required (no output path in flags or profile)');
-  const dir = path.dirname(path.resolve(out));
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(dir);
-  } catch {
-    throw new UsageError(`cannot write to ${out}: directory ${dir} does not exist`);
-  }
-  if (!st.isDirectory()) throw new UsageError(`cannot write to ${out}: ${dir} is not a directory`);
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new UsageError(`cannot write to ${out}: directory ${dir} is not writable`);
-  }
+  checkCreatableUnder(out, path.dirname(path.resolve(out)));
   if (fs.existsSync(out) && fs.statSync(out).isDirectory())
     throw new UsageError(`cannot write to ${out}: it is a directory`);
 }
@@ -95,10 +97,7 @@ function checkDatasetDir(out: string): void {
     }
     return;
   }
-  // the folder itself is created, its parent must exist
-  const parent = path.dirname(path.resolve(out));
-  if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory())
-    throw new UsageError(`cannot write to ${out}: directory ${parent} does not exist`);
+  checkCreatableUnder(out, path.resolve(out));
 }
 
 /** Parse argv (after "generate") into a validated job. Throws UsageError on any bad input. */
@@ -289,7 +288,7 @@ export async function runGenerate(argv: string[], env: Env): Promise<number> {
   process.once('SIGTERM', onSignal);
   if (job.part) {
     for (const t of TABLES) fs.mkdirSync(path.join(job.out, t), { recursive: true });
-  }
+  } else fs.mkdirSync(path.dirname(path.resolve(job.out)), { recursive: true });
   try {
     const summary = await generateDataset({
       params: job.params,
