@@ -1,3 +1,4 @@
+import { Rng } from '@polymorph/random/rng';
 import { describe, expect, it } from 'vitest';
 import { binMatrix, binOf, mapperFromEdges, sortFloat64 } from './binning.ts';
 import { matrixFromColumns } from './matrix.ts';
@@ -21,11 +22,8 @@ describe('binMatrix', () => {
 
 describe('sortFloat64', () => {
   it('sorts as Float64Array.prototype.sort does, signed zeros, infinities and subnormals included', () => {
-    let seed = 99;
-    const rand = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const rng = new Rng(99);
+    const rand = () => rng.next();
     const special = [-0, 0, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE];
     const inputs = [
       Float64Array.from({ length: 5000 }, () => (rand() - 0.5) * 1e6), // both signs, all digits differ

@@ -1,6 +1,7 @@
 // Random histogram-kernel inputs in one shared WebAssembly memory, as the fit lays them out: 16-bit
 // bins row-major, rows in a scattered order (as deep nodes hold them), gradients and hessians. Used by
 // the kernel test (the JavaScript kernel is the reference) and bench/gbdt-kernel.ts.
+import { Rng } from '@polymorph/random/rng';
 import { sharedWasmMemory, type WasmMemory } from './hist-wasm.mjs';
 
 export interface HistFixture {
@@ -38,11 +39,8 @@ export function randomHistInputs(
   const grad = new Float64Array(memory.buffer, place(2), nRows);
   const hess = new Float64Array(memory.buffer, place(3), nRows);
   const scratch = new Float64Array(memory.buffer, place(4), histLength);
-  let s = seed;
-  const rand = () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
+  const rng = new Rng(seed);
+  const rand = () => rng.next();
   for (let r = 0; r < nRows; r++) {
     for (let f = 0; f < nFeatures; f++)
       bins[r * nFeatures + f] = f * binsPerFeature + Math.floor(rand() * binsPerFeature);
